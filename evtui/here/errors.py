@@ -1,0 +1,54 @@
+"""One exception hierarchy for everything the HERE client can fail with.
+
+Messages say what the user can do about it, and never carry a secret or a token.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AccessDenied",
+    "AuthenticationError",
+    "CredentialsError",
+    "HereError",
+    "LookupFailed",
+    "StreamFailed",
+]
+
+
+class HereError(Exception):
+    """Base class of the HERE client's errors."""
+
+
+class CredentialsError(HereError):
+    """The credentials file is missing, unreadable, or a key in it is missing or malformed."""
+
+    def __init__(self, message: str, *, path: str | None = None, key: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.key = key
+
+
+class AuthenticationError(HereError):
+    """The token endpoint refused the credentials, or a fresh token was refused."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class AccessDenied(HereError):
+    """The token is valid but may not read the catalog or layer (HTTP 403)."""
+
+
+class LookupFailed(HereError):
+    """API Lookup did not give a base URL for the catalog."""
+
+
+class StreamFailed(HereError):
+    """The Stream API answered in a way retrying cannot fix (4xx other than the recoverable)."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code

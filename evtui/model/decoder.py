@@ -1,0 +1,111 @@
+"""Turn a stream message into a payload, or into a rejection that says why not."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import zlib
+
+from pydantic import ValidationError
+
+from evtui.model.message import Accepted, Decoded, Rejection, RejectReason, StreamMessage
+from evtui.model.payload import LocationUpdate
+
+__all__ = ["MAX_DOCUMENT_BYTES", "decode", "decode_document", "describe_validation_error"]
+
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+"""Inflated payloads larger than this are rejected: a gzip bomb must not take the app down."""
+
+_GZIP_WBITS = 16 + zlib.MAX_WBITS
+
+
+class _Reject(Exception):
+    def __init__(self, reason: RejectReason, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def decode(message: StreamMessage) -> Decoded:
+    """Decode one message: base64 (inline data), gunzip, parse and validate the JSON."""
+    try:
+        if message.data is None:
+            if message.data_handle is not None:
+                raise _Reject(RejectReason.BLOB_UNAVAILABLE, "payload behind a dataHandle")
+            raise _Reject(RejectReason.NO_DATA, "metaData has neither data nor dataHandle")
+        raw = _b64decode(message.data) if isinstance(message.data, str) else message.data
+        document = _gunzip(raw)
+        return Accepted(message, _validate(document), document)
+    except _Reject as exc:
+        return Rejection(message, exc.reason, exc.detail)
+
+
+def decode_document(message: StreamMessage, document: bytes) -> Decoded:
+    """Validate an already inflated JSON document (as `olp ... stream get` prints them)."""
+    try:
+        return Accepted(message, _validate(document), document)
+    except _Reject as exc:
+        return Rejection(message, exc.reason, exc.detail)
+
+
+def _b64decode(text: str) -> bytes:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise _Reject(RejectReason.BAD_BASE64, str(exc) or "not base64") from None
+
+
+def _gunzip(raw: bytes) -> bytes:
+    if raw[:2] != b"\x1f\x8b":
+        raise _Reject(RejectReason.BAD_GZIP, "not gzip data (no gzip header)")
+    out: list[bytes] = []
+    size = 0
+    rest = raw
+    try:
+        # A gzip stream may hold several members; inflate them all, within the size cap.
+        while rest:
+            inflater = zlib.decompressobj(_GZIP_WBITS)
+            chunk = inflater.decompress(rest, MAX_DOCUMENT_BYTES - size + 1)
+            size += len(chunk)
+            if size > MAX_DOCUMENT_BYTES or inflater.unconsumed_tail:
+                raise _Reject(
+                    RejectReason.TOO_LARGE,
+                    f"inflates to more than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB",
+                )
+            if not inflater.eof:
+                raise _Reject(RejectReason.BAD_GZIP, "gzip data is truncated")
+            out.append(chunk)
+            rest = inflater.unused_data
+            if rest and rest[:2] != b"\x1f\x8b":
+                break  # trailing garbage after a complete member: gzip(1) ignores it too
+    except zlib.error as exc:
+        raise _Reject(RejectReason.BAD_GZIP, str(exc)) from None
+    return out[0] if len(out) == 1 else b"".join(out)
+
+
+def _validate(document: bytes) -> LocationUpdate:
+    try:
+        return LocationUpdate.model_validate_json(document)
+    except ValidationError as exc:
+        if any(e["type"] == "json_invalid" for e in exc.errors(include_url=False)):
+            raise _Reject(RejectReason.BAD_JSON, _json_error(exc)) from None
+        raise _Reject(RejectReason.BAD_SCHEMA, describe_validation_error(exc)) from None
+
+
+def _json_error(exc: ValidationError) -> str:
+    for err in exc.errors(include_url=False):
+        if err["type"] == "json_invalid":
+            return str(err.get("ctx", {}).get("error", err["msg"]))
+    return "invalid JSON"
+
+
+def describe_validation_error(exc: ValidationError, limit: int = 3) -> str:
+    """Name each failing field by its path, e.g. `evses.0.status: Field required`."""
+    parts = []
+    errors = exc.errors(include_url=False, include_input=False)
+    for err in errors[:limit]:
+        where = ".".join(str(p) for p in err["loc"]) or "(document)"
+        parts.append(f"{where}: {err['msg']}")
+    if len(errors) > limit:
+        parts.append(f"and {len(errors) - limit} more")
+    return "; ".join(parts)

@@ -1,0 +1,29 @@
+"""Where evtui keeps its files. Nothing else in the package builds a path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+
+__all__ = ["config_dir", "data_dir", "settings_path", "watchlist_path"]
+
+APP_NAME = "evtui"
+
+
+def config_dir() -> Path:
+    """The user config dir (honours `XDG_CONFIG_HOME` on Linux)."""
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def data_dir() -> Path:
+    """The user data dir, where recorded sessions go."""
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def settings_path() -> Path:
+    return config_dir() / "settings.toml"
+
+
+def watchlist_path() -> Path:
+    return config_dir() / "watchlist.json"

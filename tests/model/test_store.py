@@ -1,0 +1,112 @@
+"""The state store: what a user sees counted, and which changes they see scroll by."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from evtui.model import EvseUpdate, LocationUpdate, StateStore
+
+
+def at(minute: int) -> datetime:
+    return datetime(2026, 11, 25, 12, minute, tzinfo=UTC)
+
+
+def update(location: str, *evses: tuple[str, str, int]) -> LocationUpdate:
+    return LocationUpdate(
+        id=location,
+        evses=[EvseUpdate(id=e, status=s, last_updated=at(m)) for e, s, m in evses],
+    )
+
+
+def test_first_sightings_count_but_are_not_changes() -> None:
+    store = StateStore()
+    result = store.apply([update("L1", ("E1", "AVAILABLE", 0), ("E2", "CHARGING", 0))])
+    assert store.counts == {"AVAILABLE": 1, "CHARGING": 1}
+    assert result.changes == []
+    assert [(c.evse_id, c.old, c.new) for c in result.first_seen] == [
+        ("E1", None, "AVAILABLE"),
+        ("E2", None, "CHARGING"),
+    ]
+    assert list(store.events) == []
+    assert store.locations["L1"].evse_ids == ["E1", "E2"]
+
+
+def test_a_change_moves_counts_and_is_logged_with_since() -> None:
+    store = StateStore()
+    store.apply([update("L1", ("E1", "AVAILABLE", 0), ("E2", "AVAILABLE", 0))])
+    result = store.apply([update("L1", ("E1", "CHARGING", 5))])
+    assert store.counts["AVAILABLE"] == 1
+    assert store.counts["CHARGING"] == 1
+    assert store.locations["L1"].counts["CHARGING"] == 1
+    assert [(c.old, c.new, c.time) for c in result.changes] == [("AVAILABLE", "CHARGING", at(5))]
+    assert store.evses["E1"].since == at(5)
+    assert store.evses["E1"].changes == 1
+    assert store.transitions[("AVAILABLE", "CHARGING")] == 1
+    assert result.locations == {"L1"}
+    assert store.newest == at(5)
+
+
+def test_repeated_status_keeps_since_and_is_not_a_change() -> None:
+    store = StateStore()
+    store.apply([update("L1", ("E1", "CHARGING", 0))])
+    result = store.apply([update("L1", ("E1", "CHARGING", 9))])
+    assert not result.changed
+    assert result.updates == 1
+    assert store.evses["E1"].since == at(0)
+    assert store.evses["E1"].last_updated == at(9)
+
+
+def test_stale_update_does_not_roll_status_back() -> None:
+    store = StateStore()
+    store.apply([update("L1", ("E1", "CHARGING", 10))])
+    result = store.apply([update("L1", ("E1", "AVAILABLE", 3))])
+    assert result.stale == 1
+    assert store.evses["E1"].status == "CHARGING"
+
+
+def test_unknown_statuses_are_counted_under_their_own_name() -> None:
+    store = StateStore()
+    store.apply([update("L1", ("E1", "AVAILABLE", 0))])
+    store.apply([update("L1", ("E1", "PLANNED", 1))])
+    assert store.counts["PLANNED"] == 1
+    assert store.counts["AVAILABLE"] == 0
+
+
+def test_event_ring_is_bounded_and_keeps_the_newest() -> None:
+    store = StateStore(max_events=3)
+    statuses = ["AVAILABLE", "CHARGING"]
+    for minute in range(10):
+        store.apply([update("L1", ("E1", statuses[minute % 2], minute))])
+    assert len(store.events) == 3
+    assert [c.time for c in store.events] == [at(7), at(8), at(9)]
+    assert store.evses["E1"].changes == 9
+
+
+def test_evse_reported_under_another_location_moves_there() -> None:
+    store = StateStore()
+    store.apply([update("L1", ("E1", "AVAILABLE", 0))])
+    store.apply([update("L2", ("E1", "AVAILABLE", 1))])
+    assert store.locations["L1"].evse_ids == []
+    assert store.locations["L1"].counts["AVAILABLE"] == 0
+    assert store.locations["L2"].counts["AVAILABLE"] == 1
+    assert store.evses["E1"].location_id == "L2"
+
+
+def test_naive_timestamps_are_taken_as_utc() -> None:
+    store = StateStore()
+    naive = LocationUpdate(
+        id="L1",
+        evses=[EvseUpdate(id="E1", status="AVAILABLE", last_updated=datetime(2026, 1, 1))],
+    )
+    store.apply([naive])
+    assert store.evses["E1"].since == datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_counts_always_sum_to_the_evses_known() -> None:
+    store = StateStore()
+    cycle = ["AVAILABLE", "CHARGING", "RESERVED", "BLOCKED", "UNKNOWN"]
+    for minute in range(40):
+        store.apply([update(f"L{minute % 4}", (f"E{minute % 7}", cycle[minute % 5], minute))])
+    assert sum(store.counts.values()) == store.evse_count
+    for loc in store.locations.values():
+        assert sum(loc.counts.values()) == len(loc.evse_ids)
