@@ -12,6 +12,8 @@ __all__ = [
     "HereError",
     "LookupFailed",
     "StreamFailed",
+    "SubscriptionLost",
+    "TransientError",
 ]
 
 
@@ -52,3 +54,15 @@ class StreamFailed(HereError):
         super().__init__(message)
         self.status = status
         self.code = code
+
+
+class TransientError(HereError):
+    """A failure worth retrying: a network error, a 5xx, or a 429. `retry_after` is in seconds."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class SubscriptionLost(HereError):
+    """The service no longer knows the subscription (404 E213003, 400 E213014)."""

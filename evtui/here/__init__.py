@@ -1,0 +1,60 @@
+"""A typed async client for the HERE platform's stream layers. Knows nothing of any UI.
+
+```python
+credentials = load_credentials("~/.here/credentials.properties")
+async with HereClient(credentials) as client:
+    async with client.stream(StreamOptions(EV_CATALOG, EV_LAYER)) as consumer:
+        async for event in consumer:
+            if isinstance(event, Batch):
+                handle(event.accepted)
+                consumer.ack(event)
+```
+"""
+
+from evtui.defaults import DEFAULT_LOOKUP_URL, EV_CATALOG, EV_LAYER
+from evtui.here.client import HereClient
+from evtui.here.credentials import (
+    DEFAULT_CREDENTIALS_PATH,
+    Credentials,
+    insecure_permissions,
+    load_credentials,
+    parse_credentials,
+)
+from evtui.here.errors import (
+    AccessDenied,
+    AuthenticationError,
+    CredentialsError,
+    HereError,
+    LookupFailed,
+    StreamFailed,
+    SubscriptionLost,
+    TransientError,
+)
+from evtui.here.events import ConnectionState, ConnectionStatus
+from evtui.here.stream import StreamConsumer, StreamOptions
+from evtui.here.tokens import Token
+
+__all__ = [
+    "DEFAULT_CREDENTIALS_PATH",
+    "DEFAULT_LOOKUP_URL",
+    "EV_CATALOG",
+    "EV_LAYER",
+    "AccessDenied",
+    "AuthenticationError",
+    "ConnectionState",
+    "ConnectionStatus",
+    "Credentials",
+    "CredentialsError",
+    "HereClient",
+    "HereError",
+    "LookupFailed",
+    "StreamConsumer",
+    "StreamFailed",
+    "StreamOptions",
+    "SubscriptionLost",
+    "Token",
+    "TransientError",
+    "insecure_permissions",
+    "load_credentials",
+    "parse_credentials",
+]

@@ -1,0 +1,410 @@
+"""Reading a stream layer through Stream API v2: subscribe, poll, commit, seek, unsubscribe.
+
+Delivery is at-least-once; the consumer makes it exactly-once for its reader by de-duplicating
+on (Kafka partition, offset) and by committing only what the reader acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import random
+import secrets
+import socket
+import time
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, Self
+from urllib.parse import quote
+
+import httpx
+
+from evtui.here._http import error_details
+from evtui.here.errors import (
+    AccessDenied,
+    AuthenticationError,
+    HereError,
+    StreamFailed,
+    SubscriptionLost,
+    TransientError,
+)
+from evtui.here.events import ConnectionState, ConnectionStatus
+from evtui.here.tokens import Token
+from evtui.model import Batch, Decoded, StreamMessage, decode
+
+if TYPE_CHECKING:
+    from evtui.here.client import HereClient
+
+__all__ = ["StreamConsumer", "StreamOptions"]
+
+log = logging.getLogger("evtui.here")
+
+Start = Literal["earliest", "latest", "committed"]
+
+CLOSE_TIMEOUT = 3.0
+"""Seconds the final commit and unsubscribe may take on exit, so Ctrl-C stays snappy."""
+
+
+@dataclass(frozen=True)
+class StreamOptions:
+    """What to read and how."""
+
+    catalog: str
+    layer: str
+    consumer_id: str | None = None
+    """Also the consumer group; None picks one (stable for `committed`, fresh otherwise)."""
+    start: Start = "latest"
+    max_poll_records: int = 500
+    commit_interval: float = 2.0
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+
+
+@dataclass
+class _Subscription:
+    node: str
+    subscription_id: str
+
+
+@dataclass
+class _Pending:
+    """A polled message whose payload may still have to come from Blob."""
+
+    message: dict[str, Any]
+    partition: int
+    offset: int
+    received_at: float
+    blob: bytes | None = None
+    blob_done: bool = False
+
+
+class StreamConsumer:
+    """One subscription to a stream layer, renewed as often as the service loses it.
+
+    `async with client.stream(options) as consumer: async for event in consumer: ...` yields
+    `Batch`es and `ConnectionState`s; call `ack(batch)` once a batch is handled.
+    """
+
+    def __init__(self, client: HereClient, options: StreamOptions) -> None:
+        self._client = client
+        self.options = options
+        self.consumer_id = options.consumer_id or _default_consumer_id(client, options.start)
+        self._subscription: _Subscription | None = None
+        self._correlation_id: str | None = None
+        self._poll_token: Token | None = None
+        self._delivered: dict[int, int] = {}
+        self._acked: dict[int, int] = {}
+        self._committed: dict[int, int] = {}
+        self._commit_after_poll = False
+        self._last_commit = 0.0
+        self._pending: list[_Pending] | None = None
+        self._closed = False
+
+    # -- context manager and iteration ---------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Commit what was acknowledged, then unsubscribe; bounded, and even when cancelled."""
+        if self._closed:
+            return
+        self._closed = True
+        task = asyncio.ensure_future(self._finish())
+        # `wait` neither cancels the task nor raises on time-out: a cancelled caller still
+        # gets its subscription released in the background of the grace period.
+        done, _ = await asyncio.wait({task}, timeout=CLOSE_TIMEOUT)
+        if not done:
+            task.cancel()
+            log.warning("closing the subscription took over %.0f s; left it", CLOSE_TIMEOUT)
+
+    async def _finish(self) -> None:
+        if self._subscription is None:
+            return
+        try:
+            await self.commit(final=True)
+        except HereError as exc:
+            log.warning("final commit failed: %s", exc)
+        try:
+            await self.unsubscribe()
+        except HereError as exc:
+            log.warning("unsubscribe failed: %s", exc)
+
+    async def __aiter__(self) -> AsyncIterator[Batch | ConnectionState]:
+        failures = 0
+        yield ConnectionState(ConnectionStatus.CONNECTING, "requesting a token and subscribing")
+        while not self._closed:
+            try:
+                if self._subscription is None:
+                    await self.subscribe()
+                    yield ConnectionState(ConnectionStatus.SUBSCRIBED, self.options.layer)
+                elif failures:
+                    yield ConnectionState(ConnectionStatus.SUBSCRIBED, "recovered")
+                failures = 0
+                if self._commit_due():
+                    await self._commit_quietly()
+                batch = await self.poll()
+                if self._commit_after_poll:
+                    await self._commit_quietly()
+                if batch.items:
+                    yield batch
+            except SubscriptionLost as exc:
+                self._subscription = None
+                yield ConnectionState(ConnectionStatus.CONNECTING, f"{exc}; subscribing again")
+            except TransientError as exc:
+                failures += 1
+                wait = self._backoff(failures, exc.retry_after)
+                yield ConnectionState(ConnectionStatus.WAITING, str(exc), wait=wait)
+                await asyncio.sleep(wait)
+
+    def ack(self, batch: Batch | Iterable[Decoded]) -> None:
+        """Mark messages as handled: their offsets may now be committed."""
+        items = batch.items if isinstance(batch, Batch) else batch
+        for item in items:
+            m = item.message
+            if m.offset > self._acked.get(m.partition, -1):
+                self._acked[m.partition] = m.offset
+
+    # -- the protocol's steps ------------------------------------------------------------
+
+    async def subscribe(self) -> None:
+        """Subscribe (again) with this consumer's id; the group's committed offsets apply."""
+        base = await self._client.lookup(self.options.catalog, "stream", "v2")
+        url = f"{base}/layers/{quote(self.options.layer, safe='')}/subscribe"
+        properties: dict[str, Any] = {
+            "auto.offset.reset": "earliest" if self.options.start == "earliest" else "latest",
+            "group.id": self.consumer_id,
+            "max.poll.records": self.options.max_poll_records,
+            "enable.auto.commit": False,
+        }
+        response, _ = await self._client.send(
+            "POST",
+            url,
+            what="Stream subscribe",
+            params={"mode": "serial", "consumerId": self.consumer_id},
+            json={"kafkaConsumerProperties": properties},
+            headers=self._correlation(),
+        )
+        self._remember_correlation(response)
+        if response.status_code == 404:
+            # The base URL may have moved: look it up again before giving up on the layer.
+            self._client.forget(self.options.catalog, "stream", "v2")
+        self._raise_for(response, "subscribe", lost_on_404=False)
+        body = self._client.body(response)
+        try:
+            self._subscription = _Subscription(
+                str(body["nodeBaseURL"]).rstrip("/"), str(body["subscriptionId"])
+            )
+        except KeyError:
+            raise StreamFailed("subscribe answer lacks nodeBaseURL or subscriptionId") from None
+        log.debug("subscribed as %s", self.consumer_id)
+
+    async def poll(self) -> Batch:
+        """One poll: new messages (payloads fetched from Blob as needed), decoded, de-duplicated.
+
+        Messages polled but not yet turned into a batch (a Blob fetch failed) are kept and
+        finished first on the next call, so a failure there loses nothing.
+        """
+        if self._pending is None:
+            sub = self._require_subscription()
+            response, token = await self._client.send(
+                "GET",
+                f"{sub.node}/layers/{quote(self.options.layer, safe='')}/partitions",
+                what="Stream poll",
+                params={"subscriptionId": sub.subscription_id, "mode": "serial"},
+                headers=self._correlation(),
+            )
+            self._remember_correlation(response)
+            self._raise_for(response, "poll")
+            self._poll_token = token
+            now = time.time()
+            pending = []
+            for raw in self._client.body(response).get("messages") or []:
+                try:
+                    partition = int(raw["offset"]["partition"])
+                    offset = int(raw["offset"]["offset"])
+                except (KeyError, TypeError, ValueError):
+                    log.warning("poll returned a message without a usable offset; skipped")
+                    continue
+                if offset <= self._delivered.get(partition, -1):
+                    continue  # redelivered after a resubscribe: the reader has it already
+                pending.append(_Pending(raw.get("metaData") or {}, partition, offset, now))
+            self._pending = pending
+        await self._fetch_blobs(self._pending)
+        items = tuple(decode(self._message(p)) for p in self._pending)
+        for p in self._pending:
+            if p.offset > self._delivered.get(p.partition, -1):
+                self._delivered[p.partition] = p.offset
+        self._pending = None
+        return Batch(items)
+
+    async def commit(self, *, final: bool = False) -> None:
+        """Commit the acknowledged offsets not yet committed."""
+        offsets = [
+            {"partition": p, "offset": o}
+            for p, o in sorted(self._acked.items())
+            if o > self._committed.get(p, -1)
+        ]
+        self._last_commit = time.monotonic()
+        if not offsets or self._subscription is None:
+            return
+        sub = self._subscription
+        url = f"{sub.node}/layers/{quote(self.options.layer, safe='')}/offsets"
+        params = {"subscriptionId": sub.subscription_id, "mode": "serial"}
+        # The service wants the token of the latest poll on /offsets (else 412 E213010).
+        token = self._poll_token
+        for attempt in (1, 2):
+            response, _ = await self._client.send(
+                "PUT",
+                url,
+                what="Stream commit",
+                token=token,
+                params=params,
+                json={"offsets": offsets},
+                headers=self._correlation(),
+            )
+            self._remember_correlation(response)
+            if response.status_code == 412 and final and attempt == 1:
+                token = None  # leaving anyway: one try with the current token
+                continue
+            break
+        if response.status_code in (409, 412):
+            # 409 E213028 "unable to commit": later. 412: after the next poll renews the token.
+            self._commit_after_poll = True
+            log.debug("commit deferred: HTTP %s", response.status_code)
+            return
+        self._raise_for(response, "commit")
+        self._commit_after_poll = False
+        for item in offsets:
+            self._committed[item["partition"]] = item["offset"]
+
+    async def seek(self, offsets: dict[int, int]) -> None:
+        """Make the next poll of each partition start at the given offset."""
+        sub = self._require_subscription()
+        response, _ = await self._client.send(
+            "PUT",
+            f"{sub.node}/layers/{quote(self.options.layer, safe='')}/seek",
+            what="Stream seek",
+            params={"subscriptionId": sub.subscription_id, "mode": "serial"},
+            json={"offsets": [{"partition": p, "offset": o} for p, o in offsets.items()]},
+            headers=self._correlation(),
+        )
+        self._remember_correlation(response)
+        self._raise_for(response, "seek")
+        for partition, offset in offsets.items():
+            self._delivered[partition] = offset - 1
+        self._pending = None
+
+    async def unsubscribe(self) -> None:
+        """Release the subscription; the service frees what it holds for it."""
+        sub = self._subscription
+        if sub is None:
+            return
+        self._subscription = None
+        response, _ = await self._client.send(
+            "DELETE",
+            f"{sub.node}/layers/{quote(self.options.layer, safe='')}/subscribe",
+            what="Stream unsubscribe",
+            params={"subscriptionId": sub.subscription_id, "mode": "serial"},
+            headers=self._correlation(),
+        )
+        if response.status_code == 404:
+            return  # already gone: the goal is reached
+        self._raise_for(response, "unsubscribe")
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    async def _fetch_blobs(self, pending: list[_Pending]) -> None:
+        for p in pending:
+            handle = p.message.get("dataHandle")
+            if p.blob_done or p.message.get("data") is not None or not handle:
+                continue
+            p.blob = await self._client.fetch_blob(
+                self.options.catalog, self.options.layer, str(handle)
+            )
+            p.blob_done = True
+
+    def _message(self, p: _Pending) -> StreamMessage:
+        meta = p.message
+        data = meta.get("data")
+        timestamp = meta.get("timestamp")
+        key = meta.get("partition")
+        handle = meta.get("dataHandle")
+        return StreamMessage(
+            partition=p.partition,
+            offset=p.offset,
+            data=data if isinstance(data, str) else p.blob,
+            timestamp=timestamp if isinstance(timestamp, int) else None,
+            key=None if key is None else str(key),
+            data_handle=None if handle is None else str(handle),
+            received_at=p.received_at,
+        )
+
+    def _commit_due(self) -> bool:
+        if not any(o > self._committed.get(p, -1) for p, o in self._acked.items()):
+            return False
+        first = not self._committed
+        return first or time.monotonic() - self._last_commit >= self.options.commit_interval
+
+    async def _commit_quietly(self) -> None:
+        try:
+            await self.commit()
+        except (StreamFailed, TransientError) as exc:
+            # Offsets stay acknowledged and are committed next time; reading goes on.
+            log.debug("commit failed, will retry: %s", exc)
+            self._commit_after_poll = True
+
+    def _require_subscription(self) -> _Subscription:
+        if self._subscription is None:
+            raise SubscriptionLost("not subscribed")
+        return self._subscription
+
+    def _correlation(self) -> dict[str, str]:
+        return {"X-Correlation-ID": self._correlation_id} if self._correlation_id else {}
+
+    def _remember_correlation(self, response: httpx.Response) -> None:
+        if value := response.headers.get("X-Correlation-ID"):
+            self._correlation_id = value
+
+    def _raise_for(self, response: httpx.Response, step: str, *, lost_on_404: bool = True) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        code, detail = error_details(response)
+        if (status == 404 and lost_on_404) or (status == 400 and code == "E213014"):
+            raise SubscriptionLost(f"subscription lost ({code or status}: {detail})")
+        if status == 403:
+            raise AccessDenied(f"{step}: no access to {self.options.catalog}: {detail}")
+        if status == 401:
+            raise AuthenticationError(f"{step}: {detail}", status=status, code=code)
+        raise StreamFailed(
+            f"{step} failed (HTTP {status}{', ' + code if code else ''}): {detail}",
+            status=status,
+            code=code,
+        )
+
+    def _backoff(self, failures: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return retry_after  # the service said how long: exactly that, no less
+        ceiling = min(self.options.backoff_max, self.options.backoff_base * 2 ** (failures - 1))
+        # Full jitter: clients that failed together do not retry together.
+        return random.uniform(self.options.backoff_base / 2, ceiling)
+
+
+def _default_consumer_id(client: HereClient, start: Start) -> str:
+    if start == "committed":
+        # Resuming needs the same group every run: derive it from who and where we are.
+        creds = client.credentials
+        who = f"{creds.client_id or creds.access_key_id}@{socket.gethostname()}"
+        return "evtui-" + hashlib.sha256(who.encode()).hexdigest()[:16]
+    return "evtui-" + secrets.token_hex(8)
