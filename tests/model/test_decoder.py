@@ -115,12 +115,18 @@ def test_bad_json(text: bytes) -> None:
         (payload(id=""), "id"),
         (payload(evses={"id": EVSE}), "evses"),
         (payload(evses=[{"id": EVSE, "last_updated": "2024-04-05T11:37:59Z"}]), "evses.0.status"),
-        (payload(evses=[{"id": EVSE, "status": 3, "last_updated": "2024-04-05T11:37:59Z"}]),
-         "evses.0.status"),
-        (payload(evses=[{"id": EVSE, "status": "AVAILABLE", "last_updated": "yesterday"}]),
-         "evses.0.last_updated"),
-        (payload(evses=[{"id": EVSE, "status": "AVAILABLE", "last_updated": 1712317079}]),
-         "evses.0.last_updated"),
+        (
+            payload(evses=[{"id": EVSE, "status": 3, "last_updated": "2024-04-05T11:37:59Z"}]),
+            "evses.0.status",
+        ),
+        (
+            payload(evses=[{"id": EVSE, "status": "AVAILABLE", "last_updated": "yesterday"}]),
+            "evses.0.last_updated",
+        ),
+        (
+            payload(evses=[{"id": EVSE, "status": "AVAILABLE", "last_updated": 1712317079}]),
+            "evses.0.last_updated",
+        ),
         ([1, 2], "(document)"),
     ],
 )

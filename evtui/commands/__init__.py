@@ -1,0 +1,1 @@
+"""Headless commands: they run without a terminal UI and import nothing of Textual."""

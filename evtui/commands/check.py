@@ -1,0 +1,181 @@
+"""`evtui check`: say step by step whether the credentials and access work, and what to fix."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable
+from dataclasses import dataclass
+from typing import TextIO, TypeVar
+
+import httpx
+
+from evtui.here import (
+    AccessDenied,
+    AuthenticationError,
+    CredentialsError,
+    HereClient,
+    HereError,
+    LookupFailed,
+    StreamOptions,
+    insecure_permissions,
+    load_credentials,
+)
+from evtui.safetext import safe_text
+from evtui.sources import LiveSettings
+
+__all__ = ["run_check"]
+
+T = TypeVar("T")
+
+
+class _StepFailed(Exception):
+    def __init__(self, detail: str, fix: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.fix = fix
+
+
+@dataclass
+class _Report:
+    out: TextIO
+    failed: bool = False
+
+    def ok(self, title: str, detail: str = "") -> None:
+        self._line("ok  ", title, detail)
+
+    def warn(self, title: str, detail: str) -> None:
+        self._line("warn", title, detail)
+
+    def fail(self, title: str, detail: str, fix: str) -> None:
+        self.failed = True
+        self._line("FAIL", title, detail)
+        self.out.write(f"        fix: {fix}\n")
+
+    def _line(self, mark: str, title: str, detail: str) -> None:
+        text = f"[{mark}] {title}"
+        if detail:
+            text += f": {safe_text(detail, 400)}"
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    @contextlib.asynccontextmanager
+    async def step(self, title: str) -> AsyncIterator[None]:
+        try:
+            yield
+        except _StepFailed as exc:
+            self.fail(title, exc.detail, exc.fix)
+            raise
+
+
+async def run_check(settings: LiveSettings, *, out: TextIO) -> int:
+    """Run every check in order, stopping at the first that fails; return the exit code."""
+    report = _Report(out)
+    out.write(f"Checking access to {settings.catalog} / {settings.layer}\n")
+    with contextlib.suppress(_StepFailed):
+        await _checks(settings, report)
+    if report.failed:
+        out.write("Some checks failed; fix the first one and run `evtui check` again.\n")
+        return 1
+    out.write("All checks passed: `evtui` will show this stream live.\n")
+    return 0
+
+
+async def _checks(settings: LiveSettings, report: _Report) -> None:
+    path = settings.credentials_path
+    async with report.step("credentials file"):
+        try:
+            credentials = load_credentials(path)
+        except CredentialsError as exc:
+            raise _StepFailed(
+                str(exc),
+                "download credentials.properties for an app in the HERE platform portal "
+                f"and save it as {path}, or point --credentials / HERE_CREDENTIALS at it",
+            ) from None
+    report.ok("credentials file", f"{path} (access key {credentials.access_key_id})")
+    if warning := insecure_permissions(path):
+        report.warn("credentials file permissions", warning)
+
+    async with HereClient(credentials, lookup_url=settings.lookup_url) as client:
+        async with report.step("access token"):
+            try:
+                token = await client.token()
+            except AuthenticationError as exc:
+                raise _StepFailed(str(exc), _auth_fix(exc)) from None
+            except httpx.HTTPError as exc:
+                raise _StepFailed(
+                    f"could not reach {credentials.token_endpoint_url}: {exc}",
+                    "check the network, a proxy (HTTPS_PROXY) or here.token.endpoint.url",
+                ) from None
+        report.ok("access token", f"issued, valid for {token.expires_in:.0f} s")
+
+        for api, version in (("stream", "v2"), ("blob", "v1")):
+            title = f"API Lookup {api} {version}"
+            async with report.step(title):
+                base = await _lookup(client, settings, api, version)
+            report.ok(title, base)
+
+        options = StreamOptions(
+            catalog=settings.catalog, layer=settings.layer, consumer_id=None, start="latest"
+        )
+        consumer = client.stream(options)
+        async with report.step("subscribe"):
+            await _stream_call(consumer.subscribe(), settings)
+        report.ok("subscribe", f"layer {settings.layer}")
+        try:
+            async with report.step("poll"):
+                batch = await _stream_call(consumer.poll(), settings)
+            report.ok(
+                "poll",
+                f"{len(batch)} messages ({len(batch.accepted)} valid, "
+                f"{len(batch.rejected)} rejected); the stream may be quiet, that is fine",
+            )
+        finally:
+            async with report.step("unsubscribe"):
+                await _stream_call(consumer.unsubscribe(), settings)
+            report.ok("unsubscribe")
+
+
+async def _lookup(client: HereClient, settings: LiveSettings, api: str, version: str) -> str:
+    try:
+        return await client.lookup(settings.catalog, api, version)
+    except AccessDenied as exc:
+        raise _StepFailed(
+            str(exc),
+            "in the HERE platform portal, give your app (or its group) read access to "
+            f"{settings.catalog}",
+        ) from None
+    except LookupFailed as exc:
+        raise _StepFailed(str(exc), "check the catalog HRN given with --catalog") from None
+    except (HereError, httpx.HTTPError) as exc:
+        raise _StepFailed(
+            str(exc), f"check --lookup-url ({settings.lookup_url}) and the network"
+        ) from None
+
+
+async def _stream_call(call: Awaitable[T], settings: LiveSettings) -> T:
+    try:
+        return await call
+    except AccessDenied as exc:
+        raise _StepFailed(
+            str(exc), f"give your app read access to {settings.catalog} in the portal"
+        ) from None
+    except HereError as exc:
+        raise _StepFailed(
+            str(exc), f"check the layer id given with --layer ({settings.layer})"
+        ) from None
+    except httpx.HTTPError as exc:
+        raise _StepFailed(f"network error: {exc}", "check the network and try again") from None
+
+
+def _auth_fix(exc: AuthenticationError) -> str:
+    code = exc.code or ""
+    if code == "401300":
+        return (
+            "the access key secret does not match the access key id: download a fresh "
+            "credentials.properties"
+        )
+    if code == "401204":
+        return "this machine's clock is off: synchronise it (e.g. with NTP)"
+    if exc.status == 401:
+        return "the access key may be disabled or deleted: check it in the HERE platform portal"
+    return "check here.token.endpoint.url and the access key in the credentials file"

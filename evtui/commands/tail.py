@@ -1,0 +1,123 @@
+"""`evtui tail`: print the decoded stream, one payload per line."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections import Counter
+from collections.abc import Callable
+from typing import Literal, TextIO
+
+from evtui.here import ConnectionState, ConnectionStatus
+from evtui.model import Accepted, Batch, Decoded, Rejection
+from evtui.safetext import safe_text
+from evtui.sources import Source
+
+__all__ = ["Format", "format_jsonl", "format_text", "run_tail"]
+
+Format = Literal["jsonl", "text"]
+
+
+def format_jsonl(item: Accepted) -> str:
+    """The payload as the JSON object published, on one line.
+
+    Non-ASCII and control characters are JSON-escaped: the data stays exact and the line is
+    safe to print on a terminal.
+    """
+    return json.dumps(json.loads(item.document), ensure_ascii=True, separators=(",", ":")) + "\n"
+
+
+def format_text(item: Accepted) -> str:
+    """One readable line per EVSE: time, location, EVSE, status (stream text made inert)."""
+    payload = item.payload
+    location = safe_text(payload.id, 80)
+    if not payload.evses:
+        return f"{'-':20}  {location}  (no EVSEs)\n"
+    return "".join(
+        f"{evse.last_updated.strftime('%Y-%m-%dT%H:%M:%SZ'):20}  {location}  "
+        f"{safe_text(evse.id, 80)}  {safe_text(evse.status, 40)}\n"
+        for evse in payload.evses
+    )
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.printed = 0
+        self.rejected: Counter[str] = Counter()
+
+    def summary(self) -> str:
+        text = f"evtui tail: {self.printed} payloads"
+        total = sum(self.rejected.values())
+        if total:
+            reasons = ", ".join(f"{reason}: {n}" for reason, n in self.rejected.most_common())
+            text += f", {total} rejected ({reasons})"
+        else:
+            text += ", 0 rejected"
+        return text
+
+
+async def run_tail(
+    source: Source,
+    *,
+    out: TextIO,
+    err: TextIO,
+    fmt: Format = "jsonl",
+    limit: int | None = None,
+    time_limit: float | None = None,
+) -> int:
+    """Print the source's valid payloads to `out` and rejections to `err`; return the exit code.
+
+    Stops after `limit` payloads, after `time_limit` seconds, or when the source ends. Each batch is
+    acknowledged only after it is written, so a live source commits no more than was printed.
+    """
+    formatter: Callable[[Accepted], str] = format_jsonl if fmt == "jsonl" else format_text
+    tally = _Tally()
+    try:
+        async with source:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(time_limit):
+                    async for event in source:
+                        if isinstance(event, ConnectionState):
+                            _report_state(event, err)
+                            continue
+                        handled = _write_batch(event, formatter, tally, out, err, limit)
+                        out.flush()
+                        source.ack(Batch(handled))
+                        if limit is not None and tally.printed >= limit:
+                            break
+    finally:
+        err.write(tally.summary() + "\n")
+        err.flush()
+    return 0
+
+
+def _write_batch(
+    batch: Batch,
+    formatter: Callable[[Accepted], str],
+    tally: _Tally,
+    out: TextIO,
+    err: TextIO,
+    limit: int | None,
+) -> tuple[Decoded, ...]:
+    lines: list[str] = []
+    handled = 0
+    for item in batch.items:
+        if limit is not None and tally.printed >= limit:
+            break
+        handled += 1
+        if isinstance(item, Rejection):
+            tally.rejected[str(item.reason)] += 1
+            err.write(f"rejected: {safe_text(item.describe(), 500)}\n")
+            continue
+        lines.append(formatter(item))
+        tally.printed += 1
+    out.write("".join(lines))
+    return batch.items[:handled]
+
+
+def _report_state(state: ConnectionState, err: TextIO) -> None:
+    # Quiet while all is well; say what it waits for or why it fails.
+    if state.status in (ConnectionStatus.WAITING, ConnectionStatus.ERROR):
+        err.write(f"evtui: {safe_text(state.describe(), 300)}\n")
+        err.flush()

@@ -1,0 +1,374 @@
+"""The emulated HERE platform's state: message log, consumer groups, subscriptions, tokens.
+
+Independent of HTTP: `evtui.emulator.app` maps requests onto it. Every method takes the lock,
+because tests and `publish` reach it from threads other than the server's.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import json
+import random
+import secrets
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from evtui.defaults import EV_CATALOG, EV_LAYER
+from evtui.emulator.network import NetworkConfig, SyntheticNetwork, format_time
+
+__all__ = ["Emulator", "EmulatorConfig", "Faults", "Malformed"]
+
+Malformed = Literal["base64", "gzip", "json", "schema"]
+
+MAX_GENERATED_PER_CALL = 50_000
+"""Synthetic events generated per poll at most, so one poll after a long pause stays quick."""
+
+
+@dataclass
+class EmulatorConfig:
+    """How the emulated platform behaves. The defaults make a lively demo."""
+
+    seed: int = 1
+    speed: float = 60.0
+    """Simulated seconds per emulator second."""
+    locations: int = 2000
+    live: bool = True
+    """Generate synthetic traffic; False serves only what `publish` adds."""
+    partitions: int = 4
+    token_lifetime: float = 3600.0
+    poll_wait: float = 1.0
+    """Seconds a poll waits for messages before answering with none."""
+    inline_limit: int = 1_000_000
+    """Payloads larger than this (compressed) are served through Blob."""
+    max_poll_records: int = 500
+    timestamp_window: float = 600.0
+    catalog: str = EV_CATALOG
+    layer: str = EV_LAYER
+    access_key_id: str = ""
+    access_key_secret: str = field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.access_key_id:
+            self.access_key_id = f"EMULATOR{self.seed:08d}"
+        if not self.access_key_secret:
+            self.access_key_secret = secrets.token_urlsafe(32)
+
+
+@dataclass
+class Faults:
+    """Switches tests flip to make the platform misbehave."""
+
+    unavailable: int = 0
+    """Answer this many next stream calls with 503 and `Retry-After`."""
+    retry_after: float = 1.0
+    server_errors: int = 0
+    """Answer this many next stream calls with 500."""
+    malformed_rate: float = 0.0
+    """Share of synthetic messages published malformed (0..1)."""
+
+
+@dataclass
+class _Stored:
+    partition: int
+    offset: int
+    fragment: str
+    """The message as it appears in a poll answer, JSON-encoded once at publish time."""
+
+
+@dataclass
+class Subscription:
+    """One consumer's subscription: where it reads in each partition."""
+
+    id: str
+    group: str
+    consumer_id: str
+    positions: list[int]
+    max_records: int
+    last_poll_token: str | None = None
+    delivered: dict[int, int] = field(default_factory=dict)
+
+
+class EmulatorError(Exception):
+    """A request the emulated platform refuses; `app` turns it into HERE's error JSON."""
+
+    def __init__(
+        self, status: int, code: str, title: str, *, retry_after: float | None = None
+    ) -> None:
+        super().__init__(title)
+        self.status = status
+        self.code = code
+        self.title = title
+        self.retry_after = retry_after
+
+
+class Emulator:
+    """The platform: message log over several Kafka partitions, groups, tokens, blobs."""
+
+    def __init__(
+        self, config: EmulatorConfig | None = None, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.config = config or EmulatorConfig()
+        self.clock = clock
+        self.faults = Faults()
+        self._lock = threading.RLock()
+        self._log: list[list[_Stored]] = [[] for _ in range(self.config.partitions)]
+        self._groups: dict[str, dict[int, int]] = {}
+        self._subscriptions: dict[str, Subscription] = {}
+        self._tokens: dict[str, float] = {}
+        self._nonces: dict[str, float] = {}
+        self._blobs: dict[str, bytes] = {}
+        self._rng_faults = random.Random(self.config.seed + 1)
+        self.unsubscribed = 0
+        self.published = 0
+        self.started_at = clock()
+        self._network: SyntheticNetwork | None = None
+        if self.config.live:
+            self._network = SyntheticNetwork(
+                NetworkConfig(seed=self.config.seed, locations=self.config.locations)
+            )
+            for sim, payload in self._network.snapshot():
+                self._publish_synthetic(sim, payload)
+
+    # -- publishing ----------------------------------------------------------------------
+
+    def partition_of(self, key: str) -> int:
+        """Kafka partition of a partition key: the same location, the same partition."""
+        return zlib.crc32(key.encode()) % self.config.partitions
+
+    def publish(
+        self, payload: dict[str, Any] | bytes, *, key: str | None = None, compressed: bool = False
+    ) -> tuple[int, int]:
+        """Append a message; `payload` is a JSON document, or raw bytes sent as they are
+        (gzip-compressed first unless `compressed`). Returns (partition, offset)."""
+        if isinstance(payload, dict):
+            key = key or str(payload.get("id", ""))
+            data = gzip.compress(json.dumps(payload, separators=(",", ":")).encode(), mtime=0)
+        else:
+            data = payload if compressed else gzip.compress(payload, mtime=0)
+        return self._append(key or "", data)
+
+    def publish_malformed(self, kind: Malformed, key: str = "malformed") -> tuple[int, int]:
+        """Append a message that does not decode, of the given kind."""
+        if kind == "base64":
+            return self._append(key, None, inline_text="%%% not base64 %%%")
+        if kind == "gzip":
+            return self._append(key, b'{"id": "not gzip"}')
+        if kind == "json":
+            return self._append(key, gzip.compress(b'{"id": "x", "evses": [', mtime=0))
+        doc = {"id": key, "evses": [{"id": "here:evcp:evse:x", "status": 3}]}
+        return self._append(key, gzip.compress(json.dumps(doc).encode(), mtime=0))
+
+    def _append(
+        self, key: str, data: bytes | None, *, inline_text: str | None = None
+    ) -> tuple[int, int]:
+        with self._lock:
+            partition = self.partition_of(key)
+            offset = len(self._log[partition])
+            meta: dict[str, Any] = {
+                "partition": key,
+                "timestamp": int(self.clock() * 1000),
+            }
+            if data is not None:
+                meta["checksum"] = hashlib.md5(data, usedforsecurity=False).hexdigest()
+            if inline_text is not None:
+                meta["data"] = inline_text
+            elif data is not None and len(data) > self.config.inline_limit:
+                handle = secrets.token_hex(16)
+                self._blobs[handle] = data
+                meta["dataHandle"] = handle
+                meta["dataSize"] = _inflated_size(data)
+                meta["compressedDataSize"] = len(data)
+            elif data is not None:
+                meta["data"] = base64.b64encode(data).decode("ascii")
+            fragment = json.dumps(
+                {"metaData": meta, "offset": {"partition": partition, "offset": offset}},
+                separators=(",", ":"),
+            )
+            self._log[partition].append(_Stored(partition, offset, fragment))
+            self.published += 1
+            return partition, offset
+
+    def _publish_synthetic(self, sim: float, payload: dict[str, Any]) -> None:
+        speed = self.config.speed
+        for evse in payload["evses"]:
+            since = evse.pop("since", sim)
+            evse["last_updated"] = format_time(self.started_at + since / speed)
+        rate = self.faults.malformed_rate
+        if rate and self._rng_faults.random() < rate:
+            kinds: list[Malformed] = ["base64", "gzip", "json", "schema"]
+            self.publish_malformed(self._rng_faults.choice(kinds), key=payload["id"])
+        else:
+            self.publish(payload)
+
+    def advance(self) -> None:
+        """Publish the synthetic events due by now."""
+        if self._network is None:
+            return
+        with self._lock:
+            target = (self.clock() - self.started_at) * self.config.speed
+            if target <= self._network.now:
+                return
+            events = self._network.advance(target)
+            for sim, payload in events[:MAX_GENERATED_PER_CALL]:
+                self._publish_synthetic(sim, payload)
+
+    # -- tokens --------------------------------------------------------------------------
+
+    def check_nonce(self, nonce: str, timestamp: float) -> None:
+        """Refuse a timestamp outside the window, or a nonce seen within it."""
+        with self._lock:
+            now = self.clock()
+            window = self.config.timestamp_window
+            if abs(now - timestamp) > window:
+                raise EmulatorError(401, "401204", "Time stamp is outside the valid period.")
+            for old in [n for n, t in self._nonces.items() if t < now - 2 * window]:
+                del self._nonces[old]
+            if nonce in self._nonces:
+                raise EmulatorError(401, "401207", "Nonce has been used before.")
+            self._nonces[nonce] = now
+
+    def issue_token(self) -> tuple[str, float]:
+        with self._lock:
+            token = "emu." + secrets.token_urlsafe(32)
+            self._tokens[token] = self.clock() + self.config.token_lifetime
+            return token, self.config.token_lifetime
+
+    def check_token(self, token: str | None) -> None:
+        with self._lock:
+            expires = self._tokens.get(token or "")
+            if expires is None or expires <= self.clock():
+                raise EmulatorError(401, "E213001", "Invalid or expired token")
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far stops working now."""
+        with self._lock:
+            self._tokens.clear()
+
+    # -- subscriptions -------------------------------------------------------------------
+
+    def subscribe(self, consumer_id: str, properties: dict[str, Any]) -> Subscription:
+        with self._lock:
+            group = str(properties.get("group.id") or consumer_id)
+            reset = properties.get("auto.offset.reset", "latest")
+            committed = self._groups.get(group, {})
+            positions = [
+                committed.get(p, 0 if reset == "earliest" else len(self._log[p]))
+                for p in range(self.config.partitions)
+            ]
+            try:
+                max_records = int(properties.get("max.poll.records", self.config.max_poll_records))
+            except (TypeError, ValueError):
+                raise EmulatorError(400, "E213011", "max.poll.records must be a number") from None
+            sub = Subscription(
+                secrets.token_hex(12), group, consumer_id, positions, max(1, max_records)
+            )
+            self._subscriptions[sub.id] = sub
+            return sub
+
+    def subscription(self, subscription_id: str | None) -> Subscription:
+        with self._lock:
+            sub = self._subscriptions.get(subscription_id or "")
+            if sub is None:
+                raise EmulatorError(404, "E213003", "Subscription not found")
+            return sub
+
+    def take_fault(self) -> None:
+        """Raise the next scheduled fault of a stream call, if any."""
+        with self._lock:
+            if self.faults.unavailable > 0:
+                self.faults.unavailable -= 1
+                raise EmulatorError(
+                    503, "E213019", "Service unavailable", retry_after=self.faults.retry_after
+                )
+            if self.faults.server_errors > 0:
+                self.faults.server_errors -= 1
+                raise EmulatorError(500, "E213000", "Internal server error")
+
+    def poll(self, sub: Subscription, token: str) -> list[str]:
+        """Up to `max_records` message fragments, taken fairly from every partition."""
+        self.advance()
+        with self._lock:
+            if sub.id not in self._subscriptions:
+                raise EmulatorError(404, "E213003", "Subscription not found")
+            sub.last_poll_token = token
+            out: list[str] = []
+            room = sub.max_records
+            while room > 0:
+                progressed = False
+                for p, log in enumerate(self._log):
+                    start = sub.positions[p]
+                    if start >= len(log) or room <= 0:
+                        continue
+                    share = max(1, room // self.config.partitions)
+                    chunk = log[start : start + min(share, room)]
+                    out.extend(s.fragment for s in chunk)
+                    sub.positions[p] += len(chunk)
+                    sub.delivered[p] = sub.positions[p] - 1
+                    room -= len(chunk)
+                    progressed = True
+                if not progressed:
+                    break
+            return out
+
+    def commit(self, sub: Subscription, token: str, offsets: list[tuple[int, int]]) -> None:
+        with self._lock:
+            if sub.last_poll_token is not None and token != sub.last_poll_token:
+                raise EmulatorError(
+                    412, "E213010", "Token change is not allowed on /offsets; poll first"
+                )
+            group = self._groups.setdefault(sub.group, {})
+            for partition, offset in offsets:
+                if not 0 <= partition < self.config.partitions:
+                    raise EmulatorError(400, "E213012", f"No partition {partition}")
+                if offset > sub.delivered.get(partition, -1):
+                    raise EmulatorError(409, "E213028", "Unable to commit offset")
+                group[partition] = max(group.get(partition, 0), offset + 1)
+
+    def seek(self, sub: Subscription, offsets: list[tuple[int, int]]) -> None:
+        with self._lock:
+            for partition, offset in offsets:
+                if not 0 <= partition < self.config.partitions:
+                    raise EmulatorError(400, "E213012", f"No partition {partition}")
+                sub.positions[partition] = max(0, min(offset, len(self._log[partition])))
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        with self._lock:
+            if self._subscriptions.pop(sub.id, None) is not None:
+                self.unsubscribed += 1
+
+    def drop_subscriptions(self) -> None:
+        """Forget every subscription, as a restarted service node would."""
+        with self._lock:
+            self._subscriptions.clear()
+
+    # -- what tests look at --------------------------------------------------------------
+
+    def blob(self, handle: str) -> bytes | None:
+        with self._lock:
+            return self._blobs.get(handle)
+
+    def committed(self, group: str) -> dict[int, int]:
+        """The group's next offset per partition (the last committed plus one)."""
+        with self._lock:
+            return dict(self._groups.get(group, {}))
+
+    def live_subscriptions(self) -> int:
+        with self._lock:
+            return len(self._subscriptions)
+
+    def log_size(self) -> int:
+        with self._lock:
+            return sum(len(log) for log in self._log)
+
+
+def _inflated_size(data: bytes) -> int:
+    try:
+        return len(gzip.decompress(data))
+    except (OSError, EOFError, zlib.error):
+        return len(data)

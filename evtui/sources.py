@@ -1,0 +1,323 @@
+"""One interface for every place updates come from: HERE, the demo emulator, a payload file.
+
+A source is an async context manager and an async iterator of `SourceEvent`s. Whoever consumes
+it calls `ack(batch)` once a batch is applied (and recorded), so a live source commits only
+what is safely handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Literal, Protocol, Self
+
+from evtui.here import (
+    DEFAULT_LOOKUP_URL,
+    EV_CATALOG,
+    EV_LAYER,
+    ConnectionState,
+    ConnectionStatus,
+    Credentials,
+    HereClient,
+    StreamOptions,
+    load_credentials,
+)
+from evtui.model import Batch, Rejection, RejectReason, StreamMessage, decode_document
+
+if TYPE_CHECKING:
+    from evtui.emulator import EmulatorServer
+    from evtui.here import StreamConsumer
+
+__all__ = [
+    "DemoSettings",
+    "DemoSource",
+    "HereSource",
+    "LiveSettings",
+    "PayloadFileSource",
+    "Source",
+    "SourceEvent",
+]
+
+SourceEvent = Batch | ConnectionState
+Start = Literal["earliest", "latest", "committed"]
+
+
+class Source(Protocol):
+    """What the monitor and the headless commands consume."""
+
+    label: str
+    """Says where the data comes from, for a status line."""
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def __aiter__(self) -> AsyncIterator[SourceEvent]: ...
+
+    def ack(self, batch: Batch) -> None:
+        """Mark a batch as handled: a live source may now commit its offsets."""
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """How to reach a HERE stream layer: the options every live command shares."""
+
+    credentials_path: Path
+    catalog: str = EV_CATALOG
+    layer: str = EV_LAYER
+    lookup_url: str = DEFAULT_LOOKUP_URL
+    consumer_id: str | None = None
+    start: Start = "latest"
+
+
+class HereSource:
+    """The stream layer of a HERE catalog, read through the HERE client."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        catalog: str = EV_CATALOG,
+        layer: str = EV_LAYER,
+        lookup_url: str = DEFAULT_LOOKUP_URL,
+        consumer_id: str | None = None,
+        start: Start = "latest",
+        label: str | None = None,
+    ) -> None:
+        self.label = label or f"HERE {catalog} / {layer}"
+        self._credentials = credentials
+        self._lookup_url = lookup_url
+        self._options = StreamOptions(
+            catalog=catalog, layer=layer, consumer_id=consumer_id, start=start
+        )
+        self._stack = contextlib.AsyncExitStack()
+        self._consumer: StreamConsumer | None = None
+
+    @classmethod
+    def from_settings(cls, settings: LiveSettings) -> HereSource:
+        """Load the credentials file (raises `CredentialsError`) and build the source."""
+        return cls(
+            load_credentials(settings.credentials_path),
+            catalog=settings.catalog,
+            layer=settings.layer,
+            lookup_url=settings.lookup_url,
+            consumer_id=settings.consumer_id,
+            start=settings.start,
+        )
+
+    async def __aenter__(self) -> Self:
+        client = await self._stack.enter_async_context(
+            HereClient(self._credentials, lookup_url=self._lookup_url)
+        )
+        self._consumer = await self._stack.enter_async_context(client.stream(self._options))
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._consumer = None
+        await self._stack.aclose()
+
+    def __aiter__(self) -> AsyncIterator[SourceEvent]:
+        if self._consumer is None:
+            raise RuntimeError("enter the source with `async with` before iterating it")
+        return self._consumer.__aiter__()
+
+    def ack(self, batch: Batch) -> None:
+        if self._consumer is not None:
+            self._consumer.ack(batch)
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    """The emulated HERE platform `evtui demo` starts in-process."""
+
+    seed: int = 1
+    speed: float = 60.0
+    locations: int = 2000
+
+
+class DemoSource:
+    """The real HERE client reading from the built-in emulator, served on a loopback port."""
+
+    def __init__(self, settings: DemoSettings | None = None) -> None:
+        self.settings = settings or DemoSettings()
+        self.label = f"demo (emulated HERE, seed {self.settings.seed})"
+        self._server: EmulatorServer | None = None
+        self._inner: HereSource | None = None
+
+    async def __aenter__(self) -> Self:
+        from evtui.emulator import EmulatorConfig, EmulatorServer
+        from evtui.here import parse_credentials
+
+        config = EmulatorConfig(
+            seed=self.settings.seed,
+            speed=self.settings.speed,
+            locations=self.settings.locations,
+        )
+        server = EmulatorServer(config)
+        # The server starts a thread and waits for its port: keep that off the event loop.
+        await asyncio.to_thread(server.start)
+        self._server = server
+        try:
+            self._inner = HereSource(
+                parse_credentials(server.credentials_text()),
+                lookup_url=server.lookup_url,
+                start="earliest",
+                label=self.label,
+            )
+            await self._inner.__aenter__()
+        except BaseException:
+            await asyncio.to_thread(server.stop)
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._inner is not None:
+                await self._inner.__aexit__(exc_type, exc, tb)
+        finally:
+            if self._server is not None:
+                await asyncio.to_thread(self._server.stop)
+
+    def __aiter__(self) -> AsyncIterator[SourceEvent]:
+        if self._inner is None:
+            raise RuntimeError("enter the source with `async with` before iterating it")
+        return self._inner.__aiter__()
+
+    def ack(self, batch: Batch) -> None:
+        if self._inner is not None:
+            self._inner.ack(batch)
+
+
+@dataclass
+class PayloadFileSource:
+    """Payload JSON objects one after another, as `olp catalog layer stream get` prints them.
+
+    Reads a file, or standard input for `-`. Anything between objects (newlines, commas, a
+    delimiter line) is skipped; a malformed object is rejected and reading resumes at the next
+    line that starts an object.
+    """
+
+    path: str
+    batch_size: int = 500
+    label: str = field(init=False)
+    _stream: IO[str] | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.label = "standard input" if self.path == "-" else f"file {self.path}"
+
+    async def __aenter__(self) -> Self:
+        if self.path == "-":
+            self._stream = sys.stdin
+        else:
+            self._stream = await asyncio.to_thread(
+                open, self.path, encoding="utf-8", errors="surrogateescape"
+            )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._stream is not None and self._stream is not sys.stdin:
+            self._stream.close()
+        self._stream = None
+
+    def ack(self, batch: Batch) -> None:
+        """Files have no offsets to commit."""
+
+    async def __aiter__(self) -> AsyncIterator[SourceEvent]:
+        if self._stream is None:
+            raise RuntimeError("enter the source with `async with` before iterating it")
+        yield ConnectionState(ConnectionStatus.SUBSCRIBED, self.label)
+        reader = _ObjectReader()
+        stream = self._stream
+        while True:
+            # Reading blocks (a pipe may be slow): do it in a thread, a chunk at a time.
+            chunk = await asyncio.to_thread(stream.read, 1 << 16)
+            documents = reader.feed(chunk) if chunk else reader.finish()
+            for start in range(0, len(documents), self.batch_size):
+                yield _batch(documents[start : start + self.batch_size])
+            if not chunk:
+                break
+        yield ConnectionState(ConnectionStatus.CLOSED, f"end of {self.label}")
+
+
+def _batch(documents: list[tuple[int, str, str | None]]) -> Batch:
+    now = time.time()
+    items = []
+    for offset, text, error in documents:
+        raw = text.encode("utf-8", "surrogateescape")
+        message = StreamMessage(partition=0, offset=offset, data=raw, received_at=now)
+        if error is None:
+            items.append(decode_document(message, raw))
+        else:
+            items.append(Rejection(message, RejectReason.BAD_JSON, error))
+    return Batch(tuple(items))
+
+
+class _ObjectReader:
+    """Splits concatenated JSON objects out of text fed in arbitrary chunks.
+
+    Yields `(index, text, error)`: `error` is None for a complete object, else why the text
+    (kept for inspection) is not one.
+    """
+
+    def __init__(self) -> None:
+        self._buffer = ""
+        self._count = 0
+        self._decoder = json.JSONDecoder()
+
+    def feed(self, chunk: str) -> list[tuple[int, str, str | None]]:
+        self._buffer += chunk
+        return self._drain(final=False)
+
+    def finish(self) -> list[tuple[int, str, str | None]]:
+        return self._drain(final=True)
+
+    def _drain(self, *, final: bool) -> list[tuple[int, str, str | None]]:
+        out: list[tuple[int, str, str | None]] = []
+        buf = self._buffer
+        pos = 0
+        while True:
+            start = buf.find("{", pos)
+            if start < 0:
+                self._buffer = ""  # only separators left
+                return out
+            error: str | None = None
+            try:
+                _, end = self._decoder.raw_decode(buf, start)
+            except json.JSONDecodeError as exc:
+                # Only a later object starting a line proves this one will not complete.
+                resume = buf.find("\n{", start + 1)
+                if resume < 0 and not final:
+                    self._buffer = buf[start:]
+                    return out
+                end = resume + 1 if resume >= 0 else len(buf)
+                error = f"{exc.msg} at character {exc.pos - start} of the object"
+            out.append((self._count, buf[start:end], error))
+            self._count += 1
+            pos = end

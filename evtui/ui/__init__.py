@@ -1,0 +1,1 @@
+"""The Textual user interface. Reads the domain model; nothing below it imports this package."""

@@ -1,0 +1,74 @@
+"""`evtui tail`: what a user sees on stdout and stderr."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from evtui.commands.tail import Format, run_tail
+from evtui.sources import PayloadFileSource
+
+EVSE = "here:evcp:evse:" + "cd" * 32
+
+
+def doc(location: str, status: str = "AVAILABLE", evse: str = EVSE) -> dict[str, object]:
+    return {
+        "id": location,
+        "evses": [{"id": evse, "status": status, "last_updated": "2026-11-25T10:00:00Z"}],
+    }
+
+
+async def tail(path: Path, fmt: Format = "jsonl", limit: int | None = None) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = await run_tail(PayloadFileSource(str(path)), out=out, err=err, fmt=fmt, limit=limit)
+    return code, out.getvalue(), err.getvalue()
+
+
+async def test_jsonl_reprints_each_payload_exactly_and_reports_rejections(
+    tmp_path: Path,
+) -> None:
+    docs = [doc(f"here:evcp:charginglocation:{i}") for i in range(5)]
+    text = "\n".join(json.dumps(d, indent=2) for d in docs[:2])
+    text += '\n{"id": "broken",\n'  # a malformed object between good ones
+    text += "\n---\n".join(json.dumps(d) for d in docs[2:])
+    path = tmp_path / "payloads.json"
+    path.write_text(text)
+
+    code, out, err = await tail(path)
+
+    assert code == 0
+    assert [json.loads(line) for line in out.splitlines()] == docs
+    assert "rejected: partition 0 offset 2: bad JSON" in err
+    assert "5 payloads, 1 rejected (bad JSON: 1)" in err
+
+
+async def test_limit_stops_after_n_valid_payloads(tmp_path: Path) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_text("\n".join(json.dumps(doc(f"L{i}")) for i in range(50)))
+    _, out, _ = await tail(path, limit=7)
+    assert [json.loads(line)["id"] for line in out.splitlines()] == [f"L{i}" for i in range(7)]
+
+
+async def test_schema_errors_name_the_field(tmp_path: Path) -> None:
+    bad = {"id": "L1", "evses": [{"id": EVSE, "last_updated": "2026-11-25T10:00:00Z"}]}
+    path = tmp_path / "p.jsonl"
+    path.write_text(json.dumps(bad) + "\n" + json.dumps(doc("L2")))
+    _, out, err = await tail(path)
+    assert json.loads(out) == doc("L2")
+    assert "schema error: evses.0.status: Field required" in err
+
+
+async def test_text_and_jsonl_keep_escape_sequences_inert(tmp_path: Path) -> None:
+    hostile = "L\x1b]0;pwned\x07\x1b[31m\u202e[bold]x[/bold]"
+    path = tmp_path / "p.jsonl"
+    path.write_text(json.dumps(doc(hostile, status="PLANNED")))
+
+    _, text_out, _ = await tail(path, fmt="text")
+    assert "\x1b" not in text_out and "\x07" not in text_out and "\u202e" not in text_out
+    assert "\\x1b]0;pwned\\x07\\x1b[31m\\u202e[bold]x[/bold]" in text_out
+    assert "PLANNED" in text_out
+
+    _, json_out, _ = await tail(path, fmt="jsonl")
+    assert "\x1b" not in json_out and "\u202e" not in json_out
+    assert json.loads(json_out)["id"] == hostile
