@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from evtui.emulator import EmulatorServer
 from evtui.model import KNOWN_STATUSES
+from tests.conftest import location_doc
 
 
 def evtui(
@@ -79,3 +82,146 @@ def test_plain_http_is_refused_off_loopback(tmp_path: Path, command: str) -> Non
     assert "https" in (result.stdout + result.stderr).lower()
     assert "s3cr3t-value" not in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_tail_against_a_faulty_platform_prints_every_payload_once_and_cleans_up(
+    server: EmulatorServer, credentials_file: Path
+) -> None:
+    """The acceptance run: short-lived tokens, one 503, one lost subscription, one big blob."""
+    emulator = server.emulator
+    server.config.token_lifetime = 3
+    published = []
+    for n in range(1500):
+        doc = location_doc(n, evses=1 + n % 3)
+        emulator.publish(doc)
+        published.append(doc)
+        if n == 700:
+            big = location_doc(10**6, evses=1)
+            big["evses"] = [  # random ids: compressed well over 1 MB
+                {
+                    "id": f"here:evcp:evse:{os.urandom(32).hex()}",
+                    "status": "AVAILABLE",
+                    "last_updated": "2026-11-25T10:00:00Z",
+                }
+                for _ in range(25_000)
+            ]
+            emulator.publish(big)
+            published.append(big)
+    emulator.faults.unavailable = 1
+    emulator.faults.retry_after = 1
+    emulator.faults.drop_subscriptions_after = 2
+    emulator.faults.expire_tokens_after = 3
+
+    result = evtui(
+        "tail",
+        "--credentials",
+        str(credentials_file),
+        "--lookup-url",
+        server.lookup_url,
+        "--from",
+        "earliest",
+        "--limit",
+        str(len(published)),
+        "--format",
+        "jsonl",
+    )
+
+    assert result.returncode == 0, result.stderr
+    printed = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(printed) == len(published)
+    assert sorted(printed, key=lambda d: str(d["id"])) == sorted(
+        published, key=lambda d: str(d["id"])
+    )
+    assert emulator.blobs_served == 1
+    assert len(emulator.subscribed) == 2 and len(set(emulator.subscribed)) == 1
+    assert emulator.tokens_issued >= 2
+    committed = emulator.committed(emulator.subscribed[0])
+    assert sum(committed.values()) == len(published)
+    assert emulator.live_subscriptions() == 0
+    assert server.config.access_key_secret not in result.stdout + result.stderr
+
+
+def test_check_passes_against_the_emulator(server: EmulatorServer, credentials_file: Path) -> None:
+    result = evtui(
+        "check", "--credentials", str(credentials_file), "--lookup-url", server.lookup_url
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    steps = [line for line in result.stdout.splitlines() if line.startswith("[")]
+    assert len(steps) >= 5
+    assert all(line.startswith("[ok  ]") for line in steps), result.stdout
+    assert server.emulator.live_subscriptions() == 0
+
+
+def test_check_names_the_failing_step_and_the_fix(
+    server: EmulatorServer, credentials_file: Path
+) -> None:
+    text = credentials_file.read_text().replace(server.config.access_key_secret, "wrong-secret")
+    credentials_file.write_text(text)
+    result = evtui(
+        "check", "--credentials", str(credentials_file), "--lookup-url", server.lookup_url
+    )
+    assert result.returncode == 1
+    fail = next(line for line in result.stdout.splitlines() if line.startswith("[FAIL]"))
+    assert "token" in fail.lower()
+    assert "here.access.key.secret" in result.stdout
+    assert "wrong-secret" not in result.stdout + result.stderr
+
+
+def test_check_names_a_missing_key(tmp_path: Path) -> None:
+    creds = tmp_path / "c.properties"
+    creds.write_text("here.access.key.id=k\nhere.token.endpoint.url=https://a.b/oauth2/token\n")
+    creds.chmod(0o600)
+    result = evtui("check", "--credentials", str(creds))
+    assert result.returncode == 1
+    assert "here.access.key.secret is missing" in result.stdout
+
+
+def test_emulate_prints_credentials_that_work(tmp_path: Path) -> None:
+    written = tmp_path / "emu.properties"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "evtui.cli",
+            "emulate",
+            "--port",
+            "0",
+            "--write-credentials",
+            str(written),
+            "--locations",
+            "50",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if "Serving" in line:
+                break
+        text = "".join(lines)
+        assert "here.access.key.secret" in text
+        lookup = next(line.split(": ", 1)[1].strip() for line in lines if "API Lookup URL" in line)
+        assert oct(written.stat().st_mode & 0o777) == "0o600"
+        result = evtui(
+            "tail",
+            "--credentials",
+            str(written),
+            "--lookup-url",
+            lookup,
+            "--from",
+            "earliest",
+            "--limit",
+            "50",
+            "--format",
+            "jsonl",
+        )
+        assert result.returncode == 0, result.stderr
+        assert len(result.stdout.splitlines()) == 50
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)
+    assert proc.returncode == 0

@@ -127,7 +127,9 @@ async def _checks(settings: LiveSettings, report: _Report) -> None:
             report.ok(
                 "poll",
                 f"{len(batch)} messages ({len(batch.accepted)} valid, "
-                f"{len(batch.rejected)} rejected); the stream may be quiet, that is fine",
+                f"{len(batch.rejected)} rejected)"
+                if len(batch)
+                else "no messages in this poll: the layer is quiet right now, that is fine",
             )
         finally:
             async with report.step("unsubscribe"):

@@ -9,7 +9,8 @@ Layout on one host (`http://127.0.0.1:PORT`):
   seek (`PUT .../seek`) and unsubscribe (`DELETE .../subscribe`) live.
 - `GET /blob/v1/catalogs/{hrn}/layers/{layer}/data/{handle}`: payloads over the inline limit.
 - `POST /_emulator/faults` (JSON: `unavailable`, `retry_after`, `server_errors`,
-  `malformed_rate`, `expire_tokens`, `drop_subscriptions`, `token_lifetime`) and
+  `malformed_rate`, `expire_tokens`, `drop_subscriptions`, `expire_tokens_after`,
+  `drop_subscriptions_after`, `token_lifetime`) and
   `POST /_emulator/publish` (JSON payload): switches for people testing their own clients.
 """
 
@@ -60,9 +61,11 @@ def _here_error(exc: EmulatorError, correlation_id: str) -> Response:
     return JSONResponse(body, status_code=exc.status, headers=headers)
 
 
-def _handles_errors(handler: Handler) -> Handler:
+def _handles_errors(emulator: Emulator, handler: Handler) -> Handler:
     async def wrapped(request: Request) -> Response:
-        correlation_id = request.headers.get("X-Correlation-ID") or uuid.uuid4().hex
+        sent = request.headers.get("X-Correlation-ID")
+        emulator.requests.append((request.method, request.url.path, sent))
+        correlation_id = sent or uuid.uuid4().hex
         try:
             response = await handler(request)
         except EmulatorError as exc:
@@ -175,9 +178,9 @@ def create_app(emulator: Emulator) -> Starlette:
         return JSONResponse({"nodeBaseURL": node, "subscriptionId": sub.id}, status_code=201)
 
     async def poll(request: Request) -> Response:
+        emulator.take_fault()
         token = bearer(request)
         sub = subscription(request)
-        emulator.take_fault()
         deadline = time.monotonic() + config.poll_wait
         while True:
             fragments = emulator.poll(sub, token)
@@ -223,9 +226,14 @@ def create_app(emulator: Emulator) -> Starlette:
     async def faults(request: Request) -> Response:
         body = json.loads(await request.body() or b"{}")
         f = emulator.faults
-        for name in ("unavailable", "server_errors"):
+        for name in (
+            "unavailable",
+            "server_errors",
+            "drop_subscriptions_after",
+            "expire_tokens_after",
+        ):
             if name in body:
-                setattr(f, name, int(body[name]))
+                setattr(f, name, None if body[name] is None else int(body[name]))
         for name in ("retry_after", "malformed_rate"):
             if name in body:
                 setattr(f, name, float(body[name]))
@@ -256,6 +264,7 @@ def create_app(emulator: Emulator) -> Starlette:
         ("/_emulator/publish", publish, "POST"),
     ]
     routes = [
-        Route(path, _handles_errors(handler), methods=[method]) for path, handler, method in table
+        Route(path, _handles_errors(emulator, handler), methods=[method])
+        for path, handler, method in table
     ]
     return Starlette(routes=routes)

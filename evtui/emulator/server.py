@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sys
 import threading
@@ -165,6 +166,9 @@ def run_foreground(
     out: TextIO = sys.stdout,
 ) -> None:
     """`evtui emulate`: serve until Ctrl-C, after printing how to point a client at it."""
+    if threading.current_thread() is threading.main_thread():
+        # `kill` (SIGTERM) stops it as cleanly as Ctrl-C does.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     server = EmulatorServer(config, port=port)
     try:
         server.start()

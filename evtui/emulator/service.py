@@ -15,6 +15,7 @@ import secrets
 import threading
 import time
 import zlib
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -71,6 +72,10 @@ class Faults:
     """Answer this many next stream calls with 500."""
     malformed_rate: float = 0.0
     """Share of synthetic messages published malformed (0..1)."""
+    drop_subscriptions_after: int | None = None
+    """After this many more polls, forget every subscription (the next poll gets 404)."""
+    expire_tokens_after: int | None = None
+    """After this many more polls, every token issued so far stops working."""
 
 
 @dataclass
@@ -126,6 +131,12 @@ class Emulator:
         self._rng_faults = random.Random(self.config.seed + 1)
         self.unsubscribed = 0
         self.published = 0
+        self.tokens_issued = 0
+        self.blobs_served = 0
+        self.subscribed: list[str] = []
+        """Consumer ids of every subscribe call, in order."""
+        self.requests: deque[tuple[str, str, str | None]] = deque(maxlen=10_000)
+        """(method, path, X-Correlation-ID sent) of the latest requests, for tests."""
         self.started_at = clock()
         self._network: SyntheticNetwork | None = None
         if self.config.live:
@@ -236,6 +247,7 @@ class Emulator:
     def issue_token(self) -> tuple[str, float]:
         with self._lock:
             token = "emu." + secrets.token_urlsafe(32)
+            self.tokens_issued += 1
             self._tokens[token] = self.clock() + self.config.token_lifetime
             return token, self.config.token_lifetime
 
@@ -269,6 +281,7 @@ class Emulator:
                 secrets.token_hex(12), group, consumer_id, positions, max(1, max_records)
             )
             self._subscriptions[sub.id] = sub
+            self.subscribed.append(consumer_id)
             return sub
 
     def subscription(self, subscription_id: str | None) -> Subscription:
@@ -279,8 +292,19 @@ class Emulator:
             return sub
 
     def take_fault(self) -> None:
-        """Raise the next scheduled fault of a stream call, if any."""
+        """Raise the next scheduled fault of a poll, if any."""
         with self._lock:
+            f = self.faults
+            if f.drop_subscriptions_after is not None:
+                f.drop_subscriptions_after -= 1
+                if f.drop_subscriptions_after < 0:
+                    f.drop_subscriptions_after = None
+                    self._subscriptions.clear()
+            if f.expire_tokens_after is not None:
+                f.expire_tokens_after -= 1
+                if f.expire_tokens_after < 0:
+                    f.expire_tokens_after = None
+                    self._tokens.clear()
             if self.faults.unavailable > 0:
                 self.faults.unavailable -= 1
                 raise EmulatorError(
@@ -351,7 +375,9 @@ class Emulator:
 
     def blob(self, handle: str) -> bytes | None:
         with self._lock:
-            return self._blobs.get(handle)
+            data = self._blobs.get(handle)
+            self.blobs_served += data is not None
+            return data
 
     def committed(self, group: str) -> dict[int, int]:
         """The group's next offset per partition (the last committed plus one)."""

@@ -147,6 +147,7 @@ class StreamConsumer:
             try:
                 if self._subscription is None:
                     await self.subscribe()
+                    await self._resume_after_resubscribe()
                     yield ConnectionState(ConnectionStatus.SUBSCRIBED, self.options.layer)
                 elif failures:
                     yield ConnectionState(ConnectionStatus.SUBSCRIBED, "recovered")
@@ -349,6 +350,20 @@ class StreamConsumer:
             data_handle=None if handle is None else str(handle),
             received_at=p.received_at,
         )
+
+    async def _resume_after_resubscribe(self) -> None:
+        """Continue right after the last delivered message on a renewed subscription.
+
+        From `earliest` the group resumes at its committed offsets (or the start) and
+        de-duplication drops what comes again. Otherwise a partition with nothing committed
+        yet would restart at `latest` and skip messages, so seek back to where we were.
+        """
+        if self.options.start == "earliest" or not self._delivered:
+            return
+        try:
+            await self.seek({p: o + 1 for p, o in self._delivered.items()})
+        except StreamFailed as exc:
+            log.warning("could not seek back after resubscribing: %s", exc)
 
     def _commit_due(self) -> bool:
         if not any(o > self._committed.get(p, -1) for p, o in self._acked.items()):

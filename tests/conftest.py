@@ -1,0 +1,44 @@
+"""Shared fixtures: a real emulator on a loopback port, and credentials for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from evtui.emulator import EmulatorConfig, EmulatorServer
+from evtui.here import Credentials, parse_credentials
+
+
+def location_doc(n: int, status: str = "AVAILABLE", evses: int = 1) -> dict[str, object]:
+    """A payload as HERE publishes it, for location number `n`."""
+    return {
+        "id": f"here:evcp:charginglocation:{n:032x}",
+        "evses": [
+            {
+                "id": f"here:evcp:evse:{n:032x}{i:032x}",
+                "status": status,
+                "last_updated": f"2026-11-25T10:{i % 60:02d}:00Z",
+            }
+            for i in range(evses)
+        ],
+    }
+
+
+@pytest.fixture
+def server() -> Iterator[EmulatorServer]:
+    """An emulator with no synthetic traffic: tests publish exactly what they read back."""
+    config = EmulatorConfig(live=False, poll_wait=0.1, partitions=4, max_poll_records=50)
+    with EmulatorServer(config) as running:
+        yield running
+
+
+@pytest.fixture
+def credentials(server: EmulatorServer) -> Credentials:
+    return parse_credentials(server.credentials_text())
+
+
+@pytest.fixture
+def credentials_file(server: EmulatorServer, tmp_path: Path) -> Path:
+    return server.write_credentials(tmp_path / "credentials.properties")
