@@ -19,7 +19,7 @@ demo: $(STAMP)
 test: lint unit
 
 lint: $(STAMP)
-	$(BIN)/ruff check evtui tests benchmarks
+	$(BIN)/ruff check evtui tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

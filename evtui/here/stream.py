@@ -46,6 +46,9 @@ Start = Literal["earliest", "latest", "committed"]
 CLOSE_TIMEOUT = 3.0
 """Seconds the final commit and unsubscribe may take on exit, so Ctrl-C stays snappy."""
 
+RENEW_POLL_TIMEOUT = 1.5
+"""A poll made only to renew the commit token may wait this long for the service."""
+
 
 @dataclass(frozen=True)
 class StreamOptions:
@@ -276,8 +279,11 @@ class StreamConsumer:
             )
             self._remember_correlation(response)
             if response.status_code == 412 and final and attempt == 1:
-                token = None  # leaving anyway: one try with the current token
-                continue
+                # Leaving, so no next poll will renew the token: renew it now with a short
+                # poll whose messages stay uncommitted (the group gets them again).
+                token = await self._renew_poll_token()
+                if token is not None:
+                    continue
             break
         if response.status_code in (409, 412):
             # 409 E213028 "unable to commit": later. 412: after the next poll renews the token.
@@ -288,6 +294,25 @@ class StreamConsumer:
         self._commit_after_poll = False
         for item in offsets:
             self._committed[item["partition"]] = item["offset"]
+
+    async def _renew_poll_token(self) -> Token | None:
+        sub = self._subscription
+        if sub is None:
+            return None
+        try:
+            response, token = await self._client.send(
+                "GET",
+                f"{sub.node}/layers/{quote(self.options.layer, safe='')}/partitions",
+                what="Stream poll",
+                params={"subscriptionId": sub.subscription_id, "mode": "serial"},
+                headers=self._correlation(),
+                timeout=RENEW_POLL_TIMEOUT,
+            )
+        except (TransientError, AuthenticationError) as exc:
+            log.warning("could not renew the token for the final commit: %s", exc)
+            return None
+        self._remember_correlation(response)
+        return token if response.status_code == 200 else None
 
     async def seek(self, offsets: dict[int, int]) -> None:
         """Make the next poll of each partition start at the given offset."""

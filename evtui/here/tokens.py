@@ -39,7 +39,8 @@ class Token:
 
     def fresh(self, now: float) -> bool:
         """Still usable for a while: refresh ahead of expiry, not on the first 401."""
-        margin = min(60.0, 0.1 * self.expires_in)
+        # A quarter of short lifetimes: a long poll must not outlive the token it went with.
+        margin = min(60.0, 0.25 * self.expires_in)
         return now < self.expires_at - margin
 
 

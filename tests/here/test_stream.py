@@ -325,3 +325,19 @@ async def test_each_stream_call_echoes_the_latest_correlation_id(
     assert len(stream_calls) > 3
     assert all(sent is not None for _, _, sent in stream_calls[1:])
     assert len({sent for _, _, sent in stream_calls[1:]}) == 1
+
+
+async def test_offsets_are_committed_on_exit_even_when_the_poll_token_just_expired(
+    server: EmulatorServer, credentials: Credentials
+) -> None:
+    """The service takes commits only with the last poll's token (412 otherwise)."""
+    _, ends = publish(server, range(30))
+
+    def expire(n: int, _: StreamConsumer) -> None:
+        server.emulator.expire_tokens()
+
+    reading = await at_timeout(read(server, credentials, 30, on_batch=expire, max_poll_records=500))
+
+    assert len(reading.batches) == 1
+    assert server.emulator.committed(reading.consumer_id) == ends
+    assert server.emulator.live_subscriptions() == 0
