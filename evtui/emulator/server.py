@@ -53,9 +53,11 @@ class EmulatorServer:
 
     @property
     def port(self) -> int:
-        if self._port is None:
+        """The port served; a fixed port is known before `start()`, port 0 only after it."""
+        port = self._port or self._requested_port
+        if not port:
             raise RuntimeError("the emulator server is not started")
-        return self._port
+        return port
 
     @property
     def base_url(self) -> str:

@@ -11,6 +11,7 @@ import asyncio
 import gzip
 import json
 import secrets
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from evtui.emulator import EmulatorServer
+from evtui.emulator import EmulatorConfig, EmulatorServer
 from evtui.here import (
     EV_CATALOG,
     EV_LAYER,
@@ -28,6 +29,7 @@ from evtui.here import (
     HereClient,
     StreamConsumer,
     StreamOptions,
+    parse_credentials,
 )
 from evtui.model import Batch, Rejection, RejectReason
 from tests.conftest import location_doc
@@ -57,6 +59,7 @@ async def read(
     *,
     on_batch: OnBatch | None = None,
     on_subscribed: Callable[[], None] | None = None,
+    on_state: Callable[[ConnectionState], None] | None = None,
     reading: Reading | None = None,
     **options: Any,
 ) -> Reading:
@@ -72,6 +75,8 @@ async def read(
         async for event in consumer:
             if isinstance(event, ConnectionState):
                 reading.states.append((time.monotonic(), event))
+                if on_state is not None:
+                    on_state(event)
                 if event.status is ConnectionStatus.SUBSCRIBED and on_subscribed:
                     on_subscribed()
                 continue
@@ -341,3 +346,30 @@ async def test_offsets_are_committed_on_exit_even_when_the_poll_token_just_expir
     assert len(reading.batches) == 1
     assert server.emulator.committed(reading.consumer_id) == ends
     assert server.emulator.live_subscriptions() == 0
+
+
+async def test_a_platform_that_is_down_at_first_is_waited_for_with_backoff() -> None:
+    with socket.socket() as probe:  # a free port, closed again: connections are refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    later = EmulatorServer(EmulatorConfig(live=False, poll_wait=0.1), port=port)
+    credentials = parse_credentials(later.credentials_text())  # known before it starts
+    waits: list[ConnectionState] = []
+
+    def refused(state: ConnectionState) -> None:
+        if state.status is ConnectionStatus.WAITING:
+            waits.append(state)
+        if len(waits) == 3 and not later.running:
+            later.start()  # the platform comes back
+            publish(later, range(10))
+
+    try:
+        reading = await at_timeout(
+            read(later, credentials, 10, on_state=refused, backoff_base=0.05)
+        )
+    finally:
+        later.stop()
+
+    assert len(reading.documents) == 10
+    assert "cannot reach the token endpoint (127.0.0.1)" in waits[0].describe()
+    assert all(w.wait is not None and w.wait < 1 for w in waits)
