@@ -220,15 +220,7 @@ class StreamConsumer:
         finished first on the next call, so a failure there loses nothing.
         """
         if self._pending is None:
-            sub = self._require_subscription()
-            response, token = await self._client.send(
-                "GET",
-                f"{sub.node}/layers/{quote(self.options.layer, safe='')}/partitions",
-                what="Stream poll",
-                params={"subscriptionId": sub.subscription_id, "mode": "serial"},
-                headers=self._correlation(),
-            )
-            self._remember_correlation(response)
+            response, token = await self._node_call("GET", "partitions", "Stream poll")
             self._raise_for(response, "poll")
             self._poll_token = token
             now = time.time()
@@ -262,22 +254,12 @@ class StreamConsumer:
         self._last_commit = time.monotonic()
         if not offsets or self._subscription is None:
             return
-        sub = self._subscription
-        url = f"{sub.node}/layers/{quote(self.options.layer, safe='')}/offsets"
-        params = {"subscriptionId": sub.subscription_id, "mode": "serial"}
         # The service wants the token of the latest poll on /offsets (else 412 E213010).
         token = self._poll_token
         for attempt in (1, 2):
-            response, _ = await self._client.send(
-                "PUT",
-                url,
-                what="Stream commit",
-                token=token,
-                params=params,
-                json={"offsets": offsets},
-                headers=self._correlation(),
+            response, _ = await self._node_call(
+                "PUT", "offsets", "Stream commit", token=token, json={"offsets": offsets}
             )
-            self._remember_correlation(response)
             if response.status_code == 412 and final and attempt == 1:
                 # Leaving, so no next poll will renew the token: renew it now with a short
                 # poll whose messages stay uncommitted (the group gets them again).
@@ -296,36 +278,21 @@ class StreamConsumer:
             self._committed[item["partition"]] = item["offset"]
 
     async def _renew_poll_token(self) -> Token | None:
-        sub = self._subscription
-        if sub is None:
+        if self._subscription is None:
             return None
         try:
-            response, token = await self._client.send(
-                "GET",
-                f"{sub.node}/layers/{quote(self.options.layer, safe='')}/partitions",
-                what="Stream poll",
-                params={"subscriptionId": sub.subscription_id, "mode": "serial"},
-                headers=self._correlation(),
-                timeout=RENEW_POLL_TIMEOUT,
+            response, token = await self._node_call(
+                "GET", "partitions", "Stream poll", timeout=RENEW_POLL_TIMEOUT
             )
         except (TransientError, AuthenticationError) as exc:
             log.warning("could not renew the token for the final commit: %s", exc)
             return None
-        self._remember_correlation(response)
         return token if response.status_code == 200 else None
 
     async def seek(self, offsets: dict[int, int]) -> None:
         """Make the next poll of each partition start at the given offset."""
-        sub = self._require_subscription()
-        response, _ = await self._client.send(
-            "PUT",
-            f"{sub.node}/layers/{quote(self.options.layer, safe='')}/seek",
-            what="Stream seek",
-            params={"subscriptionId": sub.subscription_id, "mode": "serial"},
-            json={"offsets": [{"partition": p, "offset": o} for p, o in offsets.items()]},
-            headers=self._correlation(),
-        )
-        self._remember_correlation(response)
+        body = {"offsets": [{"partition": p, "offset": o} for p, o in offsets.items()]}
+        response, _ = await self._node_call("PUT", "seek", "Stream seek", json=body)
         self._raise_for(response, "seek")
         for partition, offset in offsets.items():
             self._delivered[partition] = offset - 1
@@ -337,13 +304,7 @@ class StreamConsumer:
         if sub is None:
             return
         self._subscription = None
-        response, _ = await self._client.send(
-            "DELETE",
-            f"{sub.node}/layers/{quote(self.options.layer, safe='')}/subscribe",
-            what="Stream unsubscribe",
-            params={"subscriptionId": sub.subscription_id, "mode": "serial"},
-            headers=self._correlation(),
-        )
+        response, _ = await self._node_call("DELETE", "subscribe", "Stream unsubscribe", sub)
         if response.status_code == 404:
             return  # already gone: the goal is reached
         self._raise_for(response, "unsubscribe")
@@ -403,6 +364,23 @@ class StreamConsumer:
             # Offsets stay acknowledged and are committed next time; reading goes on.
             log.debug("commit failed, will retry: %s", exc)
             self._commit_after_poll = True
+
+    async def _node_call(
+        self, method: str, endpoint: str, what: str, sub: _Subscription | None = None, **kwargs: Any
+    ) -> tuple[httpx.Response, Token]:
+        """One call to the subscription's node (`partitions`, `offsets`, `seek`, `subscribe`),
+        with the subscription's parameters and the correlation id echoed both ways."""
+        sub = sub or self._require_subscription()
+        response, token = await self._client.send(
+            method,
+            f"{sub.node}/layers/{quote(self.options.layer, safe='')}/{endpoint}",
+            what=what,
+            params={"subscriptionId": sub.subscription_id, "mode": "serial"},
+            headers=self._correlation(),
+            **kwargs,
+        )
+        self._remember_correlation(response)
+        return response, token
 
     def _require_subscription(self) -> _Subscription:
         if self._subscription is None:

@@ -74,7 +74,7 @@ class EvtuiApp(App[None]):
                         continue
                     self._apply(event)
                     self.source.ack(event)
-        except HereError as exc:
+        except (HereError, OSError) as exc:
             self.failure = str(exc)
             bar.connection = ConnectionState(ConnectionStatus.ERROR, str(exc))
 
@@ -94,7 +94,9 @@ class EvtuiApp(App[None]):
         self.query_one(StatusCounters).counts = dict(self.store.counts)
         if self._pending:
             changes, self._pending = self._pending, []
-            self.query_one(EventLog).add_changes(changes)
+            log = self.query_one(EventLog)
+            # A burst larger than the log would only be written to be dropped again.
+            log.add_changes(changes[-log.max_lines :] if log.max_lines else changes)
 
     async def action_quit(self) -> None:
         """Stop the stream (it commits and unsubscribes), then leave."""
