@@ -40,10 +40,11 @@ def error_details(response: httpx.Response) -> tuple[str | None, str]:
     """HERE's error code and its most useful text, from either error body shape."""
     body = json_body(response)
     code = body.get("errorCode") or body.get("code")
-    parts = [str(body[k]) for k in ("title", "message", "cause", "action") if body.get(k)] or [
+    parts = [str(body[k]) for k in ("title", "message", "cause", "action") if body.get(k)]
+    unique = list(dict.fromkeys(parts)) or [
         response.reason_phrase or f"HTTP {response.status_code}"
     ]
-    return (str(code) if code is not None else None), " ".join(parts)[:500]
+    return (str(code) if code is not None else None), " ".join(unique)[:500]
 
 
 def transport_error(exc: httpx.TransportError, what: str) -> TransientError:

@@ -32,7 +32,7 @@ from evtui.here.errors import (
 )
 from evtui.here.events import ConnectionState, ConnectionStatus
 from evtui.here.tokens import Token
-from evtui.model import Batch, Decoded, StreamMessage, decode
+from evtui.model import Batch, Decoded, Rejection, RejectReason, StreamMessage, decode
 
 if TYPE_CHECKING:
     from evtui.here.client import HereClient
@@ -43,10 +43,10 @@ log = logging.getLogger("evtui.here")
 
 Start = Literal["earliest", "latest", "committed"]
 
-CLOSE_TIMEOUT = 3.0
+CLOSE_TIMEOUT = 2.0
 """Seconds the final commit and unsubscribe may take on exit, so Ctrl-C stays snappy."""
 
-RENEW_POLL_TIMEOUT = 1.5
+RENEW_POLL_TIMEOUT = 1.0
 """A poll made only to renew the commit token may wait this long for the service."""
 
 
@@ -81,6 +81,9 @@ class _Pending:
     received_at: float
     blob: bytes | None = None
     blob_done: bool = False
+    blob_error: str | None = None
+    unplaced: bool = False
+    """The poll gave no usable partition and offset."""
 
 
 class StreamConsumer:
@@ -103,6 +106,9 @@ class StreamConsumer:
         self._commit_after_poll = False
         self._last_commit = 0.0
         self._pending: list[_Pending] | None = None
+        self._needs_seek = False
+        self._lost: str | None = None
+        """Why the subscription was lost, until the consumer says it subscribes again."""
         self._closed = False
 
     # -- context manager and iteration ---------------------------------------------------
@@ -124,47 +130,74 @@ class StreamConsumer:
             return
         self._closed = True
         task = asyncio.ensure_future(self._finish())
-        # `wait` neither cancels the task nor raises on time-out: a cancelled caller still
-        # gets its subscription released in the background of the grace period.
-        done, _ = await asyncio.wait({task}, timeout=CLOSE_TIMEOUT)
-        if not done:
-            task.cancel()
-            log.warning("closing the subscription took over %.0f s; left it", CLOSE_TIMEOUT)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + CLOSE_TIMEOUT
+        cancelled = False
+        # A cancelled caller (Ctrl-C, `q`) closes its HTTP client right after this returns,
+        # so keep waiting for the release until the deadline, then pass the cancel on.
+        while not task.done():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                task.cancel()
+                log.warning("closing the subscription took over %.0f s; left it", CLOSE_TIMEOUT)
+                break
+            try:
+                await asyncio.wait({task}, timeout=remaining)
+            except asyncio.CancelledError:
+                cancelled = True
+        if cancelled:
+            raise asyncio.CancelledError
 
     async def _finish(self) -> None:
         if self._subscription is None:
             return
+        # Whatever goes wrong here is reported, never raised: the caller is leaving anyway.
         try:
             await self.commit(final=True)
-        except HereError as exc:
+        except Exception as exc:
             log.warning("final commit failed: %s", exc)
         try:
             await self.unsubscribe()
-        except HereError as exc:
+        except Exception as exc:
             log.warning("unsubscribe failed: %s", exc)
 
     async def __aiter__(self) -> AsyncIterator[Batch | ConnectionState]:
-        failures = 0
+        failures = 0  # attempts in a row that ended without a poll: the backoff grows
+
         yield ConnectionState(ConnectionStatus.CONNECTING, "requesting a token and subscribing")
         while not self._closed:
             try:
                 if self._subscription is None:
+                    if self._lost is not None:
+                        yield ConnectionState(
+                            ConnectionStatus.CONNECTING, f"{self._lost}; subscribing again"
+                        )
+                        self._lost = None
                     await self.subscribe()
-                    await self._resume_after_resubscribe()
+                    self._needs_seek = self.options.start != "earliest" and bool(self._delivered)
                     yield ConnectionState(ConnectionStatus.SUBSCRIBED, self.options.layer)
-                elif failures:
-                    yield ConnectionState(ConnectionStatus.SUBSCRIBED, "recovered")
-                failures = 0
+                if self._needs_seek:
+                    await self._resume_after_resubscribe()
                 if self._commit_due():
                     await self._commit_quietly()
+                    if self._subscription is None:
+                        continue  # the commit found it lost: subscribe again first
                 batch = await self.poll()
+                if failures:
+                    failures = 0
+                    yield ConnectionState(ConnectionStatus.SUBSCRIBED, "recovered")
                 if self._commit_after_poll:
                     await self._commit_quietly()
                 if batch.items:
                     yield batch
             except SubscriptionLost as exc:
                 self._subscription = None
-                yield ConnectionState(ConnectionStatus.CONNECTING, f"{exc}; subscribing again")
+                self._lost = str(exc)
+                failures += 1
+                if failures > 1:  # lost again straight away: do not hammer the service
+                    wait = self._backoff(failures - 1, None)
+                    yield ConnectionState(ConnectionStatus.WAITING, str(exc), wait=wait)
+                    await asyncio.sleep(wait)
             except TransientError as exc:
                 failures += 1
                 wait = self._backoff(failures, exc.retry_after)
@@ -176,31 +209,32 @@ class StreamConsumer:
         items = batch.items if isinstance(batch, Batch) else batch
         for item in items:
             m = item.message
-            if m.offset > self._acked.get(m.partition, -1):
+            if m.partition >= 0 and m.offset > self._acked.get(m.partition, -1):
                 self._acked[m.partition] = m.offset
 
     # -- the protocol's steps ------------------------------------------------------------
 
     async def subscribe(self) -> None:
         """Subscribe (again) with this consumer's id; the group's committed offsets apply."""
-        base = await self._client.lookup(self.options.catalog, "stream", "v2")
-        url = f"{base}/layers/{quote(self.options.layer, safe='')}/subscribe"
         properties: dict[str, Any] = {
             "auto.offset.reset": "earliest" if self.options.start == "earliest" else "latest",
             "group.id": self.consumer_id,
             "max.poll.records": self.options.max_poll_records,
             "enable.auto.commit": False,
         }
-        response, _ = await self._client.send(
-            "POST",
-            url,
-            what="Stream subscribe",
-            params={"mode": "serial", "consumerId": self.consumer_id},
-            json={"kafkaConsumerProperties": properties},
-            headers=self._correlation(),
-        )
-        self._remember_correlation(response)
-        if response.status_code == 404:
+        for attempt in (1, 2):
+            base = await self._client.lookup(self.options.catalog, "stream", "v2")
+            response, _ = await self._client.send(
+                "POST",
+                f"{base}/layers/{quote(self.options.layer, safe='')}/subscribe",
+                what="Stream subscribe",
+                params={"mode": "serial", "consumerId": self.consumer_id},
+                json={"kafkaConsumerProperties": properties},
+                headers=self._correlation(),
+            )
+            self._remember_correlation(response)
+            if response.status_code != 404 or attempt == 2:
+                break
             # The base URL may have moved: look it up again before giving up on the layer.
             self._client.forget(self.options.catalog, "stream", "v2")
         self._raise_for(response, "subscribe", lost_on_404=False)
@@ -226,20 +260,24 @@ class StreamConsumer:
             now = time.time()
             pending = []
             for raw in self._client.body(response).get("messages") or []:
+                raw = raw if isinstance(raw, dict) else {}
+                meta = raw.get("metaData")
+                meta = meta if isinstance(meta, dict) else {}
                 try:
                     partition = int(raw["offset"]["partition"])
                     offset = int(raw["offset"]["offset"])
                 except (KeyError, TypeError, ValueError):
-                    log.warning("poll returned a message without a usable offset; skipped")
+                    # Kept (as partition -1) so the reader counts it; it cannot be committed.
+                    pending.append(_Pending(meta, -1, -1, now, unplaced=True))
                     continue
                 if offset <= self._delivered.get(partition, -1):
                     continue  # redelivered after a resubscribe: the reader has it already
-                pending.append(_Pending(raw.get("metaData") or {}, partition, offset, now))
+                pending.append(_Pending(meta, partition, offset, now))
             self._pending = pending
         await self._fetch_blobs(self._pending)
-        items = tuple(decode(self._message(p)) for p in self._pending)
+        items = tuple(self._decode(p) for p in self._pending)
         for p in self._pending:
-            if p.offset > self._delivered.get(p.partition, -1):
+            if p.partition >= 0 and p.offset > self._delivered.get(p.partition, -1):
                 self._delivered[p.partition] = p.offset
         self._pending = None
         return Batch(items)
@@ -316,10 +354,24 @@ class StreamConsumer:
             handle = p.message.get("dataHandle")
             if p.blob_done or p.message.get("data") is not None or not handle:
                 continue
-            p.blob = await self._client.fetch_blob(
-                self.options.catalog, self.options.layer, str(handle)
-            )
+            try:
+                p.blob = await self._client.fetch_blob(
+                    self.options.catalog, self.options.layer, str(handle)
+                )
+            except (TransientError, AuthenticationError):
+                raise  # retried with the whole poll, or fatal for every message alike
+            except HereError as exc:
+                # This one payload cannot be had: reject it, keep reading the others.
+                p.blob_error = str(exc)
             p.blob_done = True
+
+    def _decode(self, p: _Pending) -> Decoded:
+        message = self._message(p)
+        if p.unplaced:
+            return Rejection(message, RejectReason.NO_DATA, "message without a partition/offset")
+        if p.blob_error is not None:
+            return Rejection(message, RejectReason.BLOB_UNAVAILABLE, p.blob_error)
+        return decode(message)
 
     def _message(self, p: _Pending) -> StreamMessage:
         meta = p.message
@@ -344,12 +396,12 @@ class StreamConsumer:
         de-duplication drops what comes again. Otherwise a partition with nothing committed
         yet would restart at `latest` and skip messages, so seek back to where we were.
         """
-        if self.options.start == "earliest" or not self._delivered:
-            return
         try:
             await self.seek({p: o + 1 for p, o in self._delivered.items()})
         except StreamFailed as exc:
             log.warning("could not seek back after resubscribing: %s", exc)
+        # Transient errors propagate: the loop backs off and tries the seek again.
+        self._needs_seek = False
 
     def _commit_due(self) -> bool:
         if not any(o > self._committed.get(p, -1) for p, o in self._acked.items()):
@@ -360,10 +412,14 @@ class StreamConsumer:
     async def _commit_quietly(self) -> None:
         try:
             await self.commit()
-        except (StreamFailed, TransientError) as exc:
-            # Offsets stay acknowledged and are committed next time; reading goes on.
+        except (StreamFailed, TransientError, SubscriptionLost) as exc:
+            # Offsets stay acknowledged and are committed next time; reading goes on, and a
+            # batch already polled is still handed out before subscribing again.
             log.debug("commit failed, will retry: %s", exc)
             self._commit_after_poll = True
+            if isinstance(exc, SubscriptionLost):
+                self._subscription = None
+                self._lost = str(exc)
 
     async def _node_call(
         self, method: str, endpoint: str, what: str, sub: _Subscription | None = None, **kwargs: Any
@@ -403,8 +459,6 @@ class StreamConsumer:
             raise SubscriptionLost(f"subscription lost ({code or status}: {detail})")
         if status == 403:
             raise AccessDenied(f"{step}: no access to {self.options.catalog}: {detail}")
-        if status == 401:
-            raise AuthenticationError(f"{step}: {detail}", status=status, code=code)
         raise StreamFailed(
             f"{step} failed (HTTP {status}{', ' + code if code else ''}): {detail}",
             status=status,

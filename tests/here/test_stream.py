@@ -193,7 +193,24 @@ async def test_server_errors_back_off_and_recover(
     waits = [s for _, s in reading.states if s.status is ConnectionStatus.WAITING]
     assert len(waits) == 3
     assert all(s.wait is not None and 0 < s.wait <= 0.2 for s in waits)
+    recovered = [s for _, s in reading.states if "recovered" in s.describe()]
+    assert len(recovered) == 1  # only once a poll went through
     assert sorted(reading.ids()) == sorted(ids)
+
+
+async def test_backoff_grows_while_the_failures_go_on(
+    server: EmulatorServer, credentials: Credentials
+) -> None:
+    publish(server, range(5))
+    server.emulator.faults.server_errors = 6
+
+    reading = await at_timeout(read(server, credentials, 5, backoff_base=0.02))
+
+    waits = [s.wait or 0 for _, s in reading.states if s.status is ConnectionStatus.WAITING]
+    assert len(waits) == 6
+    # Full jitter up to base * 2**(n-1): the last waits reach beyond the first ceiling.
+    assert max(waits[3:]) > 0.02
+    assert all(w <= 0.02 * 2**n for n, w in enumerate(waits))
 
 
 @pytest.mark.parametrize("start", ["earliest", "latest"])
@@ -297,6 +314,8 @@ async def test_cancelling_the_reader_unsubscribes_and_commits(
     await at_timeout(first_batch.wait())
     await asyncio.sleep(0.3)  # a poll is waiting server-side when the cancel comes
     task.cancel()
+    await asyncio.sleep(0.01)
+    task.cancel()  # impatient: Ctrl-C twice, or an app that cancels again on exit
     with pytest.raises(asyncio.CancelledError):
         await task
 
