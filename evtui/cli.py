@@ -95,13 +95,6 @@ def build_parser() -> argparse.ArgumentParser:
         "Try `evtui demo` to see it on the built-in emulated feed, no account needed.",
     )
     parser.add_argument("--version", action="version", version=f"evtui {__version__}")
-    parser.add_argument(
-        "--watch",
-        metavar="ID",
-        action="append",
-        default=[],
-        help="add a location id to the watchlist (repeatable)",
-    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = commands.add_parser(

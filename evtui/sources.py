@@ -8,15 +8,18 @@ what is safely handled.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import json
+import os
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Literal, Protocol, Self
+from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol, Self
 
 from evtui.here import (
     DEFAULT_LOOKUP_URL,
@@ -30,6 +33,7 @@ from evtui.here import (
     load_credentials,
 )
 from evtui.model import Batch, Rejection, RejectReason, StreamMessage, decode_document
+from evtui.safetext import shorten
 
 if TYPE_CHECKING:
     from evtui.emulator import EmulatorServer
@@ -214,26 +218,24 @@ class DemoSource:
 class PayloadFileSource:
     """Payload JSON objects one after another, as `olp catalog layer stream get` prints them.
 
-    Reads a file, or standard input for `-`. Anything between objects (newlines, commas, a
-    delimiter line) is skipped; a malformed object is rejected and reading resumes at the next
-    line that starts an object.
+    Reads a file, or standard input for `-`, as the bytes arrive. Separators between objects
+    (white space, commas, a delimiter line of punctuation) are skipped; other text there and
+    malformed objects are rejected, and reading resumes at the next line starting an object.
     """
 
     path: str
     batch_size: int = 500
     label: str = field(init=False)
-    _stream: IO[str] | None = field(init=False, default=None)
+    _stream: BinaryIO | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.label = "standard input" if self.path == "-" else f"file {self.path}"
 
     async def __aenter__(self) -> Self:
         if self.path == "-":
-            self._stream = sys.stdin
+            self._stream = sys.stdin.buffer
         else:
-            self._stream = await asyncio.to_thread(
-                open, self.path, encoding="utf-8", errors="surrogateescape"
-            )
+            self._stream = await asyncio.to_thread(open, self.path, "rb")
         return self
 
     async def __aexit__(
@@ -242,7 +244,7 @@ class PayloadFileSource:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._stream is not None and self._stream is not sys.stdin:
+        if self._stream is not None and self._stream is not sys.stdin.buffer:
             self._stream.close()
         self._stream = None
 
@@ -254,16 +256,50 @@ class PayloadFileSource:
             raise RuntimeError("enter the source with `async with` before iterating it")
         yield ConnectionState(ConnectionStatus.SUBSCRIBED, self.label)
         reader = _ObjectReader()
-        stream = self._stream
+        # Invalid UTF-8 is kept (as surrogates) so the bad object is rejected, not the read.
+        text = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+        chunks = _read_in_background(self._stream)
         while True:
-            # Reading blocks (a pipe may be slow): do it in a thread, a chunk at a time.
-            chunk = await asyncio.to_thread(stream.read, 1 << 16)
-            documents = reader.feed(chunk) if chunk else reader.finish()
+            data = await chunks.get()
+            chunk = text.decode(data, final=not data)
+            documents = reader.feed(chunk) if data else reader.finish()
             for start in range(0, len(documents), self.batch_size):
                 yield _batch(documents[start : start + self.batch_size])
             if not chunk:
                 break
         yield ConnectionState(ConnectionStatus.CLOSED, f"end of {self.label}")
+
+
+def _read_in_background(stream: BinaryIO) -> asyncio.Queue[bytes]:
+    """Chunks of `stream` as they arrive (b"" at the end), read by a daemon thread.
+
+    A blocked read of a pipe cannot be cancelled; in a daemon thread it holds up neither
+    `--timeout`, Ctrl-C nor the interpreter's exit.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=16)
+
+    def put(data: bytes) -> None:
+        asyncio.run_coroutine_threadsafe(queue.put(data), loop).result()
+
+    def pump() -> None:
+        # os.read on the descriptor: returns what is there (not a full 64 KiB) and holds no
+        # lock of the buffered file, which would abort the interpreter's exit.
+        fd = stream.fileno()
+        while True:
+            try:
+                data = os.read(fd, 1 << 16)
+            except (OSError, ValueError):
+                data = b""  # unreadable, or closed under us: the end of the input
+            try:
+                put(data)
+            except Exception:
+                return  # the loop is closed or stopped listening: nobody wants more
+            if not data:
+                return
+
+    threading.Thread(target=pump, name="evtui-read", daemon=True).start()
+    return queue
 
 
 def _batch(documents: list[tuple[int, str, str | None]]) -> Batch:
@@ -277,6 +313,10 @@ def _batch(documents: list[tuple[int, str, str | None]]) -> Batch:
         else:
             items.append(Rejection(message, RejectReason.BAD_JSON, error))
     return Batch(tuple(items))
+
+
+_MAX_SEPARATOR = 1 << 20
+"""Text between objects held back while waiting for the next object, at most."""
 
 
 class _ObjectReader:
@@ -305,8 +345,13 @@ class _ObjectReader:
         while True:
             start = buf.find("{", pos)
             if start < 0:
-                self._buffer = ""  # only separators left
+                if final or len(buf) - pos > _MAX_SEPARATOR:
+                    self._junk(buf[pos:], out)
+                    self._buffer = ""
+                else:
+                    self._buffer = buf[pos:]  # may be the start of a separator or junk
                 return out
+            self._junk(buf[pos:start], out)
             error: str | None = None
             try:
                 _, end = self._decoder.raw_decode(buf, start)
@@ -321,3 +366,10 @@ class _ObjectReader:
             out.append((self._count, buf[start:end], error))
             self._count += 1
             pos = end
+
+    def _junk(self, between: str, out: list[tuple[int, str, str | None]]) -> None:
+        """Text between objects: fine when it is a separator, else a rejection that keeps it."""
+        if any(c.isalnum() for c in between):
+            text = between.strip()
+            out.append((self._count, text, f"not a JSON object: {shorten(text, 60)}"))
+            self._count += 1

@@ -225,3 +225,42 @@ def test_emulate_prints_credentials_that_work(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
     assert proc.returncode == 0
+
+
+def test_stdin_is_printed_as_it_arrives_and_timeout_holds_on_a_silent_pipe() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "evtui.cli", "tail", "--source", "-", "--timeout", "3"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(json.dumps(location_doc(1)) + "\n")
+    proc.stdin.flush()
+    first = proc.stdout.readline()  # arrives while the pipe stays open
+    assert json.loads(first)["id"] == location_doc(1)["id"]
+    # The pipe stays open and silent: --timeout still ends the run.
+    assert proc.wait(timeout=10) == 0
+    proc.stdin.close()
+
+
+def test_check_says_what_to_do_when_the_token_endpoint_is_unreachable(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    creds = tmp_path / "c.properties"
+    creds.write_text(
+        "\ufeffhere.access.key.id=k\nhere.access.key.secret=s3cr3t-value\n"  # with a BOM
+        f"here.token.endpoint.url=http://127.0.0.1:{port}/oauth2/token\n"
+    )
+    creds.chmod(0o600)
+    result = evtui("check", "--credentials", str(creds), timeout=60)
+    assert result.returncode == 1
+    assert "[ok  ] credentials file" in result.stdout
+    fail = next(line for line in result.stdout.splitlines() if line.startswith("[FAIL]"))
+    assert "access token" in fail and "cannot reach" in fail
+    assert "fix: check the network" in result.stdout
+    assert "s3cr3t-value" not in result.stdout + result.stderr

@@ -72,3 +72,27 @@ async def test_text_and_jsonl_keep_escape_sequences_inert(tmp_path: Path) -> Non
     _, json_out, _ = await tail(path, fmt="jsonl")
     assert "\x1b" not in json_out and "\u202e" not in json_out
     assert json.loads(json_out)["id"] == hostile
+
+
+async def test_text_between_objects_is_rejected_and_kept_but_delimiters_are_not(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "p.txt"
+    path.write_text(
+        json.dumps(doc("L1")) + "\n-----\n" + "garbage line\n" + json.dumps(doc("L2")) + ",\n[1, 2]"
+    )
+    code, out, err = await tail(path)
+    assert code == 0
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["L1", "L2"]
+    assert err.count("rejected:") == 2
+    assert "garbage line" in err and "[1, 2]" in err
+
+
+async def test_non_finite_numbers_are_rejected_rather_than_printed_as_invalid_json(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "p.txt"
+    path.write_text('{"id": "L1", "extra": NaN, "evses": []}\n' + json.dumps(doc("L2")))
+    _, out, err = await tail(path)
+    assert [json.loads(line)["id"] for line in out.splitlines()] == ["L2"]
+    assert "bad JSON" in err

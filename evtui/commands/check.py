@@ -7,8 +7,6 @@ from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from typing import TextIO, TypeVar
 
-import httpx
-
 from evtui.here import (
     AccessDenied,
     AuthenticationError,
@@ -17,6 +15,7 @@ from evtui.here import (
     HereError,
     LookupFailed,
     StreamOptions,
+    TransientError,
     insecure_permissions,
     load_credentials,
 )
@@ -101,10 +100,11 @@ async def _checks(settings: LiveSettings, report: _Report) -> None:
                 token = await client.token()
             except AuthenticationError as exc:
                 raise _StepFailed(str(exc), _auth_fix(exc)) from None
-            except httpx.HTTPError as exc:
+            except TransientError as exc:
                 raise _StepFailed(
-                    f"could not reach {credentials.token_endpoint_url}: {exc}",
-                    "check the network, a proxy (HTTPS_PROXY) or here.token.endpoint.url",
+                    str(exc),
+                    "check the network, a proxy (HTTPS_PROXY) and here.token.endpoint.url "
+                    f"({credentials.token_endpoint_url}), then try again",
                 ) from None
         report.ok("access token", f"issued, valid for {token.expires_in:.0f} s")
 
@@ -148,7 +148,7 @@ async def _lookup(client: HereClient, settings: LiveSettings, api: str, version:
         ) from None
     except LookupFailed as exc:
         raise _StepFailed(str(exc), "check the catalog HRN given with --catalog") from None
-    except (HereError, httpx.HTTPError) as exc:
+    except HereError as exc:
         raise _StepFailed(
             str(exc), f"check --lookup-url ({settings.lookup_url}) and the network"
         ) from None
@@ -161,12 +161,14 @@ async def _stream_call(call: Awaitable[T], settings: LiveSettings) -> T:
         raise _StepFailed(
             str(exc), f"give your app read access to {settings.catalog} in the portal"
         ) from None
+    except TransientError as exc:
+        raise _StepFailed(
+            str(exc), "the service is busy or unreachable: check the network and try again"
+        ) from None
     except HereError as exc:
         raise _StepFailed(
             str(exc), f"check the layer id given with --layer ({settings.layer})"
         ) from None
-    except httpx.HTTPError as exc:
-        raise _StepFailed(f"network error: {exc}", "check the network and try again") from None
 
 
 def _auth_fix(exc: AuthenticationError) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Literal, TextIO
 
 from evtui.here import ConnectionState, ConnectionStatus
-from evtui.model import Accepted, Batch, Decoded, Rejection
+from evtui.model import Accepted, Batch, Decoded, Rejection, RejectReason
 from evtui.safetext import safe_text
 from evtui.sources import Source
 
@@ -25,7 +25,9 @@ def format_jsonl(item: Accepted) -> str:
     Non-ASCII and control characters are JSON-escaped: the data stays exact and the line is
     safe to print on a terminal.
     """
-    return json.dumps(json.loads(item.document), ensure_ascii=True, separators=(",", ":")) + "\n"
+    document = json.loads(item.document)
+    # NaN/Infinity parse leniently but are not JSON: refuse them rather than print them.
+    return json.dumps(document, ensure_ascii=True, separators=(",", ":"), allow_nan=False) + "\n"
 
 
 def format_text(item: Accepted) -> str:
@@ -110,7 +112,16 @@ def _write_batch(
             tally.rejected[str(item.reason)] += 1
             err.write(f"rejected: {safe_text(item.describe(), 500)}\n")
             continue
-        lines.append(formatter(item))
+        try:
+            lines.append(formatter(item))
+        except ValueError as exc:
+            tally.rejected[str(RejectReason.BAD_JSON)] += 1
+            m = item.message
+            err.write(
+                f"rejected: partition {m.partition} offset {m.offset}: "
+                f"{RejectReason.BAD_JSON}: {safe_text(str(exc), 200)}\n"
+            )
+            continue
         tally.printed += 1
     out.write("".join(lines))
     return batch.items[:handled]

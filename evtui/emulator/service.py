@@ -28,7 +28,9 @@ __all__ = ["Emulator", "EmulatorConfig", "Faults", "Malformed"]
 Malformed = Literal["base64", "gzip", "json", "schema"]
 
 MAX_GENERATED_PER_CALL = 50_000
-"""Synthetic events generated per poll at most, so one poll after a long pause stays quick."""
+"""Synthetic events published per poll (about), so one poll after a long pause stays quick."""
+SIM_STEP = 60.0
+"""Simulated seconds generated at a time."""
 
 
 @dataclass
@@ -225,9 +227,14 @@ class Emulator:
             target = (self.clock() - self.started_at) * self.config.speed
             if target <= self._network.now:
                 return
-            events = self._network.advance(target)
-            for sim, payload in events[:MAX_GENERATED_PER_CALL]:
-                self._publish_synthetic(sim, payload)
+            # Step through simulated time so a long pause publishes in slices, the rest on
+            # the next poll, instead of generating events it would have to drop.
+            published = 0
+            while self._network.now < target and published < MAX_GENERATED_PER_CALL:
+                events = self._network.advance(min(target, self._network.now + SIM_STEP))
+                for sim, payload in events:
+                    self._publish_synthetic(sim, payload)
+                published += len(events)
 
     # -- tokens --------------------------------------------------------------------------
 

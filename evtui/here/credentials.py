@@ -101,7 +101,8 @@ def load_credentials(path: str | os.PathLike[str] = DEFAULT_CREDENTIALS_PATH) ->
     """Read and parse a credentials file."""
     p = Path(path).expanduser()
     try:
-        text = p.read_text(encoding="utf-8")
+        # utf-8-sig: editors on Windows start the file with a byte-order mark.
+        text = p.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise CredentialsError(
             f"no credentials file at {p} (choose another with --credentials or HERE_CREDENTIALS)",
