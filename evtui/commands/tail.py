@@ -108,21 +108,15 @@ def _write_batch(
         if limit is not None and tally.printed >= limit:
             break
         handled += 1
-        if isinstance(item, Rejection):
-            tally.rejected[str(item.reason)] += 1
-            err.write(f"rejected: {safe_text(item.describe(), 500)}\n")
-            continue
-        try:
-            lines.append(formatter(item))
-        except ValueError as exc:
-            tally.rejected[str(RejectReason.BAD_JSON)] += 1
-            m = item.message
-            err.write(
-                f"rejected: partition {m.partition} offset {m.offset}: "
-                f"{RejectReason.BAD_JSON}: {safe_text(str(exc), 200)}\n"
-            )
-            continue
-        tally.printed += 1
+        if isinstance(item, Accepted):
+            try:
+                lines.append(formatter(item))
+                tally.printed += 1
+                continue
+            except ValueError as exc:  # decoded, yet not printable as strict JSON
+                item = Rejection(item.message, RejectReason.BAD_JSON, str(exc))
+        tally.rejected[str(item.reason)] += 1
+        err.write(f"rejected: {safe_text(item.describe(), 500)}\n")
     out.write("".join(lines))
     return batch.items[:handled]
 
