@@ -17,7 +17,9 @@ from evtui import __version__
 from evtui.defaults import DEFAULT_CREDENTIALS, DEFAULT_LOOKUP_URL, EV_CATALOG, EV_LAYER
 
 if TYPE_CHECKING:
+    from evtui.settings import Settings
     from evtui.sources import DemoSettings, LiveSettings, Source
+    from evtui.watchlist import Watchlist
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -59,6 +61,18 @@ def _live_options() -> argparse.ArgumentParser:
     return live
 
 
+def _monitor_options() -> argparse.ArgumentParser:
+    monitor = argparse.ArgumentParser(add_help=False)
+    monitor.add_argument(
+        "--watch",
+        metavar="ID",
+        action="append",
+        default=argparse.SUPPRESS,
+        help="add a location to the watchlist (repeatable); it stays there for later runs",
+    )
+    return monitor
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -87,10 +101,11 @@ def _demo_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: the monitor by default, and the sub-commands."""
     live = _live_options()
+    monitor = _monitor_options()
     parser = argparse.ArgumentParser(
         prog="evtui",
         description="Monitor HERE's live stream of EV charge-point status updates.",
-        parents=[live],
+        parents=[live, monitor],
         epilog="Without a command, evtui opens the monitor on the live HERE stream. "
         "Try `evtui demo` to see it on the built-in emulated feed, no account needed.",
     )
@@ -98,7 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = commands.add_parser(
-        "demo", help="open the monitor on the built-in emulated HERE feed (no account needed)"
+        "demo",
+        parents=[monitor],
+        help="open the monitor on the built-in emulated HERE feed (no account needed)",
     )
     _demo_options(demo)
 
@@ -223,20 +240,59 @@ def _run_monitor(args: argparse.Namespace, *, demo: bool) -> int:
     if demo:
         source = DemoSource(_demo_settings(args))
     else:
-        settings = live_settings(args)
         try:
-            source = HereSource.from_settings(settings)
+            source = HereSource.from_settings(live_settings(args))
         except CredentialsError as exc:
             print(_no_credentials_help(exc), file=sys.stderr)
-            return EXIT_USAGE
+            if not _offer_demo():
+                return EXIT_USAGE
+            source = DemoSource()
+    from evtui import paths
     from evtui.ui.app import EvtuiApp
 
-    app = EvtuiApp(source)
+    settings, watchlist, warnings = _load_user_files(getattr(args, "watch", []))
+    app = EvtuiApp(
+        source,
+        settings=settings,
+        watchlist=watchlist,
+        warnings=warnings,
+        settings_path=paths.settings_path(),
+    )
     app.run()
     if app.failure is not None:
         print(f"evtui: {app.failure}", file=sys.stderr)
         return EXIT_ERROR
     return app.return_code or 0
+
+
+def _load_user_files(watch: Sequence[str]) -> tuple[Settings, Watchlist, list[str]]:
+    """Settings and watchlist from the config dir, with `--watch` ids added and saved."""
+    from evtui import paths
+    from evtui.settings import load_settings
+    from evtui.watchlist import Watchlist, WatchlistError
+
+    settings, warnings = load_settings(paths.settings_path())
+    watchlist, more = Watchlist.load(paths.watchlist_path())
+    warnings += more
+    added = [w.strip() for w in watch if w.strip() and watchlist.add(w.strip())]
+    if added:
+        try:
+            watchlist.save()
+        except WatchlistError as exc:
+            warnings.append(f"{exc}; --watch ids are kept for this session only")
+    return settings, watchlist, warnings
+
+
+def _offer_demo() -> bool:
+    """Ask whether to open the demo instead; only a person at a terminal can say yes."""
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return False
+    print("\nOpen the demo now? [y/N] ", end="", file=sys.stderr, flush=True)
+    try:
+        answer = sys.stdin.readline()
+    except (OSError, KeyboardInterrupt):
+        return False
+    return answer.strip().lower() in {"y", "yes"}
 
 
 def _no_credentials_help(exc: Exception) -> str:

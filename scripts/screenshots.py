@@ -1,59 +1,65 @@
 """Regenerate the SVG screenshots the README shows: `make screenshots`.
 
-Deterministic input: a seeded synthetic network stamped from a fixed start time, fed to the
-real app through a payload file, so a rerun draws the same data.
+They come from the same deterministic scene as the snapshot tests (tests/ui/scene.py): a seeded
+synthetic network fed to the real app through a payload file, on the data's own clock.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import sys
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from evtui.emulator import NetworkConfig, SyntheticNetwork
-from evtui.emulator.network import format_time
-from evtui.here.events import ConnectionStatus
-from evtui.sources import PayloadFileSource
-from evtui.ui.app import EvtuiApp
-from evtui.ui.widgets.status_bar import StatusBar
+from textual.pilot import Pilot
 
-OUT = Path(__file__).resolve().parent.parent / "screenshots"
-START = 1_795_600_800.0  # 2026-11-26T08:00:00Z
-SIZE = (160, 48)
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
+from tests.ui.scene import SIZE, make_app, settle  # noqa: E402
 
-def write_payloads(path: Path, *, seed: int = 1, hours: float = 1.0) -> None:
-    network = SyntheticNetwork(NetworkConfig(seed=seed, locations=400))
-    lines = []
-    for sim, payload in network.snapshot() + network.advance(hours * 3600):
-        for evse in payload["evses"]:
-            evse["last_updated"] = format_time(START + evse.pop("since", sim))
-        lines.append(json.dumps(payload))
-    path.write_text("\n".join(lines) + "\n")
+OUT = ROOT / "screenshots"
+
+Steps = Callable[[Pilot[None]], Awaitable[None]]
 
 
-async def monitor(payloads: Path, target: Path) -> None:
-    source = PayloadFileSource(str(payloads))
-    source.label = "synthetic network, seed 1"
-    app = EvtuiApp(source)
-    async with app.run_test(size=SIZE) as pilot:
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if app.query_one(StatusBar).connection.status is ConnectionStatus.CLOSED:
-                break
-        await pilot.pause(0.3)
-        app.save_screenshot(filename=target.name, path=str(target.parent))
+async def _nothing(pilot: Pilot[None]) -> None:
+    pass
 
 
-def main() -> None:
-    OUT.mkdir(exist_ok=True)
+async def _open_location(pilot: Pilot[None]) -> None:
+    await pilot.press("tab", "enter")
+    await pilot.pause(0.3)
+
+
+async def _help(pilot: Pilot[None]) -> None:
+    await pilot.press("question_mark")
+    await pilot.pause(0.3)
+
+
+async def shoot(name: str, size: tuple[int, int], steps: Steps) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
-        payloads = Path(tmp) / "payloads.jsonl"
-        write_payloads(payloads)
-        asyncio.run(monitor(payloads, OUT / "monitor.svg"))
-    print(f"wrote {OUT / 'monitor.svg'}")
+        app = make_app(Path(tmp))
+        async with app.run_test(size=size) as pilot:
+            await settle(pilot)
+            await steps(pilot)
+            target = OUT / f"{name}.svg"
+            app.save_screenshot(filename=target.name, path=str(OUT))
+    return target
+
+
+async def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    shots = [
+        ("monitor", SIZE, _nothing),
+        ("monitor-80x24", (80, 24), _nothing),
+        ("location", SIZE, _open_location),
+        ("help", SIZE, _help),
+    ]
+    for name, size, steps in shots:
+        print(f"wrote {await shoot(name, size, steps)}")
 
 
 if __name__ == "__main__":
-    main()
+    asyncio.run(main())

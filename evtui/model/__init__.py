@@ -1,6 +1,9 @@
 """The domain model: payload schema, decoder and network state. Knows nothing of UI or network."""
 
+from evtui.model.activity import Activity
+from evtui.model.alerts import DOWN_STATUSES, Alert, AlertKind, AlertTracker
 from evtui.model.decoder import decode, decode_document
+from evtui.model.filter import EventFilter
 from evtui.model.message import (
     Accepted,
     Batch,
@@ -10,14 +13,27 @@ from evtui.model.message import (
     StreamMessage,
 )
 from evtui.model.payload import KNOWN_STATUSES, EvseUpdate, LocationUpdate, Status
-from evtui.model.store import ApplyResult, EvseState, LocationState, StateStore, StatusChange
+from evtui.model.store import (
+    ApplyResult,
+    EvseState,
+    LocationState,
+    StateStore,
+    StatusChange,
+    sample_history,
+)
 
 __all__ = [
+    "DOWN_STATUSES",
     "KNOWN_STATUSES",
     "Accepted",
+    "Activity",
+    "Alert",
+    "AlertKind",
+    "AlertTracker",
     "ApplyResult",
     "Batch",
     "Decoded",
+    "EventFilter",
     "EvseState",
     "EvseUpdate",
     "LocationState",
@@ -30,4 +46,5 @@ __all__ = [
     "StreamMessage",
     "decode",
     "decode_document",
+    "sample_history",
 ]

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from evtui.model.message import Accepted, Batch
 from evtui.model.payload import LocationUpdate
 
-__all__ = ["ApplyResult", "EvseState", "LocationState", "StateStore", "StatusChange"]
+__all__ = [
+    "HISTORY_LIMIT",
+    "ApplyResult",
+    "EvseState",
+    "LocationState",
+    "StateStore",
+    "StatusChange",
+    "sample_history",
+]
+
+HISTORY_LIMIT = 64
+"""Status periods kept per EVSE for its timeline; older ones are dropped."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +50,8 @@ class EvseState:
     last_updated: datetime
     changes: int = 0
     """Status changes seen since the store started (the first sighting is not one)."""
+    history: list[tuple[datetime, str]] = field(default_factory=list)
+    """(since, status) of each period, oldest first, at most `HISTORY_LIMIT` of them."""
 
 
 @dataclass(slots=True)
@@ -115,7 +129,9 @@ class StateStore:
                 self.newest = when
             state = self.evses.get(update.id)
             if state is None:
-                self.evses[update.id] = EvseState(location_id, update.status, when, when)
+                self.evses[update.id] = EvseState(
+                    location_id, update.status, when, when, history=[(when, update.status)]
+                )
                 location.evse_ids.append(update.id)
                 location.counts[update.status] += 1
                 self.counts[update.status] += 1
@@ -141,6 +157,9 @@ class StateStore:
             state.status = update.status
             state.since = when
             state.changes += 1
+            state.history.append((when, update.status))
+            if len(state.history) > HISTORY_LIMIT:
+                del state.history[0]
             location.last_change = _later(location.last_change, when)
             self.transitions[(old, update.status)] += 1
             change = StatusChange(when, location_id, update.id, old, update.status)
@@ -164,3 +183,22 @@ class StateStore:
 
 def _later(a: datetime | None, b: datetime) -> datetime:
     return b if a is None or b > a else a
+
+
+def sample_history(
+    history: Sequence[tuple[datetime, str]], start: datetime, end: datetime, cells: int
+) -> list[str | None]:
+    """The status in the middle of each of `cells` equal slices of [start, end].
+
+    `None` where the slice lies before the first known period.
+    """
+    if cells <= 0:
+        return []
+    times = [since for since, _ in history]
+    span = (end - start) / cells
+    out: list[str | None] = []
+    for i in range(cells):
+        at = start + span * (i + 0.5)
+        index = bisect_right(times, at) - 1
+        out.append(history[index][1] if index >= 0 else None)
+    return out

@@ -1,6 +1,10 @@
-"""Colours of the statuses: one place, so every widget agrees."""
+"""Colours of the statuses and how ids and times are shown: one place, so every widget agrees."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from evtui.safetext import safe_text
 
 STATUS_STYLES: dict[str, str] = {
     "AVAILABLE": "bold green",
@@ -17,3 +21,23 @@ OTHER_STATUS_STYLE = "bold white"
 def status_style(status: str) -> str:
     """The Rich style of a status; statuses outside OCPI's seven share one."""
     return STATUS_STYLES.get(status, OTHER_STATUS_STYLE)
+
+
+def short_id(identifier: str, width: int = 18) -> str:
+    """The distinctive tail of a HERE id (`here:evcp:evse:<hex>` → `<hex>`), escaped, at most
+    `width` cells."""
+    return safe_text(identifier.rsplit(":", 1)[-1] or identifier, width)
+
+
+def local_time(when: datetime) -> datetime:
+    """`when` in the terminal's time zone, which is what users read clocks in."""
+    return when.astimezone()
+
+
+def ago(delta: timedelta) -> str:
+    """A short age: `12s`, `5m`, `3h`, `2d`."""
+    seconds = max(0, int(delta.total_seconds()))
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

@@ -110,3 +110,38 @@ def test_counts_always_sum_to_the_evses_known() -> None:
     assert sum(store.counts.values()) == store.evse_count
     for loc in store.locations.values():
         assert sum(loc.counts.values()) == len(loc.evse_ids)
+
+
+def test_each_evse_keeps_a_bounded_history_that_samples_into_a_timeline() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from evtui.model import LocationUpdate, StateStore, sample_history
+    from evtui.model.store import HISTORY_LIMIT
+
+    t0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    store = StateStore()
+    statuses = ["AVAILABLE", "CHARGING"] * (HISTORY_LIMIT + 5)
+    for minute, status in enumerate(statuses):
+        store.apply(
+            [
+                LocationUpdate.model_validate(
+                    {
+                        "id": "L",
+                        "evses": [
+                            {
+                                "id": "E",
+                                "status": status,
+                                "last_updated": t0 + timedelta(minutes=minute),
+                            }
+                        ],
+                    }
+                )
+            ]
+        )
+    history = store.evses["E"].history
+    assert len(history) == HISTORY_LIMIT
+    assert history[-1] == (t0 + timedelta(minutes=len(statuses) - 1), "CHARGING")
+    # Before the first kept period the status is unknown; each slice shows the one then.
+    start = history[0][0] - timedelta(minutes=2)
+    cells = sample_history(history, start, start + timedelta(minutes=6), 6)
+    assert cells == [None, None, "AVAILABLE", "CHARGING", "AVAILABLE", "CHARGING"]

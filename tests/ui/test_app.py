@@ -1,55 +1,293 @@
-"""The monitor app, driven headless with Pilot on a deterministic payload file."""
+"""The monitor driven with Pilot: fed by the real HERE client against the emulator, or by a
+payload file, and checked through what a user sees and the files it writes."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from evtui.emulator import EmulatorServer
+from evtui.here import parse_credentials
 from evtui.here.events import ConnectionStatus
-from evtui.sources import PayloadFileSource
+from evtui.settings import Settings
+from evtui.sources import HereSource, PayloadFileSource
 from evtui.ui.app import EvtuiApp
+from evtui.ui.screens.help import HelpScreen
+from evtui.ui.screens.location import LocationScreen
+from evtui.ui.screens.monitor import MonitorScreen
+from evtui.ui.screens.rejected import RejectedScreen
+from evtui.ui.theme import short_id
 from evtui.ui.widgets.counters import StatusCounters
 from evtui.ui.widgets.event_log import EventLog
 from evtui.ui.widgets.status_bar import StatusBar
+from evtui.ui.widgets.watchlist_panel import WatchlistPanel
+from evtui.watchlist import Watchlist
+
+L1 = "here:evcp:charginglocation:00000000000000000000000000000001"
+L2 = "here:evcp:charginglocation:00000000000000000000000000000002"
 
 
-def write_payloads(path: Path) -> None:
-    lines = []
-    statuses = ["AVAILABLE", "CHARGING", "AVAILABLE", "OUT_OF_ORDER"]
-    for minute, status in enumerate(statuses):
-        for evse in ("E1", "E2"):
-            doc = {
-                "id": "here:evcp:charginglocation:L1",
-                "evses": [
-                    {
-                        "id": f"here:evcp:evse:{evse}",
-                        "status": status,
-                        "last_updated": f"2026-11-25T10:0{minute}:00Z",
-                    }
-                ],
+def doc(location: str, minute: int, **evses: str) -> dict[str, object]:
+    return {
+        "id": location,
+        "evses": [
+            {
+                "id": f"here:evcp:evse:{location[-1]}{name}",
+                "status": status,
+                "last_updated": f"2026-11-25T10:{minute:02d}:00Z",
             }
-            lines.append(json.dumps(doc))
-    lines.append("{broken")
+            for name, status in evses.items()
+        ],
+    }
+
+
+def write_payloads(path: Path, docs: list[dict[str, object]], junk: bool = True) -> Path:
+    lines = [json.dumps(d) for d in docs]
+    if junk:
+        lines.append("{broken")
     path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+STORY = [
+    doc(L1, 0, a="AVAILABLE", b="AVAILABLE"),
+    doc(L2, 0, c="CHARGING"),
+    doc(L1, 1, a="CHARGING"),
+    doc(L2, 2, c="AVAILABLE"),
+    doc(L1, 3, a="AVAILABLE", b="OUT_OF_ORDER"),
+]
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], bool], seconds: float = 10) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            break
+        await pilot.pause(0.05)
+    assert condition(), "timed out"
+    # One more repaint so the widgets show what the model now holds.
+    await pilot.pause(0.1)
+
+
+def file_app(tmp_path: Path, docs: list[dict[str, object]] = STORY, **kwargs: object) -> EvtuiApp:
+    source = PayloadFileSource(str(write_payloads(tmp_path / "payloads.jsonl", docs)))
+    kwargs.setdefault("watchlist", Watchlist(tmp_path / "watchlist.json"))
+    return EvtuiApp(source, **kwargs)  # type: ignore[arg-type]
+
+
+async def loaded(pilot: Pilot[None]) -> EvtuiApp:
+    app = pilot.app
+    assert isinstance(app, EvtuiApp)
+    await until(pilot, lambda: app.connection.status is ConnectionStatus.CLOSED)
+    return app
+
+
+def toasts(app: EvtuiApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
 
 
 async def test_counts_changes_and_rejections_reach_the_screen(tmp_path: Path) -> None:
-    path = tmp_path / "payloads.jsonl"
-    write_payloads(path)
-    app = EvtuiApp(PayloadFileSource(str(path)))
-    async with app.run_test(size=(100, 30)) as pilot:
-        for _ in range(50):
-            await pilot.pause(0.05)
-            if app.query_one(StatusBar).connection.status is ConnectionStatus.CLOSED:
-                break
-        await pilot.pause(0.2)
+    app = file_app(tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
         counters = app.query_one(StatusCounters)
-        assert dict(counters.counts) == {"AVAILABLE": 0, "CHARGING": 0, "OUT_OF_ORDER": 2}
+        assert dict(counters.counts) == {"AVAILABLE": 2, "CHARGING": 0, "OUT_OF_ORDER": 1}
+        assert counters.recent == {"CHARGING": 1, "AVAILABLE": 2, "OUT_OF_ORDER": 1}
         log = app.query_one(EventLog)
-        # Two EVSEs, three changes each: AVAILABLE→CHARGING→AVAILABLE→OUT_OF_ORDER.
-        assert len(log.lines) == 6
-        assert "AVAILABLE → OUT_OF_ORDER" in log.lines[-1].text
-        assert app.query_one(StatusBar).rejected == 1
+        assert [(c.old, c.new) for c in log.rows] == [
+            ("AVAILABLE", "CHARGING"),
+            ("CHARGING", "AVAILABLE"),
+            ("CHARGING", "AVAILABLE"),
+            ("AVAILABLE", "OUT_OF_ORDER"),
+        ]
+        # Following: the newest row is the highlighted one, and the log has focus.
+        assert log.has_focus and log.highlighted == log.rows[-1]
+        bar = app.query_one(StatusBar)
+        assert bar.rejected == 1
+        assert "rejected 1" in str(bar.render())
         await pilot.press("q")
-        await pilot.pause(0.1)
     assert app.return_code == 0
+
+
+async def test_w_watches_the_highlighted_location_and_writes_the_file(tmp_path: Path) -> None:
+    app = file_app(tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("w")
+        saved = json.loads((tmp_path / "watchlist.json").read_text())
+        assert saved["locations"] == [{"id": L1, "label": ""}]
+        await pilot.pause(0.1)
+        panel = app.query_one(WatchlistPanel)
+        table = panel.query_one(DataTable)
+        assert table.row_count == 1
+        row = [str(c) for c in table.get_row_at(0)]
+        assert row[0] == short_id(L1, 16)
+        assert row[2] == "1/2"  # a AVAILABLE, b OUT_OF_ORDER
+        # Two rows up is L2's change; `w` there adds L2 too.
+        await pilot.press("up", "up", "w")
+        assert list(app.watchlist) == [L1, L2]
+        await pilot.press("w")
+        assert list(Watchlist.load(tmp_path / "watchlist.json")[0]) == [L1]
+
+
+async def test_pause_counts_new_rows_and_end_resumes_following(
+    server: EmulatorServer, tmp_path: Path
+) -> None:
+    source = HereSource(
+        parse_credentials(server.credentials_text()),
+        lookup_url=server.lookup_url,
+        start="earliest",
+    )
+    app = EvtuiApp(source, watchlist=Watchlist(tmp_path / "w.json"))
+    async with app.run_test(size=(160, 40)) as pilot:
+        log = app.query_one(EventLog)
+        for minute in range(2):
+            server.emulator.publish(doc(L1, minute, a=("AVAILABLE", "CHARGING")[minute % 2]))
+        await until(pilot, lambda: log.row_count == 1)
+        await pilot.press("p")
+        assert not log.following
+        held = log.highlighted
+        for minute in range(2, 6):
+            server.emulator.publish(doc(L1, minute, a=("AVAILABLE", "CHARGING")[minute % 2]))
+        await until(pilot, lambda: log.row_count == 5)
+        assert log.new_while_paused == 4
+        assert "paused, 4 new" in str(log.border_subtitle)
+        assert log.highlighted == held
+        await pilot.press("end")
+        assert log.following and log.highlighted == log.rows[-1]
+        assert "following" in str(log.border_subtitle)
+        await pilot.press("up")
+        assert not log.following and log.highlighted == log.rows[-2]
+        await pilot.press("p")
+        assert log.following
+        await pilot.press("q")
+    assert app.return_code == 0
+    # `q` committed what was read and unsubscribed before leaving.
+    assert server.emulator.unsubscribed == 1
+    assert sum(server.emulator.committed(server.emulator.subscribed[0]).values()) == 6
+
+
+async def test_filter_by_status_and_by_text(tmp_path: Path) -> None:
+    app = file_app(tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        log = app.query_one(EventLog)
+        await pilot.press("slash")
+        await pilot.press(*"status:available", "enter")
+        assert [c.new for c in log.rows] == ["AVAILABLE", "AVAILABLE"]
+        assert "filter:" in str(log.border_title) and "status:AVAILABLE" in str(log.border_title)
+        await pilot.press("slash", "ctrl+a", "ctrl+k", *"0002", "enter")
+        assert [c.location_id for c in log.rows] == [L2]
+        await pilot.press("slash", "ctrl+a", "ctrl+k", "enter")
+        assert log.row_count == 4
+
+
+async def test_enter_opens_the_location_and_escape_goes_back(tmp_path: Path) -> None:
+    app = file_app(tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, LocationScreen) and screen.location_id == L1
+        table = screen.query_one(DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        assert [(r[1], r[3]) for r in rows] == [("AVAILABLE", "2"), ("OUT_OF_ORDER", "1")]
+        await pilot.press("w")
+        assert L1 in app.watchlist
+        await pilot.press("escape")
+        assert isinstance(app.screen, MonitorScreen)
+
+
+async def test_add_by_id_and_label_show_in_the_log_and_the_file(tmp_path: Path) -> None:
+    app = file_app(tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("a", *L2, "enter")
+        assert list(app.watchlist) == [L2]
+        await pilot.press("e", *"Depot", "enter")
+        assert app.watchlist.label(L1) == "Depot"
+        saved = json.loads((tmp_path / "watchlist.json").read_text())
+        assert saved["locations"] == [{"id": L2, "label": ""}, {"id": L1, "label": "Depot"}]
+        await pilot.pause(0.1)
+        lines = [app.screen.query_one(EventLog).render_line(y).text for y in range(4)]
+        assert sum("Depot" in line for line in lines) == 3
+
+
+async def test_watched_locations_notify_when_an_evse_is_back_and_when_all_are_down(
+    tmp_path: Path,
+) -> None:
+    docs = [
+        doc(L1, 0, a="CHARGING", b="OUT_OF_ORDER"),
+        doc(L1, 1, a="AVAILABLE"),
+        doc(L1, 2, a="INOPERATIVE"),
+    ]
+    app = file_app(tmp_path, docs, watchlist=Watchlist(None, {L1: "Depot"}))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        assert toasts(app) == [
+            "Depot: an EVSE is AVAILABLE again",
+            "Depot: all 2 EVSEs are down",
+        ]
+
+
+async def test_help_is_made_from_the_bindings_and_shows_overrides(tmp_path: Path) -> None:
+    app = file_app(tmp_path, settings=Settings(keys={"pause": "space", "nope": "x"}))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        assert any("keys.nope: no such binding id" in t for t in toasts(app))
+        log = app.query_one(EventLog)
+        await pilot.press("space")
+        assert not log.following
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = app.export_screenshot()
+        assert "toggle_watch" in text and "Watch" in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, MonitorScreen)
+
+
+async def test_rejected_screen_lists_why(tmp_path: Path) -> None:
+    app = file_app(tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("r")
+        screen = app.screen
+        assert isinstance(screen, RejectedScreen)
+        row = [str(c) for c in screen.query_one(DataTable).get_row_at(0)]
+        assert row[3] == "bad JSON"
+        await pilot.press("escape")
+        assert isinstance(app.screen, MonitorScreen)
+
+
+async def test_palette_filters_by_status(tmp_path: Path) -> None:
+    app = file_app(tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("ctrl+p", *"only OUT_OF_ORDER")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert [c.new for c in app.query_one(EventLog).rows] == ["OUT_OF_ORDER"]
+
+
+async def test_80x24_shows_counters_and_log_and_hides_the_watchlist(tmp_path: Path) -> None:
+    app = file_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        counters, log = app.query_one(StatusCounters), app.query_one(EventLog)
+        assert counters.region.width >= 40 and counters.region.height >= 9
+        assert log.region.width == 80 and log.region.height >= 8
+        assert not app.query_one(WatchlistPanel).display
+        row = log.render_line(log.row_count - 1 - int(log.scroll_y)).text
+        assert "OUT_OF_ORDER" in row
+
+
+async def test_an_unknown_theme_is_a_warning_not_a_failure(tmp_path: Path) -> None:
+    app = file_app(tmp_path, settings=Settings(theme="no-such-theme"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        assert any("no theme 'no-such-theme'" in t for t in toasts(app))
+        assert app.theme == "textual-dark"

@@ -1,44 +1,359 @@
-"""The live-scrolling log of EVSE status changes."""
+"""The live-scrolling log of EVSE status changes, with a cursor, pause and filter.
+
+A line-API widget: it renders only the rows on screen, so a 10,000-row log costs the same to
+repaint as a 20-row one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
+from typing import ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from textual.widgets import RichLog
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
-from evtui.model import StatusChange
+from evtui.model import EventFilter, StatusChange
 from evtui.safetext import safe_text
-from evtui.ui.theme import status_style
+from evtui.ui.theme import local_time, short_id, status_style
+
+__all__ = ["EventLog", "change_row"]
+
+LOCATION_WIDTH = 16
+EVSE_WIDTH = 10
+STATUS_WIDTH = 12
+
+Labels = Callable[[str], str]
+"""Location id → its watchlist label, or ""."""
 
 
-def change_row(change: StatusChange) -> Text:
-    """One log row: time, location, EVSE, old → new. Stream text never becomes markup."""
+def change_row(change: StatusChange, label: str = "") -> Text:
+    """One log row: time, location (label or short id), EVSE, old → new.
+
+    Stream text goes in as plain `Text`, escaped, never as markup.
+    """
     row = Text(no_wrap=True, overflow="ellipsis")
-    row.append(change.time.strftime("%H:%M:%S"), style="grey62")
-    row.append("  ")
-    row.append(safe_text(change.location_id.rsplit(":", 1)[-1], 14).ljust(14))
-    row.append("  ")
-    row.append(safe_text(change.evse_id.rsplit(":", 1)[-1], 10).ljust(10))
-    row.append("  ")
-    if change.old is not None:
-        row.append(safe_text(change.old, 14), style=status_style(change.old))
-        row.append(" → ")
-    row.append(safe_text(change.new, 14), style=status_style(change.new))
+    row.append(local_time(change.time).strftime("%H:%M:%S"), style="dim")
+    row.append(" ")
+    location = (
+        safe_text(label, LOCATION_WIDTH) if label else short_id(change.location_id, LOCATION_WIDTH)
+    )
+    row.append(location.ljust(LOCATION_WIDTH), style="bold" if label else "")
+    row.append(" ")
+    row.append(short_id(change.evse_id, EVSE_WIDTH).ljust(EVSE_WIDTH))
+    row.append(" ")
+    if change.old is None:
+        row.append("new".ljust(STATUS_WIDTH), style="dim")
+    else:
+        old = safe_text(change.old, STATUS_WIDTH)
+        row.append(old.ljust(STATUS_WIDTH), style=status_style(change.old))
+    row.append(" → ")
+    row.append(safe_text(change.new, STATUS_WIDTH), style=status_style(change.new))
     return row
 
 
-class EventLog(RichLog):
-    """Status changes, newest at the bottom, bounded to `max_lines` rows."""
+class EventLog(ScrollView, can_focus=True):
+    """Status changes, newest at the bottom, at most `max_rows` of them.
 
-    DEFAULT_CSS = """
-    EventLog { border: round $primary-background; }
+    While following, the cursor sits on the newest row and the view scrolls with it. Moving
+    the cursor up, scrolling up or `p` pauses; new rows are then counted in the subtitle
+    until `p` or `End` resumes.
     """
 
-    def __init__(self, max_lines: int = 10_000, *, id: str | None = None) -> None:
-        super().__init__(max_lines=max_lines, min_width=40, wrap=False, markup=False, id=id)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor(-1)", "Up", show=False, id="log_up"),
+        Binding("down", "cursor(1)", "Down", show=False, id="log_down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="log_page_up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="log_page_down"),
+        Binding("home", "first", "Oldest row", show=False, id="log_first"),
+        Binding("end", "follow", "Follow newest", show=False, id="log_follow"),
+        Binding("enter", "open", "Open location", id="open_location"),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"event-log--cursor"}
+    DEFAULT_CSS = """
+    EventLog {
+        border: round $primary-background;
+        border-title-color: $text-muted;
+        border-subtitle-color: $text;
+        background: $surface;
+        overflow-x: hidden;
+        & > .event-log--cursor { background: $primary 40%; }
+        &:focus { border: round $primary; }
+        &:focus > .event-log--cursor { background: $primary 70%; text-style: bold; }
+        &.-paused { border-subtitle-background: $warning 60%; }
+    }
+    """
+
+    following: reactive[bool] = reactive(True, init=False)
+    """True while the log tracks the newest row."""
+    filter: reactive[EventFilter] = reactive(EventFilter, init=False)
+
+    class LocationSelected(Message):
+        """The user asked to open the location of a row."""
+
+        def __init__(self, location_id: str) -> None:
+            super().__init__()
+            self.location_id = location_id
+
+    def __init__(
+        self,
+        max_rows: int = 10_000,
+        *,
+        labels: Labels = lambda _: "",
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.max_rows = max_rows
+        self.labels = labels
+        self._entries: list[tuple[int, StatusChange]] = []
+        self._view: list[tuple[int, StatusChange]] = self._entries
+        self._next_seq = 0
+        self._cursor: int | None = None
+        """Sequence number of the highlighted row."""
+        self._new_while_paused = 0
+        self._cache: LRUCache[tuple[int, int, bool, int], Strip] = LRUCache(1024)
+        self._labels_version = 0
         self.border_title = "status changes"
 
+    # --- data in -------------------------------------------------------------------------
+
     def add_changes(self, changes: Iterable[StatusChange]) -> None:
+        """Append rows; the oldest drop out beyond `max_rows`."""
+        added = 0
         for change in changes:
-            self.write(change_row(change))
+            entry = (self._next_seq, change)
+            self._next_seq += 1
+            self._entries.append(entry)
+            if self._view is not self._entries and self._matches(change):
+                self._view.append(entry)
+                added += 1
+            elif self._view is self._entries:
+                added += 1
+        dropped = self._trim(self._entries)
+        if self._view is not self._entries:
+            dropped = self._trim(self._view)
+        if not self.following:
+            self._new_while_paused += added
+            # Keep the rows the user is looking at in place when old ones drop out.
+            self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True)
+        self._after_change()
+
+    def _trim(self, rows: list[tuple[int, StatusChange]]) -> int:
+        overflow = len(rows) - self.max_rows
+        if overflow > 0:
+            del rows[:overflow]
+            return overflow
+        return 0
+
+    def relabel(self) -> None:
+        """Labels changed: render rows again."""
+        self._labels_version += 1
+        self._cache.clear()
+        if self.filter.text:
+            self._refilter()
+        self.refresh()
+
+    def watch_filter(self) -> None:
+        self._refilter()
+
+    def _matches(self, change: StatusChange) -> bool:
+        return self.filter.matches(change, self.labels(change.location_id))
+
+    def _refilter(self) -> None:
+        if self.filter.active:
+            self._view = [e for e in self._entries if self._matches(e[1])]
+        else:
+            self._view = self._entries
+        title = Text("status changes")
+        if self.filter.active:
+            title.append(" · filter: ")
+            title.append(safe_text(self.filter.query, 40), style="bold")
+        self.border_title = title
+        self._cache.clear()
+        if self.following:
+            self._cursor = None
+            self._after_change()
+            return
+        self._after_change()
+        if self._cursor is not None and self._view:
+            # The highlighted row may be filtered out: take the nearest shown row before it.
+            index = max(0, bisect_right(self._view, self._cursor, key=lambda e: e[0]) - 1)
+            self._move_to(index)
+
+    # --- state ---------------------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        """Rows shown (after the filter)."""
+        return len(self._view)
+
+    @property
+    def rows(self) -> list[StatusChange]:
+        """The changes shown, oldest first."""
+        return [c for _, c in self._view]
+
+    @property
+    def highlighted(self) -> StatusChange | None:
+        """The change under the cursor (the newest one while following)."""
+        index = self._cursor_index()
+        return self._view[index][1] if index is not None else None
+
+    @property
+    def new_while_paused(self) -> int:
+        return self._new_while_paused
+
+    def _index_of(self, seq: int) -> int | None:
+        lo, hi = 0, len(self._view)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._view[mid][0] < seq:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo if lo < len(self._view) and self._view[lo][0] == seq else None
+
+    def _cursor_index(self) -> int | None:
+        if not self._view:
+            return None
+        if self.following or self._cursor is None:
+            return len(self._view) - 1
+        return self._index_of(self._cursor)
+
+    def _after_change(self) -> None:
+        self.virtual_size = Size(self._row_width(), len(self._view))
+        if self.following:
+            self._stick_to_end()
+            # The scroll limit follows the new size only after the next layout.
+            self.call_after_refresh(self._stick_to_end)
+        self._update_subtitle()
+        self.refresh()
+
+    def _stick_to_end(self) -> None:
+        if self.following:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+
+    def on_resize(self) -> None:
+        self._stick_to_end()
+
+    def _row_width(self) -> int:
+        return 8 + 1 + LOCATION_WIDTH + 1 + EVSE_WIDTH + 1 + STATUS_WIDTH + 3 + STATUS_WIDTH
+
+    def _update_subtitle(self) -> None:
+        if self.following:
+            self.border_subtitle = Text(f"{len(self._view):,} rows · following")
+            self.remove_class("-paused")
+        else:
+            self.border_subtitle = Text(
+                f" paused, {self._new_while_paused:,} new · p or End to follow ", style="bold"
+            )
+            self.add_class("-paused")
+
+    def watch_following(self, following: bool) -> None:
+        if following:
+            self._cursor = None
+            self._new_while_paused = 0
+        else:
+            index = self._cursor_index()
+            self._cursor = self._view[index][0] if index is not None else None
+        self._cache.clear()
+        self._after_change()
+
+    # --- actions -------------------------------------------------------------------------
+
+    def pause(self) -> None:
+        self.following = False
+
+    def action_follow(self) -> None:
+        self.following = True
+
+    def action_toggle_follow(self) -> None:
+        self.following = not self.following
+
+    def _move_to(self, index: int) -> None:
+        if not self._view:
+            return
+        index = max(0, min(index, len(self._view) - 1))
+        if index == len(self._view) - 1 and index == self._cursor_index() and self.following:
+            return
+        self.following = False
+        self._cursor = self._view[index][0]
+        self._cache.clear()
+        # Keep the cursor row on screen.
+        height = self.scrollable_content_region.height
+        if index < self.scroll_y:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif height and index >= self.scroll_y + height:
+            self.scroll_to(y=index - height + 1, animate=False, immediate=True)
+        self._update_subtitle()
+        self.refresh()
+
+    def action_cursor(self, delta: int) -> None:
+        index = self._cursor_index()
+        if index is not None:
+            self._move_to(index + delta)
+
+    def action_page(self, direction: int) -> None:
+        index = self._cursor_index()
+        if index is not None:
+            self._move_to(index + direction * max(1, self.scrollable_content_region.height - 1))
+
+    def action_first(self) -> None:
+        self._move_to(0)
+
+    def action_open(self) -> None:
+        change = self.highlighted
+        if change is not None:
+            self.post_message(self.LocationSelected(change.location_id))
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        # Reading back through the log must not be yanked away by the next row.
+        if self.following and self.max_scroll_y > 0:
+            self.pause()
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        index = int(self.scroll_y) + offset.y
+        if 0 <= index < len(self._view):
+            self._move_to(index)
+            if event.chain == 2:
+                self.action_open()
+
+    # --- rendering -----------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if index >= len(self._view):
+            return Strip.blank(width, base)
+        seq, change = self._view[index]
+        is_cursor = index == self._cursor_index()
+        key = (seq, self._labels_version, is_cursor, scroll_x * 10_000 + width)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        text = change_row(change, self.labels(change.location_id))
+        segments = list(text.render(self.app.console, end=""))
+        strip = Strip(segments).crop_extend(scroll_x, scroll_x + width, base)
+        strip = strip.apply_style(base)
+        if is_cursor:
+            component: Style = self.get_component_rich_style("event-log--cursor")
+            # Background only: the statuses keep their colours on the highlighted row.
+            cursor = Style(bgcolor=component.bgcolor, bold=component.bold)
+            strip = Strip(
+                [Segment(t, (s or Style()) + cursor, c) for t, s, c in strip], strip.cell_length
+            )
+        self._cache[key] = strip
+        return strip

@@ -1,0 +1,66 @@
+"""What deserves a notification about a watched location."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import StrEnum
+
+from evtui.model.payload import Status
+from evtui.model.store import ApplyResult, StateStore
+
+__all__ = ["DOWN_STATUSES", "Alert", "AlertKind", "AlertTracker"]
+
+DOWN_STATUSES = frozenset({Status.OUT_OF_ORDER.value, Status.INOPERATIVE.value})
+"""Statuses of an EVSE that cannot charge because of a fault (OCPI §8.4.22)."""
+
+
+class AlertKind(StrEnum):
+    AVAILABLE_AGAIN = "available again"
+    ALL_DOWN = "all down"
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One notification: `evses` are the EVSEs concerned."""
+
+    kind: AlertKind
+    location_id: str
+    evses: tuple[str, ...]
+
+
+class AlertTracker:
+    """Turns applied batches into alerts for watched locations.
+
+    "All down" fires when a location enters that state, not on every update while it stays.
+    """
+
+    def __init__(self) -> None:
+        self._down: set[str] = set()
+
+    def check(
+        self, store: StateStore, result: ApplyResult, watched: Collection[str]
+    ) -> list[Alert]:
+        """The alerts that `result`, just applied to `store`, raises for `watched` locations."""
+        alerts: list[Alert] = []
+        back: dict[str, list[str]] = {}
+        for change in result.changes:
+            if change.location_id in watched and change.new == Status.AVAILABLE:
+                back.setdefault(change.location_id, []).append(change.evse_id)
+        alerts.extend(
+            Alert(AlertKind.AVAILABLE_AGAIN, loc, tuple(evses)) for loc, evses in back.items()
+        )
+        for location_id in sorted(result.locations):
+            location = store.locations.get(location_id)
+            if location is None:
+                continue
+            down = bool(location.evse_ids) and all(
+                store.evses[e].status in DOWN_STATUSES for e in location.evse_ids
+            )
+            if not down:
+                self._down.discard(location_id)
+            elif location_id not in self._down:
+                self._down.add(location_id)
+                if location_id in watched:
+                    alerts.append(Alert(AlertKind.ALL_DOWN, location_id, tuple(location.evse_ids)))
+        return alerts

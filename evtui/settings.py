@@ -1,0 +1,61 @@
+"""User settings: a TOML file in the config dir. A bad value is a warning, never a failed start."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from evtui.safetext import safe_text
+
+__all__ = ["Settings", "load_settings"]
+
+
+class Settings(BaseModel):
+    """What a user can set in `settings.toml`.
+
+    `keys` maps a binding id (shown in the help screen) to the keys that should trigger it,
+    for example `toggle_watch = "ctrl+w"` or `pause = "space,p"`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    theme: str = "textual-dark"
+    event_log_size: int = Field(default=10_000, ge=100, le=1_000_000)
+    refresh_rate: float = Field(default=20.0, ge=1.0, le=60.0)
+    """Repaints per second, whatever the message rate."""
+    keys: dict[str, str] = Field(default_factory=dict)
+
+
+def load_settings(path: Path) -> tuple[Settings, list[str]]:
+    """Read `path` (missing means defaults). Each bad value falls back to its default, with a
+    warning naming the setting."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return Settings(), []
+    except (OSError, UnicodeDecodeError) as exc:
+        return Settings(), [f"could not read settings {path}: {exc}; using defaults"]
+    try:
+        raw: dict[str, Any] = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return Settings(), [f"settings {path}: {exc}; using defaults"]
+    warnings: list[str] = []
+    good: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in Settings.model_fields:
+            known = ", ".join(Settings.model_fields)
+            warnings.append(f"settings {path}: unknown setting {name!r} ignored (known: {known})")
+            continue
+        try:
+            Settings.model_validate({name: value})
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            warnings.append(
+                f"settings {path}: {name}: {safe_text(error['msg'], 120)}; using the default"
+            )
+            continue
+        good[name] = value
+    return Settings.model_validate(good), warnings

@@ -1,0 +1,109 @@
+"""Command palette entries: watch/unwatch, status filters, jump to a location, and the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
+from textual.content import Content
+
+from evtui.model import KNOWN_STATUSES, EventFilter
+from evtui.safetext import safe_text
+from evtui.ui.theme import short_id
+
+if TYPE_CHECKING:
+    from evtui.ui.app import EvtuiApp
+
+MAX_LOCATION_HITS = 20
+
+
+class EvtuiCommands(Provider):
+    """evtui's actions; typing part of a location id offers to open that location."""
+
+    @property
+    def _app(self) -> EvtuiApp:
+        from evtui.ui.app import EvtuiApp
+
+        assert isinstance(self.app, EvtuiApp)
+        return self.app
+
+    def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
+        app = self._app
+        out: list[tuple[str, Callable[[], object], str]] = []
+        current = app.current_location()
+        if current is not None:
+            name = app.display_name(current)
+            if current in app.watchlist:
+                out.append(
+                    (f"Unwatch {name}", app.action_toggle_watch, "remove it from the watchlist")
+                )
+            else:
+                out.append((f"Watch {name}", app.action_toggle_watch, "add it to the watchlist"))
+        out.append(("Watch a location by id…", app.action_add_watch, "paste a location id"))
+        for location_id in app.watchlist:
+            out.append(
+                (
+                    f"Unwatch {app.display_name(location_id)}",
+                    partial(app.unwatch, location_id),
+                    location_id,
+                )
+            )
+        for status in (*KNOWN_STATUSES, *sorted(set(app.store.counts) - set(KNOWN_STATUSES))):
+            status = safe_text(status, 20)
+            out.append(
+                (
+                    f"Filter: only {status}",
+                    partial(app.set_filter, EventFilter(statuses=frozenset({status}))),
+                    "show only changes into it",
+                )
+            )
+        out.append(("Filter: by text…", app.action_filter, "match location or EVSE ids and labels"))
+        out.append(("Filter: clear", partial(app.set_filter, EventFilter()), "show every change"))
+        out.append(("Pause or follow the log", app.action_pause, "p"))
+        out.append(
+            ("Show rejected messages", app.action_show_rejected, "why messages were dropped")
+        )
+        out.append(("Help", app.action_help, "keys, colours and files"))
+        out.append(("Quit", app.action_quit, "unsubscribe and leave"))
+        return out
+
+    async def discover(self) -> Hits:
+        for name, callback, help_text in self._commands():
+            yield DiscoveryHit(Content(name), callback, text=name, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, callback, help_text in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, _highlight(matcher, name), callback, text=name, help=help_text)
+        needle = query.strip().casefold()
+        if len(needle) < 3:
+            return
+        app = self._app
+        shown = 0
+        for location_id in list(app.store.locations):
+            label = app.watchlist.label(location_id)
+            if needle in location_id.casefold() or (label and needle in label.casefold()):
+                name = f"Open location {app.display_name(location_id)}"
+                yield Hit(
+                    0.9,
+                    Content(name),
+                    partial(app.open_location, location_id),
+                    text=name,
+                    help=short_id(location_id, 40),
+                )
+                shown += 1
+                if shown >= MAX_LOCATION_HITS:
+                    return
+
+
+def _highlight(matcher: Matcher, name: str) -> Content:
+    # Matcher.highlight would parse `name` as markup, and names carry labels and ids.
+    content = Content(name)
+    _, offsets = matcher.fuzzy_search.match(matcher.query, name)
+    for offset in offsets:
+        content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content

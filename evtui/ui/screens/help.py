@@ -1,0 +1,86 @@
+"""The help screen, generated from the bindings so it always tells the truth."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from evtui.model import DOWN_STATUSES, KNOWN_STATUSES
+from evtui.ui.theme import status_style
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys by screen (with their binding ids, for the settings file), colours and files."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss", "Close", id="help_close"),
+    ]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll {
+        width: 96; max-width: 100%; height: 90%;
+        border: round $primary; background: $surface; padding: 0 1;
+    }
+    """
+
+    def __init__(
+        self,
+        sections: Sequence[tuple[str, Sequence[Binding]]],
+        keymap: Mapping[str, str],
+        files: Mapping[str, str],
+    ) -> None:
+        super().__init__()
+        self._sections = sections
+        self._keymap = keymap
+        self._files = files
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as scroll:
+            scroll.border_title = "evtui help · escape to close"
+            yield Static(self._keys())
+            yield Static(self._legend())
+
+    def _keys(self) -> Table:
+        table = Table(box=None, padding=(0, 2), show_header=True, expand=True)
+        table.add_column("key", style="bold", no_wrap=True)
+        table.add_column("does")
+        table.add_column(Text("binding id ([keys] in settings)"), style="dim", no_wrap=True)
+        for title, bindings in self._sections:
+            table.add_row(Text(title, style="bold underline"))
+            for binding in bindings:
+                keys = self._keymap.get(binding.id or "", binding.key)
+                shown = ", ".join(
+                    self.app.get_key_display(Binding(k.strip(), binding.action))
+                    for k in keys.split(",")
+                )
+                table.add_row(Text(shown), Text(binding.description), Text(binding.id or ""))
+            table.add_row()
+        return table
+
+    def _legend(self) -> Text:
+        text = Text()
+        text.append("Statuses  ", style="bold")
+        for status in KNOWN_STATUSES:
+            text.append(status, style=status_style(status))
+            text.append("  ")
+        text.append(
+            "\n\nThe log shows one row per EVSE status change: time (last_updated), "
+            "location (label or short id), EVSE, old → new.\n"
+            "Filter with /: words match location or EVSE ids and labels; "
+            "status:charging,available keeps those statuses.\n"
+            "Watched locations notify when an EVSE is AVAILABLE again and when every "
+            f"EVSE is down ({', '.join(sorted(DOWN_STATUSES))}).\n\n"
+        )
+        text.append("Files\n", style="bold")
+        for name, path in self._files.items():
+            text.append(f"  {name}: ")
+            text.append(path + "\n", style="bold")
+        return text

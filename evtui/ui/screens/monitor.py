@@ -1,0 +1,64 @@
+"""The main screen: status line, counters and activity, the event log, the watchlist."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Sparkline
+
+from evtui.ui.widgets.counters import StatusCounters
+from evtui.ui.widgets.event_log import EventLog, Labels
+from evtui.ui.widgets.status_bar import StatusBar
+from evtui.ui.widgets.watchlist_panel import WatchlistPanel
+
+WIDE = 160
+"""From this many columns, the three panels sit side by side."""
+MEDIUM = 100
+"""Below this, the watchlist panel is hidden so that counters and log stay readable."""
+
+SPARK_SECONDS = 180
+
+
+class MonitorScreen(Screen[None]):
+    """Lays the widgets out for the terminal's width; the app feeds them."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("p", "pause", "Pause/follow", id="pause"),
+        Binding("slash", "app.filter", "Filter", id="filter"),
+    ]
+
+    def __init__(self, *, max_rows: int, labels: Labels) -> None:
+        super().__init__()
+        self._max_rows = max_rows
+        self._labels = labels
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status-bar")
+        with Container(id="panels"):
+            with Vertical(id="overview"):
+                counters = StatusCounters(id="counters")
+                counters.border_title = "EVSEs by status"
+                yield counters
+                spark = Sparkline([], id="activity")
+                spark.border_title = f"messages/s, last {SPARK_SECONDS // 60} min"
+                yield spark
+            yield EventLog(self._max_rows, labels=self._labels, id="event-log")
+            yield WatchlistPanel(id="watchlist")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(EventLog).focus()
+
+    def on_resize(self, event: events.Resize) -> None:
+        width = event.size.width
+        self.set_class(width >= WIDE, "-wide")
+        self.set_class(MEDIUM <= width < WIDE, "-medium")
+        self.set_class(width < MEDIUM, "-narrow")
+
+    def action_pause(self) -> None:
+        self.query_one(EventLog).action_toggle_follow()

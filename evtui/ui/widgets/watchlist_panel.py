@@ -1,0 +1,165 @@
+"""The watched locations: each EVSE as a coloured cell, available/total, time since a change."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Static
+
+from evtui.model import StateStore, Status
+from evtui.safetext import safe_text
+from evtui.ui.theme import ago, short_id, status_style
+from evtui.watchlist import Watchlist
+
+__all__ = ["WatchlistPanel", "evse_cells"]
+
+MAX_CELLS = 10
+_COLUMNS = ("location", "cells", "avail", "changed")
+CELL = "■"
+
+
+def evse_cells(statuses: list[str], limit: int = MAX_CELLS) -> Text:
+    """One coloured cell per EVSE; beyond `limit`, a count of the rest."""
+    text = Text(no_wrap=True)
+    for status in statuses[:limit]:
+        text.append(CELL, style=status_style(status))
+    if len(statuses) > limit:
+        text.append(f"+{len(statuses) - limit}", style="dim")
+    return text
+
+
+class _Table(DataTable[Text]):
+    """The table of the panel; `enter` opens the highlighted location."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open location", id="watchlist_open"),
+    ]
+
+    def on_mount(self) -> None:
+        # The cursor row's colours would hide the status cells of a panel nobody is using.
+        self.show_cursor = False
+
+    def on_focus(self) -> None:
+        self.show_cursor = True
+
+    def on_blur(self) -> None:
+        self.show_cursor = False
+
+    def action_open(self) -> None:
+        panel = self.screen.query_one(WatchlistPanel)
+        location = panel.selected_location
+        if location is not None:
+            self.post_message(WatchlistPanel.LocationSelected(location))
+
+
+class WatchlistPanel(Vertical):
+    """The watchlist, refreshed from the store by `show()`; rows flash when they change."""
+
+    DEFAULT_CSS = """
+    WatchlistPanel {
+        border: round $primary-background;
+        border-title-color: $text-muted;
+        height: 1fr;
+        &:focus-within { border: round $primary; }
+        & > DataTable { height: auto; max-height: 1fr; background: $surface; }
+        & > .hint { color: $text-muted; padding: 1 1; }
+    }
+    """
+
+    class LocationSelected(Message):
+        """The user asked to open a watched location."""
+
+        def __init__(self, location_id: str) -> None:
+            super().__init__()
+            self.location_id = location_id
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "watchlist"
+        self._ids: list[str] = []
+        self._shown: dict[str, tuple[Text, ...]] = {}
+
+    def compose(self) -> ComposeResult:
+        table: _Table = _Table(cursor_type="row", zebra_stripes=False, id="watchlist-table")
+        table.add_column("location", key="location", width=16)
+        table.add_column("EVSEs", key="cells", width=MAX_CELLS + 3)
+        table.add_column("avail", key="avail")
+        table.add_column("ago", key="changed")
+        yield table
+        yield Static(
+            "Nothing watched yet.\n\nw  watch the highlighted row's location\n"
+            "a  add a location by id",
+            classes="hint",
+        )
+
+    @property
+    def table(self) -> DataTable[Text]:
+        return self.query_one(_Table)
+
+    @property
+    def selected_location(self) -> str | None:
+        """The location under the table's cursor."""
+        table = self.table
+        if not self._ids or not 0 <= table.cursor_row < len(self._ids):
+            return None
+        return self._ids[table.cursor_row]
+
+    def show(
+        self,
+        watchlist: Watchlist,
+        store: StateStore,
+        now: datetime,
+        flashing: Collection[str] = (),
+    ) -> None:
+        """Bring the rows up to date with the watchlist and the store."""
+        ids = list(watchlist)
+        rows = {i: _row(i, watchlist, store, now, flashing) for i in ids}
+        table = self.table
+        if ids != self._ids:
+            keep = self.selected_location
+            table.clear()
+            for location_id, cells in rows.items():
+                table.add_row(*cells, key=location_id)
+            self._ids = ids
+            if keep in ids:
+                table.move_cursor(row=ids.index(keep))
+        else:
+            for location_id, cells in rows.items():
+                if self._shown.get(location_id) == cells:
+                    continue
+                for column, cell in zip(_COLUMNS, cells, strict=True):
+                    table.update_cell(location_id, column, cell)
+        self._shown = rows
+        self.border_title = f"watchlist ({len(ids)})"
+        self.query_one(".hint").display = not ids
+        table.display = bool(ids)
+
+
+def _row(
+    location_id: str,
+    watchlist: Watchlist,
+    store: StateStore,
+    now: datetime,
+    flashing: Collection[str],
+) -> tuple[Text, ...]:
+    label = watchlist.label(location_id)
+    name = Text(safe_text(label, 16) if label else short_id(location_id, 16), no_wrap=True)
+    if location_id in flashing:
+        name.stylize("reverse bold")
+    location = store.locations.get(location_id)
+    if location is None:
+        return name, Text("no update yet", style="dim"), Text("-"), Text("-")
+    statuses = [store.evses[e].status for e in location.evse_ids]
+    available = sum(1 for s in statuses if s == Status.AVAILABLE)
+    avail = Text(
+        f"{available}/{len(statuses)}", style=status_style(Status.AVAILABLE) if available else ""
+    )
+    changed = Text(ago(now - location.last_change) if location.last_change else "-")
+    return name, evse_cells(statuses), avail, changed

@@ -1,0 +1,151 @@
+"""The locations a user watches, with their labels, kept in a JSON file between runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from evtui.safetext import safe_text
+
+__all__ = ["Watchlist", "WatchlistError"]
+
+
+class WatchlistError(Exception):
+    """The watchlist file could not be written."""
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(min_length=1)
+    label: str = ""
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    version: Literal[1] = 1
+    locations: list[_Entry] = []
+
+
+class Watchlist:
+    """Watched location ids in the order they were added, each with an optional label.
+
+    Changes are in memory until `save()`, which replaces the file atomically.
+    """
+
+    def __init__(self, path: Path | None = None, entries: dict[str, str] | None = None) -> None:
+        self.path = path
+        self._labels: dict[str, str] = dict(entries or {})
+
+    @classmethod
+    def load(cls, path: Path) -> tuple[Watchlist, list[str]]:
+        """Read `path`; a missing file is an empty list. Also returns warnings for the user.
+
+        An unreadable file is moved aside (never overwritten) and the list starts empty.
+        """
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return cls(path), []
+        except OSError as exc:
+            return cls(path), [f"could not read the watchlist {path}: {exc.strerror or exc}"]
+        try:
+            data = _File.model_validate_json(raw)
+        except ValidationError as exc:
+            reason = _first_error(exc)
+        else:
+            return cls(path, {e.id: e.label for e in data.locations}), []
+        aside = _move_aside(path)
+        where = f"moved it to {aside.name}" if aside else "could not move it aside"
+        return cls(path), [
+            f"the watchlist {path} was unreadable ({reason}); {where} and started an empty list"
+        ]
+
+    def save(self) -> None:
+        """Write the list to `path` atomically: a crash leaves the old file or the new one."""
+        if self.path is None:
+            return
+        data = _File(locations=[_Entry(id=i, label=lab) for i, lab in self._labels.items()])
+        text = json.dumps(data.model_dump(), indent=2, ensure_ascii=False) + "\n"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".watchlist-", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    f.write(text)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            raise WatchlistError(
+                f"could not save the watchlist to {self.path}: {exc.strerror or exc}"
+            ) from exc
+
+    def __contains__(self, location_id: object) -> bool:
+        return location_id in self._labels
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._labels))
+
+    def __len__(self) -> int:
+        return len(self._labels)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """Location id → label, for the watched locations that have one."""
+        return {i: lab for i, lab in self._labels.items() if lab}
+
+    def label(self, location_id: str) -> str:
+        return self._labels.get(location_id, "")
+
+    def add(self, location_id: str, label: str = "") -> bool:
+        """Watch a location; False if it already was (its label is then kept)."""
+        if location_id in self._labels:
+            return False
+        self._labels[location_id] = label
+        return True
+
+    def remove(self, location_id: str) -> bool:
+        return self._labels.pop(location_id, None) is not None
+
+    def toggle(self, location_id: str) -> bool:
+        """Watch or unwatch; True if the location is watched afterwards."""
+        if self.remove(location_id):
+            return False
+        self.add(location_id)
+        return True
+
+    def set_label(self, location_id: str, label: str) -> None:
+        """Label a location, watching it if it was not."""
+        self._labels[location_id] = label.strip()
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(p) for p in error["loc"])
+    return safe_text(f"{where}: {error['msg']}" if where else error["msg"], 120)
+
+
+def _move_aside(path: Path) -> Path | None:
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    for n in range(100):
+        aside = path.with_name(f"{path.name}.corrupt-{stamp}" + (f"-{n}" if n else ""))
+        if aside.exists():
+            continue
+        try:
+            path.rename(aside)
+        except OSError:
+            return None
+        return aside
+    return None

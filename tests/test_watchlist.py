@@ -1,0 +1,63 @@
+"""The watchlist file: survives restarts, is written atomically, and a corrupt one is kept."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evtui.watchlist import Watchlist, WatchlistError
+
+
+def test_a_saved_watchlist_loads_back_in_order_with_labels(tmp_path: Path) -> None:
+    path = tmp_path / "config" / "watchlist.json"
+    watchlist, warnings = Watchlist.load(path)
+    assert (len(watchlist), warnings) == (0, [])
+    watchlist.add("L2")
+    watchlist.add("L1", "Depot")
+    assert watchlist.toggle("L3") is True
+    assert watchlist.toggle("L2") is False
+    watchlist.save()
+
+    again, warnings = Watchlist.load(path)
+    assert warnings == []
+    assert list(again) == ["L1", "L3"]
+    assert again.label("L1") == "Depot"
+    assert again.labels == {"L1": "Depot"}
+    # No temporary files are left beside it.
+    assert [p.name for p in path.parent.iterdir()] == ["watchlist.json"]
+
+
+def test_a_corrupt_file_is_moved_aside_with_a_warning_and_the_list_starts_empty(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "watchlist.json"
+    path.write_text('{"version": 1, "locations": [{"label": "no id"}]}')
+    watchlist, warnings = Watchlist.load(path)
+    assert len(watchlist) == 0
+    assert len(warnings) == 1
+    assert "locations.0.id" in warnings[0] and "moved it to watchlist.json.corrupt-" in warnings[0]
+    kept = list(tmp_path.glob("watchlist.json.corrupt-*"))
+    assert len(kept) == 1 and "no id" in kept[0].read_text()
+    assert not path.exists()
+
+    path.write_text("not json at all")
+    _, warnings = Watchlist.load(path)
+    assert len(list(tmp_path.glob("watchlist.json.corrupt-*"))) == 2
+
+
+def test_saving_over_an_existing_file_replaces_it_whole(tmp_path: Path) -> None:
+    path = tmp_path / "watchlist.json"
+    big = Watchlist(path, {f"L{n}": "x" * 50 for n in range(100)})
+    big.save()
+    small = Watchlist(path, {"only": ""})
+    small.save()
+    assert json.loads(path.read_text())["locations"] == [{"id": "only", "label": ""}]
+
+
+def test_an_unwritable_path_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(WatchlistError, match="could not save the watchlist"):
+        Watchlist(blocker / "watchlist.json", {"L": ""}).save()

@@ -1,0 +1,108 @@
+"""A deterministic monitor: a seeded synthetic network played through a payload file.
+
+Shared by the snapshot tests and `scripts/screenshots.py`, so the pictures in the README are
+the ones the tests check. The app's clock is the data's own clock (the newest `last_updated`
+seen), so rates, ages and flashes come out the same on every run and every machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from evtui import paths
+from evtui.emulator import NetworkConfig, SyntheticNetwork
+from evtui.emulator.network import format_time
+from evtui.here.events import ConnectionStatus
+from evtui.sources import PayloadFileSource
+from evtui.ui.app import EvtuiApp
+from evtui.watchlist import Watchlist
+
+START = 1_795_600_800.0  # 2026-11-26T08:00:00Z
+SIZE = (160, 48)
+LOCATIONS = 400
+MINUTES = 20
+
+# Rows show local time and the help screen shows file paths: pin both, so that pictures do
+# not depend on where they are made.
+os.environ["TZ"] = "UTC"
+time.tzset()
+CONFIG_HOME = "/home/you/.config"
+
+
+def write_payloads(path: Path, *, seed: int = 1, minutes: float = MINUTES) -> list[str]:
+    """Write the scene's payloads to `path`; return location ids, the busiest first."""
+    network = SyntheticNetwork(NetworkConfig(seed=seed, locations=LOCATIONS))
+    lines = []
+    updates: Counter[str] = Counter()
+    for sim, payload in network.snapshot() + network.advance(minutes * 60):
+        for evse in payload["evses"]:
+            evse["last_updated"] = format_time(START + evse.pop("since", sim))
+        updates[payload["id"]] += len(payload["evses"])
+        lines.append(json.dumps(payload))
+    path.write_text("\n".join(lines) + "\n")
+    return [location_id for location_id, _ in updates.most_common()]
+
+
+class DataClock:
+    """The newest `last_updated` the app has seen, as Unix time."""
+
+    def __init__(self) -> None:
+        self.app: EvtuiApp | None = None
+
+    def __call__(self) -> float:
+        newest = self.app.store.newest if self.app is not None else None
+        return newest.timestamp() if newest is not None else START
+
+
+def make_app(tmp: Path, *, watched: int = 3) -> EvtuiApp:
+    """The app on the scene, with the first `watched` multi-EVSE locations watched."""
+    payloads = tmp / "payloads.jsonl"
+    ids = write_payloads(payloads)
+    # The pictured path is never written: the scene's watchlist changes only in memory.
+    with _config_home():
+        watchlist = Watchlist(paths.watchlist_path())
+        settings_path = paths.settings_path()
+    labels = ["Depot north", "Harbour P+R", ""]
+    for n, location_id in enumerate(ids[:watched]):
+        watchlist.add(location_id, labels[n % len(labels)])
+    # One message per batch: the data clock then ticks message by message.
+    source = PayloadFileSource(str(payloads), batch_size=1)
+    source.label = "synthetic network, seed 1"
+    clock = DataClock()
+    app = EvtuiApp(source, watchlist=watchlist, settings_path=settings_path, clock=clock)
+    clock.app = app
+    return app
+
+
+@contextlib.contextmanager
+def _config_home() -> Iterator[None]:
+    old = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = CONFIG_HOME
+    try:
+        yield
+    finally:
+        if old is None:
+            del os.environ["XDG_CONFIG_HOME"]
+        else:
+            os.environ["XDG_CONFIG_HOME"] = old
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until the whole file is applied and painted, then drop the toasts it raised."""
+    app = pilot.app
+    assert isinstance(app, EvtuiApp)
+    for _ in range(600):
+        await pilot.pause(0.05)
+        if app.connection.status is ConnectionStatus.CLOSED:
+            break
+    await pilot.pause(0.2)
+    app.clear_notifications()
+    await pilot.pause(0.1)
