@@ -264,3 +264,56 @@ def test_check_says_what_to_do_when_the_token_endpoint_is_unreachable(tmp_path: 
     assert "access token" in fail and "cannot reach" in fail
     assert "fix: check the network" in result.stdout
     assert "s3cr3t-value" not in result.stdout + result.stderr
+
+
+def test_watch_options_add_to_the_watchlist_file_under_the_config_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evtui.cli import _load_user_files, build_parser
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    path = tmp_path / "evtui" / "watchlist.json"
+    args = build_parser().parse_args(["--watch", "L1", "--watch", "L2"])
+    _, watchlist, warnings = _load_user_files(args.watch)
+    assert (list(watchlist), warnings) == (["L1", "L2"], [])
+    # Later runs keep them; `demo --watch` adds more, without duplicates.
+    args = build_parser().parse_args(["demo", "--watch", "L2", "--watch", "L3"])
+    _, watchlist, _ = _load_user_files(args.watch)
+    saved = json.loads(path.read_text())["locations"]
+    assert [entry["id"] for entry in saved] == ["L1", "L2", "L3"]
+
+
+def test_bad_user_files_become_warnings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from evtui.cli import _load_user_files
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    (tmp_path / "evtui").mkdir()
+    (tmp_path / "evtui" / "settings.toml").write_text("refresh_rate = 0\n")
+    (tmp_path / "evtui" / "watchlist.json").write_text("[")
+    settings, watchlist, warnings = _load_user_files(["L9"])
+    assert settings.refresh_rate == 20.0
+    assert list(watchlist) == ["L9"]
+    assert len(warnings) == 2
+    assert "refresh_rate" in warnings[0] and "moved it to" in warnings[1]
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_without_credentials_at_a_terminal_the_demo_is_offered(tmp_path: Path) -> None:
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: evtui at a terminal
+        os.execv(
+            sys.executable,
+            [sys.executable, "-m", "evtui.cli", "--credentials", str(tmp_path / "none")],
+        )
+    seen = b""
+    while b"[y/N]" not in seen:
+        chunk = os.read(fd, 4096)
+        assert chunk, seen
+        seen += chunk
+    os.write(fd, b"n\n")
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 2
+    assert b"Open the demo now?" in seen and b"Traceback" not in seen

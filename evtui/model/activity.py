@@ -57,7 +57,9 @@ class Activity:
     def transitions_into(self, now: float, window: float = 60.0) -> Counter[str]:
         """Transitions into each status during the last `window` seconds."""
         total: Counter[str] = Counter()
-        for bucket in self._seconds:
-            if bucket.second > now - window:
-                total.update(bucket.into)
+        # Newest first, so the repaint clock pays for one window, not for all kept history.
+        for bucket in reversed(self._seconds):
+            if bucket.second <= now - window:
+                break
+            total.update(bucket.into)
         return total
