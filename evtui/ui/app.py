@@ -42,7 +42,7 @@ from evtui.ui.theme import short_id
 from evtui.ui.widgets.counters import StatusCounters
 from evtui.ui.widgets.event_log import EventLog
 from evtui.ui.widgets.status_bar import StatusBar
-from evtui.ui.widgets.watchlist_panel import WatchlistPanel
+from evtui.ui.widgets.watchlist_panel import WatchlistPanel, WatchlistTable
 from evtui.watchlist import Watchlist, WatchlistError
 
 __all__ = ["EvtuiApp"]
@@ -141,7 +141,6 @@ class EvtuiApp(App[None]):
 
     def binding_sections(self) -> list[tuple[str, list[Binding]]]:
         """Every key evtui defines, grouped by where it works, for the help screen."""
-        from evtui.ui.widgets.watchlist_panel import _Table
 
         def bindings(owner: type[object]) -> list[Binding]:
             declared = getattr(owner, "BINDINGS", [])
@@ -151,7 +150,7 @@ class EvtuiApp(App[None]):
             ("Everywhere", bindings(EvtuiApp)),
             ("Main screen", bindings(MonitorScreen)),
             ("Event log", bindings(EventLog)),
-            ("Watchlist panel", bindings(_Table)),
+            ("Watchlist panel", bindings(WatchlistTable)),
             ("Location screen", bindings(LocationScreen)),
             ("Rejected messages", bindings(RejectedScreen)),
             ("Palette", [Binding("ctrl+p", "command_palette", "Command palette", id="palette")]),

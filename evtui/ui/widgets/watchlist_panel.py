@@ -18,7 +18,7 @@ from evtui.safetext import safe_text
 from evtui.ui.theme import ago, short_id, status_style
 from evtui.watchlist import Watchlist
 
-__all__ = ["WatchlistPanel", "evse_cells"]
+__all__ = ["WatchlistPanel", "WatchlistTable", "evse_cells"]
 
 MAX_CELLS = 10
 _COLUMNS = ("location", "cells", "avail", "changed")
@@ -35,7 +35,7 @@ def evse_cells(statuses: list[str], limit: int = MAX_CELLS) -> Text:
     return text
 
 
-class _Table(DataTable[Text]):
+class WatchlistTable(DataTable[Text]):
     """The table of the panel; `enter` opens the highlighted location."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -87,7 +87,9 @@ class WatchlistPanel(Vertical):
         self._shown: dict[str, tuple[Text, ...]] = {}
 
     def compose(self) -> ComposeResult:
-        table: _Table = _Table(cursor_type="row", zebra_stripes=False, id="watchlist-table")
+        table: WatchlistTable = WatchlistTable(
+            cursor_type="row", zebra_stripes=False, id="watchlist-table"
+        )
         table.add_column("location", key="location", width=16)
         table.add_column("EVSEs", key="cells", width=MAX_CELLS + 3)
         table.add_column("avail", key="avail")
@@ -101,7 +103,7 @@ class WatchlistPanel(Vertical):
 
     @property
     def table(self) -> DataTable[Text]:
-        return self.query_one(_Table)
+        return self.query_one(WatchlistTable)
 
     @property
     def selected_location(self) -> str | None:
