@@ -6,7 +6,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -14,7 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evtui.safetext import safe_text
 
-__all__ = ["Watchlist", "WatchlistError"]
+__all__ = ["LOCATION_PREFIX", "Watchlist", "WatchlistError", "resolve_location_id"]
+
+LOCATION_PREFIX = "here:evcp:charginglocation:"
+"""How every charging location id of the HERE stream starts."""
+_HEX = frozenset("0123456789abcdef")
 
 
 class WatchlistError(Exception):
@@ -57,6 +61,13 @@ class Watchlist:
             return cls(path), []
         except OSError as exc:
             return cls(path), [f"could not read the watchlist {path}: {exc.strerror or exc}"]
+        newer = _newer_version(raw)
+        if newer is not None:
+            # Written by a later evtui: leave it alone rather than lose what it holds.
+            return cls(None), [
+                f"the watchlist {path} is format version {newer}, newer than this evtui "
+                "reads; it is left untouched and this session's watchlist is not saved"
+            ]
         try:
             data = _File.model_validate_json(raw)
         except ValidationError as exc:
@@ -129,6 +140,30 @@ class Watchlist:
     def set_label(self, location_id: str, label: str) -> None:
         """Label a location, watching it if it was not."""
         self._labels[location_id] = label.strip()
+
+
+def resolve_location_id(text: str, known: Iterable[str] = ()) -> str:
+    """The full location id a user meant by `text`, which may be pasted with quotes, or be
+    only the id's tail as the screen shows it."""
+    text = text.strip().strip("'\"").strip()
+    if ":" in text or not text:
+        return text
+    wanted = text.casefold()
+    for location_id in known:
+        if location_id.rsplit(":", 1)[-1].casefold() == wanted:
+            return location_id
+    if set(wanted) <= _HEX:
+        return LOCATION_PREFIX + wanted
+    return text
+
+
+def _newer_version(raw: bytes) -> int | None:
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    version = data.get("version") if isinstance(data, dict) else None
+    return version if isinstance(version, int) and version > 1 else None
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -61,3 +61,24 @@ def test_an_unwritable_path_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("")
     with pytest.raises(WatchlistError, match="could not save the watchlist"):
         Watchlist(blocker / "watchlist.json", {"L": ""}).save()
+
+
+def test_a_file_from_a_newer_evtui_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "watchlist.json"
+    text = '{"version": 2, "locations": [], "groups": {"a": ["L1"]}}'
+    path.write_text(text)
+    watchlist, warnings = Watchlist.load(path)
+    assert len(warnings) == 1 and "newer" in warnings[0]
+    watchlist.add("L2")
+    watchlist.save()
+    assert path.read_text() == text
+
+
+def test_a_pasted_tail_or_quoted_id_resolves_to_the_full_id() -> None:
+    from evtui.watchlist import resolve_location_id
+
+    full = "here:evcp:charginglocation:388387f97cd7d5d36201ee6a01e19d43"
+    assert resolve_location_id(" '388387F97CD7D5D36201EE6A01E19D43' ", [full]) == full
+    assert resolve_location_id("388387f97cd7d5d36201ee6a01e19d43") == full
+    assert resolve_location_id(f'"{full}"') == full
+    assert resolve_location_id("my-own-id") == "my-own-id"

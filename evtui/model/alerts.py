@@ -43,10 +43,10 @@ class AlertTracker:
     ) -> list[Alert]:
         """The alerts that `result`, just applied to `store`, raises for `watched` locations."""
         alerts: list[Alert] = []
-        back: dict[str, list[str]] = {}
+        back: dict[str, dict[str, None]] = {}
         for change in result.changes:
             if change.location_id in watched and change.new == Status.AVAILABLE:
-                back.setdefault(change.location_id, []).append(change.evse_id)
+                back.setdefault(change.location_id, {})[change.evse_id] = None
         alerts.extend(
             Alert(AlertKind.AVAILABLE_AGAIN, loc, tuple(evses)) for loc, evses in back.items()
         )

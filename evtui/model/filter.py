@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from evtui.model.payload import KNOWN_STATUSES
 from evtui.model.store import StatusChange
 
 __all__ = ["EventFilter"]
@@ -14,20 +16,32 @@ _STATUS_PREFIX = "status:"
 @dataclass(frozen=True, slots=True)
 class EventFilter:
     """Matches a change whose new status is in `statuses` (any, if empty) and whose location
-    id, EVSE id or location label contains `text`, ignoring case (any, if empty)."""
+    id, EVSE id or location label contains `text`, ignoring case (any, if empty).
+
+    Ids are matched on their distinctive tail: every HERE id starts `here:evcp:`, and a text
+    that matched every row would filter nothing.
+    """
 
     text: str = ""
     statuses: frozenset[str] = frozenset()
 
     @classmethod
     def parse(cls, query: str) -> EventFilter:
-        """Read a query such as `status:charging,available berlin`."""
+        """Read a query such as `status:charging,available berlin`.
+
+        `status: charging, available` means the same; a word that is an OCPI status name on
+        its own (`charging`) filters by that status too.
+        """
+        query = re.sub(r"(?i)status:\s*", _STATUS_PREFIX, query)
+        query = re.sub(r"\s*,\s*", ",", query)
         words: list[str] = []
         statuses: set[str] = set()
         for word in query.split():
             if word.lower().startswith(_STATUS_PREFIX):
                 names = word[len(_STATUS_PREFIX) :].split(",")
-                statuses.update(n.strip().upper() for n in names if n.strip())
+                statuses.update(n.upper() for n in names if n)
+            elif word.upper() in KNOWN_STATUSES:
+                statuses.add(word.upper())
             else:
                 words.append(word)
         return cls(" ".join(words), frozenset(statuses))
@@ -51,5 +65,10 @@ class EventFilter:
             return True
         needle = self.text.casefold()
         return any(
-            needle in hay.casefold() for hay in (change.location_id, change.evse_id, label or "")
+            needle in hay.casefold()
+            for hay in (_tail(change.location_id), _tail(change.evse_id), label or "")
         )
+
+
+def _tail(identifier: str) -> str:
+    return identifier.rsplit(":", 1)[-1]

@@ -20,6 +20,7 @@ from textual.widgets import Sparkline
 from evtui.here.errors import HereError
 from evtui.here.events import ConnectionState, ConnectionStatus
 from evtui.model import (
+    KNOWN_STATUSES,
     Activity,
     Alert,
     AlertKind,
@@ -43,7 +44,7 @@ from evtui.ui.widgets.counters import StatusCounters
 from evtui.ui.widgets.event_log import EventLog
 from evtui.ui.widgets.status_bar import StatusBar
 from evtui.ui.widgets.watchlist_panel import WatchlistPanel, WatchlistTable
-from evtui.watchlist import Watchlist, WatchlistError
+from evtui.watchlist import Watchlist, WatchlistError, resolve_location_id
 
 __all__ = ["EvtuiApp"]
 
@@ -54,6 +55,9 @@ FLASH_SECONDS = 1.5
 KEEP_REJECTIONS = 500
 """Rejected messages kept for the rejected-messages screen (all are counted)."""
 MAX_ALERTS_PER_BATCH = 3
+ALERT_COOLDOWN = 60.0
+"""Seconds before the same alert for the same location is shown again: a busy location
+must not bury the screen in toasts."""
 
 
 class EvtuiApp(App[None]):
@@ -103,6 +107,8 @@ class EvtuiApp(App[None]):
         self._warnings = list(warnings)
         self._pending: list[StatusChange] = []
         self._flash: dict[str, float] = {}
+        self._alerted: dict[tuple[str, AlertKind], float] = {}
+        self._resume_hint = "p or End"
         self._watch_dirty = True
         self._second = -1
         self.keymap: dict[str, str] = {}
@@ -112,6 +118,15 @@ class EvtuiApp(App[None]):
 
     def get_default_screen(self) -> MonitorScreen:
         return MonitorScreen(max_rows=self.settings.event_log_size, labels=self.watchlist.label)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Watchlist keys make no sense over the rejected messages or the help.
+        watch_keys = {"toggle_watch", "add_watch", "edit_label"}
+        return not (action in watch_keys and isinstance(self.screen, RejectedScreen | HelpScreen))
+
+    def action_help_quit(self) -> None:
+        """ctrl+c quits, as people expect of a terminal program (Textual only explains)."""
+        self.call_later(self.action_quit)
 
     def on_mount(self) -> None:
         self._apply_settings()
@@ -137,7 +152,30 @@ class EvtuiApp(App[None]):
                 self._warnings.append(
                     f"settings: keys.{binding_id}: no such binding id (see the help screen, ?)"
                 )
+        self._warnings.extend(self._key_clashes())
         self.set_keymap(self.keymap)
+        hint = " or ".join(
+            self.get_key_display(Binding(k.strip(), ""))
+            for i in ("pause", "log_follow")
+            for k in self.keymap.get(i, {"pause": "p", "log_follow": "end"}[i]).split(",")
+        )
+        self._resume_hint = hint
+
+    def _key_clashes(self) -> list[str]:
+        # Keys of the main screen: the app's, the screen's and the event log's share it.
+        owners: dict[str, str] = {}
+        warnings = []
+        for _, bindings in self.binding_sections()[:3]:
+            for binding in bindings:
+                keys = self.keymap.get(binding.id or "", binding.key)
+                for key in (k.strip() for k in keys.split(",")):
+                    other = owners.setdefault(key, binding.id or "")
+                    if other != binding.id and (binding.id in self.keymap or other in self.keymap):
+                        warnings.append(
+                            f"settings: key {key!r} is bound to both {other} and {binding.id}; "
+                            f"only one of them will work"
+                        )
+        return warnings
 
     def binding_sections(self) -> list[tuple[str, list[Binding]]]:
         """Every key evtui defines, grouped by where it works, for the help screen."""
@@ -180,13 +218,22 @@ class EvtuiApp(App[None]):
         self.rejections.extend(batch.rejected)
         self._pending.extend(result.changes)
         self.activity.record(now, len(batch), (c.new for c in result.changes))
+        # The panel's ages move with the clock: repaint it after every batch, cheaply (its
+        # cells are compared before they are written).
+        self._watch_dirty = True
         for location_id in result.locations:
             if location_id in self.watchlist:
                 self._flash[location_id] = now + FLASH_SECONDS
-                self._watch_dirty = True
-        self._notify_alerts(self.alerts.check(self.store, result, self.watchlist))
+        self._notify_alerts(self.alerts.check(self.store, result, self.watchlist), now)
 
-    def _notify_alerts(self, alerts: Sequence[Alert]) -> None:
+    def _notify_alerts(self, alerts: Sequence[Alert], now: float) -> None:
+        fresh = []
+        for alert in alerts:
+            key = (alert.location_id, alert.kind)
+            if self._alerted.get(key, -ALERT_COOLDOWN) + ALERT_COOLDOWN <= now:
+                self._alerted[key] = now
+                fresh.append(alert)
+        alerts = fresh
         for alert in alerts[:MAX_ALERTS_PER_BATCH]:
             name = self.display_name(alert.location_id)
             if alert.kind is AlertKind.AVAILABLE_AGAIN:
@@ -225,6 +272,7 @@ class EvtuiApp(App[None]):
         bar.rate = self.activity.rate(now)
         bar.lag = wall - self.store.newest if self.store.newest else None
         bar.rejected = self.rejected
+        bar.watched = len(self.watchlist)
         counters = monitor.query_one(StatusCounters)
         counters.counts = dict(self.store.counts)
         counters.recent = self.activity.transitions_into(now)
@@ -232,9 +280,10 @@ class EvtuiApp(App[None]):
         if new_second:
             self._second = int(now)
             monitor.query_one(Sparkline).data = self.activity.per_second(now, SPARK_SECONDS)
+        log = monitor.query_one(EventLog)
+        log.resume_hint = self._resume_hint
         if self._pending:
             changes, self._pending = self._pending, []
-            log = monitor.query_one(EventLog)
             # A burst larger than the log would only be written to be dropped again.
             log.add_changes(changes[-log.max_rows :])
         expired = [i for i, until in self._flash.items() if until <= now]
@@ -263,7 +312,11 @@ class EvtuiApp(App[None]):
         panel = screen.query_one(WatchlistPanel)
         if panel.has_focus_within:
             return panel.selected_location
-        change = screen.query_one(EventLog).highlighted
+        log = screen.query_one(EventLog)
+        change = log.highlighted
+        if change is not None and log.following:
+            # Hold the row still: the user acts on what they saw highlighted.
+            log.pause()
         return change.location_id if change else None
 
     def display_name(self, location_id: str) -> str:
@@ -290,7 +343,7 @@ class EvtuiApp(App[None]):
         """Ask for a location id and watch it."""
 
         def add(answer: str | None) -> None:
-            location_id = (answer or "").strip()
+            location_id = resolve_location_id(answer or "", self.store.locations)
             if not location_id:
                 return
             if not self.watchlist.add(location_id):
@@ -303,7 +356,8 @@ class EvtuiApp(App[None]):
             PromptScreen(
                 "Watch a location",
                 placeholder="here:evcp:charginglocation:…",
-                help="Paste a charging location id; enter adds it, escape cancels.",
+                help="Paste a charging location id (the hex tail alone will do); enter adds "
+                "it, escape cancels.",
             ),
             add,
         )
@@ -369,6 +423,19 @@ class EvtuiApp(App[None]):
         )
 
     def set_filter(self, event_filter: EventFilter) -> None:
+        """Show only the log rows that match."""
+        unseen = sorted(
+            s
+            for s in event_filter.statuses
+            if s not in KNOWN_STATUSES and s not in self.store.counts
+        )
+        if unseen:
+            self.notify(
+                f"No status {', '.join(unseen)} seen so far; the stream may still bring it. "
+                f"Known: {', '.join(KNOWN_STATUSES)}",
+                severity="warning",
+                markup=False,
+            )
         monitor = self.get_screen_stack_base()
         if monitor is not None:
             monitor.query_one(EventLog).filter = event_filter

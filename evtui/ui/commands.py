@@ -66,7 +66,6 @@ class EvtuiCommands(Provider):
             ("Show rejected messages", app.action_show_rejected, "why messages were dropped")
         )
         out.append(("Help", app.action_help, "keys, colours and files"))
-        out.append(("Quit", app.action_quit, "unsubscribe and leave"))
         return out
 
     async def discover(self) -> Hits:

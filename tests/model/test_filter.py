@@ -31,3 +31,14 @@ def test_text_matches_location_id_evse_id_or_label_ignoring_case() -> None:
     assert EventFilter("depot").matches(CHANGE, label="Depot North")
     assert not EventFilter("depot").matches(CHANGE)
     assert not EventFilter("abc1", frozenset({"BLOCKED"})).matches(CHANGE)
+
+
+def test_status_words_and_spaced_status_lists_filter_by_status() -> None:
+    assert EventFilter.parse("charging") == EventFilter(statuses=frozenset({"CHARGING"}))
+    spaced = EventFilter.parse("status: charging, available  depot")
+    assert spaced == EventFilter("depot", frozenset({"CHARGING", "AVAILABLE"}))
+
+
+def test_the_prefix_every_id_shares_matches_nothing() -> None:
+    assert not EventFilter("evcp").matches(CHANGE)
+    assert not EventFilter("charginglocation").matches(CHANGE)

@@ -72,8 +72,11 @@ async def until(pilot: Pilot[None], condition: Callable[[], bool], seconds: floa
     await pilot.pause(0.1)
 
 
-def file_app(tmp_path: Path, docs: list[dict[str, object]] = STORY, **kwargs: object) -> EvtuiApp:
-    source = PayloadFileSource(str(write_payloads(tmp_path / "payloads.jsonl", docs)))
+def file_app(
+    tmp_path: Path, docs: list[dict[str, object]] = STORY, batch_size: int = 500, **kwargs: object
+) -> EvtuiApp:
+    path = write_payloads(tmp_path / "payloads.jsonl", docs)
+    source = PayloadFileSource(str(path), batch_size=batch_size)
     kwargs.setdefault("watchlist", Watchlist(tmp_path / "watchlist.json"))
     return EvtuiApp(source, **kwargs)  # type: ignore[arg-type]
 
@@ -124,7 +127,7 @@ async def test_w_watches_the_highlighted_location_and_writes_the_file(tmp_path: 
         table = panel.query_one(DataTable)
         assert table.row_count == 1
         row = [str(c) for c in table.get_row_at(0)]
-        assert row[0] == short_id(L1, 16)
+        assert row[0] == short_id(L1, 14)
         assert row[2] == "1/2"  # a AVAILABLE, b OUT_OF_ORDER
         # Two rows up is L2's change; `w` there adds L2 too.
         await pilot.press("up", "up", "w")
@@ -224,7 +227,10 @@ async def test_watched_locations_notify_when_an_evse_is_back_and_when_all_are_do
         doc(L1, 1, a="AVAILABLE"),
         doc(L1, 2, a="INOPERATIVE"),
     ]
-    app = file_app(tmp_path, docs, watchlist=Watchlist(None, {L1: "Depot"}))
+    # Within a minute, the same alert for the same location is not repeated.
+    docs += [doc(L1, 3, a="AVAILABLE"), doc(L1, 4, a="CHARGING"), doc(L1, 5, a="AVAILABLE")]
+    # One message per batch, as a live stream would deliver them over time.
+    app = file_app(tmp_path, docs, batch_size=1, watchlist=Watchlist(None, {L1: "Depot"}))
     async with app.run_test(size=(160, 40)) as pilot:
         await loaded(pilot)
         assert toasts(app) == [
@@ -234,13 +240,17 @@ async def test_watched_locations_notify_when_an_evse_is_back_and_when_all_are_do
 
 
 async def test_help_is_made_from_the_bindings_and_shows_overrides(tmp_path: Path) -> None:
-    app = file_app(tmp_path, settings=Settings(keys={"pause": "space", "nope": "x"}))
+    keys = {"pause": "space", "nope": "x", "filter": "w"}
+    app = file_app(tmp_path, settings=Settings(keys=keys))
     async with app.run_test(size=(160, 48)) as pilot:
         await loaded(pilot)
         assert any("keys.nope: no such binding id" in t for t in toasts(app))
+        assert any("'w' is bound to both toggle_watch and filter" in t for t in toasts(app))
         log = app.query_one(EventLog)
         await pilot.press("space")
         assert not log.following
+        # The badge names the keys that work now.
+        assert "space or end to follow" in str(log.border_subtitle).lower()
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = app.export_screenshot()
@@ -291,3 +301,23 @@ async def test_an_unknown_theme_is_a_warning_not_a_failure(tmp_path: Path) -> No
         await loaded(pilot)
         assert any("no theme 'no-such-theme'" in t for t in toasts(app))
         assert app.theme == "textual-dark"
+
+
+async def test_a_narrow_tall_terminal_shows_the_watchlist_under_the_log(tmp_path: Path) -> None:
+    app = file_app(tmp_path, watchlist=Watchlist(None, {L1: "Depot"}))
+    async with app.run_test(size=(100, 40)) as pilot:
+        await loaded(pilot)
+        log, panel = app.query_one(EventLog), app.query_one(WatchlistPanel)
+        assert panel.display and panel.region.y >= log.region.bottom
+        assert "★ 1" in str(app.query_one(StatusBar).render())
+
+
+async def test_w_on_a_following_log_holds_the_row_it_acted_on(tmp_path: Path) -> None:
+    app = file_app(tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        log = app.query_one(EventLog)
+        newest = log.highlighted
+        await pilot.press("w")
+        assert not log.following and log.highlighted == newest
+        assert newest is not None and list(app.watchlist) == [newest.location_id]

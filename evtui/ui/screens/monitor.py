@@ -18,8 +18,10 @@ from evtui.ui.widgets.watchlist_panel import WatchlistPanel
 
 WIDE = 160
 """From this many columns, the three panels sit side by side."""
-MEDIUM = 100
-"""Below this, the watchlist panel is hidden so that counters and log stay readable."""
+MEDIUM = 112
+"""Below this many columns the log takes the whole width, under the counters."""
+TALL = 34
+"""From this many rows a narrow terminal also shows the watchlist, under the log."""
 
 SPARK_SECONDS = 180
 
@@ -56,6 +58,7 @@ class MonitorScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         width = event.size.width
+        self.set_class(event.size.height >= TALL, "-tall")
         self.set_class(width >= WIDE, "-wide")
         self.set_class(MEDIUM <= width < WIDE, "-medium")
         self.set_class(width < MEDIUM, "-narrow")

@@ -18,7 +18,7 @@ class StatusCounters(Static):
     """One row per OCPI status (and any other status seen), in the status's colour."""
 
     DEFAULT_CSS = """
-    StatusCounters { width: auto; min-width: 42; height: auto; padding: 0 1; }
+    StatusCounters { width: auto; min-width: 40; height: auto; padding: 0 1; }
     """
 
     counts: reactive[Mapping[str, int]] = reactive(dict, always_update=True)
@@ -32,7 +32,7 @@ class StatusCounters(Static):
         table.add_column("status", no_wrap=True)
         table.add_column("EVSEs", justify="right", no_wrap=True)
         table.add_column("share", justify="right", no_wrap=True)
-        table.add_column("+1 min", justify="right", no_wrap=True)
+        table.add_column("last min", justify="right", no_wrap=True)
         seen = {s for s, n in (*self.counts.items(), *self.recent.items()) if n}
         others = sorted(seen.difference(KNOWN_STATUSES))
         for status in (*KNOWN_STATUSES, *others):

@@ -32,6 +32,8 @@ LOCATION_WIDTH = 16
 EVSE_WIDTH = 10
 STATUS_WIDTH = 12
 
+TITLE = "status changes: time · location · EVSE · old → new"
+
 Labels = Callable[[str], str]
 """Location id → its watchlist label, or ""."""
 
@@ -86,6 +88,7 @@ class EventLog(ScrollView, can_focus=True):
         border-subtitle-color: $text;
         background: $surface;
         overflow-x: hidden;
+        scrollbar-size-vertical: 1;
         & > .event-log--cursor { background: $primary 40%; }
         &:focus { border: round $primary; }
         &:focus > .event-log--cursor { background: $primary 70%; text-style: bold; }
@@ -122,7 +125,9 @@ class EventLog(ScrollView, can_focus=True):
         self._new_while_paused = 0
         self._cache: LRUCache[tuple[int, int, bool, int], Strip] = LRUCache(1024)
         self._labels_version = 0
-        self.border_title = "status changes"
+        self.resume_hint = "p or End"
+        """The keys that follow again, as the subtitle names them (settings may rebind)."""
+        self.border_title = TITLE
 
     # --- data in -------------------------------------------------------------------------
 
@@ -173,7 +178,7 @@ class EventLog(ScrollView, can_focus=True):
             self._view = [e for e in self._entries if self._matches(e[1])]
         else:
             self._view = self._entries
-        title = Text("status changes")
+        title = Text(TITLE)
         if self.filter.active:
             title.append(" · filter: ")
             title.append(safe_text(self.filter.query, 40), style="bold")
@@ -253,7 +258,8 @@ class EventLog(ScrollView, can_focus=True):
             self.remove_class("-paused")
         else:
             self.border_subtitle = Text(
-                f" paused, {self._new_while_paused:,} new · p or End to follow ", style="bold"
+                f" paused, {self._new_while_paused:,} new · {self.resume_hint} to follow ",
+                style="bold",
             )
             self.add_class("-paused")
 
@@ -312,6 +318,8 @@ class EventLog(ScrollView, can_focus=True):
     def action_open(self) -> None:
         change = self.highlighted
         if change is not None:
+            # Hold the row still: the user acts on what they saw highlighted.
+            self.pause()
             self.post_message(self.LocationSelected(change.location_id))
 
     def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:

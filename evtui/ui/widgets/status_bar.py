@@ -34,18 +34,26 @@ class StatusBar(Static):
     lag: reactive[timedelta | None] = reactive(None)
     """Now minus the newest `last_updated` seen; None before the first update."""
     rejected: reactive[int] = reactive(0)
+    watched: reactive[int] = reactive(0)
 
     def render(self) -> Text:
         state = self.connection
-        text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(safe_text(self.source_label, 60), style="bold")
-        text.append("  ")
-        text.append(safe_text(state.describe(), 80), style=_STATE_STYLES[state.status])
-        text.append(f"  {self.rate:,.0f} msg/s")
-        text.append("  lag ")
-        text.append(ago(self.lag) if self.lag is not None else "-")
-        text.append("  rejected ")
-        text.append(f"{self.rejected:,}", style="bold red" if self.rejected else "")
+        figures = Text(no_wrap=True)
+        figures.append(f"  {self.rate:,.0f} msg/s")
+        figures.append("  lag ")
+        figures.append(ago(self.lag) if self.lag is not None else "-")
+        figures.append("  rejected ")
+        figures.append(f"{self.rejected:,}", style="bold red" if self.rejected else "")
         if self.rejected:
-            text.append(" (r)", style="dim")
+            figures.append(" (r)", style="dim")
+        figures.append(f"  ★ {self.watched}", style="yellow" if self.watched else "dim")
+        # The figures always fit; the source and the state share what is left of the line.
+        room = max(8, self.content_size.width - figures.cell_len)
+        source = safe_text(self.source_label, max(4, min(60, room // 2)))
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(source, style="bold")
+        text.append("  ")
+        state_room = max(4, room - len(source) - 2)
+        text.append(safe_text(state.describe(), state_room), style=_STATE_STYLES[state.status])
+        text.append_text(figures)
         return text

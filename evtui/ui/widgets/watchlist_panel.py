@@ -20,7 +20,7 @@ from evtui.watchlist import Watchlist
 
 __all__ = ["WatchlistPanel", "WatchlistTable", "evse_cells"]
 
-MAX_CELLS = 10
+MAX_CELLS = 8
 _COLUMNS = ("location", "cells", "avail", "changed")
 CELL = "■"
 
@@ -90,7 +90,7 @@ class WatchlistPanel(Vertical):
         table: WatchlistTable = WatchlistTable(
             cursor_type="row", zebra_stripes=False, id="watchlist-table"
         )
-        table.add_column("location", key="location", width=16)
+        table.add_column("location", key="location", width=14)
         table.add_column("EVSEs", key="cells", width=MAX_CELLS + 3)
         table.add_column("avail", key="avail")
         table.add_column("ago", key="changed")
@@ -152,7 +152,7 @@ def _row(
     flashing: Collection[str],
 ) -> tuple[Text, ...]:
     label = watchlist.label(location_id)
-    name = Text(safe_text(label, 16) if label else short_id(location_id, 16), no_wrap=True)
+    name = Text(safe_text(label, 14) if label else short_id(location_id, 14), no_wrap=True)
     if location_id in flashing:
         name.stylize("reverse bold")
     location = store.locations.get(location_id)
