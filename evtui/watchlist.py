@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from evtui.model import id_tail
 from evtui.safetext import safe_text
 
 __all__ = ["LOCATION_PREFIX", "Watchlist", "WatchlistError", "resolve_location_id"]
@@ -150,7 +151,7 @@ def resolve_location_id(text: str, known: Iterable[str] = ()) -> str:
         return text
     wanted = text.casefold()
     for location_id in known:
-        if location_id.rsplit(":", 1)[-1].casefold() == wanted:
+        if id_tail(location_id).casefold() == wanted:
             return location_id
     if set(wanted) <= _HEX:
         return LOCATION_PREFIX + wanted

@@ -12,7 +12,7 @@ from evtui.model.message import (
     RejectReason,
     StreamMessage,
 )
-from evtui.model.payload import KNOWN_STATUSES, EvseUpdate, LocationUpdate, Status
+from evtui.model.payload import KNOWN_STATUSES, EvseUpdate, LocationUpdate, Status, id_tail
 from evtui.model.store import (
     ApplyResult,
     EvseState,
@@ -46,5 +46,6 @@ __all__ = [
     "StreamMessage",
     "decode",
     "decode_document",
+    "id_tail",
     "sample_history",
 ]

@@ -50,7 +50,8 @@ class AlertTracker:
         alerts.extend(
             Alert(AlertKind.AVAILABLE_AGAIN, loc, tuple(evses)) for loc, evses in back.items()
         )
-        for location_id in sorted(result.locations):
+        # Only watched locations: this runs for every batch, and most locations are not.
+        for location_id in sorted(result.locations.intersection(watched)):
             location = store.locations.get(location_id)
             if location is None:
                 continue
@@ -61,6 +62,5 @@ class AlertTracker:
                 self._down.discard(location_id)
             elif location_id not in self._down:
                 self._down.add(location_id)
-                if location_id in watched:
-                    alerts.append(Alert(AlertKind.ALL_DOWN, location_id, tuple(location.evse_ids)))
+                alerts.append(Alert(AlertKind.ALL_DOWN, location_id, tuple(location.evse_ids)))
         return alerts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from evtui.model.payload import KNOWN_STATUSES
+from evtui.model.payload import KNOWN_STATUSES, id_tail
 from evtui.model.store import StatusChange
 
 __all__ = ["EventFilter"]
@@ -66,9 +66,5 @@ class EventFilter:
         needle = self.text.casefold()
         return any(
             needle in hay.casefold()
-            for hay in (_tail(change.location_id), _tail(change.evse_id), label or "")
+            for hay in (id_tail(change.location_id), id_tail(change.evse_id), label or "")
         )
-
-
-def _tail(identifier: str) -> str:
-    return identifier.rsplit(":", 1)[-1]

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["KNOWN_STATUSES", "EvseUpdate", "LocationUpdate", "Status"]
+__all__ = ["KNOWN_STATUSES", "EvseUpdate", "LocationUpdate", "Status", "id_tail"]
 
 
 class Status(StrEnum):
@@ -29,6 +29,11 @@ class Status(StrEnum):
 KNOWN_STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
 
 NonEmptyStr = Annotated[str, Field(min_length=1)]
+
+
+def id_tail(identifier: str) -> str:
+    """The distinctive part of a HERE id: `here:evcp:evse:<hex>` → `<hex>`."""
+    return identifier.rsplit(":", 1)[-1]
 
 
 class EvseUpdate(BaseModel):

@@ -108,16 +108,25 @@ class EvtuiApp(App[None]):
         self._pending: list[StatusChange] = []
         self._flash: dict[str, float] = {}
         self._alerted: dict[tuple[str, AlertKind], float] = {}
-        self._resume_hint = "p or End"
         self._watch_dirty = True
         self._second = -1
-        self.keymap: dict[str, str] = {}
+        self.keymap: dict[str, str] = self._read_keymap()
         """Key overrides from the settings that name a real binding id."""
 
     # --- set-up --------------------------------------------------------------------------
 
     def get_default_screen(self) -> MonitorScreen:
-        return MonitorScreen(max_rows=self.settings.event_log_size, labels=self.watchlist.label)
+        resume = [
+            self.get_key_display(Binding(key, ""))
+            for binding_id in ("pause", "log_follow")
+            for key in self.keys_of(self._binding(binding_id))
+        ]
+        return MonitorScreen(
+            max_rows=self.settings.event_log_size,
+            labels=self.watchlist.label,
+            source_label=self.source.label,
+            resume_hint=" or ".join(resume),
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Watchlist keys make no sense over the rejected messages or the help.
@@ -129,7 +138,8 @@ class EvtuiApp(App[None]):
         self.call_later(self.action_quit)
 
     def on_mount(self) -> None:
-        self._apply_settings()
+        self._apply_theme()
+        self.set_keymap(self.keymap)
         for warning in self._warnings:
             self.notify(warning, title="evtui", severity="warning", timeout=15, markup=False)
         self.consume()
@@ -137,45 +147,48 @@ class EvtuiApp(App[None]):
         self.set_interval(1 / self.settings.refresh_rate, self._repaint)
         self._repaint()
 
-    def _apply_settings(self) -> None:
+    def _apply_theme(self) -> None:
         theme = self.settings.theme
         if theme in self.available_themes:
             self.theme = theme
         else:
             known = ", ".join(sorted(self.available_themes))
             self._warnings.append(f"settings: no theme {theme!r}; known themes: {known}")
+
+    def _read_keymap(self) -> dict[str, str]:
+        """The settings' key overrides that name a real binding; warnings for the rest."""
         known_ids = {b.id for _, bindings in self.binding_sections() for b in bindings if b.id}
+        keymap = {}
         for binding_id, keys in self.settings.keys.items():
             if binding_id in known_ids:
-                self.keymap[binding_id] = keys
+                keymap[binding_id] = keys
             else:
                 self._warnings.append(
                     f"settings: keys.{binding_id}: no such binding id (see the help screen, ?)"
                 )
-        self._warnings.extend(self._key_clashes())
-        self.set_keymap(self.keymap)
-        hint = " or ".join(
-            self.get_key_display(Binding(k.strip(), ""))
-            for i in ("pause", "log_follow")
-            for k in self.keymap.get(i, {"pause": "p", "log_follow": "end"}[i]).split(",")
-        )
-        self._resume_hint = hint
-
-    def _key_clashes(self) -> list[str]:
+        self.keymap = keymap
         # Keys of the main screen: the app's, the screen's and the event log's share it.
         owners: dict[str, str] = {}
-        warnings = []
         for _, bindings in self.binding_sections()[:3]:
             for binding in bindings:
-                keys = self.keymap.get(binding.id or "", binding.key)
-                for key in (k.strip() for k in keys.split(",")):
+                for key in self.keys_of(binding):
                     other = owners.setdefault(key, binding.id or "")
-                    if other != binding.id and (binding.id in self.keymap or other in self.keymap):
-                        warnings.append(
+                    if other != binding.id and (binding.id in keymap or other in keymap):
+                        self._warnings.append(
                             f"settings: key {key!r} is bound to both {other} and {binding.id}; "
                             f"only one of them will work"
                         )
-        return warnings
+        return keymap
+
+    def keys_of(self, binding: Binding) -> list[str]:
+        """The keys that trigger `binding` now, after the settings' overrides."""
+        keys = self.keymap.get(binding.id or "", binding.key)
+        return [key.strip() for key in keys.split(",")]
+
+    def _binding(self, binding_id: str) -> Binding:
+        return next(
+            b for _, bindings in self.binding_sections() for b in bindings if b.id == binding_id
+        )
 
     def binding_sections(self) -> list[tuple[str, list[Binding]]]:
         """Every key evtui defines, grouped by where it works, for the help screen."""
@@ -267,7 +280,6 @@ class EvtuiApp(App[None]):
             return  # not composed yet
         now = self.clock()
         wall = datetime.fromtimestamp(now, UTC)
-        bar.source_label = self.source.label
         bar.connection = self.connection
         bar.rate = self.activity.rate(now)
         bar.lag = wall - self.store.newest if self.store.newest else None
@@ -280,10 +292,9 @@ class EvtuiApp(App[None]):
         if new_second:
             self._second = int(now)
             monitor.query_one(Sparkline).data = self.activity.per_second(now, SPARK_SECONDS)
-        log = monitor.query_one(EventLog)
-        log.resume_hint = self._resume_hint
         if self._pending:
             changes, self._pending = self._pending, []
+            log = monitor.query_one(EventLog)
             # A burst larger than the log would only be written to be dropped again.
             log.add_changes(changes[-log.max_rows :])
         expired = [i for i, until in self._flash.items() if until <= now]
@@ -471,7 +482,7 @@ class EvtuiApp(App[None]):
             "settings": str(self.settings_path or "(none: defaults)"),
             "watchlist": str(self.watchlist.path or "(not saved)"),
         }
-        self.push_screen(HelpScreen(self.binding_sections(), self.keymap, files))
+        self.push_screen(HelpScreen(self.binding_sections(), self.keys_of, files))
 
     async def action_quit(self) -> None:
         """Stop the stream (it commits and unsubscribes), then leave."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from evtui.model import id_tail
 from evtui.safetext import safe_text
 
 STATUS_STYLES: dict[str, str] = {
@@ -26,7 +27,7 @@ def status_style(status: str) -> str:
 def short_id(identifier: str, width: int = 18) -> str:
     """The distinctive tail of a HERE id (`here:evcp:evse:<hex>` → `<hex>`), escaped, at most
     `width` cells."""
-    return safe_text(identifier.rsplit(":", 1)[-1] or identifier, width)
+    return safe_text(id_tail(identifier) or identifier, width)
 
 
 def local_time(when: datetime) -> datetime:

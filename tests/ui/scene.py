@@ -106,3 +106,17 @@ async def settle(pilot: Pilot[None]) -> None:
     await pilot.pause(0.2)
     app.clear_notifications()
     await pilot.pause(0.1)
+
+
+async def open_first_watched(pilot: Pilot[None]) -> None:
+    """Settle, then open the first watched location from the watchlist panel."""
+    await settle(pilot)
+    await pilot.press("tab", "enter")
+    await pilot.pause(0.3)
+
+
+async def open_help(pilot: Pilot[None]) -> None:
+    """Settle, then open the help screen."""
+    await settle(pilot)
+    await pilot.press("question_mark")
+    await pilot.pause(0.3)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from tests.ui.scene import SIZE, make_app, settle
+from tests.ui.scene import SIZE, make_app, open_first_watched, open_help, settle
 
 SnapCompare = Callable[..., bool]
 
@@ -25,20 +25,10 @@ def test_main_screen_at_80x24(snap_compare: SnapCompare, tmp_path: Path) -> None
 
 
 def test_location_screen(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    async def open_first_watched(pilot: Pilot[None]) -> None:
-        await settle(pilot)
-        await pilot.press("tab", "enter")
-        await pilot.pause(0.3)
-
     assert snap_compare(make_app(tmp_path), terminal_size=SIZE, run_before=open_first_watched)
 
 
 def test_help_screen(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    async def open_help(pilot: Pilot[None]) -> None:
-        await settle(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause(0.3)
-
     assert snap_compare(make_app(tmp_path), terminal_size=SIZE, run_before=open_help)
 
 

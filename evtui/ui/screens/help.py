@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import ClassVar
 
 from rich.table import Table
@@ -34,12 +34,12 @@ class HelpScreen(ModalScreen[None]):
     def __init__(
         self,
         sections: Sequence[tuple[str, Sequence[Binding]]],
-        keymap: Mapping[str, str],
+        keys_of: Callable[[Binding], list[str]],
         files: Mapping[str, str],
     ) -> None:
         super().__init__()
         self._sections = sections
-        self._keymap = keymap
+        self._keys_of = keys_of
         self._files = files
 
     def compose(self) -> ComposeResult:
@@ -56,10 +56,9 @@ class HelpScreen(ModalScreen[None]):
         for title, bindings in self._sections:
             table.add_row(Text(title, style="bold underline"))
             for binding in bindings:
-                keys = self._keymap.get(binding.id or "", binding.key)
                 shown = ", ".join(
-                    self.app.get_key_display(Binding(k.strip(), binding.action))
-                    for k in keys.split(",")
+                    self.app.get_key_display(Binding(key, binding.action))
+                    for key in self._keys_of(binding)
                 )
                 table.add_row(Text(shown), Text(binding.description), Text(binding.id or ""))
             table.add_row()

@@ -34,13 +34,19 @@ class MonitorScreen(Screen[None]):
         Binding("slash", "app.filter", "Filter", id="filter"),
     ]
 
-    def __init__(self, *, max_rows: int, labels: Labels) -> None:
+    def __init__(
+        self, *, max_rows: int, labels: Labels, source_label: str, resume_hint: str
+    ) -> None:
         super().__init__()
         self._max_rows = max_rows
         self._labels = labels
+        self._source_label = source_label
+        self._resume_hint = resume_hint
 
     def compose(self) -> ComposeResult:
-        yield StatusBar(id="status-bar")
+        bar = StatusBar(id="status-bar")
+        bar.source_label = self._source_label
+        yield bar
         with Container(id="panels"):
             with Vertical(id="overview"):
                 counters = StatusCounters(id="counters")
@@ -49,7 +55,9 @@ class MonitorScreen(Screen[None]):
                 spark = Sparkline([], id="activity")
                 spark.border_title = f"messages/s, last {SPARK_SECONDS // 60} min"
                 yield spark
-            yield EventLog(self._max_rows, labels=self._labels, id="event-log")
+            log = EventLog(self._max_rows, labels=self._labels, id="event-log")
+            log.resume_hint = self._resume_hint
+            yield log
             yield WatchlistPanel(id="watchlist")
         yield Footer()
 

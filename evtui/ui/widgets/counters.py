@@ -21,9 +21,9 @@ class StatusCounters(Static):
     StatusCounters { width: auto; min-width: 40; height: auto; padding: 0 1; }
     """
 
-    counts: reactive[Mapping[str, int]] = reactive(dict, always_update=True)
+    counts: reactive[Mapping[str, int]] = reactive(dict)
     """EVSEs currently in each status."""
-    recent: reactive[Mapping[str, int]] = reactive(dict, always_update=True)
+    recent: reactive[Mapping[str, int]] = reactive(dict)
     """Transitions into each status in the last minute."""
 
     def render(self) -> Table:

@@ -6,7 +6,7 @@ repaint as a 20-row one.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from typing import ClassVar
 
@@ -61,6 +61,10 @@ def change_row(change: StatusChange, label: str = "") -> Text:
     row.append(" → ")
     row.append(safe_text(change.new, STATUS_WIDTH), style=status_style(change.new))
     return row
+
+
+def _seq(entry: tuple[int, StatusChange]) -> int:
+    return entry[0]
 
 
 class EventLog(ScrollView, can_focus=True):
@@ -133,18 +137,17 @@ class EventLog(ScrollView, can_focus=True):
 
     def add_changes(self, changes: Iterable[StatusChange]) -> None:
         """Append rows; the oldest drop out beyond `max_rows`."""
-        added = 0
+        filtered = self._view is not self._entries
+        shown_before = len(self._view)
         for change in changes:
             entry = (self._next_seq, change)
             self._next_seq += 1
             self._entries.append(entry)
-            if self._view is not self._entries and self._matches(change):
+            if filtered and self._matches(change):
                 self._view.append(entry)
-                added += 1
-            elif self._view is self._entries:
-                added += 1
+        added = len(self._view) - shown_before
         dropped = self._trim(self._entries)
-        if self._view is not self._entries:
+        if filtered:
             dropped = self._trim(self._view)
         if not self.following:
             self._new_while_paused += added
@@ -191,7 +194,7 @@ class EventLog(ScrollView, can_focus=True):
         self._after_change()
         if self._cursor is not None and self._view:
             # The highlighted row may be filtered out: take the nearest shown row before it.
-            index = max(0, bisect_right(self._view, self._cursor, key=lambda e: e[0]) - 1)
+            index = max(0, bisect_right(self._view, self._cursor, key=_seq) - 1)
             self._move_to(index)
 
     # --- state ---------------------------------------------------------------------------
@@ -217,14 +220,8 @@ class EventLog(ScrollView, can_focus=True):
         return self._new_while_paused
 
     def _index_of(self, seq: int) -> int | None:
-        lo, hi = 0, len(self._view)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self._view[mid][0] < seq:
-                lo = mid + 1
-            else:
-                hi = mid
-        return lo if lo < len(self._view) and self._view[lo][0] == seq else None
+        index = bisect_left(self._view, seq, key=_seq)
+        return index if index < len(self._view) and self._view[index][0] == seq else None
 
     def _cursor_index(self) -> int | None:
         if not self._view:
