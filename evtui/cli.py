@@ -17,8 +17,10 @@ from evtui import __version__
 from evtui.defaults import DEFAULT_CREDENTIALS, DEFAULT_LOOKUP_URL, EV_CATALOG, EV_LAYER
 
 if TYPE_CHECKING:
+    from evtui.recording import SessionOrigin
     from evtui.settings import Settings
     from evtui.sources import DemoSettings, LiveSettings, Source
+    from evtui.ui.app import EvtuiApp
     from evtui.watchlist import Watchlist
 
 EXIT_ERROR = 1
@@ -73,10 +75,39 @@ def _monitor_options() -> argparse.ArgumentParser:
     return monitor
 
 
+def _record_option() -> argparse.ArgumentParser:
+    record = argparse.ArgumentParser(add_help=False)
+    record.add_argument(
+        "--record",
+        metavar="FILE",
+        nargs="?",
+        const="",
+        default=argparse.SUPPRESS,
+        help="record from the start (to FILE, or to a new session in the sessions directory); "
+        "r toggles recording in the monitor",
+    )
+    return record
+
+
+SOURCE_HELP = (
+    "the live HERE stream (default), the emulated demo feed, a recorded session, or a file of "
+    "payload JSON objects as `olp catalog layer stream get` prints them (`-`: standard input)"
+)
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _speed(text: str) -> float | None:
+    if text.strip().lower() in {"max", "0"}:
+        return None
+    value = float(text.rstrip("xX"))
+    if not 0.25 <= value <= 100:
+        raise argparse.ArgumentTypeError("from 0.25 to 100, or max")
     return value
 
 
@@ -102,19 +133,23 @@ def build_parser() -> argparse.ArgumentParser:
     """The whole command line: the monitor by default, and the sub-commands."""
     live = _live_options()
     monitor = _monitor_options()
+    record = _record_option()
     parser = argparse.ArgumentParser(
         prog="evtui",
         description="Monitor HERE's live stream of EV charge-point status updates.",
-        parents=[live, monitor],
+        parents=[live, monitor, record],
         epilog="Without a command, evtui opens the monitor on the live HERE stream. "
         "Try `evtui demo` to see it on the built-in emulated feed, no account needed.",
     )
     parser.add_argument("--version", action="version", version=f"evtui {__version__}")
+    parser.add_argument(
+        "--source", default=argparse.SUPPRESS, metavar="here|demo|FILE|-", help=SOURCE_HELP
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = commands.add_parser(
         "demo",
-        parents=[monitor],
+        parents=[monitor, record],
         help="open the monitor on the built-in emulated HERE feed (no account needed)",
     )
     _demo_options(demo)
@@ -125,19 +160,73 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the decoded stream, one payload per line",
         description="Print each valid payload to stdout; rejected messages go to stderr.",
     )
-    tail.add_argument(
-        "--source",
-        default="here",
-        metavar="here|demo|PATH|-",
-        help="the live HERE stream (default), the emulated demo feed, or a file of payload "
-        "JSON objects (`-` for standard input)",
-    )
+    tail.add_argument("--source", default="here", metavar="here|demo|FILE|-", help=SOURCE_HELP)
     tail.add_argument(
         "--limit", type=_positive_int, metavar="N", help="stop after N valid payloads"
     )
     tail.add_argument("--timeout", type=_positive_float, metavar="S", help="stop after S seconds")
     tail.add_argument("--format", dest="fmt", choices=("jsonl", "text"), default="jsonl")
     _demo_options(tail)
+
+    rec = commands.add_parser(
+        "record",
+        parents=[live],
+        help="record a source to a session file without the monitor (for servers)",
+        description="Record every message as received, with its receive time, to a session "
+        "file. Ends after --duration or --limit, at the end of a file, or on Ctrl-C or SIGTERM "
+        "(the session is then closed cleanly).",
+    )
+    rec.add_argument("--source", default="here", metavar="here|demo|FILE|-", help=SOURCE_HELP)
+    rec.add_argument("--duration", type=_positive_float, metavar="S", help="stop after S seconds")
+    rec.add_argument("--limit", type=_positive_int, metavar="N", help="stop after N messages")
+    rec.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="the session file to create (default: a new file in the sessions directory)",
+    )
+    _demo_options(rec)
+
+    replay = commands.add_parser(
+        "replay",
+        parents=[monitor],
+        help="open the monitor on a recorded session",
+        description="Replay a session in the monitor. space pauses, + and - change the speed, "
+        "left/right seek 10 s (shift: 1 min), g goes to a time, [ and ] jump between markers.",
+    )
+    replay.add_argument("file", metavar="FILE", help="the session file (see `evtui sessions`)")
+    replay.add_argument(
+        "--speed",
+        type=_speed,
+        default=1.0,
+        metavar="X",
+        help="playback speed, 0.25 to 100, or max (default 1)",
+    )
+    replay.add_argument(
+        "--idle-limit",
+        type=_positive_float,
+        metavar="S",
+        help="cut quiet gaps longer than S session seconds down to S",
+    )
+    replay.add_argument("--paused", action="store_true", help="start paused at the beginning")
+
+    commands.add_parser(
+        "sessions",
+        help="list the recorded sessions",
+        description="List the sessions in the sessions directory: start, duration, messages, "
+        "size, source, and whether the recording was interrupted.",
+    )
+
+    export = commands.add_parser(
+        "export",
+        help="write a session's status changes as JSON lines or CSV",
+        description="Replay a session and write each status change: time (the EVSE's "
+        "last_updated), location, EVSE, old and new status. An EVSE's first appearance has "
+        "no old status.",
+    )
+    export.add_argument("file", metavar="FILE", help="the session file")
+    export.add_argument("--format", dest="fmt", choices=("jsonl", "csv"), default="jsonl")
+    export.add_argument("-o", "--output", metavar="FILE", help="write here, not to stdout")
 
     commands.add_parser(
         "check",
@@ -182,19 +271,63 @@ def live_settings(args: argparse.Namespace) -> LiveSettings:
 def _demo_settings(args: argparse.Namespace) -> DemoSettings:
     from evtui.sources import DemoSettings
 
-    return DemoSettings(seed=args.seed, speed=args.speed, locations=args.locations)
+    defaults = DemoSettings()
+    return DemoSettings(
+        seed=getattr(args, "seed", defaults.seed),
+        speed=getattr(args, "speed", defaults.speed),
+        locations=getattr(args, "locations", defaults.locations),
+    )
 
 
-def _tail_source(args: argparse.Namespace) -> Source:
+def _open_source(args: argparse.Namespace, spec: str, *, keyboard: bool = False) -> Source:
+    """The source `--source` names. `keyboard`: the monitor needs the terminal for keys."""
+    from evtui.recording import SessionSource, is_session_file
     from evtui.sources import DemoSource, HereSource, PayloadFileSource
 
-    if args.source == "here":
+    if spec == "here":
         return HereSource.from_settings(live_settings(args))
-    if args.source == "demo":
+    if spec == "demo":
         return DemoSource(_demo_settings(args))
-    if args.source != "-" and not Path(args.source).exists():
-        _fail(f"--source {args.source}: no such file (use here, demo, a file, or - for stdin)")
-    return PayloadFileSource(args.source)
+    if spec == "-":
+        return _stdin_source() if keyboard else PayloadFileSource("-")
+    if not Path(spec).exists():
+        _fail(f"--source {spec}: no such file (use here, demo, a file, or - for stdin)")
+    if is_session_file(spec):
+        return SessionSource(spec)
+    return PayloadFileSource(spec)
+
+
+def _stdin_source() -> Source:
+    """Payloads piped in, while the monitor reads its keys from the terminal itself."""
+    from evtui.sources import PayloadFileSource
+
+    if sys.stdin.isatty():
+        _fail(
+            "--source -: nothing is piped in (e.g. `olp catalog layer stream get ... | evtui "
+            "--source -`)"
+        )
+    payloads = os.dup(0)
+    try:
+        terminal = os.open("/dev/tty", os.O_RDWR)
+    except OSError:
+        _fail("--source -: the monitor needs a terminal for its keys; use `evtui tail` instead")
+    # Like `less`: the keyboard comes from /dev/tty, the data from the pipe.
+    os.dup2(terminal, 0)
+    os.close(terminal)
+    source = PayloadFileSource(f"/dev/fd/{payloads}")
+    source.label = "standard input"
+    return source
+
+
+def _origin(args: argparse.Namespace, spec: str, source: Source) -> SessionOrigin:
+    from evtui.recording import SessionOrigin
+
+    if spec == "here":
+        live = live_settings(args)
+        return SessionOrigin(source.label, "here", live.catalog, live.layer)
+    if spec == "demo":
+        return SessionOrigin(source.label, "demo", EV_CATALOG, EV_LAYER)
+    return SessionOrigin(source.label, "stdin" if spec == "-" else "file")
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -205,7 +338,7 @@ def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 def _run_tail(args: argparse.Namespace) -> int:
     from evtui.commands.tail import run_tail
 
-    source = _tail_source(args)
+    source = _open_source(args, args.source)
     return asyncio.run(
         run_tail(
             source,
@@ -216,6 +349,102 @@ def _run_tail(args: argparse.Namespace) -> int:
             time_limit=args.timeout,
         )
     )
+
+
+def _run_record(args: argparse.Namespace) -> int:
+    from evtui import paths
+    from evtui.commands.record import run_record
+    from evtui.recording import Recorder, SessionError, default_session_path
+    from evtui.watchlist import Watchlist
+
+    source = _open_source(args, args.source)
+    origin = _origin(args, args.source, source)
+    if args.output:
+        path = Path(args.output).expanduser()
+    else:
+        path = default_session_path(paths.sessions_dir(), origin.kind)
+    # Alerts for watched locations drop markers; the file is only read here.
+    watchlist, warnings = Watchlist.load(paths.watchlist_path())
+    for warning in warnings:
+        print(f"evtui: {warning}", file=sys.stderr)
+    try:
+        recorder = Recorder.create(path, origin, watched=watchlist, name=watchlist.label)
+    except SessionError as exc:
+        _fail(str(exc), EXIT_ERROR)
+    return asyncio.run(
+        run_record(
+            source,
+            recorder,
+            err=sys.stderr,
+            duration=args.duration,
+            limit=args.limit,
+            progress=sys.stderr.isatty(),
+        )
+    )
+
+
+def _run_sessions() -> int:
+    from datetime import UTC, datetime
+
+    from evtui import paths
+    from evtui.recording import SessionInfo, list_sessions
+    from evtui.safetext import safe_text
+
+    directory = paths.sessions_dir()
+    found = list_sessions(directory)
+    if not found:
+        print(
+            f"No sessions in {directory}. Record one with `evtui record --source demo`, "
+            "or press r in the monitor."
+        )
+        return 0
+    print(f"Sessions in {directory}:")
+    print(
+        f"{'started':19}  {'duration':>9}  {'messages':>10}  {'size':>9}  {'state':11}  "
+        "source / file"
+    )
+    for entry in found:
+        if not isinstance(entry, SessionInfo):
+            path, why = entry
+            print(
+                f"{'?':19}  {'':>9}  {'':>10}  {'':>9}  {'unreadable':11}  "
+                f"{safe_text(path.name)}: {safe_text(why, 200)}"
+            )
+            continue
+        started = datetime.fromtimestamp(entry.started_at, UTC).astimezone()
+        state = "interrupted" if entry.interrupted else "complete"
+        print(
+            f"{started:%Y-%m-%d %H:%M:%S}  {_duration(entry.duration):>9}  "
+            f"{entry.messages:>10,}  {_size(entry.size):>9}  {state:11}  "
+            f"{safe_text(entry.source, 60)} / {safe_text(entry.path.name)}"
+        )
+    return 0
+
+
+def _duration(seconds: float) -> str:
+    whole = int(seconds)
+    h, rest = divmod(whole, 3600)
+    m, sec = divmod(rest, 60)
+    return f"{h}:{m:02}:{sec:02}"
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:,.1f} MB" if n >= 1_000_000 else f"{n / 1e3:,.0f} kB"
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from evtui.commands.export import run_export
+    from evtui.recording import SessionError, SessionReader
+
+    try:
+        reader = SessionReader(args.file)
+    except SessionError as exc:
+        _fail(str(exc), EXIT_ERROR)
+    with reader:
+        if args.output is None:
+            return run_export(reader, sys.stdout, sys.stderr, args.fmt)
+        with open(args.output, "w", encoding="utf-8", newline="") as out:
+            return run_export(reader, out, sys.stderr, args.fmt)
 
 
 def _run_check(args: argparse.Namespace) -> int:
@@ -233,23 +462,29 @@ def _run_emulate(args: argparse.Namespace) -> int:
 
 
 def _run_monitor(args: argparse.Namespace, *, demo: bool) -> int:
-    from evtui.here import CredentialsError
-    from evtui.sources import DemoSource, HereSource
-
-    source: Source
-    if demo:
-        source = DemoSource(_demo_settings(args))
-    else:
-        try:
-            source = HereSource.from_settings(live_settings(args))
-        except CredentialsError as exc:
-            print(_no_credentials_help(exc), file=sys.stderr)
-            if not _offer_demo():
-                return EXIT_USAGE
-            source = DemoSource()
     from evtui import paths
-    from evtui.ui.app import EvtuiApp
+    from evtui.here import CredentialsError
+    from evtui.recording import is_session_file
+    from evtui.ui.app import EvtuiApp, RecordOptions
 
+    spec = "demo" if demo else getattr(args, "source", "here")
+    if spec not in ("here", "demo", "-") and is_session_file(spec):
+        return _run_replay(args, Path(spec))
+    try:
+        source = _open_source(args, spec, keyboard=True)
+    except CredentialsError as exc:
+        print(_no_credentials_help(exc), file=sys.stderr)
+        if not _offer_demo():
+            return EXIT_USAGE
+        spec = "demo"
+        source = _open_source(args, spec)
+    record = getattr(args, "record", None)
+    options = RecordOptions(
+        directory=paths.sessions_dir(),
+        origin=_origin(args, spec, source),
+        path=Path(record).expanduser() if record else None,
+        at_start=record is not None,
+    )
     settings, watchlist, warnings = _load_user_files(getattr(args, "watch", []))
     app = EvtuiApp(
         source,
@@ -257,11 +492,49 @@ def _run_monitor(args: argparse.Namespace, *, demo: bool) -> int:
         watchlist=watchlist,
         warnings=warnings,
         settings_path=paths.settings_path(),
+        record=options,
     )
+    return _run_app(app, args)
+
+
+def _run_replay(args: argparse.Namespace, path: Path) -> int:
+    from evtui import paths
+    from evtui.recording import Player, SessionError, SessionReader
+    from evtui.ui.app import EvtuiApp, ReplayOptions
+
+    try:
+        reader = SessionReader(path)
+    except SessionError as exc:
+        _fail(str(exc), EXIT_ERROR)
+    settings, watchlist, warnings = _load_user_files(getattr(args, "watch", []))
+    options = ReplayOptions(
+        speed=getattr(args, "speed", 1.0) if args.command == "replay" else 1.0,
+        idle_limit=getattr(args, "idle_limit", None),
+        paused=getattr(args, "paused", False),
+    )
+    with reader:
+        app = EvtuiApp(
+            Player(reader, max_events=settings.event_log_size),
+            settings=settings,
+            watchlist=watchlist,
+            warnings=warnings,
+            settings_path=paths.settings_path(),
+            sessions_dir=paths.sessions_dir(),
+            replay=options,
+        )
+        return _run_app(app, args)
+
+
+def _run_app(app: EvtuiApp, args: argparse.Namespace) -> int:
+    """Run a monitor; then open the session the user chose in its browser, if any."""
     app.run()
+    for path in app.recorded:
+        print(f"evtui: recorded {path}", file=sys.stderr)
     if app.failure is not None:
         print(f"evtui: {app.failure}", file=sys.stderr)
         return EXIT_ERROR
+    if app.next_session is not None:
+        return _run_replay(args, app.next_session)
     return app.return_code or 0
 
 
@@ -316,6 +589,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "tail":
             return _run_tail(args)
+        if args.command == "record":
+            return _run_record(args)
+        if args.command == "replay":
+            return _run_replay(args, Path(args.file))
+        if args.command == "sessions":
+            return _run_sessions()
+        if args.command == "export":
+            return _run_export(args)
         if args.command == "check":
             return _run_check(args)
         if args.command == "emulate":

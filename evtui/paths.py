@@ -6,7 +6,7 @@ from pathlib import Path
 
 import platformdirs
 
-__all__ = ["config_dir", "data_dir", "settings_path", "watchlist_path"]
+__all__ = ["config_dir", "data_dir", "sessions_dir", "settings_path", "watchlist_path"]
 
 APP_NAME = "evtui"
 
@@ -19,6 +19,11 @@ def config_dir() -> Path:
 def data_dir() -> Path:
     """The user data dir, where recorded sessions go."""
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def sessions_dir() -> Path:
+    """Where recorded sessions go unless `-o` says otherwise."""
+    return data_dir() / "sessions"
 
 
 def settings_path() -> Path:

@@ -307,7 +307,9 @@ def _batch(documents: list[tuple[int, str, str | None]]) -> Batch:
     items = []
     for offset, text, error in documents:
         raw = text.encode("utf-8", "surrogateescape")
-        message = StreamMessage(partition=0, offset=offset, data=raw, received_at=now)
+        message = StreamMessage(
+            partition=0, offset=offset, data=raw, received_at=now, inflated=True
+        )
         if error is None:
             items.append(decode_document(message, raw))
         else:

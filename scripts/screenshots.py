@@ -14,19 +14,30 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
+from evtui.ui.app import EvtuiApp
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.ui.scene import SIZE, make_app, open_first_watched, open_help, settle  # noqa: E402
+from tests.ui.scene import (  # noqa: E402
+    SIZE,
+    make_app,
+    make_replay_app,
+    open_first_watched,
+    open_help,
+    replay_half_way,
+    settle,
+)
 
 OUT = ROOT / "screenshots"
 
 Steps = Callable[[Pilot[None]], Awaitable[None]]
+Scene = Callable[[Path], EvtuiApp]
 
 
-async def shoot(name: str, size: tuple[int, int], steps: Steps) -> Path:
+async def shoot(name: str, size: tuple[int, int], steps: Steps, scene: Scene = make_app) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
-        app = make_app(Path(tmp))
+        app = scene(Path(tmp))
         async with app.run_test(size=size) as pilot:
             await steps(pilot)
             target = OUT / f"{name}.svg"
@@ -44,6 +55,7 @@ async def main() -> None:
     ]
     for name, size, steps in shots:
         print(f"wrote {await shoot(name, size, steps)}")
+    print(f"wrote {await shoot('replay', SIZE, replay_half_way, make_replay_app)}")
 
 
 if __name__ == "__main__":

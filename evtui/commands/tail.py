@@ -75,6 +75,7 @@ async def run_tail(
     """
     formatter: Callable[[Accepted], str] = format_jsonl if fmt == "jsonl" else format_text
     tally = _Tally()
+    failed = False
     try:
         async with source:
             with contextlib.suppress(TimeoutError):
@@ -82,6 +83,8 @@ async def run_tail(
                     async for event in source:
                         if isinstance(event, ConnectionState):
                             _report_state(event, err)
+                            # A source that ends on an error (a damaged file) fails the run.
+                            failed = event.status is ConnectionStatus.ERROR
                             continue
                         handled = _write_batch(event, formatter, tally, out, err, limit)
                         out.flush()
@@ -91,7 +94,7 @@ async def run_tail(
     finally:
         err.write(tally.summary() + "\n")
         err.flush()
-    return 0
+    return 1 if failed else 0
 
 
 def _write_batch(

@@ -1,7 +1,7 @@
 """The domain model: payload schema, decoder and network state. Knows nothing of UI or network."""
 
 from evtui.model.activity import Activity
-from evtui.model.alerts import DOWN_STATUSES, Alert, AlertKind, AlertTracker
+from evtui.model.alerts import ALERT_COOLDOWN, DOWN_STATUSES, Alert, AlertKind, AlertTracker
 from evtui.model.decoder import decode, decode_document
 from evtui.model.filter import EventFilter
 from evtui.model.message import (
@@ -13,6 +13,7 @@ from evtui.model.message import (
     StreamMessage,
 )
 from evtui.model.payload import KNOWN_STATUSES, EvseUpdate, LocationUpdate, Status, id_tail
+from evtui.model.state import KEEP_REJECTIONS, MonitorState, SnapshotError
 from evtui.model.store import (
     ApplyResult,
     EvseState,
@@ -23,7 +24,9 @@ from evtui.model.store import (
 )
 
 __all__ = [
+    "ALERT_COOLDOWN",
     "DOWN_STATUSES",
+    "KEEP_REJECTIONS",
     "KNOWN_STATUSES",
     "Accepted",
     "Activity",
@@ -38,8 +41,10 @@ __all__ = [
     "EvseUpdate",
     "LocationState",
     "LocationUpdate",
+    "MonitorState",
     "RejectReason",
     "Rejection",
+    "SnapshotError",
     "StateStore",
     "Status",
     "StatusChange",

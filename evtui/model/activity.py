@@ -36,6 +36,16 @@ class Activity:
         bucket.into.update(into)
         self._trim(second)
 
+    def buckets(self) -> list[tuple[int, int, dict[str, int]]]:
+        """(second, messages, transitions into each status) of every kept second."""
+        return [(b.second, b.messages, dict(b.into)) for b in self._seconds]
+
+    def load(self, buckets: Iterable[tuple[int, int, dict[str, int]]]) -> None:
+        """Replace the window with `buckets`, as `buckets()` gave them."""
+        self._seconds = deque(
+            _Second(second, messages, Counter(into)) for second, messages, into in buckets
+        )
+
     def _trim(self, second: int) -> None:
         while self._seconds and self._seconds[0].second <= second - self.keep_seconds:
             self._seconds.popleft()

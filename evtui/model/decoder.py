@@ -27,13 +27,18 @@ class _Reject(Exception):
 
 
 def decode(message: StreamMessage) -> Decoded:
-    """Decode one message: base64 (inline data), gunzip, parse and validate the JSON."""
+    """Decode one message: base64 (inline data), gunzip, parse and validate the JSON.
+
+    A message marked `inflated` holds the JSON document itself and skips the gunzip.
+    """
     try:
         if message.data is None:
             if message.data_handle is not None:
                 raise _Reject(RejectReason.BLOB_UNAVAILABLE, "payload behind a dataHandle")
             raise _Reject(RejectReason.NO_DATA, "metaData has neither data nor dataHandle")
         raw = _b64decode(message.data) if isinstance(message.data, str) else message.data
+        if message.inflated:
+            return Accepted(message, _validate(raw), raw)
         document = _gunzip(raw)
         return Accepted(message, _validate(document), document)
     except _Reject as exc:

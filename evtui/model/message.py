@@ -30,6 +30,8 @@ class StreamMessage:
     data_handle: str | None = None
     received_at: float = 0.0
     """Unix time at which evtui received the message."""
+    inflated: bool = False
+    """`data` is the JSON document itself, not gzip (as `olp ... stream get` prints it)."""
 
 
 class RejectReason(StrEnum):

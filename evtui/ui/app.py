@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
@@ -25,11 +25,22 @@ from evtui.model import (
     Alert,
     AlertKind,
     AlertTracker,
+    ApplyResult,
     Batch,
     EventFilter,
+    MonitorState,
     Rejection,
     StateStore,
     StatusChange,
+)
+from evtui.recording import (
+    SPEEDS,
+    Player,
+    Recorder,
+    SessionError,
+    SessionOrigin,
+    default_session_path,
+    parse_goto,
 )
 from evtui.settings import Settings
 from evtui.sources import Source
@@ -39,25 +50,48 @@ from evtui.ui.screens.location import LocationScreen
 from evtui.ui.screens.monitor import SPARK_SECONDS, MonitorScreen
 from evtui.ui.screens.prompt import PromptScreen
 from evtui.ui.screens.rejected import RejectedScreen
-from evtui.ui.theme import short_id
+from evtui.ui.screens.replay import ReplayScreen
+from evtui.ui.screens.sessions import SessionsScreen
+from evtui.ui.theme import local_time, short_id
 from evtui.ui.widgets.counters import StatusCounters
 from evtui.ui.widgets.event_log import EventLog
+from evtui.ui.widgets.replay_bar import Playback, ReplayBar, speed_text
 from evtui.ui.widgets.status_bar import StatusBar
 from evtui.ui.widgets.watchlist_panel import WatchlistPanel, WatchlistTable
 from evtui.watchlist import Watchlist, WatchlistError, resolve_location_id
 
-__all__ = ["EvtuiApp"]
+__all__ = ["EvtuiApp", "RecordOptions", "ReplayOptions"]
 
 QUIT_GRACE_SECONDS = 2.5
 """How long `q` waits for the source to commit and unsubscribe before leaving anyway."""
 FLASH_SECONDS = 1.5
 """How long a watchlist row stays highlighted after its location changed."""
-KEEP_REJECTIONS = 500
-"""Rejected messages kept for the rejected-messages screen (all are counted)."""
 MAX_ALERTS_PER_BATCH = 3
-ALERT_COOLDOWN = 60.0
-"""Seconds before the same alert for the same location is shown again: a busy location
-must not bury the screen in toasts."""
+REPLAY_CHUNK = 2000
+"""Messages a replay applies between two looks at the keyboard and the screen."""
+
+
+@dataclass(frozen=True)
+class RecordOptions:
+    """Where recordings go and how the live monitor starts."""
+
+    directory: Path
+    """New sessions get a name from their start time in this directory."""
+    origin: SessionOrigin
+    path: Path | None = None
+    """The first recording goes here (`--record FILE`)."""
+    at_start: bool = False
+    """Record from the first message on (`--record`)."""
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    """How a replay starts."""
+
+    speed: float | None = 1.0
+    idle_limit: float | None = None
+    """Quiet gaps longer than this many session seconds are cut short."""
+    paused: bool = False
 
 
 class EvtuiApp(App[None]):
@@ -72,46 +106,100 @@ class EvtuiApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
         Binding("w", "toggle_watch", "Watch", id="toggle_watch"),
-        Binding("a", "add_watch", "Add id", id="add_watch"),
-        Binding("e", "edit_label", "Label", id="edit_label"),
-        Binding("r", "show_rejected", "Rejected", id="show_rejected"),
+        # The footer cannot hold every key at 80 columns: these two are in the help (?).
+        Binding("a", "add_watch", "Add id", show=False, id="add_watch"),
+        Binding("e", "edit_label", "Label", show=False, id="edit_label"),
+        Binding("r", "record", "Record", id="record"),
+        Binding("m", "mark", "Marker", id="mark"),
+        Binding("s", "sessions", "Sessions", id="sessions"),
+        Binding("x", "show_rejected", "Rejected", id="show_rejected"),
         Binding("question_mark", "help", "Help", id="help"),
     ]
 
     def __init__(
         self,
-        source: Source,
+        source: Source | Player,
         *,
+        sessions_dir: Path | None = None,
         settings: Settings | None = None,
         watchlist: Watchlist | None = None,
         warnings: Sequence[str] = (),
         settings_path: Path | None = None,
         clock: Callable[[], float] = time.time,
+        record: RecordOptions | None = None,
+        replay: ReplayOptions | None = None,
     ) -> None:
         super().__init__()
-        self.source = source
         self.settings = settings or Settings()
+        self.player: Player | None = source if isinstance(source, Player) else None
+        """The session being replayed; None when live."""
+        self.source: Source | None = None if isinstance(source, Player) else source
         self.watchlist = watchlist if watchlist is not None else Watchlist()
         self.clock = clock
+        if self.player is not None:
+            player = self.player
+            # A replay's "now" is the session time it has reached.
+            self.clock = lambda: player.clock
         self.settings_path = settings_path
         """Where the settings came from, for the help screen."""
-        self.store = StateStore(max_events=self.settings.event_log_size)
-        self.activity = Activity()
+        self._state = MonitorState(max_events=self.settings.event_log_size)
         self.alerts = AlertTracker()
-        self.rejections: deque[Rejection] = deque(maxlen=KEEP_REJECTIONS)
-        self.rejected = 0
         self.connection = ConnectionState(ConnectionStatus.CONNECTING)
         """The source's latest connection state."""
         self.failure: str | None = None
         """Why the stream stopped for good, if it did; the CLI prints it after the app exits."""
+        self.record_options = record
+        self.sessions_dir = sessions_dir or (record.directory if record is not None else None)
+        """Where the session browser looks."""
+        self.recorder: Recorder | None = None
+        self.recorded: list[Path] = []
+        """Sessions recorded during this run, for the CLI to name on exit."""
+        self.replay_options = replay or ReplayOptions()
+        self.speed: float | None = self.replay_options.speed
+        self.replay_paused = self.replay_options.paused
+        self.next_session: Path | None = None
+        """A session the user chose to replay next; the CLI opens it after this app exits."""
+        self._markers_dropped = 0
         self._warnings = list(warnings)
         self._pending: list[StatusChange] = []
+        self._reset_log = False
         self._flash: dict[str, float] = {}
-        self._alerted: dict[tuple[str, AlertKind], float] = {}
         self._watch_dirty = True
         self._second = -1
         self.keymap: dict[str, str] = self._read_keymap()
         """Key overrides from the settings that name a real binding id."""
+
+    # --- the state shown -----------------------------------------------------------------
+
+    @property
+    def state(self) -> MonitorState:
+        """What the screen shows: the live state, or the replay's at its position."""
+        return self.player.state if self.player is not None else self._state
+
+    @property
+    def store(self) -> StateStore:
+        return self.state.store
+
+    @property
+    def activity(self) -> Activity:
+        return self.state.activity
+
+    @property
+    def rejections(self) -> Sequence[Rejection]:
+        return self.state.rejections
+
+    @property
+    def rejected(self) -> int:
+        return self.state.rejected_total
+
+    @property
+    def source_label(self) -> str:
+        if self.player is not None:
+            info = self.player.info
+            note = ", interrupted" if info.interrupted else ""
+            return f"replay {info.path.name} ({info.source}{note})"
+        assert self.source is not None
+        return self.source.label
 
     # --- set-up --------------------------------------------------------------------------
 
@@ -121,17 +209,24 @@ class EvtuiApp(App[None]):
             for binding_id in ("pause", "log_follow")
             for key in self.keys_of(self._binding(binding_id))
         ]
-        return MonitorScreen(
+        screen = ReplayScreen if self.player is not None else MonitorScreen
+        return screen(
             max_rows=self.settings.event_log_size,
             labels=self.watchlist.label,
-            source_label=self.source.label,
+            source_label=self.source_label,
             resume_hint=" or ".join(resume),
+            rejected_key=self.keys_of(self._binding("show_rejected"))[0],
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Watchlist keys make no sense over the rejected messages or the help.
+        # Watchlist keys make no sense over the rejected messages, the help or the sessions.
         watch_keys = {"toggle_watch", "add_watch", "edit_label"}
-        return not (action in watch_keys and isinstance(self.screen, RejectedScreen | HelpScreen))
+        if action in watch_keys and isinstance(
+            self.screen, RejectedScreen | HelpScreen | SessionsScreen
+        ):
+            return False
+        # A replay is not recorded again; markers are dropped while live.
+        return not (self.player is not None and action in {"record", "mark"})
 
     def action_help_quit(self) -> None:
         """ctrl+c quits, as people expect of a terminal program (Textual only explains)."""
@@ -142,7 +237,14 @@ class EvtuiApp(App[None]):
         self.set_keymap(self.keymap)
         for warning in self._warnings:
             self.notify(warning, title="evtui", severity="warning", timeout=15, markup=False)
-        self.consume()
+        if self.player is not None:
+            if self.player.reader.damage is not None:
+                self._warn_damage()
+            self.play()
+        else:
+            if self.record_options is not None and self.record_options.at_start:
+                self.start_recording()
+            self.consume()
         # Repaint on a clock, never per message: the message rate must not drive the UI.
         self.set_interval(1 / self.settings.refresh_rate, self._repaint)
         self._repaint()
@@ -167,9 +269,10 @@ class EvtuiApp(App[None]):
                     f"settings: keys.{binding_id}: no such binding id (see the help screen, ?)"
                 )
         self.keymap = keymap
-        # Keys of the main screen: the app's, the screen's and the event log's share it.
+        # Keys of the main screen: the app's, the screen's, the log's and the replay's share it.
         owners: dict[str, str] = {}
-        for _, bindings in self.binding_sections()[:3]:
+        main = {"Everywhere", "Main screen", "Event log", "Replay"}
+        for _, bindings in (s for s in self.binding_sections() if s[0] in main):
             for binding in bindings:
                 for key in self.keys_of(binding):
                     other = owners.setdefault(key, binding.id or "")
@@ -201,9 +304,11 @@ class EvtuiApp(App[None]):
             ("Everywhere", bindings(EvtuiApp)),
             ("Main screen", bindings(MonitorScreen)),
             ("Event log", bindings(EventLog)),
+            ("Replay", bindings(ReplayScreen)),
             ("Watchlist panel", bindings(WatchlistTable)),
             ("Location screen", bindings(LocationScreen)),
             ("Rejected messages", bindings(RejectedScreen)),
+            ("Sessions", bindings(SessionsScreen)),
             ("Palette", [Binding("ctrl+p", "command_palette", "Command palette", id="palette")]),
         ]
 
@@ -211,58 +316,310 @@ class EvtuiApp(App[None]):
 
     @work(exclusive=True, group="stream", exit_on_error=False)
     async def consume(self) -> None:
-        """Apply every batch the source yields to the store, then acknowledge it."""
+        """Apply every batch the source yields, record it, then acknowledge it."""
+        source = self.source
+        assert source is not None
         try:
-            async with self.source:
-                async for event in self.source:
+            async with source:
+                async for event in source:
                     if isinstance(event, ConnectionState):
                         self.connection = event
                         continue
                     self._apply(event)
-                    self.source.ack(event)
-        except (HereError, OSError) as exc:
+                    # Acknowledged only once applied and recorded: a restart resumes after it.
+                    source.ack(event)
+        except (HereError, OSError, SessionError) as exc:
             self.failure = str(exc)
             self.connection = ConnectionState(ConnectionStatus.ERROR, str(exc))
 
     def _apply(self, batch: Batch) -> None:
-        result = self.store.apply(batch)
         now = self.clock()
-        self.rejected += len(batch.rejected)
-        self.rejections.extend(batch.rejected)
+        result = self._state.apply(batch, now)
+        if self.recorder is not None:
+            try:
+                markers = self.recorder.record(batch)
+            except SessionError as exc:
+                self._recording_failed(exc)
+            else:
+                self._markers_dropped += len(markers)
+        self._absorb(result, now)
+        self._notify_alerts(self.alerts.check(self.store, result, self.watchlist, now))
+
+    def _absorb(self, result: ApplyResult, now: float) -> None:
+        """Queue what `result` changed for the next repaint."""
         self._pending.extend(result.changes)
-        self.activity.record(now, len(batch), (c.new for c in result.changes))
         # The panel's ages move with the clock: repaint it after every batch, cheaply (its
         # cells are compared before they are written).
         self._watch_dirty = True
         for location_id in result.locations:
             if location_id in self.watchlist:
                 self._flash[location_id] = now + FLASH_SECONDS
-        self._notify_alerts(self.alerts.check(self.store, result, self.watchlist), now)
 
-    def _notify_alerts(self, alerts: Sequence[Alert], now: float) -> None:
-        fresh = []
-        for alert in alerts:
-            key = (alert.location_id, alert.kind)
-            if self._alerted.get(key, -ALERT_COOLDOWN) + ALERT_COOLDOWN <= now:
-                self._alerted[key] = now
-                fresh.append(alert)
-        alerts = fresh
+    def _notify_alerts(self, alerts: Sequence[Alert]) -> None:
         for alert in alerts[:MAX_ALERTS_PER_BATCH]:
-            name = self.display_name(alert.location_id)
-            if alert.kind is AlertKind.AVAILABLE_AGAIN:
-                count = len(alert.evses)
-                what = "an EVSE is" if count == 1 else f"{count} EVSEs are"
-                self.notify(f"{name}: {what} AVAILABLE again", title="watchlist", markup=False)
-            else:
-                self.notify(
-                    f"{name}: all {len(alert.evses)} EVSEs are down",
-                    title="watchlist",
-                    severity="error",
-                    markup=False,
-                )
+            self.notify(
+                alert.describe(self.display_name(alert.location_id)),
+                title="watchlist",
+                severity="error" if alert.kind is AlertKind.ALL_DOWN else "information",
+                markup=False,
+            )
         if len(alerts) > MAX_ALERTS_PER_BATCH:
             more = len(alerts) - MAX_ALERTS_PER_BATCH
             self.notify(f"and {more} more watchlist alerts", title="watchlist", markup=False)
+
+    # --- recording -----------------------------------------------------------------------
+
+    def start_recording(self) -> None:
+        """Record from the next batch on, to `--record FILE` the first time."""
+        options = self.record_options
+        if options is None or self.recorder is not None:
+            return
+        path = options.path if options.path is not None and not self.recorded else None
+        if path is None:
+            path = default_session_path(options.directory, options.origin.kind)
+        try:
+            self.recorder = Recorder.create(
+                path, options.origin, watched=self.watchlist, name=self.watchlist.label
+            )
+        except SessionError as exc:
+            self.notify(str(exc), title="recording", severity="error", markup=False)
+            return
+        self.recorded.append(path)
+        self.notify(f"Recording to {path}", title="recording", markup=False)
+        self._repaint()
+
+    def stop_recording(self) -> None:
+        """Close the session cleanly."""
+        recorder, self.recorder = self.recorder, None
+        if recorder is None:
+            return
+        try:
+            recorder.close()
+        except SessionError as exc:
+            self.notify(str(exc), title="recording", severity="error", markup=False)
+            return
+        self.notify(
+            f"Saved {recorder.messages:,} messages to {recorder.path}",
+            title="recording",
+            markup=False,
+        )
+        self._repaint()
+
+    def _recording_failed(self, exc: SessionError) -> None:
+        # A full disk ends the recording, never the monitor.
+        recorder, self.recorder = self.recorder, None
+        if recorder is not None:
+            recorder.abandon()
+        self.notify(
+            f"{exc}. Recording stopped; the monitor goes on. "
+            "The session keeps everything written before.",
+            title="recording",
+            severity="error",
+            timeout=30,
+            markup=False,
+        )
+
+    def action_record(self) -> None:
+        """Start or stop recording."""
+        if self.record_options is None:
+            self.notify("This source cannot be recorded.", severity="warning")
+        elif self.recorder is None:
+            self.start_recording()
+        else:
+            self.stop_recording()
+
+    def action_mark(self) -> None:
+        """Drop a marker in the recording."""
+        when = local_time(self.now())
+        if self.recorder is None:
+            record = self.keys_of(self._binding("record"))[0]
+            self.notify(
+                f"Not recording: markers are kept in recordings ({record} starts one).",
+                severity="warning",
+            )
+            return
+        try:
+            self.recorder.mark(f"marker at {when:%H:%M:%S}")
+        except SessionError as exc:
+            self._recording_failed(exc)
+            return
+        self._markers_dropped += 1
+        self.notify(f"Marker dropped at {when:%H:%M:%S}", title="recording")
+
+    # --- replay --------------------------------------------------------------------------
+
+    @work(exclusive=True, group="stream", exit_on_error=False)
+    async def play(self) -> None:
+        """Move the replay on with the wall clock, at the chosen speed."""
+        player = self.player
+        assert player is not None
+        tick = 1 / self.settings.refresh_rate
+        last = time.monotonic()
+        while True:
+            flat_out = self.speed is None and not self.replay_paused and not player.at_end
+            # As fast as possible still lets keys and repaints in between chunks.
+            await asyncio.sleep(0 if flat_out else tick / 2)
+            now = time.monotonic()
+            elapsed, last = now - last, now
+            if self.replay_paused or player.at_end:
+                continue
+            try:
+                result = player.play(
+                    elapsed,
+                    self.speed,
+                    idle_limit=self.replay_options.idle_limit,
+                    limit=REPLAY_CHUNK,
+                )
+            except SessionError as exc:
+                self.failure = str(exc)
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            self._absorb(result, self.clock())
+            if player.reader.damage is not None and not self._damage_warned:
+                self._warn_damage()
+
+    _damage_warned = False
+
+    def _warn_damage(self) -> None:
+        assert self.player is not None
+        damage = self.player.reader.damage
+        if damage is not None:
+            self._damage_warned = True
+            self.notify(
+                f"{self.player.info.path.name}: {damage.describe()}. "
+                "Everything readable is replayed.",
+                title="damaged session",
+                severity="error",
+                timeout=30,
+                markup=False,
+            )
+
+    def _seeked(self) -> None:
+        """After a jump: the log is rebuilt from the state, not added to."""
+        self._pending = []
+        self._reset_log = True
+        self._flash.clear()
+        self._watch_dirty = True
+        if isinstance(self.screen, LocationScreen):
+            self.screen.store = self.store
+        self._repaint()
+
+    def action_play_pause(self) -> None:
+        """Pause or resume the replay (from the start again at the end)."""
+        if self.player is None:
+            return
+        if self.player.at_end and self.replay_paused is False:
+            self.player.seek(0)
+            self._seeked()
+            return
+        self.replay_paused = not self.replay_paused
+        self._repaint()
+
+    def action_step(self) -> None:
+        """Apply the next message, and pause."""
+        if self.player is None:
+            return
+        self.replay_paused = True
+        self._absorb(self.player.step(), self.clock())
+        self._repaint()
+
+    def action_speed(self, direction: int) -> None:
+        """The next speed up or down: 0.25x ... 100x, max."""
+        index = SPEEDS.index(self.speed) if self.speed in SPEEDS else SPEEDS.index(1)
+        index = max(0, min(len(SPEEDS) - 1, index + direction))
+        self.speed = SPEEDS[index]
+        self._repaint()
+
+    def action_seek(self, seconds: float) -> None:
+        """Jump `seconds` of session time back or forward."""
+        if self.player is not None:
+            self.player.seek_time(self.player.clock + seconds)
+            self._seeked()
+
+    def seek_to(self, at: float) -> None:
+        """Jump to a session time."""
+        if self.player is not None:
+            self.player.seek_time(at)
+            self._seeked()
+
+    def action_goto(self) -> None:
+        """Ask for a time or a percentage and jump there."""
+        player = self.player
+        if player is None:
+            return
+        start = local_time(datetime.fromtimestamp(player.start_time, UTC))
+        end = local_time(datetime.fromtimestamp(player.end_time, UTC))
+
+        def go(answer: str | None) -> None:
+            if not answer:
+                return
+            try:
+                at = parse_goto(answer, player.start_time, player.end_time, player.clock)
+            except ValueError as exc:
+                self.notify(str(exc), severity="warning", markup=False)
+                return
+            self.seek_to(at)
+
+        self.push_screen(
+            PromptScreen(
+                "Go to",
+                placeholder="14:05, 14:05:30, 50%, +5m, -90s",
+                help=f"The session runs from {start:%Y-%m-%d %H:%M:%S} to {end:%H:%M:%S}. "
+                "A clock time, a percentage of the session, or a step like +5m or -90s.",
+            ),
+            go,
+        )
+
+    def action_marker(self, direction: int) -> None:
+        """Jump to the previous or next marker."""
+        player = self.player
+        if player is None:
+            return
+        marker = player.marker_after() if direction > 0 else player.marker_before()
+        if marker is None:
+            where = "after" if direction > 0 else "before"
+            self.notify(f"No marker {where} this point.", severity="warning")
+            return
+        player.seek(marker.seq, clock=marker.at)
+        self._seeked()
+        label = marker.label or marker.kind
+        self.notify(f"Marker: {label}", title="replay", markup=False)
+
+    def playback(self) -> Playback:
+        """The replay line's picture of the player."""
+        p = self.player
+        assert p is not None
+        return Playback(
+            start=p.start_time,
+            end=p.end_time,
+            clock=p.clock,
+            position=p.position,
+            total=p.total,
+            speed=self.speed,
+            paused=self.replay_paused,
+            markers=tuple(m.at for m in p.markers),
+        )
+
+    # --- sessions ------------------------------------------------------------------------
+
+    def action_sessions(self) -> None:
+        """Browse the recorded sessions."""
+        if isinstance(self.screen, SessionsScreen) or self.sessions_dir is None:
+            return
+        self.push_screen(SessionsScreen(self.sessions_dir, self._sessions_in_use))
+
+    def _sessions_in_use(self) -> Collection[Path]:
+        busy = []
+        if self.recorder is not None:
+            busy.append(self.recorder.path)
+        if self.player is not None:
+            busy.append(self.player.info.path)
+        return busy
+
+    async def on_sessions_screen_open(self, message: SessionsScreen.Open) -> None:
+        """Leave this monitor and have the CLI replay the chosen session."""
+        self.next_session = message.path
+        await self.action_quit()
 
     # --- painting ------------------------------------------------------------------------
 
@@ -285,6 +642,13 @@ class EvtuiApp(App[None]):
         bar.lag = wall - self.store.newest if self.store.newest else None
         bar.rejected = self.rejected
         bar.watched = len(self.watchlist)
+        recorder = self.recorder
+        bar.recording = None if recorder is None else (recorder.messages, recorder.size)
+        if self.player is not None:
+            playback = self.playback()
+            monitor.query_one(ReplayBar).playback = playback
+            state = "end" if playback.at_end else "paused" if playback.paused else "playing"
+            bar.mode = f"replay {state} {speed_text(playback.speed)}"
         counters = monitor.query_one(StatusCounters)
         counters.counts = dict(self.store.counts)
         counters.recent = self.activity.transitions_into(now)
@@ -292,6 +656,11 @@ class EvtuiApp(App[None]):
         if new_second:
             self._second = int(now)
             monitor.query_one(Sparkline).data = self.activity.per_second(now, SPARK_SECONDS)
+        if self._reset_log:
+            self._reset_log = False
+            log = monitor.query_one(EventLog)
+            log.clear()
+            log.add_changes(list(self.store.events)[-log.max_rows :])
         if self._pending:
             changes, self._pending = self._pending, []
             log = monitor.query_one(EventLog)
@@ -485,11 +854,12 @@ class EvtuiApp(App[None]):
         self.push_screen(HelpScreen(self.binding_sections(), self.keys_of, files))
 
     async def action_quit(self) -> None:
-        """Stop the stream (it commits and unsubscribes), then leave."""
+        """Stop the stream (it commits and unsubscribes), close the recording, then leave."""
         for worker in self.workers:
             if worker.group == "stream":
                 worker.cancel()
                 # Leaving regardless of how the worker ends is the point of `q`.
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(worker.wait(), QUIT_GRACE_SECONDS)
+        self.stop_recording()
         self.exit()

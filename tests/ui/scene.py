@@ -7,7 +7,9 @@ seen), so rates, ages and flashes come out the same on every run and every machi
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import gzip
 import json
 import os
 import time
@@ -18,11 +20,14 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from evtui import paths
+from evtui.defaults import EV_CATALOG, EV_LAYER
 from evtui.emulator import NetworkConfig, SyntheticNetwork
 from evtui.emulator.network import format_time
 from evtui.here.events import ConnectionStatus
+from evtui.model import Batch, StreamMessage, decode
+from evtui.recording import Player, Recorder, SessionOrigin, SessionReader
 from evtui.sources import PayloadFileSource
-from evtui.ui.app import EvtuiApp
+from evtui.ui.app import EvtuiApp, ReplayOptions
 from evtui.watchlist import Watchlist
 
 START = 1_795_600_800.0  # 2026-11-26T08:00:00Z
@@ -37,18 +42,73 @@ time.tzset()
 CONFIG_HOME = "/home/you/.config"
 
 
-def write_payloads(path: Path, *, seed: int = 1, minutes: float = MINUTES) -> list[str]:
-    """Write the scene's payloads to `path`; return location ids, the busiest first."""
+def scene_payloads(*, seed: int = 1, minutes: float = MINUTES) -> list[tuple[float, str]]:
+    """(Unix time of the simulation, payload JSON) of the scene, in stream order."""
     network = SyntheticNetwork(NetworkConfig(seed=seed, locations=LOCATIONS))
-    lines = []
-    updates: Counter[str] = Counter()
+    out = []
     for sim, payload in network.snapshot() + network.advance(minutes * 60):
         for evse in payload["evses"]:
             evse["last_updated"] = format_time(START + evse.pop("since", sim))
+        out.append((START + sim, json.dumps(payload)))
+    return out
+
+
+def busiest(payloads: list[tuple[float, str]]) -> list[str]:
+    """Location ids, the busiest first."""
+    updates: Counter[str] = Counter()
+    for _, text in payloads:
+        payload = json.loads(text)
         updates[payload["id"]] += len(payload["evses"])
-        lines.append(json.dumps(payload))
-    path.write_text("\n".join(lines) + "\n")
     return [location_id for location_id, _ in updates.most_common()]
+
+
+def write_payloads(path: Path, *, seed: int = 1, minutes: float = MINUTES) -> list[str]:
+    """Write the scene's payloads to `path`; return location ids, the busiest first."""
+    payloads = scene_payloads(seed=seed, minutes=minutes)
+    path.write_text("\n".join(text for _, text in payloads) + "\n")
+    return busiest(payloads)
+
+
+def write_session(path: Path, *, watched: int = 3, marks: int = 2) -> list[str]:
+    """Record the scene to a session file as the HERE client would have received it: gzip
+    and base64, spread over 4 partitions, received when the simulation published it, with
+    alert markers for the watched locations and `marks` user markers. Returns the watched ids.
+    """
+    payloads = scene_payloads()
+    ids = busiest(payloads)[:watched]
+    origin = SessionOrigin("synthetic network, seed 1", "demo", EV_CATALOG, EV_LAYER)
+    recorder = Recorder.create(path, origin, watched=ids)
+    offsets = [0, 0, 0, 0]
+    for n, (at, text) in enumerate(payloads):
+        partition = n % 4
+        data = base64.b64encode(gzip.compress(text.encode(), mtime=0)).decode("ascii")
+        message = StreamMessage(partition, offsets[partition], data, received_at=at)
+        offsets[partition] += 1
+        recorder.record(Batch((decode(message),)))
+        if marks and n % (len(payloads) // (marks + 1)) == 0 and n:
+            recorder.mark(f"marker {n}", at)
+            marks -= 1
+    recorder.close()
+    return ids
+
+
+def make_replay_app(tmp: Path, **options: object) -> EvtuiApp:
+    """The app replaying the scene's session, paused at the start."""
+    session = tmp / "scene.evtui"
+    ids = write_session(session)
+    with _config_home():
+        watchlist = Watchlist(paths.watchlist_path())
+        settings_path = paths.settings_path()
+    for n, location_id in enumerate(ids):
+        watchlist.add(location_id, ["Depot north", "Harbour P+R", ""][n % 3])
+    options.setdefault("paused", True)
+    return EvtuiApp(
+        Player(SessionReader(session)),
+        watchlist=watchlist,
+        settings_path=settings_path,
+        sessions_dir=tmp,
+        replay=ReplayOptions(**options),  # type: ignore[arg-type]
+    )
 
 
 class DataClock:
@@ -120,3 +180,12 @@ async def open_help(pilot: Pilot[None]) -> None:
     await settle(pilot)
     await pilot.press("question_mark")
     await pilot.pause(0.3)
+
+
+async def replay_half_way(pilot: Pilot[None]) -> None:
+    """In a replay: go to 50% of the session (paused), with the toasts cleared."""
+    await pilot.pause(0.2)
+    await pilot.press("g", *"50%", "enter")
+    await pilot.pause(0.3)
+    pilot.app.clear_notifications()
+    await pilot.pause(0.2)

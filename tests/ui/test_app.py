@@ -263,7 +263,7 @@ async def test_rejected_screen_lists_why(tmp_path: Path) -> None:
     app = file_app(tmp_path)
     async with app.run_test(size=(160, 40)) as pilot:
         await loaded(pilot)
-        await pilot.press("r")
+        await pilot.press("x")
         screen = app.screen
         assert isinstance(screen, RejectedScreen)
         row = [str(c) for c in screen.query_one(DataTable).get_row_at(0)]

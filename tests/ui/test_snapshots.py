@@ -11,7 +11,15 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from tests.ui.scene import SIZE, make_app, open_first_watched, open_help, settle
+from tests.ui.scene import (
+    SIZE,
+    make_app,
+    make_replay_app,
+    open_first_watched,
+    open_help,
+    replay_half_way,
+    settle,
+)
 
 SnapCompare = Callable[..., bool]
 
@@ -39,3 +47,7 @@ def test_paused_and_filtered_log(snap_compare: SnapCompare, tmp_path: Path) -> N
         await pilot.pause(0.3)
 
     assert snap_compare(make_app(tmp_path), terminal_size=SIZE, run_before=pause_and_filter)
+
+
+def test_replay_paused_half_way(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    assert snap_compare(make_replay_app(tmp_path), terminal_size=SIZE, run_before=replay_half_way)

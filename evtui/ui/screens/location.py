@@ -42,7 +42,7 @@ class LocationScreen(Screen[None]):
     ) -> None:
         super().__init__()
         self.location_id = location_id
-        self._store = store
+        self.store = store
         self._watchlist = watchlist
         self._now = now
         self._rows: list[str] = []
@@ -65,7 +65,7 @@ class LocationScreen(Screen[None]):
     def refresh_view(self) -> None:
         """Show the store's current knowledge of the location."""
         now = self._now()
-        location = self._store.locations.get(self.location_id)
+        location = self.store.locations.get(self.location_id)
         summary = Text()
         label = self._watchlist.label(self.location_id)
         if label:
@@ -82,7 +82,7 @@ class LocationScreen(Screen[None]):
             summary.append("No update for this location in this session yet.", style="dim")
             self.query_one("#summary", Static).update(summary)
             return
-        evses = [(e, self._store.evses[e]) for e in location.evse_ids]
+        evses = [(e, self.store.evses[e]) for e in location.evse_ids]
         available = sum(1 for _, s in evses if s.status == Status.AVAILABLE)
         summary.append(f"{available}/{len(evses)} available", style=status_style("AVAILABLE"))
         if location.last_change:
@@ -90,7 +90,7 @@ class LocationScreen(Screen[None]):
         self.query_one("#summary", Static).update(summary)
 
         start = min((s.history[0][0] for _, s in evses if s.history), default=now)
-        end = max(now, self._store.newest or now)
+        end = max(now, self.store.newest or now)
         ids = [e for e, _ in evses]
         if ids != self._rows:
             table.clear()

@@ -35,9 +35,16 @@ class MonitorScreen(Screen[None]):
     ]
 
     def __init__(
-        self, *, max_rows: int, labels: Labels, source_label: str, resume_hint: str
+        self,
+        *,
+        max_rows: int,
+        labels: Labels,
+        source_label: str,
+        resume_hint: str,
+        rejected_key: str = "x",
     ) -> None:
         super().__init__()
+        self._rejected_key = rejected_key
         self._max_rows = max_rows
         self._labels = labels
         self._source_label = source_label
@@ -46,6 +53,7 @@ class MonitorScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         bar = StatusBar(id="status-bar")
         bar.source_label = self._source_label
+        bar.rejected_key = self._rejected_key
         yield bar
         with Container(id="panels"):
             with Vertical(id="overview"):
@@ -59,7 +67,12 @@ class MonitorScreen(Screen[None]):
             log.resume_hint = self._resume_hint
             yield log
             yield WatchlistPanel(id="watchlist")
+        yield from self.compose_controls()
         yield Footer()
+
+    def compose_controls(self) -> ComposeResult:
+        """Widgets between the panels and the footer (the replay line)."""
+        yield from ()
 
     def on_mount(self) -> None:
         self.query_one(EventLog).focus()

@@ -155,6 +155,16 @@ class EventLog(ScrollView, can_focus=True):
             self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True)
         self._after_change()
 
+    def clear(self) -> None:
+        """Drop every row (a replay that jumped rebuilds the log from its state)."""
+        self._entries.clear()
+        if self._view is not self._entries:
+            self._view.clear()
+        self._cursor = None
+        self._new_while_paused = 0
+        self._cache.clear()
+        self._after_change()
+
     def _trim(self, rows: list[tuple[int, StatusChange]]) -> int:
         overflow = len(rows) - self.max_rows
         if overflow > 0:
@@ -233,18 +243,21 @@ class EventLog(ScrollView, can_focus=True):
     def _after_change(self) -> None:
         self.virtual_size = Size(self._row_width(), len(self._view))
         if self.following:
-            self._stick_to_end()
+            self.stick_to_end()
             # The scroll limit follows the new size only after the next layout.
-            self.call_after_refresh(self._stick_to_end)
+            self.call_after_refresh(self.stick_to_end)
         self._update_subtitle()
         self.refresh()
 
-    def _stick_to_end(self) -> None:
+    def stick_to_end(self) -> None:
+        """While following, show the newest row (the scroll limit may have moved)."""
         if self.following:
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            # force: the scrollbar may not be laid out yet (rows added to a hidden screen),
+            # and without it Textual refuses to scroll.
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
     def on_resize(self) -> None:
-        self._stick_to_end()
+        self.stick_to_end()
 
     def _row_width(self) -> int:
         return 8 + 1 + LOCATION_WIDTH + 1 + EVSE_WIDTH + 1 + STATUS_WIDTH + 3 + STATUS_WIDTH

@@ -35,17 +35,28 @@ class StatusBar(Static):
     """Now minus the newest `last_updated` seen; None before the first update."""
     rejected: reactive[int] = reactive(0)
     watched: reactive[int] = reactive(0)
+    recording: reactive[tuple[int, int] | None] = reactive(None)
+    """(messages, bytes) written while recording; None when not recording."""
+    mode: reactive[str | None] = reactive(None)
+    """Shown instead of the connection state (a replay has no connection)."""
+
+    rejected_key = "x"
+    """The key that lists rejected messages, named beside their count."""
 
     def render(self) -> Text:
         state = self.connection
         figures = Text(no_wrap=True)
+        if self.recording is not None:
+            messages, size = self.recording
+            figures.append("  ● REC", style="bold red")
+            figures.append(f" {messages:,} · {_size(size)}")
         figures.append(f"  {self.rate:,.0f} msg/s")
         figures.append("  lag ")
         figures.append(ago(self.lag) if self.lag is not None else "-")
         figures.append("  rejected ")
         figures.append(f"{self.rejected:,}", style="bold red" if self.rejected else "")
         if self.rejected:
-            figures.append(" (r)", style="dim")
+            figures.append(f" ({self.rejected_key})", style="dim")
         figures.append(f"  ★ {self.watched}", style="yellow" if self.watched else "dim")
         # The figures always fit; the source and the state share what is left of the line.
         room = max(8, self.content_size.width - figures.cell_len)
@@ -54,6 +65,17 @@ class StatusBar(Static):
         text.append(source, style="bold")
         text.append("  ")
         state_room = max(4, room - len(source) - 2)
-        text.append(safe_text(state.describe(), state_room), style=_STATE_STYLES[state.status])
+        if self.mode is not None:
+            text.append(safe_text(self.mode, state_room), style="bold")
+        else:
+            text.append(safe_text(state.describe(), state_room), style=_STATE_STYLES[state.status])
         text.append_text(figures)
         return text
+
+
+def _size(n: int) -> str:
+    if n >= 1_000_000_000:
+        return f"{n / 1e9:.1f} GB"
+    if n >= 1_000_000:
+        return f"{n / 1e6:.1f} MB"
+    return f"{n / 1e3:.0f} kB"

@@ -1,0 +1,52 @@
+"""`evtui export`: a session's status changes as JSON lines or CSV."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime
+from typing import Literal, TextIO
+
+from evtui.model import Accepted, StateStore, StatusChange, decode
+from evtui.recording import SessionReader
+
+__all__ = ["ExportFormat", "run_export"]
+
+ExportFormat = Literal["jsonl", "csv"]
+FIELDS = ("time", "location", "evse", "old", "new")
+
+
+def _iso(ts: datetime) -> str:
+    return ts.isoformat().replace("+00:00", "Z")
+
+
+def run_export(reader: SessionReader, out: TextIO, err: TextIO, fmt: ExportFormat) -> int:
+    """Replay the session and write every status change, first sightings included (their
+    `old` is empty). Returns the exit code: 1 when the file is damaged."""
+    store = StateStore(max_events=1)
+    writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
+    if writer is not None:
+        writer.writerow(FIELDS)
+    written = 0
+    for chunk in reader.read():
+        changes: list[StatusChange] = []
+        for _, message in chunk:
+            item = decode(message)
+            if isinstance(item, Accepted):
+                # One message at a time: first sightings and changes stay in stream order.
+                result = store.apply((item,))
+                changes += result.first_seen
+                changes += result.changes
+        for change in changes:
+            row = (_iso(change.time), change.location_id, change.evse_id, change.old, change.new)
+            if writer is not None:
+                writer.writerow(["" if v is None else v for v in row])
+            else:
+                out.write(json.dumps(dict(zip(FIELDS, row, strict=True))) + "\n")
+        written += len(changes)
+    out.flush()
+    err.write(f"evtui export: {written:,} status changes from {reader.count:,} messages\n")
+    if reader.damage is not None:
+        err.write(f"evtui export: {reader.damage.describe()}\n")
+        return 1
+    return 0

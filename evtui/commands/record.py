@@ -1,0 +1,107 @@
+"""`evtui record`: record a source to a session file without a UI, for servers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import time
+from typing import TextIO
+
+from evtui.here import ConnectionState, ConnectionStatus
+from evtui.model import Batch
+from evtui.recording import Recorder, SessionError
+from evtui.safetext import safe_text
+from evtui.sources import Source
+
+__all__ = ["run_record"]
+
+PROGRESS_EVERY = 5.0
+"""Seconds between progress lines on a terminal."""
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:,.1f} MB" if n >= 100_000 else f"{n / 1000:,.1f} kB"
+
+
+async def run_record(
+    source: Source,
+    recorder: Recorder,
+    *,
+    err: TextIO,
+    duration: float | None = None,
+    limit: int | None = None,
+    progress: bool = False,
+) -> int:
+    """Record `source` until `duration` seconds pass, `limit` messages are recorded, the source
+    ends, or SIGTERM/Ctrl-C; return the exit code.
+
+    Each batch is acknowledged only once it is in the file, so a live source never commits
+    past what the recording holds.
+    """
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    if task is not None:
+        # `kill` (SIGTERM) ends a server's recording as cleanly as Ctrl-C does.
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    started = time.monotonic()
+    last_progress = started
+    code = 0
+    err.write(f"evtui record: recording {safe_text(source.label, 120)} to {recorder.path}\n")
+    err.flush()
+    try:
+        async with source:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(duration):
+                    async for event in source:
+                        if isinstance(event, ConnectionState):
+                            _report_state(event, err)
+                            # A source that ends on an error (a damaged file) fails the run.
+                            code = 1 if event.status is ConnectionStatus.ERROR else 0
+                            continue
+                        if limit is not None:
+                            room = limit - recorder.messages
+                            if room < len(event):
+                                event = Batch(event.items[:room])
+                        recorder.record(event)
+                        source.ack(event)
+                        now = time.monotonic()
+                        if progress and now - last_progress >= PROGRESS_EVERY:
+                            last_progress = now
+                            err.write(f"evtui record: {_summary(recorder, now - started)}\n")
+                            err.flush()
+                        if limit is not None and recorder.messages >= limit:
+                            break
+    except SessionError as exc:
+        recorder.abandon()
+        err.write(f"evtui record: {exc}; the session keeps what was written before\n")
+        return 1
+    except asyncio.CancelledError:
+        # SIGTERM or Ctrl-C is how a recording is meant to end: close the session cleanly.
+        if task is not None:
+            task.uncancel()
+    finally:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signal.SIGTERM)
+    try:
+        recorder.close()
+    except SessionError as exc:
+        err.write(f"evtui record: {exc}\n")
+        return 1
+    err.write(f"evtui record: {_summary(recorder, time.monotonic() - started)}\n")
+    return code
+
+
+def _summary(recorder: Recorder, seconds: float) -> str:
+    rejected = f" ({recorder.rejected:,} rejected)" if recorder.rejected else ""
+    return (
+        f"{recorder.messages:,} messages{rejected} in {seconds:,.1f} s, "
+        f"{_size(recorder.size)} in {recorder.path}"
+    )
+
+
+def _report_state(state: ConnectionState, err: TextIO) -> None:
+    if state.status in (ConnectionStatus.WAITING, ConnectionStatus.ERROR):
+        err.write(f"evtui record: {safe_text(state.describe(), 300)}\n")
+        err.flush()

@@ -1,0 +1,231 @@
+"""Everything the monitor shows, as one value: network state, activity and rejected messages.
+
+The live app, the recorder and the replay player all fold batches into a `MonitorState`, so a
+replayed session shows what the live monitor showed. `snapshot`/`restore` turn it into plain
+JSON-able data for the checkpoints that make seeking in a recording fast.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from evtui.model.activity import Activity
+from evtui.model.message import Batch, Decoded, Rejection
+from evtui.model.store import ApplyResult, EvseState, LocationState, StateStore, StatusChange
+
+__all__ = ["KEEP_REJECTIONS", "SNAPSHOT_VERSION", "MonitorState", "SnapshotError"]
+
+KEEP_REJECTIONS = 1000
+"""Rejected messages kept for inspection; all of them are counted."""
+SNAPSHOT_VERSION = 1
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+class SnapshotError(ValueError):
+    """A snapshot that cannot be restored (damaged, or from a newer evtui)."""
+
+
+class MonitorState:
+    """The store, the activity window and the rejected messages, advanced batch by batch."""
+
+    def __init__(self, max_events: int = 10_000) -> None:
+        self.store = StateStore(max_events=max_events)
+        self.activity = Activity()
+        self.rejected: Counter[str] = Counter()
+        """Rejected messages by reason, since the start."""
+        self.rejections: deque[Rejection] = deque(maxlen=KEEP_REJECTIONS)
+        """The latest rejected messages, oldest first."""
+        self.messages = 0
+        """Messages applied, valid or not."""
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+    def apply(self, batch: Batch, now: float | None = None) -> ApplyResult:
+        """Apply a batch; activity is counted at `now`, or else at each message's receive time.
+
+        Replays pass no `now`, so the activity window depends only on what was recorded.
+        """
+        if now is not None:
+            return self._apply(batch, now)
+        result = ApplyResult()
+        for second_batch, second in _by_second(batch.items):
+            part = self._apply(second_batch, second)
+            result.changes.extend(part.changes)
+            result.first_seen.extend(part.first_seen)
+            result.locations.update(part.locations)
+            result.updates += part.updates
+            result.stale += part.stale
+        return result
+
+    def _apply(self, batch: Batch, now: float) -> ApplyResult:
+        result = self.store.apply(batch)
+        self.messages += len(batch)
+        for rejection in batch.rejected:
+            self.rejected[str(rejection.reason)] += 1
+        self.rejections.extend(batch.rejected)
+        self.activity.record(now, len(batch), (c.new for c in result.changes))
+        return result
+
+    # --- snapshots -----------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The state as JSON-able data, without the rejected messages themselves.
+
+        A recording keeps those messages; it saves where they are beside the snapshot.
+        """
+        store = self.store
+        statuses: dict[str, int] = {}
+        locations = {location_id: i for i, location_id in enumerate(store.locations)}
+        evse_index = {evse_id: i for i, evse_id in enumerate(store.evses)}
+
+        def status(name: str) -> int:
+            return statuses.setdefault(name, len(statuses))
+
+        evses = []
+        for evse_id, state in store.evses.items():
+            history: list[int] = []
+            for since, name in state.history:
+                history += (_micros(since), status(name))
+            evses.append(
+                [
+                    evse_id,
+                    locations[state.location_id],
+                    state.changes,
+                    _micros(state.last_updated),
+                    _micros(state.since),
+                    status(state.status),
+                    history,
+                ]
+            )
+        return {
+            "version": SNAPSHOT_VERSION,
+            "locations": [
+                [
+                    location_id,
+                    [evse_index[e] for e in location.evse_ids],
+                    None if location.last_change is None else _micros(location.last_change),
+                ]
+                for location_id, location in store.locations.items()
+            ],
+            "evses": evses,
+            "transitions": [[status(a), status(b), n] for (a, b), n in store.transitions.items()],
+            "events": [
+                [
+                    _micros(c.time),
+                    locations[c.location_id],
+                    evse_index[c.evse_id],
+                    -1 if c.old is None else status(c.old),
+                    status(c.new),
+                ]
+                for c in store.events
+            ],
+            "updates": store.updates,
+            "newest": None if store.newest is None else _micros(store.newest),
+            "activity": [
+                [second, messages, {status(k): n for k, n in into.items()}]
+                for second, messages, into in self.activity.buckets()
+            ],
+            "rejected": dict(self.rejected),
+            "messages": self.messages,
+            # Last, so that every status the fields above use is in it.
+            "statuses": list(statuses),
+        }
+
+    @classmethod
+    def restore(
+        cls,
+        data: dict[str, Any],
+        rejections: Iterable[Rejection] = (),
+        max_events: int = 10_000,
+    ) -> MonitorState:
+        """The state `snapshot` saved, with the rejected messages read back from the recording."""
+        if data.get("version") != SNAPSHOT_VERSION:
+            raise SnapshotError(f"snapshot version {data.get('version')!r} is not supported")
+        try:
+            return cls._restore(data, rejections, max_events)
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            raise SnapshotError(f"damaged snapshot: {exc!r}") from None
+
+    @classmethod
+    def _restore(
+        cls, data: dict[str, Any], rejections: Iterable[Rejection], max_events: int
+    ) -> MonitorState:
+        state = cls(max_events=max_events)
+        store = state.store
+        statuses: list[str] = data["statuses"]
+        location_ids = [row[0] for row in data["locations"]]
+        evse_ids = [row[0] for row in data["evses"]]
+        for evse_id, loc, changes, last_updated, since, status, flat in data["evses"]:
+            history = [(_time(flat[i]), statuses[flat[i + 1]]) for i in range(0, len(flat), 2)]
+            store.evses[evse_id] = EvseState(
+                location_ids[loc],
+                statuses[status],
+                _time(since),
+                _time(last_updated),
+                changes,
+                history,
+            )
+            store.counts[statuses[status]] += 1
+        for location_id, members, last_change in data["locations"]:
+            location = LocationState(
+                evse_ids=[evse_ids[i] for i in members],
+                last_change=None if last_change is None else _time(last_change),
+            )
+            for evse_id in location.evse_ids:
+                location.counts[store.evses[evse_id].status] += 1
+            store.locations[location_id] = location
+        for old, new, n in data["transitions"]:
+            store.transitions[(statuses[old], statuses[new])] = n
+        store.events.extend(
+            StatusChange(
+                _time(t),
+                location_ids[loc],
+                evse_ids[evse],
+                None if old < 0 else statuses[old],
+                statuses[new],
+            )
+            for t, loc, evse, old, new in data["events"]
+        )
+        store.updates = data["updates"]
+        store.newest = None if data["newest"] is None else _time(data["newest"])
+        state.activity.load(
+            (second, messages, {statuses[k]: n for k, n in _int_keys(into)})
+            for second, messages, into in data["activity"]
+        )
+        state.rejected.update(data["rejected"])
+        state.rejections.extend(rejections)
+        state.messages = data["messages"]
+        return state
+
+
+def _int_keys(mapping: dict[Any, int]) -> Iterator[tuple[int, int]]:
+    # JSON turns int keys into strings.
+    return ((int(k), n) for k, n in mapping.items())
+
+
+def _micros(ts: datetime) -> int:
+    # Whole microseconds: exact, where a float timestamp could round.
+    return (ts - _EPOCH) // _MICROSECOND
+
+
+def _time(micros: int) -> datetime:
+    return _EPOCH + micros * _MICROSECOND
+
+
+def _by_second(items: tuple[Decoded, ...]) -> Iterator[tuple[Batch, float]]:
+    """Runs of consecutive messages received within the same whole second."""
+    start = 0
+    while start < len(items):
+        second = int(items[start].message.received_at)
+        end = start + 1
+        while end < len(items) and int(items[end].message.received_at) == second:
+            end += 1
+        yield Batch(items[start:end]), items[end - 1].message.received_at
+        start = end

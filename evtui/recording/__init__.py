@@ -1,0 +1,39 @@
+"""Recording sessions to a file and replaying them. Knows nothing of the UI."""
+
+from evtui.recording.goto import parse_goto
+from evtui.recording.player import SPEEDS, Player
+from evtui.recording.recorder import CHECKPOINT_EVERY, Recorder, SessionOrigin, default_session_path
+from evtui.recording.session import (
+    FORMAT_VERSION,
+    Damage,
+    Marker,
+    SessionError,
+    SessionInfo,
+    SessionReader,
+    SessionWriter,
+    delete_session,
+    is_session_file,
+    list_sessions,
+)
+from evtui.recording.source import SessionSource
+
+__all__ = [
+    "CHECKPOINT_EVERY",
+    "FORMAT_VERSION",
+    "SPEEDS",
+    "Damage",
+    "Marker",
+    "Player",
+    "Recorder",
+    "SessionError",
+    "SessionInfo",
+    "SessionOrigin",
+    "SessionReader",
+    "SessionSource",
+    "SessionWriter",
+    "default_session_path",
+    "delete_session",
+    "is_session_file",
+    "list_sessions",
+    "parse_goto",
+]

@@ -1,0 +1,240 @@
+"""Replay: walk a session forwards at any speed, and jump to any position exactly.
+
+The state at a position is the fold of every message before it. Seeking restores the nearest
+checkpoint at or before the target (saved in the file, or taken while playing) and replays the
+messages from there, so a seek lands on the same state as playing from the start.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from evtui.model import (
+    KEEP_REJECTIONS,
+    ApplyResult,
+    Batch,
+    MonitorState,
+    Rejection,
+    SnapshotError,
+    StreamMessage,
+    decode,
+)
+from evtui.recording.recorder import CHECKPOINT_EVERY
+from evtui.recording.session import READ_CHUNK, Marker, SessionInfo, SessionReader
+
+__all__ = ["SPEEDS", "Player"]
+
+SPEEDS: tuple[float | None, ...] = (0.25, 0.5, 1, 2, 5, 10, 25, 50, 100, None)
+"""Playback speeds `+` and `-` step through; None is as fast as the machine goes."""
+
+
+@dataclass(slots=True)
+class _Memo:
+    """A checkpoint taken while playing, for sessions whose file has too few.
+
+    Kept compressed: a large network's state is tens of megabytes as Python objects.
+    """
+
+    blob: bytes
+
+    @classmethod
+    def of(cls, state: dict[str, Any]) -> _Memo:
+        return cls(zlib.compress(json.dumps(state, separators=(",", ":")).encode(), 1))
+
+    def state(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(zlib.decompress(self.blob))
+        return data
+
+
+class Player:
+    """A session being replayed: the state after `position` messages, and a playback clock."""
+
+    def __init__(self, reader: SessionReader, *, max_events: int = 10_000) -> None:
+        self.reader = reader
+        self.info: SessionInfo = reader.info
+        self.total = reader.count
+        """Messages in the session."""
+        self.markers: list[Marker] = reader.markers()
+        self.max_events = max_events
+        self.state = MonitorState(max_events=max_events)
+        self.position = 0
+        """Messages applied so far: the next one to apply is message `position`."""
+        self.start_time = self.info.first_at or self.info.started_at
+        self.end_time = self.info.last_at or self.start_time
+        self.clock = self.start_time
+        """Session time the playback has reached (Unix seconds)."""
+        self._saved = reader.checkpoints()
+        self._memos: dict[int, _Memo] = {}
+        self._rejection_seqs: deque[int] = deque(maxlen=KEEP_REJECTIONS)
+        self._ahead: deque[tuple[int, StreamMessage]] = deque()
+        self._ahead_end = 0
+
+    # --- reading ahead -------------------------------------------------------------------
+
+    def _fill(self) -> bool:
+        """Read the next chunk of messages; False at the end of the session."""
+        while not self._ahead and self._ahead_end < self.total:
+            start = self._ahead_end
+            self._ahead_end = min(self.total, start + READ_CHUNK)
+            for chunk in self.reader.read(start, self._ahead_end):
+                self._ahead.extend(chunk)
+        return bool(self._ahead)
+
+    @property
+    def next_time(self) -> float | None:
+        """When the next message was received, or None at the end."""
+        if not self._fill():
+            return None
+        return self._ahead[0][1].received_at
+
+    @property
+    def at_end(self) -> bool:
+        return self.position >= self.total
+
+    # --- moving forwards -----------------------------------------------------------------
+
+    def advance(self, *, until: float | None = None, limit: int | None = None) -> ApplyResult:
+        """Apply the next messages received at or before `until`, at most `limit` of them."""
+        result = ApplyResult()
+        remaining = limit
+        while remaining is None or remaining > 0:
+            if not self._fill():
+                self.position = self.total
+                break
+            # Messages the file lost are skipped over, not waited for.
+            self.position = max(self.position, self._ahead[0][0])
+            boundary = self._memo_boundary()
+            if self.position >= boundary:
+                self._take_memo()
+                continue
+            take: list[tuple[int, StreamMessage]] = []
+            while self._ahead and (remaining is None or len(take) < remaining):
+                seq, message = self._ahead[0]
+                if seq >= boundary or (until is not None and message.received_at > until):
+                    break
+                take.append(self._ahead.popleft())
+            if not take:
+                break
+            self._apply(take, result)
+            if remaining is not None:
+                remaining -= len(take)
+        return result
+
+    def _memo_boundary(self) -> int:
+        """The next position at which to keep a checkpoint in memory."""
+        last = max((*self._saved, *self._memos), default=0)
+        return (max(last, self.position - 1) // CHECKPOINT_EVERY + 1) * CHECKPOINT_EVERY
+
+    def _take_memo(self) -> None:
+        state = self.state.snapshot()
+        state["rejection_seqs"] = list(self._rejection_seqs)
+        self._memos[self.position] = _Memo.of(state)
+
+    def _apply(self, take: list[tuple[int, StreamMessage]], result: ApplyResult) -> None:
+        items = tuple(decode(message) for _, message in take)
+        for (seq, _), item in zip(take, items, strict=True):
+            if isinstance(item, Rejection):
+                self._rejection_seqs.append(seq)
+        part = self.state.apply(Batch(items))
+        result.changes.extend(part.changes)
+        result.first_seen.extend(part.first_seen)
+        result.locations.update(part.locations)
+        result.updates += part.updates
+        result.stale += part.stale
+        self.position = take[-1][0] + 1
+        self.clock = max(self.clock, take[-1][1].received_at)
+
+    def play(
+        self, elapsed: float, speed: float | None, *, idle_limit: float | None, limit: int
+    ) -> ApplyResult:
+        """Move the playback clock on by `elapsed` wall seconds at `speed` and apply what it
+        passes. `speed` None applies up to `limit` messages, as fast as they come.
+
+        A wait for the next message longer than `idle_limit` session seconds is cut to it.
+        """
+        if speed is None:
+            return self.advance(limit=limit)
+        upcoming = self.next_time
+        if upcoming is None:
+            self.clock = max(self.clock, self.end_time)
+            return ApplyResult()
+        if idle_limit is not None and upcoming - self.clock > idle_limit:
+            self.clock = upcoming - idle_limit
+        self.clock = min(self.clock + elapsed * speed, max(self.end_time, self.clock))
+        return self.advance(until=self.clock, limit=limit)
+
+    def step(self) -> ApplyResult:
+        """Apply exactly one message."""
+        return self.advance(limit=1)
+
+    # --- seeking -------------------------------------------------------------------------
+
+    def seek(self, position: int, clock: float | None = None) -> None:
+        """Put the state where it is after `position` messages."""
+        target = max(0, min(position, self.total))
+        start = self._best_start(target)
+        if start is not None:
+            self._restore(start)
+        if target > self.position:
+            self.advance(limit=target - self.position)
+        if clock is not None:
+            self.clock = clock
+        elif self.position:
+            self.clock = self.reader.time_of(self.position - 1) or self.clock
+        else:
+            self.clock = self.start_time
+
+    def seek_time(self, at: float) -> None:
+        """Put the state where it is once everything received by `at` is applied."""
+        at = max(self.start_time, min(at, self.end_time))
+        self.seek(self.reader.seq_after(at), clock=at)
+
+    def _best_start(self, target: int) -> int | None:
+        """The checkpoint to restore first, or None to go on from the current position."""
+        candidates = [p for p in (*self._saved, *self._memos) if p <= target]
+        best = max(candidates, default=0)
+        if self.position <= target and self.position >= best:
+            return None
+        return best
+
+    def _restore(self, position: int) -> None:
+        self._ahead.clear()
+        self._ahead_end = position
+        self.position = position
+        if position == 0:
+            self.state = MonitorState(max_events=self.max_events)
+            self._rejection_seqs.clear()
+            return
+        memo = self._memos.get(position)
+        data = memo.state() if memo is not None else self.reader.checkpoint(position)
+        try:
+            if data is None:
+                raise SnapshotError("checkpoint unreadable")
+            seqs = [int(s) for s in data.get("rejection_seqs", [])]
+            rejections = [
+                item
+                for s in seqs
+                if (message := self.reader.message(s)) is not None
+                and isinstance(item := decode(message), Rejection)
+            ]
+            self.state = MonitorState.restore(data, rejections, max_events=self.max_events)
+            self._rejection_seqs = deque(seqs, maxlen=KEEP_REJECTIONS)
+        except (SnapshotError, ValueError, TypeError):
+            # Never trust a damaged checkpoint: start again from an earlier one.
+            self._saved = [p for p in self._saved if p != position]
+            self._memos.pop(position, None)
+            self._restore(max((p for p in (*self._saved, *self._memos) if p < position), default=0))
+
+    # --- markers -------------------------------------------------------------------------
+
+    def marker_after(self) -> Marker | None:
+        """The first marker past the current position."""
+        return next((m for m in self.markers if m.seq > self.position), None)
+
+    def marker_before(self) -> Marker | None:
+        """The last marker before the current position."""
+        return next((m for m in reversed(self.markers) if m.seq < self.position), None)

@@ -1,0 +1,153 @@
+"""Recording: each batch a source delivers goes to the session file as one transaction."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections import deque
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from evtui.model import (
+    KEEP_REJECTIONS,
+    AlertTracker,
+    Batch,
+    MonitorState,
+    Rejection,
+    id_tail,
+)
+from evtui.recording.session import Marker, SessionError, SessionWriter
+
+__all__ = ["CHECKPOINT_EVERY", "Recorder", "SessionOrigin", "default_session_path"]
+
+CHECKPOINT_EVERY = 20_000
+"""Messages between checkpoints (more for a large network, whose checkpoints are larger).
+
+A seek restores the nearest checkpoint and replays at most this many messages."""
+
+
+@dataclass(frozen=True)
+class SessionOrigin:
+    """Where a recording's messages come from, for the session header."""
+
+    label: str
+    kind: str
+    """"here", "demo", "file" or "stdin"."""
+    catalog: str | None = None
+    layer: str | None = None
+
+
+def default_session_path(directory: Path, kind: str, now: float | None = None) -> Path:
+    """A new file name in `directory`, from the start time: `20261125-101500-demo.evtui`."""
+    stamp = datetime.fromtimestamp(time.time() if now is None else now, UTC)
+    base = f"{stamp:%Y%m%d-%H%M%S}-{kind}"
+    path = directory / f"{base}.evtui"
+    n = 2
+    while path.exists():
+        path = directory / f"{base}-{n}.evtui"
+        n += 1
+    return path
+
+
+class Recorder:
+    """Writes batches to a session, with checkpoints for seeking and markers for alerts.
+
+    It folds what it records into its own `MonitorState`, exactly as a replay will, so its
+    checkpoints hold the state a replay reaches at the same place. Alerts for `watched`
+    locations drop markers by themselves.
+    """
+
+    def __init__(
+        self,
+        writer: SessionWriter,
+        *,
+        watched: Collection[str] = (),
+        name: Callable[[str], str | None] = lambda _: None,
+    ) -> None:
+        self.writer = writer
+        self.started = time.monotonic()
+        self._watched = watched
+        self._name = name
+        self._state = MonitorState()
+        self._alerts = AlertTracker()
+        self._rejection_seqs: deque[int] = deque(maxlen=KEEP_REJECTIONS)
+        self._since_checkpoint = 0
+        self.markers = 0
+        self.rejected = 0
+
+    @classmethod
+    def create(
+        cls,
+        path: Path,
+        origin: SessionOrigin,
+        *,
+        watched: Collection[str] = (),
+        name: Callable[[str], str | None] = lambda _: None,
+    ) -> Recorder:
+        """Start a new session file at `path` (raises `SessionError`)."""
+        writer = SessionWriter.create(
+            path,
+            source=origin.label,
+            source_kind=origin.kind,
+            catalog=origin.catalog,
+            layer=origin.layer,
+        )
+        return cls(writer, watched=watched, name=name)
+
+    @property
+    def path(self) -> Path:
+        return self.writer.path
+
+    @property
+    def messages(self) -> int:
+        return self.writer.messages
+
+    @property
+    def size(self) -> int:
+        return self.writer.size
+
+    def record(self, batch: Batch) -> list[Marker]:
+        """Write the batch (one transaction) and return the markers its alerts dropped.
+
+        Raises `SessionError` when the file cannot be written; the recording is then over.
+        """
+        if not batch.items:
+            return []
+        first = self.writer.messages
+        result = self._state.apply(batch)
+        for i, item in enumerate(batch.items):
+            if isinstance(item, Rejection):
+                self._rejection_seqs.append(first + i)
+                self.rejected += 1
+        self._since_checkpoint += len(batch)
+        checkpoint = None
+        if self._since_checkpoint >= max(CHECKPOINT_EVERY, 4 * self._state.store.evse_count):
+            self._since_checkpoint = 0
+            state = self._state.snapshot()
+            state["rejection_seqs"] = list(self._rejection_seqs)
+            checkpoint = (batch.items[-1].message.received_at, state)
+        self.writer.write([item.message for item in batch.items], checkpoint)
+        at = batch.items[-1].message.received_at
+        markers = []
+        for alert in self._alerts.check(self._state.store, result, self._watched, at):
+            name = self._name(alert.location_id) or id_tail(alert.location_id)
+            markers.append(self.writer.add_marker("alert", alert.describe(name), at))
+        self.markers += len(markers)
+        return markers
+
+    def mark(self, label: str = "", at: float | None = None) -> Marker:
+        """Drop a user marker after what was recorded so far."""
+        marker = self.writer.add_marker("user", label, time.time() if at is None else at)
+        self.markers += 1
+        return marker
+
+    def close(self) -> None:
+        """End the session cleanly. Raises `SessionError` if the last write fails."""
+        self.writer.close()
+
+    def abandon(self) -> None:
+        """Stop without the end mark, after a write failed: the session shows as interrupted."""
+        with contextlib.suppress(SessionError):
+            self.writer.abandon()

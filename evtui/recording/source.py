@@ -1,0 +1,60 @@
+"""A recorded session as a `Source`: its messages in order, as fast as they can be read."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from evtui.here.events import ConnectionState, ConnectionStatus
+from evtui.model import Batch, decode
+from evtui.recording.session import SessionReader
+
+__all__ = ["SessionSource"]
+
+
+class SessionSource:
+    """Every message of a session file, decoded again by the same decoder as live.
+
+    Ends with a CLOSED state, or an ERROR state saying where a damaged file broke.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.label = f"session {self.path.name}"
+        self._reader: SessionReader | None = None
+
+    async def __aenter__(self) -> Self:
+        # Raises SessionError for a file that is not a readable session at all.
+        self._reader = await asyncio.to_thread(SessionReader, self.path)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def ack(self, batch: Batch) -> None:
+        """A file has no offsets to commit."""
+
+    async def __aiter__(self) -> AsyncIterator[Batch | ConnectionState]:
+        reader = self._reader
+        if reader is None:
+            raise RuntimeError("enter the source with `async with` before iterating it")
+        info = reader.info
+        note = " (interrupted recording)" if info.interrupted else ""
+        yield ConnectionState(ConnectionStatus.SUBSCRIBED, f"{self.label}{note}")
+        for chunk in reader.read():
+            yield Batch(tuple(decode(message) for _, message in chunk))
+            await asyncio.sleep(0)  # let Ctrl-C and timers in between chunks
+        if reader.damage is not None:
+            yield ConnectionState(ConnectionStatus.ERROR, reader.damage.describe())
+        else:
+            yield ConnectionState(ConnectionStatus.CLOSED, f"end of {self.label}")

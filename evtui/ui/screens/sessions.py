@@ -1,0 +1,189 @@
+"""The session browser: recorded sessions, newest first; open one to replay, delete one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Static
+
+from evtui.recording import SessionInfo, delete_session, list_sessions
+from evtui.safetext import safe_text
+from evtui.ui.theme import local_time
+from evtui.ui.widgets.replay_bar import clock_text
+
+
+def size_text(n: int) -> str:
+    """Bytes as `812 kB`, `3.4 MB`."""
+    if n >= 1_000_000:
+        return f"{n / 1e6:,.1f} MB"
+    return f"{n / 1e3:,.0f} kB"
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A yes/no question; only `y` says yes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", id="confirm_yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm_no"),
+    ]
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > Vertical {
+        width: 70; max-width: 95%; height: auto;
+        border: round $error; background: $surface; padding: 0 1;
+    }
+    """
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self._question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(Text(self._question))
+            yield Static(Text("y: yes   n or escape: no", style="dim"))
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+
+class SessionsScreen(Screen[None]):
+    """A table of the sessions in the sessions directory."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "app.pop_screen", "Back", id="sessions_back"),
+        Binding("enter", "open", "Replay", id="sessions_open"),
+        Binding("d", "delete", "Delete", id="sessions_delete"),
+    ]
+    DEFAULT_CSS = """
+    SessionsScreen > DataTable { height: 1fr; border: round $primary-background; }
+    SessionsScreen > #sessions-empty { padding: 1 2; color: $text-muted; }
+    """
+
+    class Open(Message):
+        """The user chose a session to replay."""
+
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            self.path = path
+
+    def __init__(self, directory: Path, busy: Callable[[], Collection[Path]]) -> None:
+        super().__init__()
+        self.directory = directory
+        self._busy = busy
+        """Sessions in use (being recorded or replayed): they cannot be deleted."""
+        self._paths: list[Path] = []
+
+    def compose(self) -> ComposeResult:
+        table: DataTable[Text] = DataTable(cursor_type="row")
+        table.border_title = Text(f"sessions in {self.directory}")
+        table.add_columns("started", "duration", "messages", "size", "source", "state", "file")
+        yield table
+        yield Static(id="sessions-empty")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one(DataTable).focus()
+
+    def reload(self) -> None:
+        """Read the directory again."""
+        table: DataTable[Text] = self.query_one(DataTable)
+        table.clear()
+        self._paths = []
+        busy = {p.resolve() for p in self._busy()}
+        for entry in reversed(list_sessions(self.directory)):
+            if isinstance(entry, SessionInfo):
+                path = entry.path
+                started = local_time(datetime.fromtimestamp(entry.started_at, UTC))
+                if path.resolve() in busy:
+                    state = Text("in use", style="bold green")
+                elif entry.interrupted:
+                    state = Text("interrupted", style="yellow")
+                else:
+                    state = Text("complete", style="dim")
+                row = [
+                    Text(f"{started:%Y-%m-%d %H:%M:%S}"),
+                    Text(clock_text(entry.duration), justify="right"),
+                    Text(f"{entry.messages:,}", justify="right"),
+                    Text(size_text(entry.size), justify="right"),
+                    Text(safe_text(entry.source, 40)),
+                    state,
+                    Text(safe_text(path.name, 60)),
+                ]
+            else:
+                path, why = entry
+                row = [
+                    Text("?"),
+                    Text(""),
+                    Text(""),
+                    Text(""),
+                    Text(safe_text(why, 40)),
+                    Text("unreadable", style="bold red"),
+                    Text(safe_text(path.name, 60)),
+                ]
+            table.add_row(*row)
+            self._paths.append(path)
+        empty = self.query_one("#sessions-empty", Static)
+        empty.display = not self._paths
+        empty.update(
+            Text(
+                "No sessions yet. Press r on the monitor to record, or run "
+                "`evtui record` (`--source demo` needs no account)."
+            )
+        )
+
+    @property
+    def selected(self) -> Path | None:
+        table: DataTable[Text] = self.query_one(DataTable)
+        if not self._paths or table.cursor_row < 0:
+            return None
+        return self._paths[min(table.cursor_row, len(self._paths) - 1)]
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        path = self.selected
+        if path is not None:
+            self.post_message(self.Open(path))
+
+    def action_delete(self) -> None:
+        path = self.selected
+        if path is None:
+            return
+        if path.resolve() in {p.resolve() for p in self._busy()}:
+            self.app.notify(
+                "That session is in use (being recorded or replayed).", severity="warning"
+            )
+            return
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                delete_session(path)
+            except OSError as exc:
+                self.app.notify(
+                    f"Could not delete {safe_text(path.name)}: {exc}",
+                    severity="error",
+                    markup=False,
+                )
+                return
+            self.app.notify(f"Deleted {safe_text(path.name)}", markup=False)
+            self.reload()
+
+        self.app.push_screen(
+            ConfirmScreen(f"Delete the session {safe_text(path.name)}? This cannot be undone."),
+            answer,
+        )

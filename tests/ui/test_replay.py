@@ -1,0 +1,229 @@
+"""Recording from the monitor and replaying a session in it, driven with Pilot and checked
+through what a user sees: counters, log rows, the replay line and the files written."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from evtui.defaults import EV_CATALOG, EV_LAYER
+from evtui.model import Batch, StreamMessage, decode
+from evtui.recording import Player, Recorder, SessionOrigin, SessionReader
+from evtui.ui.app import EvtuiApp, RecordOptions, ReplayOptions
+from evtui.ui.screens.monitor import MonitorScreen
+from evtui.ui.screens.sessions import ConfirmScreen, SessionsScreen
+from evtui.ui.widgets.counters import StatusCounters
+from evtui.ui.widgets.event_log import EventLog
+from evtui.ui.widgets.replay_bar import ReplayBar
+from evtui.ui.widgets.status_bar import StatusBar
+from evtui.watchlist import Watchlist
+from tests.ui.test_app import L1, L2, STORY, doc, file_app, loaded, toasts, until
+
+T0 = 1_795_600_800.0
+STEP = 10.0
+"""Seconds between two recorded messages."""
+
+# Twelve messages with something to see in each: the story, then more changes, and one
+# message that cannot be decoded.
+MESSAGES: list[dict[str, object] | str] = [
+    *STORY,
+    doc(L2, 4, c="CHARGING"),
+    "not gzip",
+    doc(L1, 5, a="CHARGING", b="AVAILABLE"),
+    doc(L2, 6, c="BLOCKED"),
+    doc(L1, 7, a="AVAILABLE"),
+    doc(L2, 8, c="AVAILABLE"),
+    doc(L1, 9, b="INOPERATIVE"),
+]
+
+
+def write_session(path: Path, *, marks: tuple[int, ...] = ()) -> Path:
+    """A session of MESSAGES received STEP seconds apart, with user markers before `marks`."""
+    origin = SessionOrigin("test feed", "here", EV_CATALOG, EV_LAYER)
+    recorder = Recorder.create(path, origin)
+    for n, item in enumerate(MESSAGES):
+        at = T0 + n * STEP
+        if n in marks:
+            recorder.mark(f"mark {n}", at)
+        raw = item.encode() if isinstance(item, str) else gzip.compress(json.dumps(item).encode())
+        message = StreamMessage(0, n, base64.b64encode(raw).decode(), received_at=at)
+        recorder.record(Batch((decode(message),)))
+    recorder.close()
+    return path
+
+
+def replay_app(tmp_path: Path, **options: object) -> EvtuiApp:
+    session = write_session(tmp_path / "s.evtui", marks=(3, 8))
+    options.setdefault("paused", True)
+    return EvtuiApp(
+        Player(SessionReader(session)),
+        watchlist=Watchlist(tmp_path / "watchlist.json"),
+        sessions_dir=tmp_path,
+        replay=ReplayOptions(**options),  # type: ignore[arg-type]
+    )
+
+
+def screen_of(app: EvtuiApp) -> tuple[dict[str, int], list[tuple[str | None, str]], int]:
+    """What the user reads: the counters, the log rows (old, new) and the rejected count."""
+    counters = app.query_one(StatusCounters)
+    rows = [(c.old, c.new) for c in app.query_one(EventLog).rows]
+    return dict(counters.counts), rows, app.query_one(StatusBar).rejected
+
+
+async def repainted(pilot: Pilot[None]) -> None:
+    await pilot.pause(0.15)
+
+
+async def test_stepping_playing_and_seeking_back_show_the_same_screens(tmp_path: Path) -> None:
+    app = replay_app(tmp_path, speed=None)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await repainted(pilot)
+        assert app.player is not None
+        assert isinstance(app.screen, MonitorScreen)
+        assert screen_of(app) == ({}, [], 0)
+        # `.` applies one message at a time; remember what each position looked like.
+        seen = []
+        for _ in MESSAGES:
+            await pilot.press("full_stop")
+            await repainted(pilot)
+            seen.append(screen_of(app))
+        assert app.player.position == len(MESSAGES)
+        assert seen[0][0] == {"AVAILABLE": 2}
+        assert seen[5][2] == 0 and seen[6][2] == 1  # the seventh message is rejected
+        assert "msg 12/12" in str(app.query_one(ReplayBar).render())
+        # Back 10 s at a time: each jump lands on what playing forward showed.
+        for position in range(len(MESSAGES) - 1, 0, -1):
+            await pilot.press("left")
+            await repainted(pilot)
+            assert app.player.position == position
+            assert screen_of(app) == seen[position - 1], f"at position {position}"
+        # Forward a minute from there, then to 50% of the session.
+        await pilot.press("shift+right")
+        await repainted(pilot)
+        assert screen_of(app) == seen[6]
+        await pilot.press("g", *"50%", "enter")
+        await repainted(pilot)
+        assert app.player.position == 6  # messages received in the first 55 of 110 s
+        assert screen_of(app) == seen[5]
+        # `[` and `]` jump between the markers dropped before messages 3 and 8.
+        await pilot.press("right_square_bracket")
+        await repainted(pilot)
+        assert app.player.position == 8
+        assert screen_of(app) == seen[7]
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        await repainted(pilot)
+        assert app.player.position == 3
+        assert screen_of(app) == seen[2]
+        assert "Marker: mark 3" in toasts(app)
+        # space plays to the end at max speed; the state is the one stepping reached.
+        await pilot.press("space")
+        await until(pilot, lambda: app.player is not None and app.player.at_end)
+        assert screen_of(app) == seen[-1]
+        assert "■ end" in str(app.query_one(ReplayBar).render())
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_speed_keys_step_through_the_speeds_and_real_time_playback_waits(
+    tmp_path: Path,
+) -> None:
+    app = replay_app(tmp_path, speed=1.0, paused=False)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause(0.5)
+        assert app.player is not None
+        # At 1x, messages 10 s apart: only the first has been applied half a second in.
+        assert app.player.position == 1
+        await pilot.press("minus", "minus", "minus")
+        assert app.speed == 0.25
+        await pilot.press(*["plus"] * 9)
+        assert app.speed is None
+        await repainted(pilot)
+        assert "max" in str(app.query_one(ReplayBar).render())
+        await until(pilot, lambda: app.player is not None and app.player.at_end)
+        await pilot.press("minus")
+        assert app.speed == 100
+
+
+async def test_idle_limit_cuts_quiet_gaps(tmp_path: Path) -> None:
+    app = replay_app(tmp_path, speed=1.0, paused=False, idle_limit=0.1)
+    async with app.run_test(size=(160, 40)) as pilot:
+        # 110 s of session with every 10 s gap cut to 0.1 s: over within about 1.5 s.
+        await until(pilot, lambda: app.player is not None and app.player.at_end, seconds=8)
+
+
+async def test_r_records_what_the_monitor_shows_and_the_replay_shows_it_again(
+    tmp_path: Path,
+) -> None:
+    sessions = tmp_path / "sessions"
+    options = RecordOptions(sessions, SessionOrigin("payload file", "file"), at_start=True)
+    app = file_app(tmp_path, record=options)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        assert app.recorder is not None
+        await repainted(pilot)
+        bar = str(app.query_one(StatusBar).render())
+        assert "● REC 6" in bar  # five payloads and the broken line
+        live = screen_of(app)
+        await pilot.press("m")
+        await pilot.press("r")
+        assert app.recorder is None
+        assert any(t.startswith("Saved 6 messages to") for t in toasts(app))
+        await repainted(pilot)
+        assert "REC" not in str(app.query_one(StatusBar).render())
+        # Not recording: a marker has nowhere to go, and the user is told so.
+        await pilot.press("m")
+        assert any(t.startswith("Not recording") for t in toasts(app))
+        await pilot.press("q")
+    [path] = app.recorded
+    assert path.parent == sessions
+    with SessionReader(path) as reader:
+        assert not reader.info.interrupted
+        assert reader.info.messages == 6
+        assert [m.label for m in reader.markers()] != []
+    replay = EvtuiApp(
+        Player(SessionReader(path)),
+        watchlist=Watchlist(tmp_path / "watchlist.json"),
+        replay=ReplayOptions(speed=None),
+    )
+    async with replay.run_test(size=(160, 40)) as pilot:
+        await until(pilot, lambda: replay.player is not None and replay.player.at_end)
+        assert screen_of(replay) == live
+
+
+async def test_session_browser_deletes_after_confirming_and_opens_a_session(
+    tmp_path: Path,
+) -> None:
+    app = replay_app(tmp_path)
+    other = write_session(tmp_path / "other.evtui")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("s")
+        await repainted(pilot)
+        screen = app.screen
+        assert isinstance(screen, SessionsScreen)
+        table = screen.query_one(DataTable)
+        assert table.row_count == 2
+        names = [str(table.get_row_at(i)[-1]) for i in range(2)]
+        assert sorted(names) == ["other.evtui", "s.evtui"]
+        # The session being replayed is in use: it cannot be deleted.
+        await pilot.press(*["down"] * names.index("s.evtui"), "d")
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert (tmp_path / "s.evtui").exists()
+        await pilot.press("home")
+        table.move_cursor(row=names.index("other.evtui"))
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert other.exists()
+        await pilot.press("d", "y")
+        await repainted(pilot)
+        assert not other.exists()
+        assert table.row_count == 1
+        # enter asks the CLI to replay the chosen session once this monitor has closed.
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+    assert app.next_session == tmp_path / "s.evtui"
