@@ -389,6 +389,7 @@ def _run_sessions() -> int:
     from evtui import paths
     from evtui.recording import SessionInfo, list_sessions
     from evtui.safetext import safe_text
+    from evtui.units import duration_text, size_text
 
     directory = paths.sessions_dir()
     found = list_sessions(directory)
@@ -414,22 +415,11 @@ def _run_sessions() -> int:
         started = datetime.fromtimestamp(entry.started_at, UTC).astimezone()
         state = "interrupted" if entry.interrupted else "complete"
         print(
-            f"{started:%Y-%m-%d %H:%M:%S}  {_duration(entry.duration):>9}  "
-            f"{entry.messages:>10,}  {_size(entry.size):>9}  {state:11}  "
+            f"{started:%Y-%m-%d %H:%M:%S}  {duration_text(entry.duration):>9}  "
+            f"{entry.messages:>10,}  {size_text(entry.size):>9}  {state:11}  "
             f"{safe_text(entry.source, 60)} / {safe_text(entry.path.name)}"
         )
     return 0
-
-
-def _duration(seconds: float) -> str:
-    whole = int(seconds)
-    h, rest = divmod(whole, 3600)
-    m, sec = divmod(rest, 60)
-    return f"{h}:{m:02}:{sec:02}"
-
-
-def _size(n: int) -> str:
-    return f"{n / 1e6:,.1f} MB" if n >= 1_000_000 else f"{n / 1e3:,.0f} kB"
 
 
 def _run_export(args: argparse.Namespace) -> int:

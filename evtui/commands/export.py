@@ -33,10 +33,12 @@ def run_export(reader: SessionReader, out: TextIO, err: TextIO, fmt: ExportForma
         for _, message in chunk:
             item = decode(message)
             if isinstance(item, Accepted):
-                # One message at a time: first sightings and changes stay in stream order.
-                result = store.apply((item,))
-                changes += result.first_seen
-                changes += result.changes
+                # One EVSE at a time: first sightings and changes stay in stream order.
+                payload = item.payload
+                for evse in payload.evses:
+                    result = store.apply((payload.model_copy(update={"evses": [evse]}),))
+                    changes += result.first_seen
+                    changes += result.changes
         for change in changes:
             row = (_iso(change.time), change.location_id, change.evse_id, change.old, change.new)
             if writer is not None:

@@ -75,12 +75,20 @@ async def run_record(
                             break
     except SessionError as exc:
         recorder.abandon()
-        err.write(f"evtui record: {exc}; the session keeps what was written before\n")
+        kept = recorder.messages
+        err.write(
+            f"evtui record: {exc}; the session keeps the {kept:,} message{'s' if kept != 1 else ''}"
+            " recorded before\n"
+        )
         return 1
     except asyncio.CancelledError:
         # SIGTERM or Ctrl-C is how a recording is meant to end: close the session cleanly.
         if task is not None:
             task.uncancel()
+    except Exception:
+        # The source failed (access refused, ...): keep what was recorded, marked interrupted.
+        recorder.abandon()
+        raise
     finally:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.remove_signal_handler(signal.SIGTERM)

@@ -134,6 +134,8 @@ class MonitorState:
             ],
             "rejected": dict(self.rejected),
             "messages": self.messages,
+            # Statuses no EVSE is in any more are still known (a filter offers them).
+            "counted": [status(s) for s in store.counts],
             # Last, so that every status the fields above use is in it.
             "statuses": list(statuses),
         }
@@ -195,6 +197,8 @@ class MonitorState:
         )
         store.updates = data["updates"]
         store.newest = None if data["newest"] is None else _time(data["newest"])
+        for i in data.get("counted", []):
+            store.counts[statuses[i]] += 0
         state.activity.load(
             (second, messages, {statuses[k]: n for k, n in _int_keys(into)})
             for second, messages, into in data["activity"]

@@ -40,10 +40,12 @@ class _Memo:
     """
 
     blob: bytes
+    lossy: bool
+    """Taken after messages the file lost, before a checkpoint of the file's made up for them."""
 
     @classmethod
-    def of(cls, state: dict[str, Any]) -> _Memo:
-        return cls(zlib.compress(json.dumps(state, separators=(",", ":")).encode(), 1))
+    def of(cls, state: dict[str, Any], lossy: bool) -> _Memo:
+        return cls(zlib.compress(json.dumps(state, separators=(",", ":")).encode(), 1), lossy)
 
     def state(self) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(zlib.decompress(self.blob))
@@ -72,6 +74,9 @@ class Player:
         self._rejection_seqs: deque[int] = deque(maxlen=KEEP_REJECTIONS)
         self._ahead: deque[tuple[int, StreamMessage]] = deque()
         self._ahead_end = 0
+        self._lossy = False
+        """Messages the file lost were skipped since the state was last whole: the next of the
+        file's checkpoints, which the recorder took with them, is restored on the way."""
 
     # --- reading ahead -------------------------------------------------------------------
 
@@ -99,30 +104,58 @@ class Player:
 
     def advance(self, *, until: float | None = None, limit: int | None = None) -> ApplyResult:
         """Apply the next messages received at or before `until`, at most `limit` of them."""
+        return self._advance(until, limit, None)
+
+    def _advance(self, until: float | None, limit: int | None, stop: int | None) -> ApplyResult:
+        """`advance`, and never past position `stop`."""
         result = ApplyResult()
         remaining = limit
         while remaining is None or remaining > 0:
-            if not self._fill():
-                self.position = self.total
+            more = self._fill()
+            upcoming = self._ahead[0][0] if more else self.total
+            if stop is not None:
+                upcoming = min(upcoming, stop)
+            if upcoming > self.position:
+                # Messages the file lost: skipped over, not waited for. A checkpoint of the
+                # file's among them has the state as it was with them.
+                if self._resync(upcoming):
+                    continue
+                self._lossy = True
+                self.position = upcoming
+            if not more or (stop is not None and self.position >= stop):
                 break
-            # Messages the file lost are skipped over, not waited for.
-            self.position = max(self.position, self._ahead[0][0])
+            if self._lossy and self.position in self._saved and self._load(self.position):
+                continue
             boundary = self._memo_boundary()
             if self.position >= boundary:
                 self._take_memo()
                 continue
+            if self._lossy:
+                boundary = min((p for p in self._saved if p > self.position), default=boundary)
             take: list[tuple[int, StreamMessage]] = []
             while self._ahead and (remaining is None or len(take) < remaining):
                 seq, message = self._ahead[0]
-                if seq >= boundary or (until is not None and message.received_at > until):
+                if (
+                    seq != self.position + len(take)  # lost messages before this one
+                    or seq >= boundary
+                    or (stop is not None and seq >= stop)
+                    or (until is not None and message.received_at > until)
+                ):
                     break
                 take.append(self._ahead.popleft())
             if not take:
                 break
             self._apply(take, result)
+            if self._lossy and self.position in self._saved:
+                self._load(self.position)
             if remaining is not None:
                 remaining -= len(take)
         return result
+
+    def _resync(self, upto: int) -> bool:
+        """Restore the last readable file checkpoint after the position, up to `upto`."""
+        passed = sorted((p for p in self._saved if self.position < p <= upto), reverse=True)
+        return any(self._load(p) for p in passed)
 
     def _memo_boundary(self) -> int:
         """The next position at which to keep a checkpoint in memory."""
@@ -132,7 +165,7 @@ class Player:
     def _take_memo(self) -> None:
         state = self.state.snapshot()
         state["rejection_seqs"] = list(self._rejection_seqs)
-        self._memos[self.position] = _Memo.of(state)
+        self._memos[self.position] = _Memo.of(state, self._lossy)
 
     def _apply(self, take: list[tuple[int, StreamMessage]], result: ApplyResult) -> None:
         items = tuple(decode(message) for _, message in take)
@@ -180,7 +213,7 @@ class Player:
         if start is not None:
             self._restore(start)
         if target > self.position:
-            self.advance(limit=target - self.position)
+            self._advance(None, None, target)
         if clock is not None:
             self.clock = clock
         elif self.position:
@@ -202,32 +235,54 @@ class Player:
         return best
 
     def _restore(self, position: int) -> None:
+        """Restore the checkpoint at `position`, or else the nearest readable one before it."""
+        while not self._load(position):
+            position = max((p for p in (*self._saved, *self._memos) if p < position), default=0)
+
+    def _load(self, position: int) -> bool:
+        """Put the state where the checkpoint at `position` has it; False (and the checkpoint
+        forgotten) when it cannot be trusted."""
+        if position == 0:
+            state = MonitorState(max_events=self.max_events)
+            seqs: list[int] = []
+            lossy = False
+        else:
+            memo = self._memos.get(position)
+            data = memo.state() if memo is not None else self.reader.checkpoint(position)
+            try:
+                if data is None:
+                    raise SnapshotError("checkpoint unreadable")
+                if memo is None and not self._log_complete(data):
+                    # Recorded with a shorter event log than this replay keeps: from here on
+                    # the file's checkpoints cannot give the log playing from the start gives.
+                    self._saved = [p for p in self._saved if p < position]
+                    raise SnapshotError("checkpoint keeps fewer events than the replay")
+                seqs = [int(s) for s in data.get("rejection_seqs", [])]
+                rejections = [
+                    item
+                    for s in seqs
+                    if (message := self.reader.message(s)) is not None
+                    and isinstance(item := decode(message), Rejection)
+                ]
+                state = MonitorState.restore(data, rejections, max_events=self.max_events)
+            except (SnapshotError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+                # Never trust a damaged checkpoint.
+                self._saved = [p for p in self._saved if p != position]
+                self._memos.pop(position, None)
+                return False
+            lossy = memo.lossy if memo is not None else False
+        self.state = state
+        self._rejection_seqs = deque(seqs, maxlen=KEEP_REJECTIONS)
+        self._lossy = lossy
         self._ahead.clear()
         self._ahead_end = position
         self.position = position
-        if position == 0:
-            self.state = MonitorState(max_events=self.max_events)
-            self._rejection_seqs.clear()
-            return
-        memo = self._memos.get(position)
-        data = memo.state() if memo is not None else self.reader.checkpoint(position)
-        try:
-            if data is None:
-                raise SnapshotError("checkpoint unreadable")
-            seqs = [int(s) for s in data.get("rejection_seqs", [])]
-            rejections = [
-                item
-                for s in seqs
-                if (message := self.reader.message(s)) is not None
-                and isinstance(item := decode(message), Rejection)
-            ]
-            self.state = MonitorState.restore(data, rejections, max_events=self.max_events)
-            self._rejection_seqs = deque(seqs, maxlen=KEEP_REJECTIONS)
-        except (SnapshotError, ValueError, TypeError):
-            # Never trust a damaged checkpoint: start again from an earlier one.
-            self._saved = [p for p in self._saved if p != position]
-            self._memos.pop(position, None)
-            self._restore(max((p for p in (*self._saved, *self._memos) if p < position), default=0))
+        return True
+
+    def _log_complete(self, data: dict[str, Any]) -> bool:
+        """Whether a checkpoint's event log holds what this player's log holds there."""
+        changes = sum(int(row[-1]) for row in data.get("transitions", []))
+        return len(data.get("events", [])) >= min(self.max_events, changes)
 
     # --- markers -------------------------------------------------------------------------
 

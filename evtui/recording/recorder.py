@@ -6,7 +6,7 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -65,15 +65,18 @@ class Recorder:
         *,
         watched: Collection[str] = (),
         name: Callable[[str], str | None] = lambda _: None,
+        max_events: int = 10_000,
     ) -> None:
         self.writer = writer
         self.started = time.monotonic()
         self._watched = watched
         self._name = name
-        self._state = MonitorState()
+        # The event log its checkpoints keep; a replay keeping more plays instead of using them.
+        self._state = MonitorState(max_events=max_events)
         self._alerts = AlertTracker()
         self._rejection_seqs: deque[int] = deque(maxlen=KEEP_REJECTIONS)
         self._since_checkpoint = 0
+        self._last_at = float("-inf")
         self.markers = 0
         self.rejected = 0
 
@@ -85,6 +88,7 @@ class Recorder:
         *,
         watched: Collection[str] = (),
         name: Callable[[str], str | None] = lambda _: None,
+        max_events: int = 10_000,
     ) -> Recorder:
         """Start a new session file at `path` (raises `SessionError`)."""
         writer = SessionWriter.create(
@@ -94,7 +98,7 @@ class Recorder:
             catalog=origin.catalog,
             layer=origin.layer,
         )
-        return cls(writer, watched=watched, name=name)
+        return cls(writer, watched=watched, name=name, max_events=max_events)
 
     @property
     def path(self) -> Path:
@@ -115,6 +119,7 @@ class Recorder:
         """
         if not batch.items:
             return []
+        batch = self._in_time_order(batch)
         first = self.writer.messages
         result = self._state.apply(batch)
         for i, item in enumerate(batch.items):
@@ -136,6 +141,23 @@ class Recorder:
             markers.append(self.writer.add_marker("alert", alert.describe(name), at))
         self.markers += len(markers)
         return markers
+
+    def _in_time_order(self, batch: Batch) -> Batch:
+        """The batch with no message received before the one ahead of it.
+
+        The wall clock may step back (NTP): a message is then taken as received with the one
+        before. A replay plays them so anyway; in the file it lets a time be found by index.
+        """
+        items = list(batch.items)
+        changed = False
+        for i, item in enumerate(items):
+            at = item.message.received_at
+            if at < self._last_at:
+                items[i] = replace(item, message=replace(item.message, received_at=self._last_at))
+                changed = True
+            else:
+                self._last_at = at
+        return Batch(tuple(items)) if changed else batch
 
     def mark(self, label: str = "", at: float | None = None) -> Marker:
         """Drop a user marker after what was recorded so far."""

@@ -107,15 +107,17 @@ class Damage:
 
     first_seq: int
     """The first message that could not be read."""
-    lost: int
-    """Messages that could not be read, counted where the file still says how many it held."""
+    lost: int | None
+    """Messages that could not be read, counted where the file still says how many it held;
+    None where it no longer does (a truncated file: the rest of it is gone)."""
     reason: str
 
     def describe(self) -> str:
-        return (
-            f"the file is damaged from message {self.first_seq + 1:,} on: {self.reason}; "
-            f"{self.lost:,} message{'s' if self.lost != 1 else ''} could not be read"
-        )
+        where = f"the file is damaged at message {self.first_seq + 1:,}: {self.reason}; "
+        if self.lost is None:
+            return where + "the messages from there on could not all be read"
+        plural = "s" if self.lost != 1 else ""
+        return where + f"{self.lost:,} message{plural} could not be read"
 
 
 @dataclass(frozen=True)
@@ -181,16 +183,24 @@ class SessionWriter:
         """Create the file (it must not exist) and write its header."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SessionError(f"cannot create {path}: {_reason(exc)}") from None
+        try:
             # "x": never overwrite a session; SQLite then takes over the empty file.
             with open(path, "xb"):
                 pass
+        except FileExistsError:
+            raise SessionError(f"{path} already exists; not overwriting it") from None
+        except OSError as exc:
+            raise SessionError(f"cannot create {path}: {_reason(exc)}") from None
+        db: sqlite3.Connection | None = None
+        try:
             db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             # NORMAL in WAL mode: a committed transaction survives the process being killed.
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute(f"PRAGMA application_id={APPLICATION_ID}")
             db.execute(f"PRAGMA user_version={FORMAT_VERSION}")
-            db.executescript(_SCHEMA)
             header = {
                 "format": FORMAT,
                 "format_version": str(FORMAT_VERSION),
@@ -201,11 +211,17 @@ class SessionWriter:
                 "layer": layer,
                 "started_at": repr(started_at if started_at is not None else time.time()),
             }
+            # Tables and header together: a file has both, or is no session yet.
             with _transaction(db):
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
                 db.executemany("INSERT INTO session VALUES (?, ?)", header.items())
-        except FileExistsError:
-            raise SessionError(f"{path} already exists; not overwriting it") from None
         except (OSError, sqlite3.Error) as exc:
+            if db is not None:
+                db.close()
+            # The file is ours and holds nothing: leave no half-made session behind.
+            delete_session(path)
             raise SessionError(f"cannot create {path}: {_reason(exc)}") from None
         return cls(path, db)
 
@@ -238,7 +254,7 @@ class SessionWriter:
                         (first + len(rows), at, blob),
                     )
         except sqlite3.Error as exc:
-            raise SessionError(f"recording to {self.path} failed: {_reason(exc)}") from None
+            raise SessionError(f"recording to {self.path} failed: {_write_reason(exc)}") from None
         self.messages += len(rows)
         return first
 
@@ -252,7 +268,7 @@ class SessionWriter:
                     (marker.seq, marker.at, marker.kind, marker.label),
                 )
         except sqlite3.Error as exc:
-            raise SessionError(f"recording to {self.path} failed: {_reason(exc)}") from None
+            raise SessionError(f"recording to {self.path} failed: {_write_reason(exc)}") from None
         return marker
 
     def close(self, ended_at: float | None = None) -> None:
@@ -268,7 +284,7 @@ class SessionWriter:
                 )
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as exc:
-            raise SessionError(f"closing {self.path} failed: {_reason(exc)}") from None
+            raise SessionError(f"closing {self.path} failed: {_write_reason(exc)}") from None
         finally:
             self._db.close()
 
@@ -356,12 +372,21 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _write_reason(exc: BaseException) -> str:
+    """Why a write failed; a full disk (or a file not allowed to grow) says so."""
+    name = str(getattr(exc, "sqlite_errorname", ""))
+    if name in ("SQLITE_FULL", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC", "SQLITE_IOERR_TRUNCATE"):
+        return f"{_reason(exc)} (is the disk full?)"
+    return _reason(exc)
+
+
 _SELECT = (
     'SELECT seq, received_at, partition, "offset", timestamp, key, encoding, data, data_handle '
     "FROM messages "
 )
 _READ_RANGE = _SELECT + "WHERE seq >= ? AND seq < ? ORDER BY seq"
 _READ_ONE = _SELECT + "WHERE seq = ?"
+_READ_SEQ = "SELECT seq FROM messages WHERE seq = ?"
 
 
 class SessionReader:
@@ -379,49 +404,143 @@ class SessionReader:
         self.damage: Damage | None = None
         self._db = self._connect()
         try:
-            header = dict(self._db.execute("SELECT key, value FROM session").fetchall())
-        except sqlite3.Error as exc:
+            self._header = self._read_header()
+        except BaseException:
             self._db.close()
-            raise SessionError(
-                f"{self.path} is not a readable evtui session: {_reason(exc)}"
-            ) from None
-        if header.get("format") != FORMAT:
-            self._db.close()
-            raise SessionError(f"{self.path} is an SQLite file but not an evtui session")
-        version = _int(header.get("format_version"))
-        if version is None or version > FORMAT_VERSION:
-            self._db.close()
-            found = header.get("format_version")
-            raise SessionError(
-                f"{self.path} was written by a newer evtui (format {found}); "
-                f"this evtui {__version__} reads format {FORMAT_VERSION}: upgrade evtui"
-            )
-        self._header = header
+            raise
         self.count = self._count()
         """Messages in the session (where the file is damaged: as far as it says)."""
         self._times: dict[int, float] = {}
 
     def _connect(self) -> sqlite3.Connection:
         # Read-write when allowed: SQLite then folds a killed recorder's write-ahead log in.
+        # Read-only otherwise (a file the user may not write).
+        failure: BaseException | None = None
+        for uri in (str(self.path), f"{self.path.resolve().as_uri()}?mode=ro"):
+            try:
+                db = sqlite3.connect(
+                    uri, uri=uri.startswith("file:"), isolation_level=None, check_same_thread=False
+                )
+            except sqlite3.Error as exc:
+                failure = exc
+                continue
+            try:
+                db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return db
+            except sqlite3.DatabaseError as exc:
+                failure = exc
+            # A file cut short (a copy that stopped, a full disk) is "malformed" only because
+            # it is shorter than its header says: with `writable_schema` SQLite reads what is
+            # there instead. Nothing is ever written through this connection.
+            try:
+                db.execute("PRAGMA writable_schema=ON")
+                db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return db
+            except sqlite3.Error:
+                db.close()
+        raise SessionError(
+            f"cannot open {self.path}: {_reason(failure) if failure else 'unknown error'}"
+        )
+
+    def _read_header(self) -> dict[str, str | None]:
         try:
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            return db
-        except sqlite3.Error:
-            pass
-        try:
-            uri = f"{self.path.resolve().as_uri()}?mode=ro"
-            return sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            tables = {
+                name
+                for (name,) in self._db.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                )
+            }
+            if "session" not in tables or "messages" not in tables:
+                raise SessionError(f"{self.path} is an SQLite file but not an evtui session")
+            rows = self._db.execute("SELECT key, value FROM session").fetchall()
         except sqlite3.Error as exc:
-            raise SessionError(f"cannot open {self.path}: {_reason(exc)}") from None
+            raise SessionError(
+                f"{self.path} is not a readable evtui session: {_reason(exc)}"
+            ) from None
+        header = {str(k): v for k, v in rows}
+        if header.get("format") != FORMAT:
+            raise SessionError(f"{self.path} is an SQLite file but not an evtui session")
+        version = _int(header.get("format_version"))
+        if version is None:
+            raise SessionError(
+                f"{self.path} is not a readable evtui session: its header has no format version"
+            )
+        if version > FORMAT_VERSION:
+            raise SessionError(
+                f"{self.path} was written by a newer evtui (session format {version}); "
+                f"evtui {__version__} reads format {FORMAT_VERSION}: upgrade evtui to open it"
+            )
+        return header
 
     def _count(self) -> int:
         try:
             row = self._db.execute("SELECT max(seq) FROM messages").fetchone()
             return 0 if row[0] is None else int(row[0]) + 1
         except sqlite3.Error as exc:
-            self.damage = Damage(0, 0, _reason(exc))
-            return 0
+            reason = _reason(exc)
+        # The table's last pages are gone: the count is as far as messages can be found.
+        last = self._last_readable()
+        self.damage = Damage(last + 1, None, reason)
+        bounds = [last + 1]
+        for query in ("SELECT max(seq) FROM checkpoints", "SELECT max(seq) FROM markers"):
+            with contextlib.suppress(sqlite3.Error):
+                (value,) = self._db.execute(query).fetchone()
+                if value is not None:
+                    bounds.append(int(value))
+        return max(bounds)
+
+    def _last_readable(self) -> int:
+        """The last message that can be read, looking past unreadable stretches (-1: none)."""
+        last = -1
+        probe = 0
+        try:
+            page_size, pages = (
+                int(self._db.execute(f"PRAGMA {name}").fetchone()[0])
+                for name in ("page_size", "page_count")
+            )
+        except sqlite3.Error:
+            found = self._scan_from(0)
+            return -1 if found is None else found
+        # Rows take at least a dozen bytes: no file holds more messages than this.
+        most = page_size * pages // 12 + 1
+        while probe < most:
+            found = self._scan_from(probe)
+            if found is not None:
+                last = found
+                probe = found + 1
+                continue
+            # Unreadable here: try further on, in growing steps.
+            step = 1
+            while probe + step < most and self._scan_from(probe + step) is None:
+                step *= 2
+            if probe + step >= most:
+                return last
+            probe += step
+        return last
+
+    def _scan_from(self, start: int) -> int | None:
+        """The last message of the readable run starting at `start`; None if `start` is not
+        readable."""
+        last = None
+        try:
+            for (seq,) in self._db.execute(
+                "SELECT seq FROM messages WHERE seq >= ? ORDER BY seq", (start,)
+            ):
+                if seq != (start if last is None else last + 1):
+                    return last
+                last = int(seq)
+        except sqlite3.Error:
+            pass
+        # A scan stops one row early where the next one is unreadable: look them up one by one.
+        while True:
+            after = start if last is None else last + 1
+            try:
+                row = self._db.execute(_READ_SEQ, (after,)).fetchone()
+            except sqlite3.Error:
+                row = None
+            if row is None:
+                return last
+            last = after
 
     @property
     def info(self) -> SessionInfo:
@@ -466,35 +585,44 @@ class SessionReader:
         while seq < stop:
             end = min(seq + READ_CHUNK, stop)
             try:
-                rows = self._db.execute(
-                    _READ_RANGE,
-                    (seq, end),
-                ).fetchall()
-            except sqlite3.Error:
-                rows = self._read_slowly(seq, end)
-            if rows:
-                yield [(int(row[0]), _message(row)) for row in rows]
+                rows = self._db.execute(_READ_RANGE, (seq, end)).fetchall()
+                messages = [(int(row[0]), _message(row)) for row in rows]
+            except (sqlite3.Error, ValueError, TypeError, UnicodeDecodeError):
+                messages = self._read_slowly(seq, end)
+            else:
+                if len(messages) != end - seq:
+                    # Rows missing without an error: a damaged page that still parses.
+                    found = {s for s, _ in messages}
+                    for missing in range(seq, end):
+                        if missing not in found:
+                            self._damaged(missing, "message missing")
+            if messages:
+                yield messages
             seq = end
 
-    def _read_slowly(self, start: int, end: int) -> list[tuple[Any, ...]]:
-        rows = []
+    def _read_slowly(self, start: int, end: int) -> list[tuple[int, StreamMessage]]:
+        messages = []
         for seq in range(start, end):
             try:
                 row = self._db.execute(_READ_ONE, (seq,)).fetchone()
-            except sqlite3.Error as exc:
+                if row is None:
+                    self._damaged(seq, "message missing")
+                else:
+                    messages.append((seq, _message(row)))
+            except (sqlite3.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
                 self._damaged(seq, _reason(exc))
-                continue
-            if row is None:
-                self._damaged(seq, "message missing")
-            else:
-                rows.append(row)
-        return rows
+        return messages
 
     def _damaged(self, seq: int, reason: str) -> None:
         d = self.damage
         if d is None:
             self.damage = Damage(seq, 1, reason)
-        elif seq >= d.first_seq:
+        elif d.lost is None:
+            if seq < d.first_seq:
+                self.damage = Damage(seq, None, reason)
+        elif seq < d.first_seq:
+            self.damage = Damage(seq, d.lost + 1, reason)
+        elif seq > d.first_seq:
             self.damage = Damage(d.first_seq, d.lost + 1, d.reason)
 
     def message(self, seq: int) -> StreamMessage | None:
@@ -520,13 +648,29 @@ class SessionReader:
 
     def seq_after(self, at: float) -> int:
         """How many messages were received at or before `at` (the position at that time)."""
+        # Receive times never go back (the recorder sees to it): the first message after `at`
+        # by the time index is the first in the file. `min(seq)` would scan the table.
         try:
             row = self._db.execute(
-                "SELECT min(seq) FROM messages WHERE received_at > ?", (at,)
+                "SELECT seq FROM messages WHERE received_at > ? ORDER BY received_at, seq LIMIT 1",
+                (at,),
             ).fetchone()
+            return self.count if row is None else min(self.count, int(row[0]))
         except sqlite3.Error:
-            return 0
-        return self.count if row[0] is None else int(row[0])
+            pass
+        # A damaged index: search the messages themselves, stepping over unreadable ones.
+        low, high = 0, self.count
+        while low < high:
+            middle = (low + high) // 2
+            probe, when = middle, self.time_of(middle)
+            while when is None and probe + 1 < high:
+                probe += 1
+                when = self.time_of(probe)
+            if when is None or when > at:
+                high = middle
+            else:
+                low = probe + 1
+        return low
 
     # --- markers and checkpoints ---------------------------------------------------------
 

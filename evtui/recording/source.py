@@ -10,7 +10,7 @@ from typing import Self
 
 from evtui.here.events import ConnectionState, ConnectionStatus
 from evtui.model import Batch, decode
-from evtui.recording.session import SessionReader
+from evtui.recording.session import SessionError, SessionReader
 
 __all__ = ["SessionSource"]
 
@@ -18,17 +18,22 @@ __all__ = ["SessionSource"]
 class SessionSource:
     """Every message of a session file, decoded again by the same decoder as live.
 
-    Ends with a CLOSED state, or an ERROR state saying where a damaged file broke.
+    Ends with a CLOSED state, or an ERROR state saying where a damaged file broke, or why a
+    file is no session evtui can read at all (then it is the only state).
     """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.label = f"session {self.path.name}"
         self._reader: SessionReader | None = None
+        self._failure: str | None = None
 
     async def __aenter__(self) -> Self:
-        # Raises SessionError for a file that is not a readable session at all.
-        self._reader = await asyncio.to_thread(SessionReader, self.path)
+        try:
+            self._reader = await asyncio.to_thread(SessionReader, self.path)
+        except SessionError as exc:
+            # Said like a damaged file: the commands print it as one line and exit 1.
+            self._failure = str(exc)
         return self
 
     async def __aexit__(
@@ -46,6 +51,9 @@ class SessionSource:
 
     async def __aiter__(self) -> AsyncIterator[Batch | ConnectionState]:
         reader = self._reader
+        if self._failure is not None:
+            yield ConnectionState(ConnectionStatus.ERROR, self._failure)
+            return
         if reader is None:
             raise RuntimeError("enter the source with `async with` before iterating it")
         info = reader.info

@@ -18,14 +18,7 @@ from textual.widgets import DataTable, Footer, Static
 from evtui.recording import SessionInfo, delete_session, list_sessions
 from evtui.safetext import safe_text
 from evtui.ui.theme import local_time
-from evtui.ui.widgets.replay_bar import clock_text
-
-
-def size_text(n: int) -> str:
-    """Bytes as `812 kB`, `3.4 MB`."""
-    if n >= 1_000_000:
-        return f"{n / 1e6:,.1f} MB"
-    return f"{n / 1e3:,.0f} kB"
+from evtui.units import duration_text, size_text
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -113,7 +106,7 @@ class SessionsScreen(Screen[None]):
                     state = Text("complete", style="dim")
                 row = [
                     Text(f"{started:%Y-%m-%d %H:%M:%S}"),
-                    Text(clock_text(entry.duration), justify="right"),
+                    Text(duration_text(entry.duration), justify="right"),
                     Text(f"{entry.messages:,}", justify="right"),
                     Text(size_text(entry.size), justify="right"),
                     Text(safe_text(entry.source, 40)),

@@ -13,6 +13,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from evtui.ui.theme import local_time
+from evtui.units import duration_text
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,6 @@ def speed_text(speed: float | None) -> str:
     return "max" if speed is None else f"{speed:g}x"
 
 
-def clock_text(seconds: float) -> str:
-    """A duration as `1:02:03` or `2:03`."""
-    whole = max(0, int(seconds))
-    h, rest = divmod(whole, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02}:{s:02}" if h else f"{m}:{s:02}"
-
-
 class ReplayBar(Static):
     """One line under the panels while a session is replayed."""
 
@@ -79,7 +72,7 @@ class ReplayBar(Static):
         right = Text(no_wrap=True)
         when = local_time(datetime.fromtimestamp(p.clock, UTC))
         right.append(f"  {when:%Y-%m-%d %H:%M:%S}")
-        right.append(f"  {clock_text(p.clock - p.start)}/{clock_text(p.end - p.start)}")
+        right.append(f"  {duration_text(p.clock - p.start)}/{duration_text(p.end - p.start)}")
         right.append(f"  msg {p.position:,}/{p.total:,}", style="dim")
         room = self.content_size.width - text.cell_len - right.cell_len - 2
         if room >= 10:

@@ -11,6 +11,7 @@ from textual.widgets import Static
 from evtui.here.events import ConnectionState, ConnectionStatus
 from evtui.safetext import safe_text
 from evtui.ui.theme import ago
+from evtui.units import size_text
 
 _STATE_STYLES = {
     ConnectionStatus.CONNECTING: "yellow",
@@ -49,7 +50,7 @@ class StatusBar(Static):
         if self.recording is not None:
             messages, size = self.recording
             figures.append("  ● REC", style="bold red")
-            figures.append(f" {messages:,} · {_size(size)}")
+            figures.append(f" {messages:,} · {size_text(size)}")
         figures.append(f"  {self.rate:,.0f} msg/s")
         figures.append("  lag ")
         figures.append(ago(self.lag) if self.lag is not None else "-")
@@ -71,11 +72,3 @@ class StatusBar(Static):
             text.append(safe_text(state.describe(), state_room), style=_STATE_STYLES[state.status])
         text.append_text(figures)
         return text
-
-
-def _size(n: int) -> str:
-    if n >= 1_000_000_000:
-        return f"{n / 1e9:.1f} GB"
-    if n >= 1_000_000:
-        return f"{n / 1e6:.1f} MB"
-    return f"{n / 1e3:.0f} kB"

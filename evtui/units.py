@@ -1,0 +1,22 @@
+"""How sizes and durations read in evtui's output, on screen and on the command line alike."""
+
+from __future__ import annotations
+
+__all__ = ["duration_text", "size_text"]
+
+
+def size_text(n: int) -> str:
+    """Bytes as `812 kB`, `3.4 MB`, `1.2 GB`."""
+    if n >= 1_000_000_000:
+        return f"{n / 1e9:,.1f} GB"
+    if n >= 1_000_000:
+        return f"{n / 1e6:,.1f} MB"
+    return f"{n / 1e3:,.0f} kB"
+
+
+def duration_text(seconds: float) -> str:
+    """A duration as `1:02:03`, or `2:03` under an hour."""
+    whole = max(0, int(seconds))
+    h, rest = divmod(whole, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02}:{s:02}" if h else f"{m}:{s:02}"

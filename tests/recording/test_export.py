@@ -1,0 +1,90 @@
+"""`evtui export`: every status change of a session, as the payloads imply them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evtui.model import StreamMessage
+from tests.recording.helpers import (
+    FIELDS,
+    document_of,
+    evtui,
+    gzip64,
+    implied_changes,
+    network_messages,
+    record_session,
+    row,
+)
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[str, Any]]]:
+    """A session of the synthetic network, malformed messages included, ending with one
+    payload that changes a known EVSE and then names a new one."""
+    messages = network_messages(locations=12, hours=24)
+    documents = [doc for m in messages if (doc := document_of(m)) is not None]
+    known = documents[0]["evses"][0]
+    both = {
+        "id": documents[0]["id"],
+        "evses": [
+            {**known, "status": "RESERVED", "last_updated": "2026-11-30T10:00:00Z"},
+            {
+                "id": "here:evcp:evse:new",
+                "status": "AVAILABLE",
+                "last_updated": "2026-11-30T09:00:00Z",
+            },
+        ],
+    }
+    documents.append(both)
+    at = messages[-1].received_at + 1
+    messages.append(StreamMessage(0, 10**6, gzip64(both), received_at=at))
+    path = tmp_path_factory.mktemp("export") / "s.evtui"
+    record_session(path, messages)
+    return path, documents
+
+
+def test_csv_lists_every_status_change_the_payloads_imply(
+    session: tuple[Path, list[dict[str, Any]]],
+) -> None:
+    path, documents = session
+    result = evtui("export", str(path), "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    expected = implied_changes(documents)
+    assert rows == expected
+    assert len(rows) > 1000
+    # The oddities are in it: a status outside OCPI's list, an EVSE first seen late.
+    assert any(row["new"] == "FOO" for row in rows)
+    depot, first_evse = documents[0]["id"], documents[0]["evses"][0]["id"]
+    assert rows[-2:] == [
+        row("2026-11-30T10:00:00Z", depot, first_evse, rows[-2]["old"], "RESERVED"),
+        row("2026-11-30T09:00:00Z", depot, "here:evcp:evse:new", "", "AVAILABLE"),
+    ]
+    assert f"{len(rows):,} status changes" in result.stderr
+
+
+def test_jsonl_to_a_file_holds_the_same_changes(
+    session: tuple[Path, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    path, documents = session
+    out = tmp_path / "changes.jsonl"
+    result = evtui("export", str(path), "--format", "jsonl", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    expected = [{**row, "old": row["old"] or None} for row in implied_changes(documents)]
+    assert rows == expected
+
+
+def test_an_empty_session_exports_a_header_only(tmp_path: Path) -> None:
+    path = tmp_path / "empty.evtui"
+    record_session(path, [])
+    result = evtui("export", str(path), "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [",".join(FIELDS)]
