@@ -281,7 +281,7 @@ def _demo_settings(args: argparse.Namespace) -> DemoSettings:
 
 def _open_source(args: argparse.Namespace, spec: str, *, keyboard: bool = False) -> Source:
     """The source `--source` names. `keyboard`: the monitor needs the terminal for keys."""
-    from evtui.recording import SessionSource, is_session_file
+    from evtui.recording import SessionError, SessionReader, SessionSource, is_session_file
     from evtui.sources import DemoSource, HereSource, PayloadFileSource
 
     if spec == "here":
@@ -293,6 +293,11 @@ def _open_source(args: argparse.Namespace, spec: str, *, keyboard: bool = False)
     if not Path(spec).exists():
         _fail(f"--source {spec}: no such file (use here, demo, a file, or - for stdin)")
     if is_session_file(spec):
+        # Say now, not after an output file was made, when it is no session we can read.
+        try:
+            SessionReader(spec).close()
+        except SessionError as exc:
+            _fail(f"--source {spec}: {exc}", EXIT_ERROR)
         return SessionSource(spec)
     return PayloadFileSource(spec)
 
@@ -355,6 +360,7 @@ def _run_record(args: argparse.Namespace) -> int:
     from evtui import paths
     from evtui.commands.record import run_record
     from evtui.recording import Recorder, SessionError, default_session_path
+    from evtui.settings import load_settings
     from evtui.watchlist import Watchlist
 
     source = _open_source(args, args.source)
@@ -363,12 +369,20 @@ def _run_record(args: argparse.Namespace) -> int:
         path = Path(args.output).expanduser()
     else:
         path = default_session_path(paths.sessions_dir(), origin.kind)
-    # Alerts for watched locations drop markers; the file is only read here.
-    watchlist, warnings = Watchlist.load(paths.watchlist_path())
-    for warning in warnings:
+    # Alerts for watched locations drop markers; the user files are only read here. The
+    # checkpoints keep as long a log as the monitor that will replay them shows.
+    settings, warnings = load_settings(paths.settings_path())
+    watchlist, more = Watchlist.load(paths.watchlist_path())
+    for warning in warnings + more:
         print(f"evtui: {warning}", file=sys.stderr)
     try:
-        recorder = Recorder.create(path, origin, watched=watchlist, name=watchlist.label)
+        recorder = Recorder.create(
+            path,
+            origin,
+            watched=watchlist,
+            name=watchlist.label,
+            max_events=settings.event_log_size,
+        )
     except SessionError as exc:
         _fail(str(exc), EXIT_ERROR)
     return asyncio.run(
@@ -575,6 +589,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `evtui` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
     from evtui.here.errors import HereError
+    from evtui.recording import SessionError
 
     try:
         if args.command == "tail":
@@ -592,7 +607,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "emulate":
             return _run_emulate(args)
         return _run_monitor(args, demo=args.command == "demo")
-    except HereError as exc:
+    except (HereError, SessionError) as exc:
         print(f"evtui: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

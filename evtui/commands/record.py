@@ -13,15 +13,12 @@ from evtui.model import Batch
 from evtui.recording import Recorder, SessionError
 from evtui.safetext import safe_text
 from evtui.sources import Source
+from evtui.units import size_text
 
 __all__ = ["run_record"]
 
 PROGRESS_EVERY = 5.0
 """Seconds between progress lines on a terminal."""
-
-
-def _size(n: int) -> str:
-    return f"{n / 1_000_000:,.1f} MB" if n >= 100_000 else f"{n / 1000:,.1f} kB"
 
 
 async def run_record(
@@ -105,7 +102,7 @@ def _summary(recorder: Recorder, seconds: float) -> str:
     rejected = f" ({recorder.rejected:,} rejected)" if recorder.rejected else ""
     return (
         f"{recorder.messages:,} messages{rejected} in {seconds:,.1f} s, "
-        f"{_size(recorder.size)} in {recorder.path}"
+        f"{size_text(recorder.size)} in {recorder.path}"
     )
 
 

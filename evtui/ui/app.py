@@ -379,7 +379,11 @@ class EvtuiApp(App[None]):
             path = default_session_path(options.directory, options.origin.kind)
         try:
             self.recorder = Recorder.create(
-                path, options.origin, watched=self.watchlist, name=self.watchlist.label
+                path,
+                options.origin,
+                watched=self.watchlist,
+                name=self.watchlist.label,
+                max_events=self.settings.event_log_size,
             )
         except SessionError as exc:
             self.notify(str(exc), title="recording", severity="error", markup=False)
