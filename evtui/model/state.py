@@ -64,13 +64,26 @@ class MonitorState:
             result.stale += part.stale
         return result
 
+    def catch_up(self, batch: Batch) -> None:
+        """Apply a batch as `apply` does, but leave the activity window alone.
+
+        For a replay that jumps ahead: messages at least `activity.keep_seconds` older than
+        the last one it applies with `apply` would drop out of the window anyway, and counting
+        them costs as much as applying them.
+        """
+        self._fold(batch)
+
     def _apply(self, batch: Batch, now: float) -> ApplyResult:
+        result = self._fold(batch)
+        self.activity.record(now, len(batch), (c.new for c in result.changes))
+        return result
+
+    def _fold(self, batch: Batch) -> ApplyResult:
         result = self.store.apply(batch)
         self.messages += len(batch)
         for rejection in batch.rejected:
             self.rejected[str(rejection.reason)] += 1
         self.rejections.extend(batch.rejected)
-        self.activity.record(now, len(batch), (c.new for c in result.changes))
         return result
 
     # --- snapshots -----------------------------------------------------------------------

@@ -74,6 +74,9 @@ class Player:
         self._rejection_seqs: deque[int] = deque(maxlen=KEEP_REJECTIONS)
         self._ahead: deque[tuple[int, StreamMessage]] = deque()
         self._ahead_end = 0
+        self._quiet_until: int | None = None
+        """While a seek goes forward: messages received in this second or before are caught up
+        without counting activity (see `MonitorState.catch_up`)."""
         self._lossy = False
         """Messages the file lost were skipped since the state was last whole: the next of the
         file's checkpoints, which the recorder took with them, is restored on the way."""
@@ -159,6 +162,9 @@ class Player:
 
     def _memo_boundary(self) -> int:
         """The next position at which to keep a checkpoint in memory."""
+        if self._quiet_until is not None:
+            # A state caught up without its activity is no state to keep.
+            return self.total + 1
         last = max((*self._saved, *self._memos), default=0)
         return (max(last, self.position - 1) // CHECKPOINT_EVERY + 1) * CHECKPOINT_EVERY
 
@@ -172,6 +178,13 @@ class Player:
         for (seq, _), item in zip(take, items, strict=True):
             if isinstance(item, Rejection):
                 self._rejection_seqs.append(seq)
+        if self._quiet_until is not None:
+            quiet = 0
+            while quiet < len(items) and take[quiet][1].received_at < self._quiet_until + 1:
+                quiet += 1
+            if quiet:
+                self.state.catch_up(Batch(items[:quiet]))
+                items = items[quiet:]
         part = self.state.apply(Batch(items))
         result.changes.extend(part.changes)
         result.first_seen.extend(part.first_seen)
@@ -213,7 +226,15 @@ class Player:
         if start is not None:
             self._restore(start)
         if target > self.position:
-            self._advance(None, None, target)
+            last = self.reader.time_of(target - 1)
+            # Activity is trimmed to `keep_seconds` before the last message applied; what is
+            # older than that need not be counted on the way.
+            if last is not None:
+                self._quiet_until = int(last) - self.state.activity.keep_seconds
+            try:
+                self._advance(None, None, target)
+            finally:
+                self._quiet_until = None
         if clock is not None:
             self.clock = clock
         elif self.position:
