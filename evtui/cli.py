@@ -210,11 +210,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay.add_argument("--paused", action="store_true", help="start paused at the beginning")
 
-    commands.add_parser(
+    sessions = commands.add_parser(
         "sessions",
         help="list the recorded sessions",
         description="List the sessions in the sessions directory: start, duration, messages, "
         "size, source, and whether the recording was interrupted.",
+    )
+    sessions.add_argument(
+        "directory",
+        nargs="?",
+        metavar="DIR",
+        help="list the sessions in DIR (default: evtui's sessions directory)",
     )
 
     export = commands.add_parser(
@@ -397,7 +403,7 @@ def _run_record(args: argparse.Namespace) -> int:
     )
 
 
-def _run_sessions() -> int:
+def _run_sessions(directory_arg: str | None) -> int:
     from datetime import UTC, datetime
 
     from evtui import paths
@@ -405,7 +411,7 @@ def _run_sessions() -> int:
     from evtui.safetext import safe_text
     from evtui.units import duration_text, size_text
 
-    directory = paths.sessions_dir()
+    directory = Path(directory_arg).expanduser() if directory_arg else paths.sessions_dir()
     found = list_sessions(directory)
     if not found:
         print(
@@ -427,7 +433,7 @@ def _run_sessions() -> int:
             )
             continue
         started = datetime.fromtimestamp(entry.started_at, UTC).astimezone()
-        state = "interrupted" if entry.interrupted else "complete"
+        state = "damaged" if entry.damaged else "interrupted" if entry.interrupted else "complete"
         print(
             f"{started:%Y-%m-%d %H:%M:%S}  {duration_text(entry.duration):>9}  "
             f"{entry.messages:>10,}  {size_text(entry.size):>9}  {state:11}  "
@@ -483,6 +489,8 @@ def _run_monitor(args: argparse.Namespace, *, demo: bool) -> int:
         spec = "demo"
         source = _open_source(args, spec)
     record = getattr(args, "record", None)
+    if record and Path(record).expanduser().exists():
+        _fail(f"--record {record}: the file exists; evtui never records over a session")
     options = RecordOptions(
         directory=paths.sessions_dir(),
         origin=_origin(args, spec, source),
@@ -599,7 +607,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "replay":
             return _run_replay(args, Path(args.file))
         if args.command == "sessions":
-            return _run_sessions()
+            return _run_sessions(args.directory)
         if args.command == "export":
             return _run_export(args)
         if args.command == "check":

@@ -17,6 +17,7 @@ from evtui.units import size_text
 
 __all__ = ["run_record"]
 
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 PROGRESS_EVERY = 5.0
 """Seconds between progress lines on a terminal."""
 
@@ -31,7 +32,7 @@ async def run_record(
     progress: bool = False,
 ) -> int:
     """Record `source` until `duration` seconds pass, `limit` messages are recorded, the source
-    ends, or SIGTERM/Ctrl-C; return the exit code.
+    ends, or SIGTERM, SIGHUP or Ctrl-C; return the exit code.
 
     Each batch is acknowledged only once it is in the file, so a live source never commits
     past what the recording holds.
@@ -39,9 +40,11 @@ async def run_record(
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()
     if task is not None:
-        # `kill` (SIGTERM) ends a server's recording as cleanly as Ctrl-C does.
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        # `kill` (SIGTERM), or the ssh session going away (SIGHUP), ends a server's recording
+        # as cleanly as Ctrl-C does.
+        for signum in STOP_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, task.cancel)
     started = time.monotonic()
     last_progress = started
     code = 0
@@ -79,7 +82,7 @@ async def run_record(
         )
         return 1
     except asyncio.CancelledError:
-        # SIGTERM or Ctrl-C is how a recording is meant to end: close the session cleanly.
+        # A signal or Ctrl-C is how a recording is meant to end: close the session cleanly.
         if task is not None:
             task.uncancel()
     except Exception:
@@ -87,8 +90,9 @@ async def run_record(
         recorder.abandon()
         raise
     finally:
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signal.SIGTERM)
+        for signum in STOP_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signum)
     try:
         recorder.close()
     except SessionError as exc:

@@ -210,7 +210,8 @@ class Player:
             return ApplyResult()
         if idle_limit is not None and upcoming - self.clock > idle_limit:
             self.clock = upcoming - idle_limit
-        self.clock = min(self.clock + elapsed * speed, max(self.end_time, self.clock))
+        # A damaged file may not know its end: the next message is never out of reach.
+        self.clock = min(self.clock + elapsed * speed, max(self.end_time, upcoming, self.clock))
         return self.advance(until=self.clock, limit=limit)
 
     def step(self) -> ApplyResult:

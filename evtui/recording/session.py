@@ -50,6 +50,8 @@ FORMAT = "evtui-session"
 FORMAT_VERSION = 1
 APPLICATION_ID = 0x65767475  # "evtu": lets `file`-like tools and evtui tell its sessions apart
 SQLITE_MAGIC = b"SQLite format 3\x00"
+FOLD_EVERY = 5.0
+"""Seconds between folds of the write-ahead log into the session file while recording."""
 READ_CHUNK = 2000
 """Messages read per query; a damaged chunk is read again one message at a time."""
 
@@ -137,6 +139,8 @@ class SessionInfo:
     first_at: float | None
     last_at: float | None
     size: int
+    damaged: bool = False
+    """Part of the file could not be read (as far as opening it found)."""
 
     @property
     def interrupted(self) -> bool:
@@ -166,6 +170,7 @@ class SessionWriter:
         self.path = path
         self._db = connection
         self.messages = 0
+        self._folded = time.monotonic()
         """Messages written so far; also the `seq` of the next one."""
         self._closed = False
 
@@ -227,8 +232,13 @@ class SessionWriter:
 
     @property
     def size(self) -> int:
-        """Bytes on disk, write-ahead log included."""
-        return _file_size(self.path)
+        """Bytes the session takes (as it will once the write-ahead log is folded in)."""
+        try:
+            pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+            page_size = self._db.execute("PRAGMA page_size").fetchone()[0]
+        except sqlite3.Error:
+            return _file_size(self.path)
+        return int(pages) * int(page_size)
 
     def write(
         self,
@@ -256,6 +266,13 @@ class SessionWriter:
         except sqlite3.Error as exc:
             raise SessionError(f"recording to {self.path} failed: {_write_reason(exc)}") from None
         self.messages += len(rows)
+        if time.monotonic() - self._folded >= FOLD_EVERY:
+            # Until the session is closed, what is in the write-ahead log is not in the file
+            # itself: fold it in now and then, so that a copy of the file alone (made while
+            # recording, or after a crash) is at most this old.
+            self._folded = time.monotonic()
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
         return first
 
     def add_marker(self, kind: str, label: str, at: float) -> Marker:
@@ -451,7 +468,14 @@ class SessionReader:
                 )
             }
             if "session" not in tables or "messages" not in tables:
-                raise SessionError(f"{self.path} is an SQLite file but not an evtui session")
+                hint = ""
+                if not tables and not Path(f"{self.path}-wal").exists():
+                    # A recording that never closed keeps its messages in the write-ahead log.
+                    hint = (
+                        f" (if it is a copy of a recording that did not end cleanly, copy "
+                        f"{self.path.name}-wal beside it too)"
+                    )
+                raise SessionError(f"{self.path} is an SQLite file but not an evtui session{hint}")
             rows = self._db.execute("SELECT key, value FROM session").fetchall()
         except sqlite3.Error as exc:
             raise SessionError(
@@ -546,6 +570,8 @@ class SessionReader:
     def info(self) -> SessionInfo:
         first = self.time_of(0) if self.count else None
         last = self.time_of(self.count - 1) if self.count else None
+        if last is None and self.count:
+            last = self._latest_time()
         h = self._header
         return SessionInfo(
             path=self.path,
@@ -561,7 +587,20 @@ class SessionReader:
             first_at=first,
             last_at=last,
             size=_file_size(self.path),
+            damaged=self.damage is not None,
         )
+
+    def _latest_time(self) -> float | None:
+        """When the last readable message arrived, where the last one cannot be read."""
+        try:
+            # The time index can outlive damage to the table's own pages.
+            (value,) = self._db.execute("SELECT max(received_at) FROM messages").fetchone()
+            if value is not None:
+                return float(value)
+        except sqlite3.Error:
+            pass
+        last = self._last_readable()
+        return self.time_of(last) if last >= 0 else None
 
     def close(self) -> None:
         self._db.close()
@@ -718,17 +757,21 @@ def _float(text: str | None) -> float | None:
 
 
 def list_sessions(directory: Path) -> list[SessionInfo | tuple[Path, str]]:
-    """Every session file in `directory`, oldest first; unreadable ones as (path, why)."""
+    """Every session file in `directory`, oldest first by start time; then the unreadable
+    ones, as (path, why)."""
     found: list[SessionInfo | tuple[Path, str]] = []
     if not directory.is_dir():
         return found
+    unreadable: list[tuple[Path, str]] = []
+    readable: list[SessionInfo] = []
     for path in sorted(directory.glob("*.evtui")):
         try:
             with SessionReader(path) as reader:
-                found.append(reader.info)
+                readable.append(reader.info)
         except SessionError as exc:
-            found.append((path, str(exc)))
-    return found
+            unreadable.append((path, str(exc)))
+    readable.sort(key=lambda info: info.started_at)
+    return [*readable, *unreadable]
 
 
 def delete_session(path: Path) -> None:

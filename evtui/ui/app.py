@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -39,9 +40,11 @@ from evtui.recording import (
     Recorder,
     SessionError,
     SessionOrigin,
+    SessionReader,
     default_session_path,
     parse_goto,
 )
+from evtui.safetext import safe_text
 from evtui.settings import Settings
 from evtui.sources import Source
 from evtui.ui.commands import EvtuiCommands
@@ -51,7 +54,7 @@ from evtui.ui.screens.monitor import SPARK_SECONDS, MonitorScreen
 from evtui.ui.screens.prompt import PromptScreen
 from evtui.ui.screens.rejected import RejectedScreen
 from evtui.ui.screens.replay import ReplayScreen
-from evtui.ui.screens.sessions import SessionsScreen
+from evtui.ui.screens.sessions import ConfirmScreen, SessionsScreen
 from evtui.ui.theme import local_time, short_id
 from evtui.ui.widgets.counters import StatusCounters
 from evtui.ui.widgets.event_log import EventLog
@@ -196,8 +199,8 @@ class EvtuiApp(App[None]):
     def source_label(self) -> str:
         if self.player is not None:
             info = self.player.info
-            note = ", interrupted" if info.interrupted else ""
-            return f"replay {info.path.name} ({info.source}{note})"
+            note = " (interrupted)" if info.interrupted else ""
+            return f"{info.path.name} · {info.source}{note}"
         assert self.source is not None
         return self.source.label
 
@@ -245,9 +248,18 @@ class EvtuiApp(App[None]):
             if self.record_options is not None and self.record_options.at_start:
                 self.start_recording()
             self.consume()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            # The terminal closing (or `kill`) must not leave a recording interrupted.
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(signum, self._stop_on_signal)
         # Repaint on a clock, never per message: the message rate must not drive the UI.
         self.set_interval(1 / self.settings.refresh_rate, self._repaint)
         self._repaint()
+
+    def _stop_on_signal(self) -> None:
+        self.stop_recording()
+        self.exit()
 
     def _apply_theme(self) -> None:
         theme = self.settings.theme
@@ -494,7 +506,7 @@ class EvtuiApp(App[None]):
                 "Everything readable is replayed.",
                 title="damaged session",
                 severity="error",
-                timeout=30,
+                timeout=10,
                 markup=False,
             )
 
@@ -537,14 +549,18 @@ class EvtuiApp(App[None]):
     def action_seek(self, seconds: float) -> None:
         """Jump `seconds` of session time back or forward."""
         if self.player is not None:
-            self.player.seek_time(self.player.clock + seconds)
-            self._seeked()
+            self.seek_to(self.player.clock + seconds)
 
     def seek_to(self, at: float) -> None:
-        """Jump to a session time."""
-        if self.player is not None:
-            self.player.seek_time(at)
-            self._seeked()
+        """Jump to a session time; before the start, to before the first message."""
+        player = self.player
+        if player is None:
+            return
+        if at < player.start_time:
+            player.seek(0)
+        else:
+            player.seek_time(at)
+        self._seeked()
 
     def action_goto(self) -> None:
         """Ask for a time or a percentage and jump there."""
@@ -620,10 +636,29 @@ class EvtuiApp(App[None]):
             busy.append(self.player.info.path)
         return busy
 
-    async def on_sessions_screen_open(self, message: SessionsScreen.Open) -> None:
+    def on_sessions_screen_open(self, message: SessionsScreen.Open) -> None:
         """Leave this monitor and have the CLI replay the chosen session."""
-        self.next_session = message.path
-        await self.action_quit()
+        path = message.path
+        try:
+            SessionReader(path).close()
+        except SessionError as exc:
+            self.notify(str(exc), title="cannot replay", severity="error", markup=False)
+            return
+
+        async def leave(yes: bool | None = True) -> None:
+            if yes:
+                self.next_session = path
+                await self.action_quit()
+
+        if self.player is not None:
+            self.call_later(leave)
+            return
+        # Leaving the live feed ends it, and the recording: ask first.
+        recording = " and stop recording" if self.recorder is not None else ""
+        self.push_screen(
+            ConfirmScreen(f"Leave the live monitor{recording} to replay {safe_text(path.name)}?"),
+            leave,
+        )
 
     # --- painting ------------------------------------------------------------------------
 

@@ -287,3 +287,29 @@ def test_a_garbled_time_index_still_finds_times(intact: Intact, tmp_path: Path) 
     state = MonitorState()
     state.apply(Batch(tuple(intact.decoded[:received])))
     assert picture(player.state) == picture(state)
+
+
+def test_a_file_cut_short_knows_its_readable_end_and_plays_to_it_in_real_time(
+    intact: Intact, tmp_path: Path
+) -> None:
+    """The listing says damaged and gives the time of the last readable message; playing at
+    a finite speed reaches it (it used to stall at the first message's time)."""
+    data = intact.path.read_bytes()
+    path = tmp_path / "cut.evtui"
+    path.write_bytes(data[: int(len(data) * 0.6)])
+    with SessionReader(path) as reader:
+        info = reader.info
+        assert info.damaged
+        assert info.first_at is not None and info.last_at is not None
+        assert info.last_at > info.first_at
+        player = Player(reader)
+        for _ in range(400):
+            if player.at_end:
+                break
+            # Ten minutes of session time a step: 48 h of session in fewer than 300 steps.
+            player.play(600.0, 1.0, idle_limit=None, limit=100_000)
+        assert player.at_end
+        assert player.clock >= info.last_at
+    listing = evtui("sessions", str(tmp_path))
+    assert listing.returncode == 0
+    assert re.search(r"damaged\s+.*cut\.evtui", listing.stdout), listing.stdout

@@ -36,8 +36,10 @@ KINDS = [
 ]
 
 
-def create(path: Path) -> SessionWriter:
-    return SessionWriter.create(path, source="test feed", source_kind="file", started_at=START)
+def create(path: Path, started_at: float = START) -> SessionWriter:
+    return SessionWriter.create(
+        path, source="test feed", source_kind="file", started_at=started_at
+    )
 
 
 def test_every_kind_of_message_reads_back_exactly_as_received(tmp_path: Path) -> None:
@@ -133,9 +135,10 @@ def test_a_full_disk_fails_the_write_and_keeps_what_was_written_before(tmp_path:
 
 def test_listing_and_deleting_sessions(tmp_path: Path) -> None:
     assert list_sessions(tmp_path / "none") == []
-    older, newer = tmp_path / "20261125-080000-demo.evtui", tmp_path / "20261126-080000-here.evtui"
+    # Named against their start times: the listing goes by when they started.
+    older, newer = tmp_path / "b-demo.evtui", tmp_path / "a-here.evtui"
     for path in (newer, older):
-        writer = create(path)
+        writer = create(path, START if path == older else START + 86_400)
         writer.write(KINDS[:3])
         if path == older:
             writer.close()
@@ -147,13 +150,13 @@ def test_listing_and_deleting_sessions(tmp_path: Path) -> None:
 
     found = list_sessions(tmp_path)
     assert [e.path.name if isinstance(e, SessionInfo) else e[0].name for e in found] == [
-        broken.name,
         older.name,
         newer.name,
+        broken.name,
     ]
-    assert isinstance(found[0], tuple) and "not an SQLite file" in found[0][1]
-    assert isinstance(found[1], SessionInfo) and not found[1].interrupted
-    assert isinstance(found[2], SessionInfo) and found[2].interrupted
+    assert isinstance(found[2], tuple) and "not an SQLite file" in found[2][1]
+    assert isinstance(found[0], SessionInfo) and not found[0].interrupted
+    assert isinstance(found[1], SessionInfo) and found[1].interrupted
 
     # A session being recorded has its write-ahead files beside it; deleting takes them too.
     live = tmp_path / "live.evtui"

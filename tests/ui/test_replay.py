@@ -102,6 +102,11 @@ async def test_stepping_playing_and_seeking_back_show_the_same_screens(tmp_path:
             await repainted(pilot)
             assert app.player.position == position
             assert screen_of(app) == seen[position - 1], f"at position {position}"
+        # Back from the first message: before anything was received, as the replay began.
+        await pilot.press("left")
+        await repainted(pilot)
+        assert app.player.position == 0
+        assert screen_of(app) == ({}, [], 0)
         # Forward a minute from there, then to 50% of the session.
         await pilot.press("shift+right")
         await repainted(pilot)
@@ -227,3 +232,40 @@ async def test_session_browser_deletes_after_confirming_and_opens_a_session(
         await pilot.press("enter")
         await pilot.pause(0.3)
     assert app.next_session == tmp_path / "s.evtui"
+
+
+async def test_from_the_live_monitor_a_session_opens_after_asking_and_a_bad_one_does_not(
+    tmp_path: Path,
+) -> None:
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    good = write_session(sessions / "good.evtui")
+    (sessions / "bad.evtui").write_text("not a session")
+    options = RecordOptions(sessions, SessionOrigin("payload file", "file"))
+    app = file_app(tmp_path, record=options)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("s")
+        await repainted(pilot)
+        screen = app.screen
+        assert isinstance(screen, SessionsScreen)
+        table = screen.query_one(DataTable)
+        names = [str(table.get_row_at(i)[-1]) for i in range(table.row_count)]
+        assert names == ["good.evtui", "bad.evtui"]  # unreadable ones last
+        table.move_cursor(row=1)
+        await pilot.press("enter")
+        await repainted(pilot)
+        # The live monitor goes on; the user is told why.
+        assert app.screen is screen and app.is_running
+        assert any("not an evtui session" in t for t in toasts(app))
+        table.move_cursor(row=0)
+        await pilot.press("enter")
+        await repainted(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert app.screen is screen and app.next_session is None
+        await pilot.press("enter")
+        await repainted(pilot)
+        await pilot.press("y")
+        await pilot.pause(0.3)
+    assert app.next_session == good

@@ -54,7 +54,8 @@ class SessionsScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="sessions_back"),
-        Binding("enter", "open", "Replay", id="sessions_open"),
+        # Priority: the table would take enter for itself, and the footer would not name it.
+        Binding("enter", "open", "Replay", priority=True, id="sessions_open"),
         Binding("d", "delete", "Delete", id="sessions_delete"),
     ]
     DEFAULT_CSS = """
@@ -94,12 +95,19 @@ class SessionsScreen(Screen[None]):
         table.clear()
         self._paths = []
         busy = {p.resolve() for p in self._busy()}
-        for entry in reversed(list_sessions(self.directory)):
+        found = list_sessions(self.directory)
+        readable = [e for e in found if isinstance(e, SessionInfo)]
+        unreadable = [e for e in found if not isinstance(e, SessionInfo)]
+        entries: list[SessionInfo | tuple[Path, str]] = [*reversed(readable), *unreadable]
+        # Newest first; the unreadable ones after them.
+        for entry in entries:
             if isinstance(entry, SessionInfo):
                 path = entry.path
                 started = local_time(datetime.fromtimestamp(entry.started_at, UTC))
                 if path.resolve() in busy:
                     state = Text("in use", style="bold green")
+                elif entry.damaged:
+                    state = Text("damaged", style="bold red")
                 elif entry.interrupted:
                     state = Text("interrupted", style="yellow")
                 else:
