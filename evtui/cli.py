@@ -173,8 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[live],
         help="record a source to a session file without the monitor (for servers)",
         description="Record every message as received, with its receive time, to a session "
-        "file. Ends after --duration or --limit, at the end of a file, or on Ctrl-C or SIGTERM "
-        "(the session is then closed cleanly).",
+        "file. Ends after --duration or --limit, at the end of a file, or on Ctrl-C, SIGTERM or "
+        "SIGHUP (the session is then closed cleanly).",
     )
     rec.add_argument("--source", default="here", metavar="here|demo|FILE|-", help=SOURCE_HELP)
     rec.add_argument("--duration", type=_positive_float, metavar="S", help="stop after S seconds")

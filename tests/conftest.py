@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +12,21 @@ import pytest
 
 from evtui.emulator import EmulatorConfig, EmulatorServer
 from evtui.here import Credentials, parse_credentials
+
+
+def evtui(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run the `evtui` command in a fresh process, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "evtui.cli", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
 
 
 def location_doc(n: int, status: str = "AVAILABLE", evses: int = 1) -> dict[str, object]:

@@ -13,20 +13,7 @@ import pytest
 
 from evtui.emulator import EmulatorServer
 from evtui.model import KNOWN_STATUSES
-from tests.conftest import location_doc
-
-
-def evtui(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "evtui.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
+from tests.conftest import evtui, location_doc
 
 
 def test_version() -> None:

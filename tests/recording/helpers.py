@@ -6,9 +6,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +15,7 @@ from evtui.emulator import NetworkConfig, SyntheticNetwork
 from evtui.emulator.network import format_time
 from evtui.model import Batch, MonitorState, StreamMessage, decode
 from evtui.recording import Recorder, SessionOrigin
+from tests.conftest import evtui  # noqa: F401  (the recording tests take it from here)
 
 START = 1_795_600_800.0  # 2026-11-26T08:00:00Z
 SPEED = 60.0
@@ -32,21 +30,6 @@ MALFORMED: tuple[str | None, ...] = (
     ).decode(),  # schema
     None,  # no data at all
 )
-
-
-def evtui(
-    *args: str, env: dict[str, str] | None = None, stdin: str | None = None, timeout: float = 60
-) -> subprocess.CompletedProcess[str]:
-    """Run the `evtui` command in a fresh process, as a user would."""
-    return subprocess.run(
-        [sys.executable, "-m", "evtui.cli", *args],
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
 
 
 def gzip64(document: dict[str, Any]) -> str:

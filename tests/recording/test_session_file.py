@@ -37,9 +37,7 @@ KINDS = [
 
 
 def create(path: Path, started_at: float = START) -> SessionWriter:
-    return SessionWriter.create(
-        path, source="test feed", source_kind="file", started_at=started_at
-    )
+    return SessionWriter.create(path, source="test feed", source_kind="file", started_at=started_at)
 
 
 def test_every_kind_of_message_reads_back_exactly_as_received(tmp_path: Path) -> None:
