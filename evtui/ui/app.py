@@ -162,7 +162,7 @@ class EvtuiApp(App[None]):
         self.replay_paused = self.replay_options.paused
         self.next_session: Path | None = None
         """A session the user chose to replay next; the CLI opens it after this app exits."""
-        self._markers_dropped = 0
+        self._damage_warned = False
         self._warnings = list(warnings)
         self._pending: list[StatusChange] = []
         self._reset_log = False
@@ -349,11 +349,9 @@ class EvtuiApp(App[None]):
         result = self._state.apply(batch, now)
         if self.recorder is not None:
             try:
-                markers = self.recorder.record(batch)
+                self.recorder.record(batch)
             except SessionError as exc:
                 self._recording_failed(exc)
-            else:
-                self._markers_dropped += len(markers)
         self._absorb(result, now)
         self._notify_alerts(self.alerts.check(self.store, result, self.watchlist, now))
 
@@ -459,7 +457,6 @@ class EvtuiApp(App[None]):
         except SessionError as exc:
             self._recording_failed(exc)
             return
-        self._markers_dropped += 1
         self.notify(f"Marker dropped at {when:%H:%M:%S}", title="recording")
 
     # --- replay --------------------------------------------------------------------------
@@ -493,8 +490,6 @@ class EvtuiApp(App[None]):
             self._absorb(result, self.clock())
             if player.reader.damage is not None and not self._damage_warned:
                 self._warn_damage()
-
-    _damage_warned = False
 
     def _warn_damage(self) -> None:
         assert self.player is not None
