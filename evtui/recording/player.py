@@ -61,6 +61,8 @@ class Player:
         self.total = reader.count
         """Messages in the session."""
         self.markers: list[Marker] = reader.markers()
+        self.marker_times = tuple(m.at for m in self.markers)
+        """When each marker was dropped, for the progress bar (read on every repaint)."""
         self.max_events = max_events
         self.state = MonitorState(max_events=max_events)
         self.position = 0

@@ -170,8 +170,9 @@ class SessionWriter:
         self.path = path
         self._db = connection
         self.messages = 0
-        self._folded = time.monotonic()
         """Messages written so far; also the `seq` of the next one."""
+        self._folded = time.monotonic()
+        self._size = _file_size(path)
         self._closed = False
 
     @classmethod
@@ -232,13 +233,18 @@ class SessionWriter:
 
     @property
     def size(self) -> int:
-        """Bytes the session takes (as it will once the write-ahead log is folded in)."""
+        """Bytes the session takes (as it will once the write-ahead log is folded in), as of
+        the last write: the header reads it on every repaint, the file is asked once a batch."""
+        return self._size
+
+    def _measure(self) -> None:
         try:
-            pages = self._db.execute("PRAGMA page_count").fetchone()[0]
-            page_size = self._db.execute("PRAGMA page_size").fetchone()[0]
+            (pages,) = self._db.execute("PRAGMA page_count").fetchone()
+            (page_size,) = self._db.execute("PRAGMA page_size").fetchone()
         except sqlite3.Error:
-            return _file_size(self.path)
-        return int(pages) * int(page_size)
+            self._size = _file_size(self.path)
+        else:
+            self._size = int(pages) * int(page_size)
 
     def write(
         self,
@@ -266,6 +272,7 @@ class SessionWriter:
         except sqlite3.Error as exc:
             raise SessionError(f"recording to {self.path} failed: {_write_reason(exc)}") from None
         self.messages += len(rows)
+        self._measure()
         if time.monotonic() - self._folded >= FOLD_EVERY:
             # Until the session is closed, what is in the write-ahead log is not in the file
             # itself: fold it in now and then, so that a copy of the file alone (made while

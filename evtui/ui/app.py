@@ -612,7 +612,7 @@ class EvtuiApp(App[None]):
             total=p.total,
             speed=self.speed,
             paused=self.replay_paused,
-            markers=tuple(m.at for m in p.markers),
+            markers=p.marker_times,
         )
 
     # --- sessions ------------------------------------------------------------------------
