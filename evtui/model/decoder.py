@@ -5,16 +5,32 @@ from __future__ import annotations
 import base64
 import binascii
 import zlib
+from datetime import UTC, datetime, timedelta
 
 from pydantic import ValidationError
 
 from evtui.model.message import Accepted, Decoded, Rejection, RejectReason, StreamMessage
 from evtui.model.payload import LocationUpdate
 
-__all__ = ["MAX_DOCUMENT_BYTES", "decode", "decode_document", "describe_validation_error"]
+__all__ = [
+    "FUTURE_TOLERANCE",
+    "MAX_DOCUMENT_BYTES",
+    "decode",
+    "decode_document",
+    "describe_validation_error",
+]
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 """Inflated payloads larger than this are rejected: a gzip bomb must not take the app down."""
+
+FUTURE_TOLERANCE = timedelta(days=1)
+"""How far after its arrival a `last_updated` may lie (clock skew) before it is refused.
+
+An update from the future would freeze its EVSE: every real update after it looks stale.
+"""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_TOO_LARGE_ERRORS = frozenset({"string_too_long", "too_long"})
 
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 
@@ -37,10 +53,8 @@ def decode(message: StreamMessage) -> Decoded:
                 raise _Reject(RejectReason.BLOB_UNAVAILABLE, "payload behind a dataHandle")
             raise _Reject(RejectReason.NO_DATA, "metaData has neither data nor dataHandle")
         raw = _b64decode(message.data) if isinstance(message.data, str) else message.data
-        if message.inflated:
-            return Accepted(message, _validate(raw), raw)
-        document = _gunzip(raw)
-        return Accepted(message, _validate(document), document)
+        document = raw if message.inflated else _gunzip(raw)
+        return Accepted(message, _validate(document, message.received_at), document)
     except _Reject as exc:
         return Rejection(message, exc.reason, exc.detail)
 
@@ -48,7 +62,7 @@ def decode(message: StreamMessage) -> Decoded:
 def decode_document(message: StreamMessage, document: bytes) -> Decoded:
     """Validate an already inflated JSON document (as `olp ... stream get` prints them)."""
     try:
-        return Accepted(message, _validate(document), document)
+        return Accepted(message, _validate(document, message.received_at), document)
     except _Reject as exc:
         return Rejection(message, exc.reason, exc.detail)
 
@@ -88,13 +102,48 @@ def _gunzip(raw: bytes) -> bytes:
     return out[0] if len(out) == 1 else b"".join(out)
 
 
-def _validate(document: bytes) -> LocationUpdate:
+def _validate(document: bytes, received_at: float) -> LocationUpdate:
     try:
-        return LocationUpdate.model_validate_json(document)
+        payload = LocationUpdate.model_validate_json(document)
     except ValidationError as exc:
-        if any(e["type"] == "json_invalid" for e in exc.errors(include_url=False)):
+        types = {e["type"] for e in exc.errors(include_url=False, include_input=False)}
+        if "json_invalid" in types:
             raise _Reject(RejectReason.BAD_JSON, _json_error(exc)) from None
-        raise _Reject(RejectReason.BAD_SCHEMA, describe_validation_error(exc)) from None
+        if types & _TOO_LARGE_ERRORS:
+            reason = RejectReason.TOO_LARGE
+        elif all(t.startswith(("datetime_", "timezone_")) for t in types):
+            reason = RejectReason.BAD_TIMESTAMP
+        else:
+            reason = RejectReason.BAD_SCHEMA
+        raise _Reject(reason, describe_validation_error(exc)) from None
+    _check_times(payload, received_at)
+    return payload
+
+
+def _check_times(payload: LocationUpdate, received_at: float) -> None:
+    """Refuse times no real update has: before 1970, or well after the message arrived.
+
+    `received_at` 0 means the arrival time is unknown; only the lower bound applies then.
+    """
+    latest = (
+        datetime.fromtimestamp(received_at, UTC) + FUTURE_TOLERANCE if received_at > 0 else None
+    )
+    for i, evse in enumerate(payload.evses):
+        when = evse.last_updated
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)  # OCPI times are UTC, as the store reads them
+        if when < _EPOCH:
+            raise _Reject(
+                RejectReason.BAD_TIMESTAMP, f"evses.{i}.last_updated: {when} is before 1970"
+            )
+        if latest is not None and when > latest:
+            hours = (when - latest + FUTURE_TOLERANCE).total_seconds() / 3600
+            ahead = f"{hours:.0f} h" if hours < 72 else f"{hours / 24:,.0f} days"
+            raise _Reject(
+                RejectReason.BAD_TIMESTAMP,
+                f"evses.{i}.last_updated: {when:%Y-%m-%dT%H:%M:%S%z} is {ahead} after "
+                "the message arrived",
+            )
 
 
 def _json_error(exc: ValidationError) -> str:
@@ -107,9 +156,16 @@ def _json_error(exc: ValidationError) -> str:
 def describe_validation_error(exc: ValidationError, limit: int = 3) -> str:
     """Name each failing field by its path, e.g. `evses.0.status: Field required`."""
     parts = []
-    errors = exc.errors(include_url=False, include_input=False)
+    errors = exc.errors(include_url=False)
     for err in errors[:limit]:
         where = ".".join(str(p) for p in err["loc"]) or "(document)"
+        value = err.get("input")
+        if err["type"] in _TOO_LARGE_ERRORS and isinstance(value, str | list):
+            # Say how large it was, not only the limit: the input itself is too big to show.
+            unit = "characters" if isinstance(value, str) else "items"
+            limit_ = err.get("ctx", {}).get("max_length")
+            parts.append(f"{where}: {len(value):,} {unit}, more than the {limit_:,} allowed")
+            continue
         parts.append(f"{where}: {err['msg']}")
     if len(errors) > limit:
         parts.append(f"and {len(errors) - limit} more")

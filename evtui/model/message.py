@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from evtui.model.payload import LocationUpdate
@@ -44,6 +44,7 @@ class RejectReason(StrEnum):
     TOO_LARGE = "too large"
     BAD_JSON = "bad JSON"
     BAD_SCHEMA = "schema error"
+    BAD_TIMESTAMP = "bad timestamp"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,16 @@ class Rejection:
     message: StreamMessage
     reason: RejectReason
     detail: str
+    size: int | None = None
+    """The payload's full size, when `message.data` holds only its start (see `kept`)."""
+
+    def kept(self, max_bytes: int) -> Rejection:
+        """This rejection with at most `max_bytes` of its payload: enough to inspect it."""
+        data = self.message.data
+        if data is None or len(data) <= max_bytes:
+            return self
+        message = replace(self.message, data=data[:max_bytes])
+        return Rejection(message, self.reason, self.detail, size=len(data))
 
     def describe(self) -> str:
         """One line: where the message was and why it was rejected."""

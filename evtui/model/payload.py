@@ -8,7 +8,16 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["KNOWN_STATUSES", "EvseUpdate", "LocationUpdate", "Status", "id_tail"]
+__all__ = [
+    "KNOWN_STATUSES",
+    "MAX_EVSES",
+    "MAX_ID_LENGTH",
+    "MAX_STATUS_LENGTH",
+    "EvseUpdate",
+    "LocationUpdate",
+    "Status",
+    "id_tail",
+]
 
 
 class Status(StrEnum):
@@ -28,7 +37,15 @@ class Status(StrEnum):
 
 KNOWN_STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
 
-NonEmptyStr = Annotated[str, Field(min_length=1)]
+# Limits far above anything a real feed carries (HERE ids are under 100 characters, the
+# largest sites have a few hundred EVSEs). Past them a message is rejected as too large rather
+# than kept: the store holds every id for the whole run.
+MAX_ID_LENGTH = 32_768
+MAX_STATUS_LENGTH = 64
+MAX_EVSES = 1_000
+
+Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]
+StatusText = Annotated[str, Field(min_length=1, max_length=MAX_STATUS_LENGTH)]
 
 
 def id_tail(identifier: str) -> str:
@@ -41,9 +58,9 @@ class EvseUpdate(BaseModel):
 
     model_config = ConfigDict(frozen=True, strict=True, extra="ignore")
 
-    id: NonEmptyStr
+    id: Id
     # Plain text on purpose: an unknown status is data to keep, not an error.
-    status: NonEmptyStr
+    status: StatusText
     last_updated: datetime
 
 
@@ -52,5 +69,5 @@ class LocationUpdate(BaseModel):
 
     model_config = ConfigDict(frozen=True, strict=True, extra="ignore")
 
-    id: NonEmptyStr
-    evses: list[EvseUpdate]
+    id: Id
+    evses: Annotated[list[EvseUpdate], Field(max_length=MAX_EVSES)]

@@ -16,10 +16,18 @@ from evtui.model.activity import Activity
 from evtui.model.message import Batch, Decoded, Rejection
 from evtui.model.store import ApplyResult, EvseState, LocationState, StateStore, StatusChange
 
-__all__ = ["KEEP_REJECTIONS", "SNAPSHOT_VERSION", "MonitorState", "SnapshotError"]
+__all__ = [
+    "KEEP_REJECTED_BYTES",
+    "KEEP_REJECTIONS",
+    "SNAPSHOT_VERSION",
+    "MonitorState",
+    "SnapshotError",
+]
 
 KEEP_REJECTIONS = 1000
 """Rejected messages kept for inspection; all of them are counted."""
+KEEP_REJECTED_BYTES = 64 * 1024
+"""Of each kept rejected message, this much of its payload: 1,000 of them stay small."""
 SNAPSHOT_VERSION = 1
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -83,7 +91,7 @@ class MonitorState:
         self.messages += len(batch)
         for rejection in batch.rejected:
             self.rejected[str(rejection.reason)] += 1
-        self.rejections.extend(batch.rejected)
+        self.rejections.extend(r.kept(KEEP_REJECTED_BYTES) for r in batch.rejected)
         return result
 
     # --- snapshots -----------------------------------------------------------------------
@@ -217,7 +225,7 @@ class MonitorState:
             for second, messages, into in data["activity"]
         )
         state.rejected.update(data["rejected"])
-        state.rejections.extend(rejections)
+        state.rejections.extend(r.kept(KEEP_REJECTED_BYTES) for r in rejections)
         state.messages = data["messages"]
         return state
 

@@ -5,15 +5,19 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from evtui.model import Accepted, Rejection, RejectReason, StreamMessage, decode
 from evtui.model.decoder import MAX_DOCUMENT_BYTES
+from evtui.model.payload import MAX_EVSES
 
 EVSE = "here:evcp:evse:" + "ab" * 32
 LOCATION = "here:evcp:charginglocation:0001"
+T = "2024-04-05T11:37:59Z"
 
 
 def payload(**overrides: Any) -> dict[str, Any]:
@@ -119,14 +123,6 @@ def test_bad_json(text: bytes) -> None:
             payload(evses=[{"id": EVSE, "status": 3, "last_updated": "2024-04-05T11:37:59Z"}]),
             "evses.0.status",
         ),
-        (
-            payload(evses=[{"id": EVSE, "status": "AVAILABLE", "last_updated": "yesterday"}]),
-            "evses.0.last_updated",
-        ),
-        (
-            payload(evses=[{"id": EVSE, "status": "AVAILABLE", "last_updated": 1712317079}]),
-            "evses.0.last_updated",
-        ),
         ([1, 2], "(document)"),
     ],
 )
@@ -134,6 +130,93 @@ def test_schema_error_names_the_field(doc: Any, field: str) -> None:
     r = rejected(message_for(doc))
     assert r.reason is RejectReason.BAD_SCHEMA
     assert r.detail.startswith(f"{field}:")
+
+
+ARRIVAL = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def evse_at(when: object) -> dict[str, Any]:
+    return payload(evses=[{"id": EVSE, "status": "AVAILABLE", "last_updated": when}])
+
+
+def arriving(doc: Any) -> StreamMessage:
+    return replace(message_for(doc), received_at=ARRIVAL.timestamp())
+
+
+@pytest.mark.parametrize(
+    ("when", "why"),
+    [
+        ("yesterday", "valid datetime"),
+        (1712317079, "valid datetime"),
+        ("2024-02-30T10:00:00Z", "valid datetime"),
+        ("2024-04-05T25:00:00Z", "valid datetime"),
+        ("0001-01-01T00:00:00+14:00", "before 1970"),
+        ("1969-12-31T23:59:59Z", "before 1970"),
+        ("2026-12-01T13:00:00Z", "25 h after the message arrived"),
+        ("9999-12-31T23:59:59-14:00", "days after the message arrived"),
+    ],
+)
+def test_impossible_timestamps_are_rejected_as_such(when: object, why: str) -> None:
+    r = rejected(arriving(evse_at(when)))
+    assert r.reason is RejectReason.BAD_TIMESTAMP
+    assert r.detail.startswith("evses.0.last_updated:")
+    assert why in r.detail
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "2026-12-01T11:00:00Z",  # a clock a day fast is still believed
+        "2026-11-30T12:00:00",  # no zone: OCPI times are UTC
+        "2026-11-30T13:00:00+01:00",
+        "1970-01-01T00:00:00Z",
+    ],
+)
+def test_plausible_timestamps_are_accepted(when: str) -> None:
+    assert isinstance(decode(arriving(evse_at(when))), Accepted)
+
+
+def test_without_an_arrival_time_only_the_past_bound_applies() -> None:
+    assert isinstance(decode(message_for(evse_at("2999-01-01T00:00:00Z"))), Accepted)
+
+
+@pytest.mark.parametrize(
+    ("doc", "detail"),
+    [
+        (payload(id="x" * 100_000), "id: 100,000 characters, more than the 32,768 allowed"),
+        (
+            payload(
+                evses=[
+                    {"id": f"e{i}", "status": "AVAILABLE", "last_updated": T} for i in range(10_000)
+                ]
+            ),
+            "evses: 10,000 items, more than the 1,000 allowed",
+        ),
+        (
+            payload(evses=[{"id": "e" * 40_000, "status": "AVAILABLE", "last_updated": T}]),
+            "evses.0.id: 40,000 characters",
+        ),
+        (
+            payload(evses=[{"id": EVSE, "status": "S" * 65, "last_updated": T}]),
+            "evses.0.status: 65 characters, more than the 64 allowed",
+        ),
+    ],
+)
+def test_absurd_sizes_are_rejected_as_too_large_saying_how_large(doc: Any, detail: str) -> None:
+    r = rejected(message_for(doc))
+    assert r.reason is RejectReason.TOO_LARGE
+    assert r.detail.startswith(detail)
+
+
+def test_long_ids_within_the_limits_are_data() -> None:
+    doc = payload(id="here:evcp:charginglocation:" + "x" * 20_000)
+    doc["evses"] = [
+        {"id": f"{EVSE}{i}", "status": "AVAILABLE", "last_updated": T} for i in range(MAX_EVSES)
+    ]
+    result = decode(message_for(doc))
+    assert isinstance(result, Accepted)
+    assert len(result.payload.id) == 20_027
+    assert len(result.payload.evses) == MAX_EVSES
 
 
 def test_no_data_and_unavailable_blob() -> None:
