@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import time
+from collections.abc import Awaitable
 from typing import Any
 
 import httpx
@@ -47,15 +49,38 @@ def error_details(response: httpx.Response) -> tuple[str | None, str]:
     return (str(code) if code is not None else None), " ".join(unique)[:500]
 
 
-def transport_error(exc: httpx.TransportError, what: str) -> TransientError:
+async def bounded(request: Awaitable[httpx.Response], what: str, deadline: float) -> httpx.Response:
+    """Await an httpx request, turning every way it can fail into a `TransientError`.
+
+    httpx's timeouts bound each read, not the whole answer: a server that trickles a byte
+    at a time would hold a request forever. `deadline` bounds the whole exchange.
+    """
+    try:
+        async with asyncio.timeout(deadline):
+            return await request
+    except TimeoutError:
+        raise TransientError(
+            f"{what} did not answer within {deadline:.0f} s", answer_lost=True
+        ) from None
+    except httpx.HTTPError as exc:
+        raise transport_error(exc, what) from None
+
+
+def transport_error(exc: httpx.HTTPError, what: str) -> TransientError:
     """A network failure as a retryable error that names the host, never the request headers."""
     host = exc.request.url.host if _has_request(exc) else "?"
     kind = type(exc).__name__
     detail = str(exc).strip() or kind
-    return TransientError(f"cannot reach {what} ({host}): {kind}: {detail[:200]}")
+    # Failing to connect proves the request never arrived; anything later does not.
+    lost = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    if isinstance(exc, httpx.TransportError):
+        message = f"cannot reach {what} ({host}): {kind}: {detail[:200]}"
+    else:
+        message = f"unreadable answer from {what} ({host}): {kind}: {detail[:200]}"
+    return TransientError(message, answer_lost=lost)
 
 
-def _has_request(exc: httpx.TransportError) -> bool:
+def _has_request(exc: httpx.HTTPError) -> bool:
     try:
         exc.request  # noqa: B018 - httpx raises RuntimeError when no request is attached
     except RuntimeError:

@@ -10,7 +10,8 @@ import httpx
 
 from evtui import __version__
 from evtui.defaults import DEFAULT_LOOKUP_URL
-from evtui.here._http import error_details, json_body, retry_after, transport_error
+from evtui.here._auth import BearerAuth
+from evtui.here._http import bounded, error_details, json_body, retry_after
 from evtui.here.credentials import Credentials, require_secure_url
 from evtui.here.errors import (
     AccessDenied,
@@ -28,6 +29,8 @@ __all__ = ["HereClient"]
 
 # A poll may legitimately wait server-side before answering, so reads get more than that.
 _TIMEOUT = httpx.Timeout(connect=10.0, read=75.0, write=30.0, pool=10.0)
+DEADLINE = 120.0
+"""Seconds any one request may take in all, however its answer trickles in."""
 
 
 class HereClient:
@@ -43,6 +46,7 @@ class HereClient:
         lookup_url: str = DEFAULT_LOOKUP_URL,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: httpx.Timeout = _TIMEOUT,
+        deadline: float = DEADLINE,
     ) -> None:
         try:
             self.lookup_url = require_secure_url(lookup_url.rstrip("/"), "the lookup URL")
@@ -54,7 +58,8 @@ class HereClient:
             timeout=timeout,
             headers={"User-Agent": f"evtui/{__version__}"},
         )
-        self._tokens = TokenProvider(credentials, self._http)
+        self._deadline = deadline
+        self._tokens = TokenProvider(credentials, self._http, deadline=deadline)
         self._bases: dict[tuple[str, str, str], str] = {}
 
     async def __aenter__(self) -> Self:
@@ -154,13 +159,11 @@ class HereClient:
         """
         for attempt in (1, 2):
             used = token if token is not None and attempt == 1 else await self._tokens.get()
-            auth = {"Authorization": f"Bearer {used.value}"}
-            try:
-                response = await self._http.request(
-                    method, url, headers={**(headers or {}), **auth}, **kwargs
-                )
-            except httpx.TransportError as exc:
-                raise transport_error(exc, what) from None
+            response = await bounded(
+                self._http.request(method, url, headers=headers, auth=BearerAuth(used), **kwargs),
+                what,
+                self._deadline,
+            )
             if response.status_code == 401 and attempt == 1:
                 self._tokens.invalidate(used)
                 continue

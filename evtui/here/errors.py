@@ -57,11 +57,18 @@ class StreamFailed(HereError):
 
 
 class TransientError(HereError):
-    """A failure worth retrying: a network error, a 5xx, or a 429. `retry_after` is in seconds."""
+    """A failure worth retrying: a network error, a 5xx, or a 429. `retry_after` is in seconds.
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    `answer_lost`: the request reached the service but its answer did not come back whole (a
+    reset, a timeout, a garbled body), so it may have taken effect.
+    """
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, answer_lost: bool = False
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.answer_lost = answer_lost
 
 
 class SubscriptionLost(HereError):

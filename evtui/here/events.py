@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 __all__ = ["ConnectionState", "ConnectionStatus"]
@@ -18,18 +19,30 @@ class ConnectionStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ConnectionState:
-    """Where the consumer is: connecting, subscribed, waiting `wait` seconds, or failing."""
+    """Where the consumer is: connecting, subscribed, waiting `wait` seconds, or failing.
+
+    An ERROR with a `wait` is retried after it; an ERROR without one is final.
+    """
 
     status: ConnectionStatus
     detail: str = ""
     wait: float | None = None
-    """Seconds until the next attempt, while `status` is WAITING."""
+    """Seconds until the next attempt, while `status` is WAITING (or a retried ERROR)."""
+    at: float = field(default_factory=time.time, compare=False)
+    """When the state began (Unix time): the wait counts down from here."""
 
-    def describe(self) -> str:
-        """A short line for a status bar, e.g. `waiting 4 s: HTTP 503 from poll`."""
+    def describe(self, now: float | None = None) -> str:
+        """A short line for a status bar, e.g. `waiting 4 s: HTTP 503 from poll`.
+
+        With `now`, the wait is what is left of it then.
+        """
         text = str(self.status)
         if self.wait is not None:
-            text += f" {self.wait:.0f} s"
+            left = self.wait if now is None else max(0.0, self.at + self.wait - now)
+            if self.status is ConnectionStatus.ERROR:
+                text += f", retrying in {left:.0f} s"
+            else:
+                text += f" {left:.0f} s"
         if self.detail:
             text += f": {self.detail}"
         return text

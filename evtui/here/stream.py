@@ -22,6 +22,7 @@ from urllib.parse import quote
 import httpx
 
 from evtui.here._http import error_details
+from evtui.here.credentials import require_secure_url
 from evtui.here.errors import (
     AccessDenied,
     AuthenticationError,
@@ -43,8 +44,10 @@ log = logging.getLogger("evtui.here")
 
 Start = Literal["earliest", "latest", "committed"]
 
-CLOSE_TIMEOUT = 2.0
+CLOSE_TIMEOUT = 1.5
 """Seconds the final commit and unsubscribe may take on exit, so Ctrl-C stays snappy."""
+DROP_TIMEOUT = 2.0
+"""Seconds releasing a subscription gone bad may take before a new one is made anyway."""
 
 RENEW_POLL_TIMEOUT = 1.0
 """A poll made only to renew the commit token may wait this long for the service."""
@@ -109,6 +112,9 @@ class StreamConsumer:
         self._needs_seek = False
         self._lost: str | None = None
         """Why the subscription was lost, until the consumer says it subscribes again."""
+        self._resync = False
+        """A poll's answer was lost: where the service stands in each partition is unknown."""
+        self._ever_subscribed = False
         self._closed = False
 
     # -- context manager and iteration ---------------------------------------------------
@@ -167,6 +173,10 @@ class StreamConsumer:
         yield ConnectionState(ConnectionStatus.CONNECTING, "requesting a token and subscribing")
         while not self._closed:
             try:
+                if self._resync:
+                    # The lost answer may have moved the service on past messages we never
+                    # saw: start over from the group's commits, and seek back to our place.
+                    await self._drop_subscription("a poll's answer was lost")
                 if self._subscription is None:
                     if self._lost is not None:
                         yield ConnectionState(
@@ -174,6 +184,7 @@ class StreamConsumer:
                         )
                         self._lost = None
                     await self.subscribe()
+                    self._ever_subscribed = True
                     self._needs_seek = self.options.start != "earliest" and bool(self._delivered)
                     yield ConnectionState(ConnectionStatus.SUBSCRIBED, self.options.layer)
                 if self._needs_seek:
@@ -202,6 +213,17 @@ class StreamConsumer:
                 failures += 1
                 wait = self._backoff(failures, exc.retry_after)
                 yield ConnectionState(ConnectionStatus.WAITING, str(exc), wait=wait)
+                await asyncio.sleep(wait)
+            except HereError as exc:
+                if not self._ever_subscribed:
+                    raise  # never worked: wrong credentials, catalog or URL; say so at once
+                # It worked before: a stream watched for days outlives a refused token or a
+                # revoked grant. Start over from the lookup, slowly, and show why.
+                failures += 1
+                await self._drop_subscription(str(exc))
+                self._client.forget(self.options.catalog, "stream", "v2")
+                wait = self._backoff(failures, None, floor=5.0)
+                yield ConnectionState(ConnectionStatus.ERROR, str(exc), wait=wait)
                 await asyncio.sleep(wait)
 
     def ack(self, batch: Batch | Iterable[Decoded]) -> None:
@@ -240,11 +262,16 @@ class StreamConsumer:
         self._raise_for(response, "subscribe", lost_on_404=False)
         body = self._client.body(response)
         try:
-            self._subscription = _Subscription(
-                str(body["nodeBaseURL"]).rstrip("/"), str(body["subscriptionId"])
-            )
+            node = str(body["nodeBaseURL"]).rstrip("/")
+            subscription_id = str(body["subscriptionId"])
         except KeyError:
             raise StreamFailed("subscribe answer lacks nodeBaseURL or subscriptionId") from None
+        try:
+            # The token goes to this node too: never in the clear.
+            require_secure_url(node, "the nodeBaseURL the service gave")
+        except ValueError as exc:
+            raise StreamFailed(str(exc)) from None
+        self._subscription = _Subscription(node, subscription_id)
         log.debug("subscribed as %s", self.consumer_id)
 
     async def poll(self) -> Batch:
@@ -254,12 +281,17 @@ class StreamConsumer:
         finished first on the next call, so a failure there loses nothing.
         """
         if self._pending is None:
-            response, token = await self._node_call("GET", "partitions", "Stream poll")
-            self._raise_for(response, "poll")
+            try:
+                response, token = await self._node_call("GET", "partitions", "Stream poll")
+                self._raise_for(response, "poll")
+                messages = _poll_messages(response)
+            except TransientError as exc:
+                self._resync = self._resync or exc.answer_lost
+                raise
             self._poll_token = token
             now = time.time()
             pending = []
-            for raw in self._client.body(response).get("messages") or []:
+            for raw in messages:
                 raw = raw if isinstance(raw, dict) else {}
                 meta = raw.get("metaData")
                 meta = meta if isinstance(meta, dict) else {}
@@ -389,6 +421,19 @@ class StreamConsumer:
             received_at=p.received_at,
         )
 
+    async def _drop_subscription(self, why: str) -> None:
+        """Release the subscription if the service still listens (briefly), and forget it."""
+        self._resync = False
+        if self._subscription is None:
+            return
+        try:
+            async with asyncio.timeout(DROP_TIMEOUT):
+                await self.unsubscribe()
+        except (TimeoutError, HereError) as exc:
+            log.debug("could not release the subscription: %s", exc)
+        self._subscription = None
+        self._lost = why
+
     async def _resume_after_resubscribe(self) -> None:
         """Continue right after the last delivered message on a renewed subscription.
 
@@ -465,12 +510,27 @@ class StreamConsumer:
             code=code,
         )
 
-    def _backoff(self, failures: int, retry_after: float | None) -> float:
+    def _backoff(self, failures: int, retry_after: float | None, floor: float = 0.0) -> float:
         if retry_after is not None:
             return retry_after  # the service said how long: exactly that, no less
-        ceiling = min(self.options.backoff_max, self.options.backoff_base * 2 ** (failures - 1))
+        base = max(self.options.backoff_base, floor)
+        ceiling = min(max(self.options.backoff_max, base), base * 2 ** (failures - 1))
         # Full jitter: clients that failed together do not retry together.
-        return random.uniform(self.options.backoff_base / 2, ceiling)
+        return random.uniform(base / 2, ceiling)
+
+
+def _poll_messages(response: httpx.Response) -> list[Any]:
+    """The `messages` of a poll answer; a garbled answer is retried like a lost one."""
+    if not response.content.strip():
+        return []
+    try:
+        body = response.json()
+    except ValueError:
+        raise TransientError("the poll answer is not JSON", answer_lost=True) from None
+    messages = body.get("messages", []) if isinstance(body, dict) else None
+    if not isinstance(messages, list):
+        raise TransientError("the poll answer holds no list of messages", answer_lost=True)
+    return messages
 
 
 def _default_consumer_id(client: HereClient, start: Start) -> str:

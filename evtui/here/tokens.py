@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from evtui.here import oauth
-from evtui.here._http import error_details, retry_after, transport_error
+from evtui.here._auth import OAuth1Auth
+from evtui.here._http import bounded, error_details, retry_after
 from evtui.here.credentials import Credentials
 from evtui.here.errors import AuthenticationError, TransientError
 
@@ -47,9 +47,13 @@ class Token:
 class TokenProvider:
     """Caches the token, refreshes it before it expires, and on demand after a 401."""
 
-    def __init__(self, credentials: Credentials, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self, credentials: Credentials, http: httpx.AsyncClient, *, deadline: float = 60.0
+    ) -> None:
         self._credentials = credentials
         self._http = http
+        self._auth = OAuth1Auth(credentials)
+        self._deadline = deadline
         self._token: Token | None = None
         self._lock = asyncio.Lock()
 
@@ -71,17 +75,9 @@ class TokenProvider:
 
     async def _request(self) -> Token:
         url = self._credentials.token_endpoint_url
-        header = oauth.authorization_header(
-            "POST",
-            url,
-            consumer_key=self._credentials.access_key_id,
-            consumer_secret=self._credentials.access_key_secret,
-            body_params=_GRANT,
+        response = await bounded(
+            self._http.post(url, data=_GRANT, auth=self._auth), "the token endpoint", self._deadline
         )
-        try:
-            response = await self._http.post(url, data=_GRANT, headers={"Authorization": header})
-        except httpx.TransportError as exc:
-            raise transport_error(exc, "the token endpoint") from None
         if response.status_code >= 500 or response.status_code == 429:
             raise TransientError(
                 f"token endpoint answered HTTP {response.status_code}",

@@ -32,6 +32,7 @@ from evtui.here import (
     parse_credentials,
 )
 from evtui.model import Batch, Rejection, RejectReason
+from evtui.model.payload import MAX_EVSES
 from tests.conftest import location_doc
 
 
@@ -61,6 +62,8 @@ async def read(
     on_subscribed: Callable[[], None] | None = None,
     on_state: Callable[[ConnectionState], None] | None = None,
     reading: Reading | None = None,
+    lookup_url: str | None = None,
+    deadline: float = 120.0,
     **options: Any,
 ) -> Reading:
     """Consume until `count` messages (valid or not) arrived, then leave as `tail` does."""
@@ -68,7 +71,9 @@ async def read(
     options.setdefault("start", "earliest")
     options.setdefault("max_poll_records", 50)  # several batches, so faults land mid-run
     async with (
-        HereClient(credentials, lookup_url=server.lookup_url) as client,
+        HereClient(
+            credentials, lookup_url=lookup_url or server.lookup_url, deadline=deadline
+        ) as client,
         client.stream(StreamOptions(EV_CATALOG, EV_LAYER, **options)) as consumer,
     ):
         reading.consumer_id = consumer.consumer_id
@@ -249,9 +254,10 @@ async def test_lost_subscription_resubscribes_with_the_same_consumer_id(
     assert server.emulator.live_subscriptions() == 0
 
 
-async def test_payload_over_1_mb_comes_through_blob(
-    server: EmulatorServer, credentials: Credentials
-) -> None:
+async def test_payload_over_the_inline_limit_comes_through_blob() -> None:
+    # HERE inlines payloads up to 1 MB; a valid payload is far smaller (at most 1,000 EVSEs),
+    # so the emulator's limit is lowered to send an ordinary large one through Blob.
+    config = EmulatorConfig(live=False, poll_wait=0.1, partitions=4, inline_limit=20_000)
     big = {
         "id": "here:evcp:charginglocation:big",
         "evses": [
@@ -260,15 +266,17 @@ async def test_payload_over_1_mb_comes_through_blob(
                 "status": "CHARGING",
                 "last_updated": "2026-11-25T10:00:00Z",
             }
-            for _ in range(25_000)
+            for _ in range(MAX_EVSES)
         ],
     }
-    assert len(gzip.compress(json.dumps(big).encode())) > 1_000_000
-    publish(server, range(3))
-    server.emulator.publish(big)
-    publish(server, range(3, 6))
+    assert len(gzip.compress(json.dumps(big).encode())) > config.inline_limit
+    with EmulatorServer(config) as server:
+        credentials = parse_credentials(server.credentials_text())
+        publish(server, range(3))
+        server.emulator.publish(big)
+        publish(server, range(3, 6))
 
-    reading = await at_timeout(read(server, credentials, 7))
+        reading = await at_timeout(read(server, credentials, 7))
 
     got = {d["id"]: d for d in reading.documents}
     assert got[big["id"]] == big
