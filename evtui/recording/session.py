@@ -370,7 +370,18 @@ def _encode_text(text: str) -> tuple[int, bytes]:
 
 
 def _message(row: tuple[Any, ...]) -> StreamMessage:
+    """The message a row holds; ValueError for a row damage has left with the wrong types."""
     _, received_at, partition, offset, timestamp, key, encoding, data, handle = row
+    if not (
+        isinstance(partition, int)
+        and isinstance(offset, int)
+        and isinstance(received_at, int | float)
+        and isinstance(timestamp, int | None)
+        and isinstance(key, str | None)
+        and isinstance(handle, str | None)
+        and (data is None if encoding == _NONE else isinstance(data, bytes))
+    ):
+        raise ValueError("a damaged row")
     payload: str | bytes | None
     if encoding == _BASE64:
         payload = base64.b64encode(data).decode("ascii")
@@ -378,8 +389,10 @@ def _message(row: tuple[Any, ...]) -> StreamMessage:
         payload = bytes(data).decode("utf-8", "surrogatepass")
     elif encoding in (_BYTES, _DOCUMENT):
         payload = bytes(data)
-    else:
+    elif encoding == _NONE:
         payload = None
+    else:
+        raise ValueError(f"a damaged row (encoding {encoding!r})")
     return StreamMessage(
         partition=partition,
         offset=offset,
@@ -387,7 +400,7 @@ def _message(row: tuple[Any, ...]) -> StreamMessage:
         timestamp=timestamp,
         key=key,
         data_handle=handle,
-        received_at=received_at,
+        received_at=float(received_at),
         inflated=encoding == _DOCUMENT,
     )
 
@@ -507,14 +520,14 @@ class SessionReader:
         try:
             row = self._db.execute("SELECT max(seq) FROM messages").fetchone()
             return 0 if row[0] is None else int(row[0]) + 1
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, TypeError, ValueError) as exc:
             reason = _reason(exc)
         # The table's last pages are gone: the count is as far as messages can be found.
         last = self._last_readable()
         self.damage = Damage(last + 1, None, reason)
         bounds = [last + 1]
         for query in ("SELECT max(seq) FROM checkpoints", "SELECT max(seq) FROM markers"):
-            with contextlib.suppress(sqlite3.Error):
+            with contextlib.suppress(sqlite3.Error, TypeError, ValueError):
                 (value,) = self._db.execute(query).fetchone()
                 if value is not None:
                     bounds.append(int(value))
@@ -604,7 +617,7 @@ class SessionReader:
             (value,) = self._db.execute("SELECT max(received_at) FROM messages").fetchone()
             if value is not None:
                 return float(value)
-        except sqlite3.Error:
+        except (sqlite3.Error, TypeError, ValueError):
             pass
         last = self._last_readable()
         return self.time_of(last) if last >= 0 else None
@@ -685,11 +698,11 @@ class SessionReader:
             row = self._db.execute(
                 "SELECT received_at FROM messages WHERE seq = ?", (seq,)
             ).fetchone()
-        except sqlite3.Error:
-            return None
-        if row is None:
-            return None
-        self._times[seq] = float(row[0])
+            if row is None:
+                return None
+            self._times[seq] = float(row[0])
+        except (sqlite3.Error, TypeError, ValueError):
+            return None  # an unreadable row, or one that damage left without a time
         return self._times[seq]
 
     def seq_after(self, at: float) -> int:
@@ -702,7 +715,7 @@ class SessionReader:
                 (at,),
             ).fetchone()
             return self.count if row is None else min(self.count, int(row[0]))
-        except sqlite3.Error:
+        except (sqlite3.Error, TypeError, ValueError):
             pass
         # A damaged index: search the messages themselves, stepping over unreadable ones.
         low, high = 0, self.count
@@ -727,7 +740,11 @@ class SessionReader:
             ).fetchall()
         except sqlite3.Error:
             return []
-        return [Marker(int(s), float(a), str(k or "user"), str(lab or "")) for s, a, k, lab in rows]
+        markers = []
+        for seq, at, kind, label in rows:
+            with contextlib.suppress(TypeError, ValueError):  # a damaged row is left out
+                markers.append(Marker(int(seq), float(at), str(kind or "user"), str(label or "")))
+        return markers
 
     def checkpoints(self) -> list[int]:
         """The positions (messages applied) that have a checkpoint, in order."""
@@ -735,7 +752,7 @@ class SessionReader:
             rows = self._db.execute("SELECT seq FROM checkpoints ORDER BY seq").fetchall()
         except sqlite3.Error:
             return []
-        return [int(seq) for (seq,) in rows if seq <= self.count]
+        return [seq for (seq,) in rows if isinstance(seq, int) and 0 <= seq <= self.count]
 
     def checkpoint(self, seq: int) -> dict[str, Any] | None:
         """The state saved at position `seq`, or None when missing or unreadable."""
