@@ -7,6 +7,7 @@ import contextlib
 import json
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Literal, TextIO
 
 from evtui.here import ConnectionState, ConnectionStatus
@@ -30,17 +31,26 @@ def format_jsonl(item: Accepted) -> str:
     return json.dumps(document, ensure_ascii=True, separators=(",", ":"), allow_nan=False) + "\n"
 
 
+TEXT_ID_WIDTH = 200
+"""Ids longer than this are shortened in `--format text`; real ones are well under it."""
+
+
 def format_text(item: Accepted) -> str:
     """One readable line per EVSE: time, location, EVSE, status (stream text made inert)."""
     payload = item.payload
-    location = safe_text(payload.id, 80)
+    location = safe_text(payload.id, TEXT_ID_WIDTH)
     if not payload.evses:
         return f"{'-':20}  {location}  (no EVSEs)\n"
     return "".join(
-        f"{evse.last_updated.strftime('%Y-%m-%dT%H:%M:%SZ'):20}  {location}  "
-        f"{safe_text(evse.id, 80)}  {safe_text(evse.status, 40)}\n"
+        f"{_utc(evse.last_updated):%Y-%m-%dT%H:%M:%SZ}  {location}  "
+        f"{safe_text(evse.id, TEXT_ID_WIDTH)}  {safe_text(evse.status, 40)}\n"
         for evse in payload.evses
     )
+
+
+def _utc(when: datetime) -> datetime:
+    # OCPI times are UTC; one given with an offset is shown in UTC, as the Z says.
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 class _Tally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -48,9 +49,18 @@ Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]
 StatusText = Annotated[str, Field(min_length=1, max_length=MAX_STATUS_LENGTH)]
 
 
+_HERE_PREFIX = re.compile(r"here:evcp:[A-Za-z_]+:")
+
+
 def id_tail(identifier: str) -> str:
-    """The distinctive part of a HERE id: `here:evcp:evse:<hex>` → `<hex>`."""
-    return identifier.rsplit(":", 1)[-1]
+    """The distinctive part of a HERE id: `here:evcp:evse:<hex>` → `<hex>`.
+
+    Only HERE's own prefix is dropped: an id of another shape is its own tail, colons and all,
+    so that two different ids never look alike.
+    """
+    match = _HERE_PREFIX.match(identifier)
+    tail = identifier[match.end() :] if match else identifier
+    return tail or identifier
 
 
 class EvseUpdate(BaseModel):

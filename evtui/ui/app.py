@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import signal
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -17,6 +18,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.widgets import Sparkline
+from textual.worker import Worker
 
 from evtui.here.errors import HereError
 from evtui.here.events import ConnectionState, ConnectionStatus
@@ -65,7 +67,9 @@ from evtui.watchlist import Watchlist, WatchlistError, resolve_location_id
 
 __all__ = ["EvtuiApp", "RecordOptions", "ReplayOptions"]
 
-QUIT_GRACE_SECONDS = 2.5
+log = logging.getLogger("evtui.ui")
+
+QUIT_GRACE_SECONDS = 1.5
 """How long `q` waits for the source to commit and unsubscribe before leaving anyway."""
 FLASH_SECONDS = 1.5
 """How long a watchlist row stays highlighted after its location changed."""
@@ -258,8 +262,11 @@ class EvtuiApp(App[None]):
         self._repaint()
 
     def _stop_on_signal(self) -> None:
+        # End the feed first, so that nothing more is applied and acknowledged unrecorded;
+        # close the recording at once (the terminal may be gone); then leave as `q` does.
+        self._cancel_stream()
         self.stop_recording()
-        self.exit()
+        self.call_later(self.action_quit)
 
     def _apply_theme(self) -> None:
         theme = self.settings.theme
@@ -343,6 +350,12 @@ class EvtuiApp(App[None]):
         except (HereError, OSError, SessionError) as exc:
             self.failure = str(exc)
             self.connection = ConnectionState(ConnectionStatus.ERROR, str(exc))
+        except Exception as exc:
+            # A fault nobody foresaw stops the feed, never the monitor: what it has shown stays
+            # on screen, the header says why, and the log (--log) has the traceback.
+            log.exception("the stream stopped")
+            self.failure = f"the stream stopped: {type(exc).__name__}: {exc}"
+            self.connection = ConnectionState(ConnectionStatus.ERROR, self.failure)
 
     def _apply(self, batch: Batch) -> None:
         now = self.clock()
@@ -672,6 +685,8 @@ class EvtuiApp(App[None]):
         now = self.clock()
         wall = datetime.fromtimestamp(now, UTC)
         bar.connection = self.connection
+        if self.connection.wait is not None:
+            bar.refresh()  # the wait counts down
         bar.rate = self.activity.rate(now)
         bar.lag = wall - self.store.newest if self.store.newest else None
         bar.rejected = self.rejected
@@ -734,8 +749,9 @@ class EvtuiApp(App[None]):
         return change.location_id if change else None
 
     def display_name(self, location_id: str) -> str:
-        """A location's label, or its short id."""
-        return self.watchlist.label(location_id) or short_id(location_id)
+        """A location's label, or its short id, safe to show."""
+        label = self.watchlist.label(location_id)
+        return safe_text(label, 40) if label else short_id(location_id)
 
     # --- actions -------------------------------------------------------------------------
 
@@ -788,7 +804,7 @@ class EvtuiApp(App[None]):
                 return
             self.watchlist.set_label(location_id, answer)
             self._watchlist_changed(
-                f"Label of {short_id(location_id)}: {answer.strip() or '(none)'}"
+                f"Label of {short_id(location_id)}: {safe_text(answer.strip(), 40) or '(none)'}"
             )
 
         self.push_screen(
@@ -875,7 +891,7 @@ class EvtuiApp(App[None]):
     def action_show_rejected(self) -> None:
         """List the latest rejected messages."""
         if not isinstance(self.screen, RejectedScreen):
-            self.push_screen(RejectedScreen(list(self.rejections), self.rejected))
+            self.push_screen(RejectedScreen(list(self.rejections), self.state.rejected))
 
     def action_help(self) -> None:
         """Show the keys, colours and files."""
@@ -887,13 +903,17 @@ class EvtuiApp(App[None]):
         }
         self.push_screen(HelpScreen(self.binding_sections(), self.keys_of, files))
 
+    def _cancel_stream(self) -> list[Worker[None]]:
+        workers = [w for w in self.workers if w.group == "stream"]
+        for worker in workers:
+            worker.cancel()
+        return workers
+
     async def action_quit(self) -> None:
         """Stop the stream (it commits and unsubscribes), close the recording, then leave."""
-        for worker in self.workers:
-            if worker.group == "stream":
-                worker.cancel()
-                # Leaving regardless of how the worker ends is the point of `q`.
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(worker.wait(), QUIT_GRACE_SECONDS)
+        for worker in self._cancel_stream():
+            # Leaving regardless of how the worker ends is the point of `q`.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(worker.wait(), QUIT_GRACE_SECONDS)
         self.stop_recording()
         self.exit()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
+from textual.markup import escape
 
 from evtui.model import KNOWN_STATUSES, EventFilter
 from evtui.safetext import safe_text
@@ -47,14 +48,14 @@ class EvtuiCommands(Provider):
                 (
                     f"Unwatch {app.display_name(location_id)}",
                     partial(app.unwatch, location_id),
-                    location_id,
+                    short_id(location_id, 40),
                 )
             )
         for status in (*KNOWN_STATUSES, *sorted(set(app.store.counts) - set(KNOWN_STATUSES))):
-            status = safe_text(status, 20)
             out.append(
                 (
-                    f"Filter: only {status}",
+                    f"Filter: only {safe_text(status, 20)}",
+                    # The raw status: the filter compares it with what the stream said.
                     partial(app.set_filter, EventFilter(statuses=frozenset({status}))),
                     "show only changes into it",
                 )
@@ -70,14 +71,17 @@ class EvtuiCommands(Provider):
 
     async def discover(self) -> Hits:
         for name, callback, help_text in self._commands():
-            yield DiscoveryHit(Content(name), callback, text=name, help=help_text)
+            # The palette reads help as markup; ids in it must stay text.
+            yield DiscoveryHit(Content(name), callback, text=name, help=escape(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, callback, help_text in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, _highlight(matcher, name), callback, text=name, help=help_text)
+                yield Hit(
+                    score, _highlight(matcher, name), callback, text=name, help=escape(help_text)
+                )
         needle = query.strip().casefold()
         if len(needle) < 3:
             return
@@ -92,7 +96,7 @@ class EvtuiCommands(Provider):
                     Content(name),
                     partial(app.open_location, location_id),
                     text=name,
-                    help=short_id(location_id, 40),
+                    help=escape(short_id(location_id, 40)),
                 )
                 shown += 1
                 if shown >= MAX_LOCATION_HITS:

@@ -27,7 +27,7 @@ def status_style(status: str) -> str:
 def short_id(identifier: str, width: int = 18) -> str:
     """The distinctive tail of a HERE id (`here:evcp:evse:<hex>` → `<hex>`), escaped, at most
     `width` cells."""
-    return safe_text(id_tail(identifier) or identifier, width)
+    return safe_text(id_tail(identifier), width)
 
 
 def local_time(when: datetime) -> datetime:

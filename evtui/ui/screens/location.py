@@ -66,7 +66,8 @@ class LocationScreen(Screen[None]):
         """Show the store's current knowledge of the location."""
         now = self._now()
         location = self.store.locations.get(self.location_id)
-        summary = Text()
+        # One line each, cut rather than wrapped: an id may be thousands of characters long.
+        summary = Text(no_wrap=True, overflow="ellipsis")
         label = self._watchlist.label(self.location_id)
         if label:
             summary.append(safe_text(label, 60), style="bold")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from rich.text import Text
@@ -12,7 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from evtui.model import Rejection
+from evtui.model import KEEP_REJECTIONS, Rejection
 from evtui.safetext import safe_text
 
 PREVIEW_CHARS = 300
@@ -25,22 +25,29 @@ class RejectedScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back", id="rejected_back"),
     ]
     DEFAULT_CSS = """
+    RejectedScreen > #reasons { height: auto; padding: 0 1; background: $panel; }
     RejectedScreen > DataTable { height: 1fr; border: round $primary-background; }
     RejectedScreen > #detail {
         height: auto; max-height: 12; border: round $primary-background; padding: 0 1;
     }
     """
 
-    def __init__(self, rejections: Sequence[Rejection], total: int) -> None:
+    def __init__(self, rejections: Sequence[Rejection], by_reason: Mapping[str, int]) -> None:
         super().__init__()
         self._rejections = list(reversed(rejections))
-        self._total = total
+        self._by_reason = by_reason
 
     def compose(self) -> ComposeResult:
+        total = sum(self._by_reason.values())
+        reasons = Text(no_wrap=True, overflow="ellipsis")
+        reasons.append(f"{total:,} rejected since the start", style="bold")
+        for reason, count in sorted(self._by_reason.items(), key=lambda rc: -rc[1]):
+            reasons.append(" · ")
+            reasons.append(f"{reason} ", style="bold red")
+            reasons.append(f"{count:,}")
+        yield Static(reasons, id="reasons")
         table: DataTable[Text] = DataTable(cursor_type="row")
-        table.border_title = (
-            f"rejected messages: {self._total:,} in all, the latest {len(self._rejections):,} kept"
-        )
+        table.border_title = f"the latest {len(self._rejections):,} (at most {KEEP_REJECTIONS:,})"
         table.add_columns("received", "partition", "offset", "reason", "detail")
         for r in self._rejections:
             m = r.message
@@ -78,10 +85,15 @@ class RejectedScreen(Screen[None]):
         detail = Text()
         detail.append(safe_text(rejection.describe()), style="bold")
         detail.append("\n")
-        detail.append(f"data ({_size(data)}): ", style="dim")
+        size = _size(data)
+        if rejection.size is not None:
+            size = f"{size} of {_size(rejection.size)} kept"
+        detail.append(f"data ({size}): ", style="dim")
         detail.append(safe_text(preview) or "(none)")
         self.query_one("#detail", Static).update(detail)
 
 
-def _size(data: str | bytes | None) -> str:
+def _size(data: str | bytes | int | None) -> str:
+    if isinstance(data, int):
+        return f"{data:,}"
     return f"{len(data):,} {'bytes' if isinstance(data, bytes) else 'chars'}" if data else "empty"

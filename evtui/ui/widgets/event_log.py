@@ -23,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from evtui.model import EventFilter, StatusChange
-from evtui.safetext import safe_text
+from evtui.safetext import pad, safe_text
 from evtui.ui.theme import local_time, short_id, status_style
 
 __all__ = ["EventLog", "change_row"]
@@ -46,18 +46,19 @@ def change_row(change: StatusChange, label: str = "") -> Text:
     row = Text(no_wrap=True, overflow="ellipsis")
     row.append(local_time(change.time).strftime("%H:%M:%S"), style="dim")
     row.append(" ")
+    # Columns are measured in cells: a wide character in an id must not push the next one.
     location = (
         safe_text(label, LOCATION_WIDTH) if label else short_id(change.location_id, LOCATION_WIDTH)
     )
-    row.append(location.ljust(LOCATION_WIDTH), style="bold" if label else "")
+    row.append(pad(location, LOCATION_WIDTH), style="bold" if label else "")
     row.append(" ")
-    row.append(short_id(change.evse_id, EVSE_WIDTH).ljust(EVSE_WIDTH))
+    row.append(pad(short_id(change.evse_id, EVSE_WIDTH), EVSE_WIDTH))
     row.append(" ")
     if change.old is None:
-        row.append("new".ljust(STATUS_WIDTH), style="dim")
+        row.append(pad("new", STATUS_WIDTH), style="dim")
     else:
         old = safe_text(change.old, STATUS_WIDTH)
-        row.append(old.ljust(STATUS_WIDTH), style=status_style(change.old))
+        row.append(pad(old, STATUS_WIDTH), style=status_style(change.old))
     row.append(" → ")
     row.append(safe_text(change.new, STATUS_WIDTH), style=status_style(change.new))
     return row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from rich.text import Text
@@ -9,7 +10,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from evtui.here.events import ConnectionState, ConnectionStatus
-from evtui.safetext import safe_text
+from evtui.safetext import cell_width, safe_text, shorten
 from evtui.ui.theme import ago
 from evtui.units import size_text
 
@@ -59,16 +60,24 @@ class StatusBar(Static):
         if self.rejected:
             figures.append(f" ({self.rejected_key})", style="dim")
         figures.append(f"  ★ {self.watched}", style="yellow" if self.watched else "dim")
-        # The figures always fit; the source and the state share what is left of the line.
+        # The figures always fit; the source and the state share what is left of the line,
+        # the state taking most of it when it says something is wrong.
         room = max(8, self.content_size.width - figures.cell_len)
-        source = safe_text(self.source_label, max(4, min(60, room // 2)))
+        trouble = self.mode is None and state.status in (
+            ConnectionStatus.WAITING,
+            ConnectionStatus.ERROR,
+        )
+        source_room = max(4, min(20, room // 4)) if trouble else max(4, min(60, room // 2))
+        source = safe_text(self.source_label, source_room)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(source, style="bold")
         text.append("  ")
-        state_room = max(4, room - len(source) - 2)
+        state_room = max(4, room - cell_width(source) - 2)
         if self.mode is not None:
             text.append(safe_text(self.mode, state_room), style="bold")
         else:
-            text.append(safe_text(state.describe(), state_room), style=_STATE_STYLES[state.status])
+            # Wall time, as the state's own: a wait counts down whatever the app's clock.
+            described = shorten(safe_text(state.describe(time.time())), state_room, keep_tail=False)
+            text.append(described, style=_STATE_STYLES[state.status])
         text.append_text(figures)
         return text
