@@ -13,6 +13,7 @@ import pytest
 
 from evtui.emulator import EmulatorServer
 from evtui.model import KNOWN_STATUSES
+from evtui.model.payload import MAX_EVSES
 from tests.conftest import evtui, location_doc
 
 
@@ -77,6 +78,8 @@ def test_tail_against_a_faulty_platform_prints_every_payload_once_and_cleans_up(
     """The acceptance run: short-lived tokens, one 503, one lost subscription, one big blob."""
     emulator = server.emulator
     server.config.token_lifetime = 3
+    # A valid payload is far under HERE's 1 MB inline limit: lower it to send one through Blob.
+    server.config.inline_limit = 20_000
     published = []
     for n in range(1500):
         doc = location_doc(n, evses=1 + n % 3)
@@ -84,13 +87,13 @@ def test_tail_against_a_faulty_platform_prints_every_payload_once_and_cleans_up(
         published.append(doc)
         if n == 700:
             big = location_doc(10**6, evses=1)
-            big["evses"] = [  # random ids: compressed well over 1 MB
+            big["evses"] = [  # random ids: they do not compress
                 {
                     "id": f"here:evcp:evse:{os.urandom(32).hex()}",
                     "status": "AVAILABLE",
                     "last_updated": "2026-11-25T10:00:00Z",
                 }
-                for _ in range(25_000)
+                for _ in range(MAX_EVSES)
             ]
             emulator.publish(big)
             published.append(big)

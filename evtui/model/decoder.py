@@ -23,10 +23,11 @@ __all__ = [
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 """Inflated payloads larger than this are rejected: a gzip bomb must not take the app down."""
 
-FUTURE_TOLERANCE = timedelta(days=1)
-"""How far after its arrival a `last_updated` may lie (clock skew) before it is refused.
+FUTURE_TOLERANCE = timedelta(days=7)
+"""How far after its message was published a `last_updated` may lie before it is refused.
 
 An update from the future would freeze its EVSE: every real update after it looks stale.
+Generous, because clocks are wrong in many ways; it only catches the absurd.
 """
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -54,7 +55,7 @@ def decode(message: StreamMessage) -> Decoded:
             raise _Reject(RejectReason.NO_DATA, "metaData has neither data nor dataHandle")
         raw = _b64decode(message.data) if isinstance(message.data, str) else message.data
         document = raw if message.inflated else _gunzip(raw)
-        return Accepted(message, _validate(document, message.received_at), document)
+        return Accepted(message, _validate(document, _sent_at(message)), document)
     except _Reject as exc:
         return Rejection(message, exc.reason, exc.detail)
 
@@ -62,9 +63,16 @@ def decode(message: StreamMessage) -> Decoded:
 def decode_document(message: StreamMessage, document: bytes) -> Decoded:
     """Validate an already inflated JSON document (as `olp ... stream get` prints them)."""
     try:
-        return Accepted(message, _validate(document, message.received_at), document)
+        return Accepted(message, _validate(document, _sent_at(message)), document)
     except _Reject as exc:
         return Rejection(message, exc.reason, exc.detail)
+
+
+def _sent_at(message: StreamMessage) -> float | None:
+    """When the message was published (the platform's clock), else received; None: unknown."""
+    if message.timestamp is not None and message.timestamp > 0:
+        return message.timestamp / 1000
+    return message.received_at if message.received_at > 0 else None
 
 
 def _b64decode(text: str) -> bytes:
@@ -102,7 +110,7 @@ def _gunzip(raw: bytes) -> bytes:
     return out[0] if len(out) == 1 else b"".join(out)
 
 
-def _validate(document: bytes, received_at: float) -> LocationUpdate:
+def _validate(document: bytes, sent_at: float | None) -> LocationUpdate:
     try:
         payload = LocationUpdate.model_validate_json(document)
     except ValidationError as exc:
@@ -116,18 +124,16 @@ def _validate(document: bytes, received_at: float) -> LocationUpdate:
         else:
             reason = RejectReason.BAD_SCHEMA
         raise _Reject(reason, describe_validation_error(exc)) from None
-    _check_times(payload, received_at)
+    _check_times(payload, sent_at)
     return payload
 
 
-def _check_times(payload: LocationUpdate, received_at: float) -> None:
-    """Refuse times no real update has: before 1970, or well after the message arrived.
+def _check_times(payload: LocationUpdate, sent_at: float | None) -> None:
+    """Refuse times no real update has: before 1970, or well after the message was sent.
 
-    `received_at` 0 means the arrival time is unknown; only the lower bound applies then.
+    With `sent_at` unknown, only the lower bound applies.
     """
-    latest = (
-        datetime.fromtimestamp(received_at, UTC) + FUTURE_TOLERANCE if received_at > 0 else None
-    )
+    latest = None if sent_at is None else datetime.fromtimestamp(sent_at, UTC) + FUTURE_TOLERANCE
     for i, evse in enumerate(payload.evses):
         when = evse.last_updated
         if when.tzinfo is None:
@@ -137,12 +143,11 @@ def _check_times(payload: LocationUpdate, received_at: float) -> None:
                 RejectReason.BAD_TIMESTAMP, f"evses.{i}.last_updated: {when} is before 1970"
             )
         if latest is not None and when > latest:
-            hours = (when - latest + FUTURE_TOLERANCE).total_seconds() / 3600
-            ahead = f"{hours:.0f} h" if hours < 72 else f"{hours / 24:,.0f} days"
+            days = (when - latest + FUTURE_TOLERANCE).total_seconds() / 86_400
             raise _Reject(
                 RejectReason.BAD_TIMESTAMP,
-                f"evses.{i}.last_updated: {when:%Y-%m-%dT%H:%M:%S%z} is {ahead} after "
-                "the message arrived",
+                f"evses.{i}.last_updated: {when:%Y-%m-%dT%H:%M:%S%z} is {days:,.1f} days "
+                "after the message was sent",
             )
 
 
