@@ -134,6 +134,8 @@ class Emulator:
         self.unsubscribed = 0
         self.published = 0
         self.tokens_issued = 0
+        self.issued: list[str] = []
+        """Every token handed out, for tests that look for them where they must not be."""
         self.blobs_served = 0
         self.subscribed: list[str] = []
         """Consumer ids of every subscribe call, in order."""
@@ -255,6 +257,7 @@ class Emulator:
         with self._lock:
             token = "emu." + secrets.token_urlsafe(32)
             self.tokens_issued += 1
+            self.issued.append(token)
             self._tokens[token] = self.clock() + self.config.token_lifetime
             return token, self.config.token_lifetime
 

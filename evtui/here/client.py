@@ -29,7 +29,7 @@ __all__ = ["HereClient"]
 
 # A poll may legitimately wait server-side before answering, so reads get more than that.
 _TIMEOUT = httpx.Timeout(connect=10.0, read=75.0, write=30.0, pool=10.0)
-DEADLINE = 120.0
+DEADLINE = 90.0
 """Seconds any one request may take in all, however its answer trickles in."""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -39,10 +40,12 @@ class ConnectionState:
         text = str(self.status)
         if self.wait is not None:
             left = self.wait if now is None else max(0.0, self.at + self.wait - now)
+            # Rounded up: "0 s" would read as "now" while there is still a wait.
+            seconds = math.ceil(round(left, 1))
             if self.status is ConnectionStatus.ERROR:
-                text += f", retrying in {left:.0f} s"
+                text += f", retrying in {seconds} s"
             else:
-                text += f" {left:.0f} s"
+                text += f" {seconds} s"
         if self.detail:
             text += f": {self.detail}"
         return text

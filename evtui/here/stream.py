@@ -7,6 +7,7 @@ on (Kafka partition, offset) and by committing only what the reader acknowledged
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import random
@@ -44,7 +45,7 @@ log = logging.getLogger("evtui.here")
 
 Start = Literal["earliest", "latest", "committed"]
 
-CLOSE_TIMEOUT = 1.5
+CLOSE_TIMEOUT = 1.2
 """Seconds the final commit and unsubscribe may take on exit, so Ctrl-C stays snappy."""
 DROP_TIMEOUT = 2.0
 """Seconds releasing a subscription gone bad may take before a new one is made anyway."""
@@ -428,6 +429,10 @@ class StreamConsumer:
             return
         try:
             async with asyncio.timeout(DROP_TIMEOUT):
+                # What was handled is committed first: the next subscription starts after it
+                # rather than delivering it again.
+                with contextlib.suppress(HereError):
+                    await self.commit()
                 await self.unsubscribe()
         except (TimeoutError, HereError) as exc:
             log.debug("could not release the subscription: %s", exc)

@@ -31,6 +31,7 @@ from evtui.here import (
     StreamOptions,
     parse_credentials,
 )
+from evtui.here.client import DEADLINE
 from evtui.model import Batch, Rejection, RejectReason
 from evtui.model.payload import MAX_EVSES
 from tests.conftest import location_doc
@@ -63,7 +64,7 @@ async def read(
     on_state: Callable[[ConnectionState], None] | None = None,
     reading: Reading | None = None,
     lookup_url: str | None = None,
-    deadline: float = 120.0,
+    deadline: float = DEADLINE,
     **options: Any,
 ) -> Reading:
     """Consume until `count` messages (valid or not) arrived, then leave as `tail` does."""

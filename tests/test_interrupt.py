@@ -1,0 +1,103 @@
+"""Ctrl-C while evtui waits out a fault: it leaves within 2 s, and releases what it can.
+
+The 2 s is the promise a user relies on (a stuck terminal is a bug), not a speed goal: the
+bounds inside are 1.5 s for the final commit and unsubscribe, the rest is start-up slack.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from evtui.emulator import EmulatorServer
+from tests.conftest import location_doc
+from tests.faultproxy import FaultProxy
+
+EXIT_PROMISE = 2.0
+
+
+class Tail:
+    """`evtui tail` in a process of its own, its output read as it comes."""
+
+    def __init__(self, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "evtui.cli", "tail", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        self.out: list[str] = []
+        self.err: list[str] = []
+        for stream, into in ((self.process.stdout, self.out), (self.process.stderr, self.err)):
+            threading.Thread(target=self._pump, args=(stream, into), daemon=True).start()
+
+    @staticmethod
+    def _pump(stream: object, into: list[str]) -> None:
+        for line in stream:  # type: ignore[attr-defined]
+            into.append(line)
+
+    def wait_for(self, condition: object, seconds: float = 20) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition():  # type: ignore[operator]
+            assert self.process.poll() is None, "".join(self.err)
+            assert time.monotonic() < deadline, "".join(self.err)
+            time.sleep(0.05)
+
+    def interrupt(self) -> float:
+        """Send Ctrl-C; seconds until the process was gone."""
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=30)
+        return time.monotonic() - started
+
+
+@pytest.fixture
+def live(server: EmulatorServer, credentials_file: Path) -> Iterator[list[str]]:
+    for n in range(10):
+        server.emulator.publish(location_doc(n))
+    yield ["--credentials", str(credentials_file), "--from", "earliest"]
+
+
+def test_ctrl_c_during_a_backoff_leaves_at_once_and_unsubscribes(
+    server: EmulatorServer, live: list[str]
+) -> None:
+    tail = Tail(*live, "--lookup-url", server.lookup_url)
+    tail.wait_for(lambda: len(tail.out) == 10)
+    server.emulator.faults.retry_after = 30
+    server.emulator.faults.unavailable = 1  # the next poll: come back in 30 s
+    tail.wait_for(lambda: any("waiting 30 s" in line for line in tail.err))
+
+    took = tail.interrupt()
+
+    assert took < EXIT_PROMISE
+    assert tail.process.returncode == 130
+    assert server.emulator.live_subscriptions() == 0
+    assert sum(server.emulator.committed(server.emulator.subscribed[0]).values()) == 10
+
+
+def test_ctrl_c_while_the_platform_stalls_leaves_within_the_promise(
+    server: EmulatorServer, live: list[str]
+) -> None:
+    with FaultProxy(server.port) as proxy:
+        live[1] = str(server.write_credentials(Path(live[1]).with_name("proxied.properties")))
+        Path(live[1]).write_text(Path(live[1]).read_text().replace(server.base_url, proxy.base_url))
+        tail = Tail(*live, "--lookup-url", f"{proxy.base_url}/lookup/v1")
+        tail.wait_for(lambda: len(tail.out) == 10)
+        # From now on nothing the service is asked gets an answer: not the poll in flight's
+        # successor, not the final commit, not the unsubscribe.
+        proxy.add("stall", "/", times=100)
+        tail.wait_for(lambda: len(proxy.broken) >= 1)
+
+        took = tail.interrupt()
+
+    assert took < EXIT_PROMISE
+    assert tail.process.returncode == 130
