@@ -63,6 +63,18 @@ def _live_options() -> argparse.ArgumentParser:
     return live
 
 
+def _log_option() -> argparse.ArgumentParser:
+    log = argparse.ArgumentParser(add_help=False)
+    log.add_argument(
+        "--log",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help="append a debug log of the connection (requests, retries, errors) to FILE; "
+        "tokens and secrets are never written",
+    )
+    return log
+
+
 def _monitor_options() -> argparse.ArgumentParser:
     monitor = argparse.ArgumentParser(add_help=False)
     monitor.add_argument(
@@ -132,12 +144,13 @@ def _demo_options(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: the monitor by default, and the sub-commands."""
     live = _live_options()
+    log = _log_option()
     monitor = _monitor_options()
     record = _record_option()
     parser = argparse.ArgumentParser(
         prog="evtui",
         description="Monitor HERE's live stream of EV charge-point status updates.",
-        parents=[live, monitor, record],
+        parents=[live, log, monitor, record],
         epilog="Without a command, evtui opens the monitor on the live HERE stream. "
         "Try `evtui demo` to see it on the built-in emulated feed, no account needed.",
     )
@@ -149,14 +162,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser(
         "demo",
-        parents=[monitor, record],
+        parents=[log, monitor, record],
         help="open the monitor on the built-in emulated HERE feed (no account needed)",
     )
     _demo_options(demo)
 
     tail = commands.add_parser(
         "tail",
-        parents=[live],
+        parents=[live, log],
         help="print the decoded stream, one payload per line",
         description="Print each valid payload to stdout; rejected messages go to stderr.",
     )
@@ -170,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rec = commands.add_parser(
         "record",
-        parents=[live],
+        parents=[live, log],
         help="record a source to a session file without the monitor (for servers)",
         description="Record every message as received, with its receive time, to a session "
         "file. Ends after --duration or --limit, at the end of a file, or on Ctrl-C, SIGTERM or "
@@ -236,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser(
         "check",
-        parents=[live],
+        parents=[live, log],
         help="check step by step that your credentials and access work",
     )
 
@@ -285,13 +298,30 @@ def _demo_settings(args: argparse.Namespace) -> DemoSettings:
     )
 
 
-def _open_source(args: argparse.Namespace, spec: str, *, keyboard: bool = False) -> Source:
-    """The source `--source` names. `keyboard`: the monitor needs the terminal for keys."""
+def _open_source(
+    args: argparse.Namespace,
+    spec: str,
+    *,
+    keyboard: bool = False,
+    warnings: list[str] | None = None,
+) -> Source:
+    """The source `--source` names. `keyboard`: the monitor needs the terminal for keys.
+
+    Warnings go to `warnings` (the monitor shows them), else to standard error.
+    """
+    from evtui.here import insecure_permissions
     from evtui.recording import SessionError, SessionReader, SessionSource, is_session_file
     from evtui.sources import DemoSource, HereSource, PayloadFileSource
 
     if spec == "here":
-        return HereSource.from_settings(live_settings(args))
+        settings = live_settings(args)
+        source = HereSource.from_settings(settings)
+        if warning := insecure_permissions(settings.credentials_path):
+            if warnings is None:
+                print(f"evtui: warning: {warning}", file=sys.stderr)
+            else:
+                warnings.append(warning)
+        return source
     if spec == "demo":
         return DemoSource(_demo_settings(args))
     if spec == "-":
@@ -480,8 +510,9 @@ def _run_monitor(args: argparse.Namespace, *, demo: bool) -> int:
     spec = "demo" if demo else getattr(args, "source", "here")
     if spec not in ("here", "demo", "-") and is_session_file(spec):
         return _run_replay(args, Path(spec))
+    source_warnings: list[str] = []
     try:
-        source = _open_source(args, spec, keyboard=True)
+        source = _open_source(args, spec, keyboard=True, warnings=source_warnings)
     except CredentialsError as exc:
         print(_no_credentials_help(exc), file=sys.stderr)
         if not _offer_demo():
@@ -502,7 +533,7 @@ def _run_monitor(args: argparse.Namespace, *, demo: bool) -> int:
         source,
         settings=settings,
         watchlist=watchlist,
-        warnings=warnings,
+        warnings=source_warnings + warnings,
         settings_path=paths.settings_path(),
         record=options,
     )
@@ -598,6 +629,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from evtui.here.errors import HereError
     from evtui.recording import SessionError
+
+    if log := getattr(args, "log", None):
+        from evtui.logs import setup_logging
+
+        try:
+            setup_logging(log)
+        except OSError as exc:
+            _fail(f"--log {log}: {exc.strerror or exc}")
 
     try:
         if args.command == "tail":
