@@ -11,10 +11,12 @@ path) and how:
 - `trickle`: send the answer one byte every `delay` seconds.
 - `stall`: pass the request on, then never answer.
 - `garbage`: pass the request on, then answer `200 OK` with a body that is not JSON.
+- `answer`: do not pass the request on; answer `status` with the JSON `body` instead.
 """
 
 from __future__ import annotations
 
+import json
 import socket
 import socketserver
 import struct
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Literal, Self
 
-Action = Literal["refuse", "reset", "truncate", "trickle", "stall", "garbage"]
+Action = Literal["refuse", "reset", "truncate", "trickle", "stall", "garbage", "answer"]
 
 
 @dataclass
@@ -36,6 +38,8 @@ class Rule:
     skip: int = 0
     """Let this many matching requests through before breaking any."""
     delay: float = 0.05
+    status: int = 200
+    body: object = None
 
 
 @dataclass
@@ -111,6 +115,14 @@ class FaultProxy:
                 if rule is not None and rule.action == "refuse":
                     _reset(client)
                     return
+                if rule is not None and rule.action == "answer":
+                    body = json.dumps(rule.body).encode()
+                    client.sendall(
+                        f"HTTP/1.1 {rule.status} Whatever\r\nContent-Type: application/json\r\n"
+                        f"Content-Length: {len(body)}\r\n\r\n".encode()
+                        + body
+                    )
+                    continue
                 if upstream is None:
                     upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
                 upstream.sendall(request[1])

@@ -37,8 +37,12 @@ class Tail:
         )
         self.out: list[str] = []
         self.err: list[str] = []
-        for stream, into in ((self.process.stdout, self.out), (self.process.stderr, self.err)):
-            threading.Thread(target=self._pump, args=(stream, into), daemon=True).start()
+        self._pumps = [
+            threading.Thread(target=self._pump, args=(stream, into), daemon=True)
+            for stream, into in ((self.process.stdout, self.out), (self.process.stderr, self.err))
+        ]
+        for pump in self._pumps:
+            pump.start()
 
     @staticmethod
     def _pump(stream: object, into: list[str]) -> None:
@@ -48,8 +52,9 @@ class Tail:
     def wait_for(self, condition: object, seconds: float = 20) -> None:
         deadline = time.monotonic() + seconds
         while not condition():  # type: ignore[operator]
-            assert self.process.poll() is None, "".join(self.err)
-            assert time.monotonic() < deadline, "".join(self.err)
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.process.kill()
+                raise AssertionError("".join(self.err))
             time.sleep(0.05)
 
     def interrupt(self) -> float:
@@ -57,7 +62,13 @@ class Tail:
         started = time.monotonic()
         self.process.send_signal(signal.SIGINT)
         self.process.wait(timeout=30)
-        return time.monotonic() - started
+        took = time.monotonic() - started
+        for pump in self._pumps:
+            pump.join(timeout=5)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+        return took
 
 
 @pytest.fixture

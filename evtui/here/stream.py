@@ -67,6 +67,8 @@ class StreamOptions:
     commit_interval: float = 2.0
     backoff_base: float = 0.5
     backoff_max: float = 30.0
+    error_backoff: float = 5.0
+    """The first wait after an error that retrying rarely fixes (once the stream worked)."""
 
 
 @dataclass
@@ -223,7 +225,7 @@ class StreamConsumer:
                 failures += 1
                 await self._drop_subscription(str(exc))
                 self._client.forget(self.options.catalog, "stream", "v2")
-                wait = self._backoff(failures, None, floor=5.0)
+                wait = self._backoff(failures, None, floor=self.options.error_backoff)
                 yield ConnectionState(ConnectionStatus.ERROR, str(exc), wait=wait)
                 await asyncio.sleep(wait)
 

@@ -15,7 +15,7 @@ from dataclasses import replace
 import pytest
 
 from evtui.emulator import EmulatorServer
-from evtui.here import ConnectionStatus, Credentials
+from evtui.here import AccessDenied, ConnectionStatus, Credentials, StreamFailed
 from tests.faultproxy import FaultProxy
 from tests.here.test_stream import Reading, at_timeout, publish, read
 
@@ -139,3 +139,44 @@ async def test_every_step_survives_connections_reset_under_it(
     if path != "/offsets":  # a failed commit is retried quietly, reading goes on
         assert len(waits) >= 3
         assert all(w.detail.startswith("cannot reach") for w in waits)
+
+
+async def test_errors_retrying_rarely_fixes_are_retried_once_the_stream_has_worked(
+    server: EmulatorServer, credentials: Credentials, proxy: FaultProxy
+) -> None:
+    # Access revoked for a while, days into a run: the monitor waits for it to come back.
+    ids, ends = publish(server, range(200))
+    denied = {"title": "Forbidden", "status": 403, "code": "E213004"}
+    proxy.add("answer", "/partitions", times=2, skip=1, status=403, body=denied)
+
+    reading = await read_through(proxy, server, credentials, 200, error_backoff=0.05)
+
+    errors = [s for _, s in reading.states if s.status is ConnectionStatus.ERROR]
+    assert len(errors) == 2
+    assert all(e.wait is not None and "no access" in e.detail for e in errors)
+    assert "retrying in" in errors[0].describe()
+    assert_exactly_once(reading, ids)
+    assert server.emulator.committed(reading.consumer_id) == ends
+
+
+async def test_a_stream_that_never_worked_says_why_at_once(
+    server: EmulatorServer, credentials: Credentials, proxy: FaultProxy
+) -> None:
+    denied = {"title": "Forbidden", "status": 403, "code": "E213004"}
+    proxy.add("answer", "/subscribe", times=1, status=403, body=denied)
+
+    with pytest.raises(AccessDenied, match="no access to hrn:here:data::olp-here:evcp2"):
+        await read_through(proxy, server, credentials, 1)
+
+
+async def test_a_node_url_in_the_clear_off_loopback_gets_no_token(
+    server: EmulatorServer, credentials: Credentials, proxy: FaultProxy
+) -> None:
+    node = {"nodeBaseURL": "http://stream.example.com/node", "subscriptionId": "s1"}
+    proxy.add("answer", "/subscribe", times=1, status=201, body=node)
+
+    with pytest.raises(StreamFailed, match="must use https"):
+        await read_through(proxy, server, credentials, 1)
+    # Nothing went anywhere after the answer that named the node: no poll, no token.
+    method, path = proxy.seen[-1]
+    assert method == "POST" and "/subscribe" in path
