@@ -165,5 +165,5 @@ async def test_statuses_the_stream_invents_later_grow_the_counters_within_bounds
         assert counters.region.height == before + 4
         assert "4 others" in text
         # Long names are cut, never the figures: every row still shows its share.
-        rows = [line for line in text.splitlines() if "NEW_STATU…NAME" in line]
+        rows = [line for line in text.splitlines() if "NEW_STAT…AME" in line]
         assert len(rows) == 3 and all("12.5%" in row for row in rows)

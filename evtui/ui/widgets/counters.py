@@ -13,8 +13,8 @@ from evtui.model import KNOWN_STATUSES
 from evtui.safetext import safe_text
 from evtui.ui.theme import status_style
 
-STATUS_CELLS = 14
-"""Room for a status name; longer (unknown) ones are shortened, the figures never are."""
+STATUS_CELLS = 12
+"""Room for a status name (OCPI's longest is 12); longer ones are shortened."""
 MAX_OTHER_ROWS = 4
 """Rows for statuses outside OCPI's list; more of them share one row, so the panel's
 height stays bounded whatever the stream invents."""
@@ -56,11 +56,13 @@ class StatusCounters(Static):
 
     def render(self) -> Table:
         total = sum(self.counts.values())
-        table = Table(box=None, expand=False, padding=(0, 1), show_edge=False)
+        table = Table(box=None, expand=False, padding=(0, 1), show_edge=False, pad_edge=False)
+        # Fixed widths (41 cells in all), room for 9,999,999 EVSEs: the panel's width never
+        # follows the figures, so it needs no new layout as they grow and none is ever cut.
         table.add_column("status", no_wrap=True, width=STATUS_CELLS)
-        table.add_column("EVSEs", justify="right", no_wrap=True, min_width=5)
-        table.add_column("share", justify="right", no_wrap=True, min_width=6)
-        table.add_column("last min", justify="right", no_wrap=True, min_width=8)
+        table.add_column("EVSEs", justify="right", no_wrap=True, width=9)
+        table.add_column("share", justify="right", no_wrap=True, width=6)
+        table.add_column("last min", justify="right", no_wrap=True, width=8)
         others = self._others()
         shown = others if len(others) <= MAX_OTHER_ROWS else others[: MAX_OTHER_ROWS - 1]
         for status in (*KNOWN_STATUSES, *shown):
