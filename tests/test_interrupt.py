@@ -6,10 +6,15 @@ bounds inside are 1.5 s for the final commit and unsubscribe, the rest is start-
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import pty
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 from collections.abc import Iterator
@@ -112,3 +117,63 @@ def test_ctrl_c_while_the_platform_stalls_leaves_within_the_promise(
 
     assert took < EXIT_PROMISE
     assert tail.process.returncode == 130
+
+
+def test_a_hang_up_releases_the_subscription_and_the_process_leaves(
+    server: EmulatorServer, live: list[str]
+) -> None:
+    # The monitor in a terminal that then goes away (a closed ssh session, a killed tmux).
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 48, 160, 0, 0))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "evtui.cli", *live, "--lookup-url", server.lookup_url],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        preexec_fn=lambda: _controlling_terminal(0),
+        env={**os.environ, "TERM": "xterm-256color"},
+    )
+    os.close(slave)
+    drained = threading.Event()
+
+    def drain() -> None:  # a terminal reads what the app draws, until it is closed
+        with contextlib.suppress(OSError):
+            while os.read(master, 65536):
+                pass
+        drained.set()
+
+    threading.Thread(target=drain, daemon=True).start()
+    busy = threading.Event()
+
+    def publish() -> None:  # a lively stream: the screen is redrawn all the time
+        n = 10
+        while not busy.is_set():
+            server.emulator.publish(location_doc(n % 500, status=("AVAILABLE", "CHARGING")[n % 2]))
+            n += 1
+            time.sleep(0.002)
+
+    threading.Thread(target=publish, daemon=True).start()
+    try:
+        deadline = time.monotonic() + 30
+        emulator = server.emulator
+        while (
+            not emulator.subscribed or sum(emulator.committed(emulator.subscribed[0]).values()) < 10
+        ):
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.1)
+        # The terminal goes away: the kernel hangs up its session (SIGHUP), and writes to it
+        # fail from then on. Restoring it must not hold the process.
+        os.close(master)
+        process.wait(timeout=10)
+    finally:
+        busy.set()
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 128 + signal.SIGHUP
+    assert server.emulator.live_subscriptions() == 0
+
+
+def _controlling_terminal(fd: int) -> None:
+    """In the child: a session of its own, with `fd` as its controlling terminal."""
+    os.setsid()
+    fcntl.ioctl(fd, termios.TIOCSCTTY, 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import time
 from collections.abc import Callable, Collection, Sequence
@@ -256,17 +257,30 @@ class EvtuiApp(App[None]):
         for signum in (signal.SIGTERM, signal.SIGHUP):
             # The terminal closing (or `kill`) must not leave a recording interrupted.
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(signum, self._stop_on_signal)
+                loop.add_signal_handler(signum, self._stop_on_signal, signum)
         # Repaint on a clock, never per message: the message rate must not drive the UI.
         self.set_interval(1 / self.settings.refresh_rate, self._repaint)
         self._repaint()
 
-    def _stop_on_signal(self) -> None:
+    def _stop_on_signal(self, signum: int = signal.SIGTERM) -> None:
         # End the feed first, so that nothing more is applied and acknowledged unrecorded;
         # close the recording at once (the terminal may be gone); then leave as `q` does.
         self._cancel_stream()
         self.stop_recording()
-        self.call_later(self.action_quit)
+        self.call_later(self._hang_up if signum == signal.SIGHUP else self.action_quit)
+
+    async def _hang_up(self) -> None:
+        """The terminal is gone: release the subscription, then leave without touching it.
+
+        Restoring a terminal that no longer exists blocks Textual's shutdown for ever (its
+        writer thread is dead, the write queue full): the process would linger, holding the
+        subscription and the CPU.
+        """
+        for worker in self._cancel_stream():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(worker.wait(), QUIT_GRACE_SECONDS)
+        logging.shutdown()
+        os._exit(128 + signal.SIGHUP)
 
     def _apply_theme(self) -> None:
         theme = self.settings.theme

@@ -96,7 +96,7 @@ async def test_hostile_ids_are_shown_inert_and_the_layout_holds(
         text = assert_inert(app)
         # Escaped, not dropped: a user sees that the id holds an escape sequence.
         assert "\\x1b[31mRE" in text
-        assert "\\x1b[5mPL…" in text  # the unknown status is counted, inert, shortened
+        assert "\\x1b[5mP…" in text  # the unknown status is counted, inert, shortened
         assert any("\\x1b" in t for t in toasts(app))  # alerts name the ids, escaped
         assert all(UNSAFE.search(t) is None for t in toasts(app))
 
