@@ -628,15 +628,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `evtui` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
     from evtui.here.errors import HereError
+    from evtui.logs import setup_logging, warnings_to_stderr
     from evtui.recording import SessionError
 
     if log := getattr(args, "log", None):
-        from evtui.logs import setup_logging
-
         try:
             setup_logging(log)
         except OSError as exc:
             _fail(f"--log {log}: {exc.strerror or exc}")
+    if args.command in ("tail", "record", "check", "export", "sessions"):
+        warnings_to_stderr()  # the monitor shows what matters on screen instead
 
     try:
         if args.command == "tail":

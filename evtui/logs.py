@@ -12,7 +12,7 @@ import os
 import re
 from pathlib import Path
 
-__all__ = ["REDACTED", "redact", "setup_logging"]
+__all__ = ["REDACTED", "redact", "setup_logging", "warnings_to_stderr"]
 
 REDACTED = "[redacted]"
 
@@ -50,3 +50,14 @@ def setup_logging(path: str | os.PathLike[str]) -> Path:
     logging.getLogger("evtui").setLevel(logging.DEBUG)
     logging.getLogger("httpx").setLevel(logging.INFO)
     return target
+
+
+def warnings_to_stderr() -> None:
+    """evtui's warnings on standard error, as `evtui: ...` lines (for the headless commands)."""
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(_RedactingFormatter("evtui: %(message)s"))
+    logger = logging.getLogger("evtui")
+    logger.addHandler(handler)
+    if logger.level == logging.NOTSET:
+        logger.setLevel(logging.WARNING)

@@ -37,6 +37,9 @@ class Rule:
     times: int = 1
     skip: int = 0
     """Let this many matching requests through before breaking any."""
+    every: int = 1
+    """Then break every `every`-th matching request only."""
+    _matched: int = 0
     delay: float = 0.05
     status: int = 200
     body: object = None
@@ -152,6 +155,9 @@ class FaultProxy:
                     continue
                 if rule.skip > 0:
                     rule.skip -= 1
+                    continue
+                rule._matched += 1
+                if rule._matched % rule.every:
                     continue
                 rule.times -= 1
                 self.broken.append((method, path, rule.action))

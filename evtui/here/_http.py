@@ -70,14 +70,19 @@ def transport_error(exc: httpx.HTTPError, what: str) -> TransientError:
     """A network failure as a retryable error that names the host, never the request headers."""
     host = exc.request.url.host if _has_request(exc) else "?"
     kind = type(exc).__name__
-    detail = str(exc).strip() or kind
+    detail = str(exc).strip()
+    cause = f"{kind}: {detail[:200]}" if detail and detail != kind else kind
     # Failing to connect proves the request never arrived; anything later does not.
-    lost = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-    if isinstance(exc, httpx.TransportError):
-        message = f"cannot reach {what} ({host}): {kind}: {detail[:200]}"
+    never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    if never_sent:
+        message = f"cannot reach {what} ({host}): {cause}"
+    elif isinstance(exc, httpx.TimeoutException):
+        message = f"{what} ({host}) stopped answering: {cause}"
+    elif isinstance(exc, httpx.TransportError):
+        message = f"lost the connection to {what} ({host}): {cause}"
     else:
-        message = f"unreadable answer from {what} ({host}): {kind}: {detail[:200]}"
-    return TransientError(message, answer_lost=lost)
+        message = f"unreadable answer from {what} ({host}): {cause}"
+    return TransientError(message, answer_lost=not never_sent)
 
 
 def _has_request(exc: httpx.HTTPError) -> bool:

@@ -173,7 +173,7 @@ class StreamConsumer:
     async def __aiter__(self) -> AsyncIterator[Batch | ConnectionState]:
         failures = 0  # attempts in a row that ended without a poll: the backoff grows
 
-        yield ConnectionState(ConnectionStatus.CONNECTING, "requesting a token and subscribing")
+        yield _state(ConnectionStatus.CONNECTING, "requesting a token and subscribing")
         while not self._closed:
             try:
                 if self._resync:
@@ -182,14 +182,14 @@ class StreamConsumer:
                     await self._drop_subscription("a poll's answer was lost")
                 if self._subscription is None:
                     if self._lost is not None:
-                        yield ConnectionState(
+                        yield _state(
                             ConnectionStatus.CONNECTING, f"{self._lost}; subscribing again"
                         )
                         self._lost = None
                     await self.subscribe()
                     self._ever_subscribed = True
-                    self._needs_seek = self.options.start != "earliest" and bool(self._delivered)
-                    yield ConnectionState(ConnectionStatus.SUBSCRIBED, self.options.layer)
+                    self._needs_seek = bool(self._delivered)
+                    yield _state(ConnectionStatus.SUBSCRIBED, self.options.layer)
                 if self._needs_seek:
                     await self._resume_after_resubscribe()
                 if self._commit_due():
@@ -199,7 +199,7 @@ class StreamConsumer:
                 batch = await self.poll()
                 if failures:
                     failures = 0
-                    yield ConnectionState(ConnectionStatus.SUBSCRIBED, "recovered")
+                    yield _state(ConnectionStatus.SUBSCRIBED, "recovered")
                 if self._commit_after_poll:
                     await self._commit_quietly()
                 if batch.items:
@@ -210,15 +210,16 @@ class StreamConsumer:
                 failures += 1
                 if failures > 1:  # lost again straight away: do not hammer the service
                     wait = self._backoff(failures - 1, None)
-                    yield ConnectionState(ConnectionStatus.WAITING, str(exc), wait=wait)
+                    yield _state(ConnectionStatus.WAITING, str(exc), wait=wait)
                     await asyncio.sleep(wait)
             except TransientError as exc:
                 failures += 1
                 wait = self._backoff(failures, exc.retry_after)
-                yield ConnectionState(ConnectionStatus.WAITING, str(exc), wait=wait)
+                yield _state(ConnectionStatus.WAITING, str(exc), wait=wait)
                 await asyncio.sleep(wait)
             except HereError as exc:
                 if not self._ever_subscribed:
+                    log.info("giving up: %s", exc)
                     raise  # never worked: wrong credentials, catalog or URL; say so at once
                 # It worked before: a stream watched for days outlives a refused token or a
                 # revoked grant. Start over from the lookup, slowly, and show why.
@@ -226,7 +227,7 @@ class StreamConsumer:
                 await self._drop_subscription(str(exc))
                 self._client.forget(self.options.catalog, "stream", "v2")
                 wait = self._backoff(failures, None, floor=self.options.error_backoff)
-                yield ConnectionState(ConnectionStatus.ERROR, str(exc), wait=wait)
+                yield _state(ConnectionStatus.ERROR, str(exc), wait=wait)
                 await asyncio.sleep(wait)
 
     def ack(self, batch: Batch | Iterable[Decoded]) -> None:
@@ -275,7 +276,7 @@ class StreamConsumer:
         except ValueError as exc:
             raise StreamFailed(str(exc)) from None
         self._subscription = _Subscription(node, subscription_id)
-        log.debug("subscribed as %s", self.consumer_id)
+        log.info("subscribed as %s at %s", self.consumer_id, node)
 
     async def poll(self) -> Batch:
         """One poll: new messages (payloads fetched from Blob as needed), decoded, de-duplicated.
@@ -437,16 +438,17 @@ class StreamConsumer:
                     await self.commit()
                 await self.unsubscribe()
         except (TimeoutError, HereError) as exc:
-            log.debug("could not release the subscription: %s", exc)
+            log.info("could not release the subscription: %s", exc or "no answer")
         self._subscription = None
         self._lost = why
 
     async def _resume_after_resubscribe(self) -> None:
         """Continue right after the last delivered message on a renewed subscription.
 
-        From `earliest` the group resumes at its committed offsets (or the start) and
-        de-duplication drops what comes again. Otherwise a partition with nothing committed
-        yet would restart at `latest` and skip messages, so seek back to where we were.
+        A new subscription starts at the group's committed offsets, else at `latest` (skipping
+        messages) or `earliest` (reading everything again): where commits are failing, neither
+        moves on. Seeking puts each partition where we were; a partition never delivered
+        starts where the group's offsets say.
         """
         try:
             await self.seek({p: o + 1 for p, o in self._delivered.items()})
@@ -467,7 +469,7 @@ class StreamConsumer:
         except (StreamFailed, TransientError, SubscriptionLost) as exc:
             # Offsets stay acknowledged and are committed next time; reading goes on, and a
             # batch already polled is still handed out before subscribing again.
-            log.debug("commit failed, will retry: %s", exc)
+            log.info("commit failed, will retry: %s", exc)
             self._commit_after_poll = True
             if isinstance(exc, SubscriptionLost):
                 self._subscription = None
@@ -524,6 +526,18 @@ class StreamConsumer:
         ceiling = min(max(self.options.backoff_max, base), base * 2 ** (failures - 1))
         # Full jitter: clients that failed together do not retry together.
         return random.uniform(base / 2, ceiling)
+
+
+def _state(
+    status: ConnectionStatus, detail: str = "", *, wait: float | None = None
+) -> ConnectionState:
+    """A new connection state, also written to the log (`--log`): every wait, retry and error.
+
+    At INFO: the reader shows the states itself, the log keeps the record.
+    """
+    state = ConnectionState(status, detail, wait=wait)
+    log.info("%s", state.describe())
+    return state
 
 
 def _poll_messages(response: httpx.Response) -> list[Any]:

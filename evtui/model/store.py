@@ -105,16 +105,23 @@ class StateStore:
         """The latest status changes, oldest first."""
         self.updates = 0
         self.newest: datetime | None = None
-        """The newest `last_updated` seen."""
+        """The newest `last_updated` seen, but never later than the last message arrived: a
+        publisher whose clock runs ahead must not make a stalled stream look current."""
 
     def apply(self, batch: Batch | Iterable[Accepted | LocationUpdate]) -> ApplyResult:
         """Apply the valid payloads of a batch in order and return what changed."""
         result = ApplyResult()
         items = batch.accepted if isinstance(batch, Batch) else batch
+        arrived = 0.0
         for item in items:
-            payload = item.payload if isinstance(item, Accepted) else item
-            self._apply_payload(payload, result)
+            if isinstance(item, Accepted):
+                arrived = max(arrived, item.message.received_at)
+                self._apply_payload(item.payload, result)
+            else:
+                self._apply_payload(item, result)
         self.updates += result.updates
+        if arrived > 0 and self.newest is not None and self.newest.timestamp() > arrived:
+            self.newest = datetime.fromtimestamp(arrived, UTC)
         return result
 
     def _apply_payload(self, payload: LocationUpdate, result: ApplyResult) -> None:

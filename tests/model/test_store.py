@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
-from evtui.model import EvseUpdate, LocationUpdate, StateStore
+from evtui.model import (
+    Batch,
+    EvseUpdate,
+    LocationUpdate,
+    StateStore,
+    StreamMessage,
+    decode_document,
+)
 
 
 def at(minute: int) -> datetime:
@@ -145,3 +153,19 @@ def test_each_evse_keeps_a_bounded_history_that_samples_into_a_timeline() -> Non
     start = history[0][0] - timedelta(minutes=2)
     cells = sample_history(history, start, start + timedelta(minutes=6), 6)
     assert cells == [None, None, "AVAILABLE", "CHARGING", "AVAILABLE", "CHARGING"]
+
+
+def test_a_publisher_clock_running_ahead_does_not_hide_a_stalled_stream() -> None:
+    store = StateStore()
+    arrived = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    ahead = {
+        "id": "L",
+        "evses": [{"id": "E", "status": "AVAILABLE", "last_updated": "2026-11-30T13:30:00Z"}],
+    }
+    message = StreamMessage(0, 0, None, received_at=arrived.timestamp())
+    document = json.dumps(ahead).encode()
+    store.apply(Batch((decode_document(message, document),)))
+    # The update is kept as published, but "the newest time seen" is when it arrived, so
+    # the lag grows from there if nothing else comes.
+    assert store.evses["E"].last_updated == datetime(2026, 11, 30, 13, 30, tzinfo=UTC)
+    assert store.newest == arrived

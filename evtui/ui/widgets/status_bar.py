@@ -34,7 +34,7 @@ class StatusBar(Static):
     connection: reactive[ConnectionState] = reactive(ConnectionState(ConnectionStatus.CONNECTING))
     rate: reactive[float] = reactive(0.0)
     lag: reactive[timedelta | None] = reactive(None)
-    """Now minus the newest `last_updated` seen; None before the first update."""
+    """Now minus the newest `last_updated` seen (`StateStore.newest`); None before the first."""
     rejected: reactive[int] = reactive(0)
     watched: reactive[int] = reactive(0)
     recording: reactive[tuple[int, int] | None] = reactive(None)
