@@ -645,7 +645,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "record":
             return _run_record(args)
         if args.command == "replay":
-            return _run_replay(args, Path(args.file))
+            _leave(_run_replay(args, Path(args.file)))
         if args.command == "sessions":
             return _run_sessions(args.directory)
         if args.command == "export":
@@ -654,7 +654,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_check(args)
         if args.command == "emulate":
             return _run_emulate(args)
-        return _run_monitor(args, demo=args.command == "demo")
+        _leave(_run_monitor(args, demo=args.command == "demo"))
     except (HereError, SessionError) as exc:
         print(f"evtui: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -664,6 +664,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`evtui tail | head`): not an error of ours.
         sys.stderr.close()
         return 0
+
+
+def _leave(code: int) -> NoReturn:
+    """End the process once the monitor is done: its files are closed and its subscription
+    released. Left to itself, the interpreter would free a large network's state object by
+    object on the way out, which takes seconds after `q`."""
+    import logging
+
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":

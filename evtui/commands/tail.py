@@ -43,7 +43,7 @@ def format_text(item: Accepted) -> str:
         return f"{'-':20}  {location}  (no EVSEs)\n"
     return "".join(
         f"{_utc(evse.last_updated):%Y-%m-%dT%H:%M:%SZ}  {location}  "
-        f"{safe_text(evse.id, TEXT_ID_WIDTH)}  {safe_text(evse.status, 40)}\n"
+        f"{safe_text(evse.id, TEXT_ID_WIDTH)}  {safe_text(evse.status)}\n"
         for evse in payload.evses
     )
 

@@ -34,6 +34,8 @@ class Alert:
             count = len(self.evses)
             what = "an EVSE is" if count == 1 else f"{count} EVSEs are"
             return f"{name}: {what} AVAILABLE again"
+        if len(self.evses) == 1:
+            return f"{name}: its only EVSE is down"
         return f"{name}: all {len(self.evses)} EVSEs are down"
 
 

@@ -140,13 +140,14 @@ def _check_times(payload: LocationUpdate, sent_at: float | None) -> None:
             when = when.replace(tzinfo=UTC)  # OCPI times are UTC, as the store reads them
         if when < _EPOCH:
             raise _Reject(
-                RejectReason.BAD_TIMESTAMP, f"evses.{i}.last_updated: {when} is before 1970"
+                RejectReason.BAD_TIMESTAMP,
+                f"evses.{i}.last_updated: {when.isoformat()} is before 1970",
             )
         if latest is not None and when > latest:
             days = (when - latest + FUTURE_TOLERANCE).total_seconds() / 86_400
             raise _Reject(
                 RejectReason.BAD_TIMESTAMP,
-                f"evses.{i}.last_updated: {when:%Y-%m-%dT%H:%M:%S%z} is {days:,.1f} days "
+                f"evses.{i}.last_updated: {when.isoformat()} is {days:,.1f} days "
                 "after the message was sent",
             )
 

@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from evtui.model import KEEP_REJECTIONS, Rejection
-from evtui.safetext import safe_text
+from evtui.safetext import safe_text, shorten
 
 PREVIEW_CHARS = 300
 
@@ -49,6 +49,8 @@ class RejectedScreen(Screen[None]):
         table: DataTable[Text] = DataTable(cursor_type="row")
         table.border_title = f"the latest {len(self._rejections):,} (at most {KEEP_REJECTIONS:,})"
         table.add_columns("received", "partition", "offset", "reason", "detail")
+        # The detail takes the rest of the line (the pane below shows all of it).
+        room = max(20, self.app.size.width - 55)
         for r in self._rejections:
             m = r.message
             received = (
@@ -59,7 +61,7 @@ class RejectedScreen(Screen[None]):
                 Text(str(m.partition)),
                 Text(str(m.offset)),
                 Text(str(r.reason), style="bold red"),
-                Text(safe_text(r.detail, 80)),
+                Text(shorten(safe_text(r.detail), room, keep_tail=False)),
             )
         yield table
         yield Static(id="detail")

@@ -265,7 +265,8 @@ class EventLog(ScrollView, can_focus=True):
 
     def _update_subtitle(self) -> None:
         if self.following:
-            self.border_subtitle = Text(f"{len(self._view):,} rows · following")
+            rows = len(self._view)
+            self.border_subtitle = Text(f"{rows:,} row{'' if rows == 1 else 's'} · following")
             self.remove_class("-paused")
         else:
             self.border_subtitle = Text(

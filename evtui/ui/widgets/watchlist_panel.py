@@ -157,7 +157,7 @@ def _row(
         name.stylize("reverse bold")
     location = store.locations.get(location_id)
     if location is None:
-        return name, Text("no update yet", style="dim"), Text("-"), Text("-")
+        return name, Text("no update", style="dim"), Text("-"), Text("-")
     statuses = [store.evses[e].status for e in location.evse_ids]
     available = sum(1 for s in statuses if s == Status.AVAILABLE)
     avail = Text(
