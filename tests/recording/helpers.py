@@ -10,10 +10,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+import evtui.recording.recorder as recorder_module
 from evtui.defaults import EV_CATALOG, EV_LAYER
 from evtui.emulator import NetworkConfig, SyntheticNetwork
 from evtui.emulator.network import format_time
-from evtui.model import Batch, MonitorState, StreamMessage, decode
+from evtui.model import Accepted, Batch, Decoded, MonitorState, Rejection, StreamMessage, decode
 from evtui.recording import Recorder, SessionOrigin
 from tests.conftest import evtui  # noqa: F401  (the recording tests take it from here)
 
@@ -177,3 +180,28 @@ def implied_changes(documents: list[dict[str, Any]]) -> list[dict[str, str]]:
                 old = "" if before is None else before[1]
                 rows.append(row(when, doc["id"], evse["id"], old, status))
     return rows
+
+
+class Intact:
+    """A session recorded whole, to damage copies of, and what evtui reads from it."""
+
+    def __init__(self, path: Path, *, hours: float = 48, checkpoint_every: int = 500) -> None:
+        self.path = path
+        self.messages = network_messages(hours=hours)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(recorder_module, "CHECKPOINT_EVERY", checkpoint_every)
+            record_session(path, self.messages)
+        self.decoded: list[Decoded] = [decode(m) for m in self.messages]
+
+    def documents(self, seqs: range | list[int]) -> list[dict[str, Any]]:
+        return [
+            json.loads(item.document)
+            for seq in seqs
+            if isinstance(item := self.decoded[seq], Accepted)
+        ]
+
+    def rejections(self, seqs: range | list[int]) -> int:
+        return sum(isinstance(self.decoded[seq], Rejection) for seq in seqs)
+
+    def __repr__(self) -> str:  # hypothesis prints the arguments of a failing example
+        return f"Intact({self.path.name}, {len(self.messages)} messages)"

@@ -13,38 +13,14 @@ from typing import Any
 
 import pytest
 
-import evtui.recording.recorder as recorder_module
-from evtui.model import Accepted, Batch, Decoded, MonitorState, Rejection, decode
+from evtui.model import Accepted, Batch, MonitorState
 from evtui.recording import Player, SessionReader
 from tests.recording.helpers import (
+    Intact,
     evtui,
     implied_changes,
-    network_messages,
     picture,
-    record_session,
 )
-
-
-class Intact:
-    """The session every damage starts from, and what evtui reads from it when whole."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.messages = network_messages(hours=48)
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(recorder_module, "CHECKPOINT_EVERY", 500)
-            record_session(path, self.messages)
-        self.decoded: list[Decoded] = [decode(m) for m in self.messages]
-
-    def documents(self, seqs: range | list[int]) -> list[dict[str, Any]]:
-        return [
-            json.loads(item.document)
-            for seq in seqs
-            if isinstance(item := self.decoded[seq], Accepted)
-        ]
-
-    def rejections(self, seqs: range | list[int]) -> int:
-        return sum(isinstance(self.decoded[seq], Rejection) for seq in seqs)
 
 
 @pytest.fixture(scope="module")

@@ -11,28 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import evtui.recording.recorder as recorder_module
 from evtui.recording import Player, SessionError, SessionReader
-from tests.recording.helpers import network_messages, record_session
-
-
-class Intact:
-    """A recorded session to damage copies of."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.messages = network_messages(hours=6)
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(recorder_module, "CHECKPOINT_EVERY", 100)
-            record_session(path, self.messages)
-
-    def __repr__(self) -> str:  # hypothesis prints the arguments of a failing example
-        return f"Intact({self.path.name}, {len(self.messages)} messages)"
+from tests.recording.helpers import Intact
 
 
 @pytest.fixture(scope="module")
 def intact(tmp_path_factory: pytest.TempPathFactory) -> Intact:
-    return Intact(tmp_path_factory.mktemp("intact") / "s.evtui")
+    return Intact(tmp_path_factory.mktemp("intact") / "s.evtui", hours=6, checkpoint_every=100)
 
 
 damage = st.lists(
