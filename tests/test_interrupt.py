@@ -1,7 +1,7 @@
 """Ctrl-C while evtui waits out a fault: it leaves within 2 s, and releases what it can.
 
 The 2 s is the promise a user relies on (a stuck terminal is a bug), not a speed goal: the
-bounds inside are 1.5 s for the final commit and unsubscribe, the rest is start-up slack.
+bound inside is 1 s for the final commit and unsubscribe, the rest is slack for leaving.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ log = logging.getLogger("evtui.here")
 
 Start = Literal["earliest", "latest", "committed"]
 
-CLOSE_TIMEOUT = 1.2
+CLOSE_TIMEOUT = 1.0
 """Seconds the final commit and unsubscribe may take on exit, so Ctrl-C stays snappy."""
 DROP_TIMEOUT = 2.0
 """Seconds releasing a subscription gone bad may take before a new one is made anyway."""
