@@ -276,9 +276,7 @@ class EvtuiApp(App[None]):
         writer thread is dead, the write queue full): the process would linger, holding the
         subscription and the CPU.
         """
-        for worker in self._cancel_stream():
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(worker.wait(), QUIT_GRACE_SECONDS)
+        await self._stop_stream()
         logging.shutdown()
         os._exit(128 + signal.SIGHUP)
 
@@ -923,11 +921,15 @@ class EvtuiApp(App[None]):
             worker.cancel()
         return workers
 
-    async def action_quit(self) -> None:
-        """Stop the stream (it commits and unsubscribes), close the recording, then leave."""
+    async def _stop_stream(self) -> None:
+        """Cancel the feed and give it `QUIT_GRACE_SECONDS` to commit and unsubscribe."""
         for worker in self._cancel_stream():
             # Leaving regardless of how the worker ends is the point of `q`.
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(worker.wait(), QUIT_GRACE_SECONDS)
+
+    async def action_quit(self) -> None:
+        """Stop the stream (it commits and unsubscribes), close the recording, then leave."""
+        await self._stop_stream()
         self.stop_recording()
         self.exit()
