@@ -7,7 +7,7 @@ import contextlib
 import json
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Literal, TextIO
 
 from evtui.here import ConnectionState, ConnectionStatus
@@ -42,15 +42,11 @@ def format_text(item: Accepted) -> str:
     if not payload.evses:
         return f"{'-':20}  {location}  (no EVSEs)\n"
     return "".join(
-        f"{_utc(evse.last_updated):%Y-%m-%dT%H:%M:%SZ}  {location}  "
+        # Shown in UTC, as the Z says, whatever offset the publisher wrote.
+        f"{evse.last_updated.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}  {location}  "
         f"{safe_text(evse.id, TEXT_ID_WIDTH)}  {safe_text(evse.status)}\n"
         for evse in payload.evses
     )
-
-
-def _utc(when: datetime) -> datetime:
-    # OCPI times are UTC; one given with an offset is shown in UTC, as the Z says.
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 class _Tally:

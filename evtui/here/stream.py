@@ -438,7 +438,7 @@ class StreamConsumer:
                     await self.commit()
                 await self.unsubscribe()
         except (TimeoutError, HereError) as exc:
-            log.info("could not release the subscription: %s", exc or "no answer")
+            log.info("could not release the subscription: %s", str(exc) or "no answer in time")
         self._subscription = None
         self._lost = why
 

@@ -48,7 +48,7 @@ class TokenProvider:
     """Caches the token, refreshes it before it expires, and on demand after a 401."""
 
     def __init__(
-        self, credentials: Credentials, http: httpx.AsyncClient, *, deadline: float = 60.0
+        self, credentials: Credentials, http: httpx.AsyncClient, *, deadline: float
     ) -> None:
         self._credentials = credentials
         self._http = http

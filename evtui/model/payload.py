@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 __all__ = [
     "KNOWN_STATUSES",
@@ -49,6 +49,15 @@ Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]
 StatusText = Annotated[str, Field(min_length=1, max_length=MAX_STATUS_LENGTH)]
 
 
+def _as_utc(when: datetime) -> datetime:
+    # OCPI times are UTC: one without a zone is read as UTC, never as this machine's time.
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+UtcTime = Annotated[datetime, AfterValidator(_as_utc)]
+"""An aware time: every later comparison and conversion can rely on it."""
+
+
 _HERE_PREFIX = re.compile(r"here:evcp:[A-Za-z_]+:")
 
 
@@ -71,7 +80,7 @@ class EvseUpdate(BaseModel):
     id: Id
     # Plain text on purpose: an unknown status is data to keep, not an error.
     status: StatusText
-    last_updated: datetime
+    last_updated: UtcTime
 
 
 class LocationUpdate(BaseModel):

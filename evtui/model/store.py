@@ -83,11 +83,6 @@ class ApplyResult:
         return bool(self.changes or self.first_seen)
 
 
-def _utc(ts: datetime) -> datetime:
-    # OCPI times are UTC; a naive one is taken as UTC rather than as local time.
-    return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
-
-
 class StateStore:
     """Per-EVSE current status, per-location and global counts, and recent changes.
 
@@ -131,7 +126,7 @@ class StateStore:
             location = self.locations[location_id] = LocationState()
         for update in payload.evses:
             result.updates += 1
-            when = _utc(update.last_updated)
+            when = update.last_updated  # aware: the schema reads a zone-less time as UTC
             if self.newest is None or when > self.newest:
                 self.newest = when
             state = self.evses.get(update.id)

@@ -89,13 +89,11 @@ class RejectedScreen(Screen[None]):
         detail.append("\n")
         size = _size(data)
         if rejection.size is not None:
-            size = f"{size} of {_size(rejection.size)} kept"
+            size += f" kept of {rejection.size:,}"
         detail.append(f"data ({size}): ", style="dim")
         detail.append(safe_text(preview) or "(none)")
         self.query_one("#detail", Static).update(detail)
 
 
-def _size(data: str | bytes | int | None) -> str:
-    if isinstance(data, int):
-        return f"{data:,}"
+def _size(data: str | bytes | None) -> str:
     return f"{len(data):,} {'bytes' if isinstance(data, bytes) else 'chars'}" if data else "empty"
