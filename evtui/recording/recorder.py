@@ -12,6 +12,7 @@ from pathlib import Path
 
 from evtui.model import (
     KEEP_REJECTIONS,
+    Accepted,
     AlertTracker,
     Batch,
     MonitorState,
@@ -133,7 +134,11 @@ class Recorder:
             state = self._state.snapshot()
             state["rejection_seqs"] = list(self._rejection_seqs)
             checkpoint = (batch.items[-1].message.received_at, state)
-        self.writer.write([item.message for item in batch.items], checkpoint)
+        self.writer.write(
+            [item.message for item in batch.items],
+            checkpoint,
+            [item.document if isinstance(item, Accepted) else None for item in batch.items],
+        )
         at = batch.items[-1].message.received_at
         markers = []
         for alert in self._alerts.check(self._state.store, result, self._watched, at):

@@ -4,15 +4,28 @@ SQLite (stdlib, WAL mode) because it gives what a recording needs without code o
 transactions that survive `kill -9` (a committed batch is in the write-ahead log), an index to
 find a time in a million messages, and a file that other tools can open. See the README.
 
-Format version 1:
+Format version 2 (about a quarter of the size of version 1, which evtui still reads):
 
-- `session(key, value)`: the header (format, versions, source, catalog, layer, started/ended).
+- `session(key, value)`: the header (format, versions, source, catalog, layer, started/ended,
+  and `dictionary`: base64 of the deflate dictionary the documents are compressed with).
   No `ended_at` means the recording was interrupted.
 - `messages(seq, received_at, partition, offset, timestamp, key, encoding, data, data_handle)`:
-  one row per message in arrival order, `seq` from 0. `data` keeps the payload exactly as
-  received; base64 text is stored as the bytes it encodes when that round-trips exactly.
+  one row per message in arrival order, `seq` from 0, receive times never going back.
+  `timestamp` is stored as milliseconds after `received_at` (a byte or two); `key` is an
+  integer reference to `strings`, or text. A message that decoded to a payload keeps its JSON
+  document (encoding 5): raw deflate with the dictionary and a 2 KiB window, its ids replaced
+  by references to `strings`; it reads back as an inflated message holding that document,
+  byte for byte, so it decodes to the same payload (its gzip wrapper is not kept). A rejected
+  message is kept as received: base64 text as the bytes it encodes when that round-trips.
+- `strings(id, value)`: each location and EVSE id once, written with the first message that
+  uses it. In a document or a checkpoint, NUL and the id's number stand for it (valid JSON
+  never holds a raw NUL).
 - `markers(id, seq, at, kind, label)`: a marker sits before message `seq`.
-- `checkpoints(seq, at, state)`: the monitor state after `seq` messages, zlib-compressed JSON.
+- `checkpoints(seq, at, state)`: the monitor state after `seq` messages, zlib-compressed JSON,
+  ids referring to `strings`.
+
+Version 1 differs: an index of messages by `received_at`, no `strings` and no dictionary,
+`timestamp` and `key` as they came, documents never packed, checkpoints with ids in full.
 """
 
 from __future__ import annotations
@@ -22,6 +35,7 @@ import binascii
 import contextlib
 import json
 import os
+import re
 import sqlite3
 import time
 import zlib
@@ -47,7 +61,7 @@ __all__ = [
 ]
 
 FORMAT = "evtui-session"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 APPLICATION_ID = 0x65767475  # "evtu": lets `file`-like tools and evtui tell its sessions apart
 SQLITE_MAGIC = b"SQLite format 3\x00"
 FOLD_EVERY = 5.0
@@ -55,8 +69,10 @@ FOLD_EVERY = 5.0
 READ_CHUNK = 2000
 """Messages read per query; a damaged chunk is read again one message at a time."""
 
-_NONE, _BASE64, _TEXT, _BYTES, _DOCUMENT = range(5)
+_NONE, _BASE64, _TEXT, _BYTES, _DOCUMENT, _PACKED = range(6)
 
+# No index by receive time (version 1 had one, a fifth of the file): receive times never go
+# back, so a binary search by `seq` finds a time in some twenty lookups.
 _SCHEMA = """
 CREATE TABLE session (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE messages (
@@ -65,17 +81,29 @@ CREATE TABLE messages (
     partition INTEGER NOT NULL,
     "offset" INTEGER NOT NULL,
     timestamp INTEGER,
-    key TEXT,
+    key,
     encoding INTEGER NOT NULL,
     data BLOB,
     data_handle TEXT
 );
-CREATE INDEX messages_by_time ON messages (received_at);
+CREATE TABLE strings (id INTEGER PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE markers (
     id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, at REAL NOT NULL, kind TEXT, label TEXT
 );
 CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY, at REAL NOT NULL, state BLOB NOT NULL);
 """
+
+_WBITS = 11
+"""Raw deflate with a 2 KiB window: a document is a few hundred bytes, and a small window
+makes the per-message compressor cheap to copy."""
+_ID = re.compile(rb'"id"\s*:\s*"([^"\\\x00-\x1f]+)"')
+"""An `"id": "..."` member without escapes: its value goes to the strings table."""
+_STRING = re.compile(rb'"([^"\\\x00-\x1f]{8,})"')
+"""A JSON string without escapes that may be an interned id (in a checkpoint)."""
+_REF = re.compile(rb"\x00(\d+)")
+"""A reference to the strings table. Valid JSON never holds a raw NUL, so it is unambiguous."""
+
+_STATUSES = ("UNKNOWN", "BLOCKED", "INOPERATIVE", "OUT_OF_ORDER", "RESERVED", "AVAILABLE")
 
 
 class SessionError(Exception):
@@ -166,11 +194,12 @@ def _file_size(path: Path) -> int:
 class SessionWriter:
     """Appends messages to a new session file, one transaction per call."""
 
-    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, connection: sqlite3.Connection, dictionary: bytes) -> None:
         self.path = path
         self._db = connection
         self.messages = 0
         """Messages written so far; also the `seq` of the next one."""
+        self._packer = _Packer(dictionary)
         self._folded = time.monotonic()
         self._size = _file_size(path)
         self._closed = False
@@ -207,6 +236,8 @@ class SessionWriter:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute(f"PRAGMA application_id={APPLICATION_ID}")
             db.execute(f"PRAGMA user_version={FORMAT_VERSION}")
+            started_at = started_at if started_at is not None else time.time()
+            dictionary = _dictionary(started_at)
             header = {
                 "format": FORMAT,
                 "format_version": str(FORMAT_VERSION),
@@ -215,7 +246,8 @@ class SessionWriter:
                 "source_kind": source_kind,
                 "catalog": catalog,
                 "layer": layer,
-                "started_at": repr(started_at if started_at is not None else time.time()),
+                "started_at": repr(started_at),
+                "dictionary": base64.b64encode(dictionary).decode("ascii"),
             }
             # Tables and header together: a file has both, or is no session yet.
             with _transaction(db):
@@ -229,7 +261,7 @@ class SessionWriter:
             # The file is ours and holds nothing: leave no half-made session behind.
             delete_session(path)
             raise SessionError(f"cannot create {path}: {_reason(exc)}") from None
-        return cls(path, db)
+        return cls(path, db, dictionary)
 
     @property
     def size(self) -> int:
@@ -250,27 +282,43 @@ class SessionWriter:
         self,
         messages: Sequence[StreamMessage],
         checkpoint: tuple[float, dict[str, Any]] | None = None,
+        documents: Sequence[bytes | None] | None = None,
     ) -> int:
         """Append `messages` (and a checkpoint taken after them) in one transaction.
+
+        `documents`, where given, are the JSON documents the messages decoded to (None for a
+        rejected one): those are kept instead of the payload as it came, compressed, and read
+        back as inflated messages that decode to the same payload.
 
         Returns the `seq` of the first. Raises `SessionError` (disk full, file gone, ...).
         """
         first = self.messages
-        rows = [_row(first + i, m) for i, m in enumerate(messages)]
+        packer = self._packer
+        if documents is None:
+            documents = [
+                m.data if m.inflated and isinstance(m.data, bytes) else None for m in messages
+            ]
+        rows = [
+            _row(first + i, m, packer, document)
+            for i, (m, document) in enumerate(zip(messages, documents, strict=True))
+        ]
         try:
             with _transaction(self._db):
+                if packer.added:
+                    self._db.executemany("INSERT INTO strings VALUES (?, ?)", packer.added)
                 self._db.executemany(
                     "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
                 )
                 if checkpoint is not None:
                     at, state = checkpoint
-                    blob = zlib.compress(json.dumps(state, separators=(",", ":")).encode(), 1)
                     self._db.execute(
                         "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?)",
-                        (first + len(rows), at, blob),
+                        (first + len(rows), at, packer.checkpoint(state)),
                     )
         except sqlite3.Error as exc:
+            packer.rollback()
             raise SessionError(f"recording to {self.path} failed: {_write_reason(exc)}") from None
+        packer.added.clear()
         self.messages += len(rows)
         self._measure()
         if time.monotonic() - self._folded >= FOLD_EVERY:
@@ -337,9 +385,12 @@ class _transaction:
                 self._db.execute("ROLLBACK")
 
 
-def _row(seq: int, m: StreamMessage) -> tuple[object, ...]:
+def _row(seq: int, m: StreamMessage, packer: _Packer, document: bytes | None) -> tuple[object, ...]:
     data: bytes | None
-    if m.data is None:
+    packed = None if document is None else packer.document(document)
+    if packed is not None:
+        encoding, data = _PACKED, packed
+    elif m.data is None:
         encoding, data = _NONE, None
     elif isinstance(m.data, bytes):
         encoding, data = (_DOCUMENT if m.inflated else _BYTES), m.data
@@ -350,12 +401,92 @@ def _row(seq: int, m: StreamMessage) -> tuple[object, ...]:
         m.received_at,
         m.partition,
         m.offset,
-        m.timestamp,
-        m.key,
+        # Published a moment before it arrived: the difference takes a byte or two.
+        None if m.timestamp is None else m.timestamp - _millis(m.received_at),
+        packer.key(m.key),
         encoding,
         data,
         m.data_handle,
     )
+
+
+def _millis(at: float) -> int:
+    return int(at * 1000)
+
+
+def _dictionary(now: float) -> bytes:
+    """Documents as the stream carries them, to prime the compressor of each message with.
+
+    Kept in the session's header: a reader uses the file's own, so it may change freely.
+    """
+    day = time.strftime("%Y-%m-%dT", time.gmtime(now))
+    parts = []
+    for comma, colon in ((", ", ": "), (",", ":")):
+        # The most frequent last: the nearest matches cost the fewest bits.
+        for n, status in enumerate((*_STATUSES, "CHARGING")):
+            time_ = f"{day}{n:02}:{n + 3}0:00Z"
+            parts.append(
+                f'{{"id"{colon}"\x00{n}"{comma}"evses"{colon}[{{"id"{colon}"\x00{n + 9}"{comma}'
+                f'"status"{colon}"{status}"{comma}"last_updated"{colon}"{time_}"}}]}}'
+            )
+    return "".join(parts).encode()[-(1 << _WBITS) :]
+
+
+class _Packer:
+    """Compresses what a writer stores: ids once in the `strings` table, each document by
+    itself (so any one message can be read alone) with a dictionary of typical ones."""
+
+    def __init__(self, dictionary: bytes) -> None:
+        self._compressor = zlib.compressobj(
+            6, zlib.DEFLATED, -_WBITS, 4, zlib.Z_DEFAULT_STRATEGY, dictionary
+        )
+        self.ids: dict[bytes, int] = {}
+        self.added: list[tuple[int, bytes]] = []
+        """Strings not yet in the file: written with the messages that use them."""
+
+    def ref(self, value: bytes) -> int:
+        n = self.ids.get(value)
+        if n is None:
+            n = self.ids[value] = len(self.ids)
+            self.added.append((n, value))
+        return n
+
+    def rollback(self) -> None:
+        """Forget the strings of a write that failed."""
+        for _, value in self.added:
+            del self.ids[value]
+        self.added.clear()
+
+    def document(self, document: bytes) -> bytes | None:
+        """The document compressed; None if it holds a NUL (no valid JSON does)."""
+        if b"\x00" in document:
+            return None
+        # Every `"<id>"` becomes `"\x00<n>"`; reading puts the id back in place of `\x00<n>`.
+        # Quotes stay where they were, so this undoes exactly whatever else the bytes match.
+        for value in set(_ID.findall(document)):
+            document = document.replace(b'"%s"' % value, b'"\x00%d"' % self.ref(value))
+        # A copy of a primed compressor: a new one would set up the dictionary every time.
+        compressor = self._compressor.copy()
+        return compressor.compress(document) + compressor.flush()
+
+    def key(self, key: str | None) -> int | str | None:
+        if key is None:
+            return None
+        try:
+            return self.ref(key.encode())
+        except UnicodeEncodeError:  # lone surrogates: kept as text
+            return key
+
+    def checkpoint(self, state: dict[str, Any]) -> bytes:
+        """The state as JSON with the ids the file already has replaced by references."""
+        ids = self.ids
+
+        def intern(match: re.Match[bytes]) -> bytes:
+            n = ids.get(match[1])
+            return match[0] if n is None else b'"\x00%d"' % n
+
+        text = json.dumps(state, separators=(",", ":")).encode()
+        return zlib.compress(_STRING.sub(intern, text), 6)
 
 
 def _encode_text(text: str) -> tuple[int, bytes]:
@@ -367,42 +498,6 @@ def _encode_text(text: str) -> tuple[int, bytes]:
     except (binascii.Error, ValueError):
         pass
     return _TEXT, text.encode("utf-8", "surrogatepass")
-
-
-def _message(row: tuple[Any, ...]) -> StreamMessage:
-    """The message a row holds; ValueError for a row damage has left with the wrong types."""
-    _, received_at, partition, offset, timestamp, key, encoding, data, handle = row
-    if not (
-        isinstance(partition, int)
-        and isinstance(offset, int)
-        and isinstance(received_at, int | float)
-        and isinstance(timestamp, int | None)
-        and isinstance(key, str | None)
-        and isinstance(handle, str | None)
-        and (data is None if encoding == _NONE else isinstance(data, bytes))
-    ):
-        raise ValueError("a damaged row")
-    payload: str | bytes | None
-    if encoding == _BASE64:
-        payload = base64.b64encode(data).decode("ascii")
-    elif encoding == _TEXT:
-        payload = bytes(data).decode("utf-8", "surrogatepass")
-    elif encoding in (_BYTES, _DOCUMENT):
-        payload = bytes(data)
-    elif encoding == _NONE:
-        payload = None
-    else:
-        raise ValueError(f"a damaged row (encoding {encoding!r})")
-    return StreamMessage(
-        partition=partition,
-        offset=offset,
-        data=payload,
-        timestamp=timestamp,
-        key=key,
-        data_handle=handle,
-        received_at=float(received_at),
-        inflated=encoding == _DOCUMENT,
-    )
 
 
 def _reason(exc: BaseException) -> str:
@@ -424,6 +519,9 @@ _SELECT = (
 _READ_RANGE = _SELECT + "WHERE seq >= ? AND seq < ? ORDER BY seq"
 _READ_ONE = _SELECT + "WHERE seq = ?"
 _READ_SEQ = "SELECT seq FROM messages WHERE seq = ?"
+_READ_STRINGS = "SELECT id, value FROM strings WHERE id IN (SELECT value FROM json_each(?))"
+_UNREADABLE = (sqlite3.Error, ValueError, TypeError, KeyError, UnicodeDecodeError, zlib.error)
+"""What reading a damaged row may raise."""
 
 
 class SessionReader:
@@ -439,12 +537,19 @@ class SessionReader:
         if not is_session_file(self.path):
             raise SessionError(f"{self.path} is not an evtui session (not an SQLite file)")
         self.damage: Damage | None = None
+        self._unreadable: set[int] = set()
         self._db = self._connect()
         try:
             self._header = self._read_header()
         except BaseException:
             self._db.close()
             raise
+        self._version = _int(self._header.get("format_version")) or 1
+        try:
+            self._dictionary = base64.b64decode(self._header.get("dictionary") or "")
+        except (binascii.Error, ValueError):
+            self._dictionary = b""  # its packed messages read as damaged
+        self._strings: dict[int, bytes] = {}
         self.count = self._count()
         """Messages in the session (where the file is damaged: as far as it says)."""
         self._times: dict[int, float] = {}
@@ -645,8 +750,8 @@ class SessionReader:
             end = min(seq + READ_CHUNK, stop)
             try:
                 rows = self._db.execute(_READ_RANGE, (seq, end)).fetchall()
-                messages = [(int(row[0]), _message(row)) for row in rows]
-            except (sqlite3.Error, ValueError, TypeError, UnicodeDecodeError):
+                messages = self._messages(rows)
+            except _UNREADABLE:
                 messages = self._read_slowly(seq, end)
             else:
                 if len(messages) != end - seq:
@@ -667,12 +772,92 @@ class SessionReader:
                 if row is None:
                     self._damaged(seq, "message missing")
                 else:
-                    messages.append((seq, _message(row)))
-            except (sqlite3.Error, ValueError, TypeError, UnicodeDecodeError) as exc:
+                    messages.extend(self._messages([row]))
+            except _UNREADABLE as exc:
                 self._damaged(seq, _reason(exc))
         return messages
 
+    def _messages(self, rows: list[tuple[Any, ...]]) -> list[tuple[int, StreamMessage]]:
+        """The messages rows hold; ValueError (and others of `_UNREADABLE`) for a row damage
+        has left with the wrong types."""
+        documents: dict[int, bytes] = {}
+        refs: set[int] = set()
+        for i, row in enumerate(rows):
+            if row[6] == _PACKED:
+                if not isinstance(row[7], bytes):
+                    raise ValueError("a damaged row")
+                inflater = zlib.decompressobj(-_WBITS, self._dictionary)
+                documents[i] = inflated = inflater.decompress(row[7])
+                if not inflater.eof or inflater.unused_data:
+                    raise ValueError("a damaged row (its document is cut short)")
+                refs.update(int(n) for n in _REF.findall(inflated))
+            if isinstance(row[5], int):
+                refs.add(row[5])
+        self._load_strings(refs)
+        messages = []
+        for i, row in enumerate(rows):
+            skeleton = documents.get(i)
+            document = None if skeleton is None else _REF.sub(self._string, skeleton)
+            messages.append((int(row[0]), self._message(row, document)))
+        return messages
+
+    def _message(self, row: tuple[Any, ...], document: bytes | None) -> StreamMessage:
+        _, received_at, partition, offset, timestamp, key, encoding, data, handle = row
+        if isinstance(key, int) and self._version >= 2:
+            key = self._strings[key].decode()
+        if not (
+            isinstance(partition, int)
+            and isinstance(offset, int)
+            and isinstance(received_at, int | float)
+            and isinstance(timestamp, int | None)
+            and isinstance(key, str | None)
+            and isinstance(handle, str | None)
+            and (data is None if encoding == _NONE else isinstance(data, bytes))
+        ):
+            raise ValueError("a damaged row")
+        if timestamp is not None and self._version >= 2:
+            timestamp += _millis(received_at)
+        payload: str | bytes | None
+        if encoding == _BASE64:
+            payload = base64.b64encode(data).decode("ascii")
+        elif encoding == _TEXT:
+            payload = bytes(data).decode("utf-8", "surrogatepass")
+        elif encoding in (_BYTES, _DOCUMENT):
+            payload = bytes(data)
+        elif encoding == _PACKED and document is not None:
+            payload = document
+        elif encoding == _NONE:
+            payload = None
+        else:
+            raise ValueError(f"a damaged row (encoding {encoding!r})")
+        return StreamMessage(
+            partition=partition,
+            offset=offset,
+            data=payload,
+            timestamp=timestamp,
+            key=key,
+            data_handle=handle,
+            received_at=float(received_at),
+            inflated=encoding in (_DOCUMENT, _PACKED),
+        )
+
+    def _load_strings(self, refs: set[int]) -> None:
+        missing = [n for n in refs if n not in self._strings]
+        if missing:
+            for n, value in self._db.execute(_READ_STRINGS, (json.dumps(missing),)):
+                if isinstance(n, int) and isinstance(value, bytes):
+                    self._strings[n] = value
+
+    def _string(self, match: re.Match[bytes]) -> bytes:
+        value = self._strings.get(int(match[1]))
+        if value is None:
+            raise ValueError(f"a damaged row (string {int(match[1])} is missing)")
+        return value
+
     def _damaged(self, seq: int, reason: str) -> None:
+        if seq in self._unreadable:
+            return  # read again (a checkpoint's rejected message): counted once
+        self._unreadable.add(seq)
         d = self.damage
         if d is None:
             self.damage = Damage(seq, 1, reason)
@@ -709,15 +894,17 @@ class SessionReader:
         """How many messages were received at or before `at` (the position at that time)."""
         # Receive times never go back (the recorder sees to it): the first message after `at`
         # by the time index is the first in the file. `min(seq)` would scan the table.
-        try:
-            row = self._db.execute(
-                "SELECT seq FROM messages WHERE received_at > ? ORDER BY received_at, seq LIMIT 1",
-                (at,),
-            ).fetchone()
-            return self.count if row is None else min(self.count, int(row[0]))
-        except (sqlite3.Error, TypeError, ValueError):
-            pass
-        # A damaged index: search the messages themselves, stepping over unreadable ones.
+        if self._version < 2:
+            try:
+                row = self._db.execute(
+                    "SELECT seq FROM messages WHERE received_at > ? "
+                    "ORDER BY received_at, seq LIMIT 1",
+                    (at,),
+                ).fetchone()
+                return self.count if row is None else min(self.count, int(row[0]))
+            except (sqlite3.Error, TypeError, ValueError):
+                pass
+        # No index (or a damaged one): a binary search, stepping over unreadable messages.
         low, high = 0, self.count
         while low < high:
             middle = (low + high) // 2
@@ -760,8 +947,12 @@ class SessionReader:
             row = self._db.execute("SELECT state FROM checkpoints WHERE seq = ?", (seq,)).fetchone()
             if row is None:
                 return None
-            data = json.loads(zlib.decompress(row[0]))
-        except (sqlite3.Error, zlib.error, ValueError):
+            text = zlib.decompress(row[0])
+            if self._version >= 2:
+                self._load_strings({int(n) for n in _REF.findall(text)})
+                text = _REF.sub(self._string, text)
+            data = json.loads(text)
+        except (sqlite3.Error, zlib.error, ValueError, TypeError):
             return None
         return data if isinstance(data, dict) else None
 

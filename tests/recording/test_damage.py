@@ -3,7 +3,6 @@ a file that is no session it can read gets one clear line, never a traceback."""
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import shutil
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 
 from evtui.model import Accepted, Batch, MonitorState
-from evtui.recording import Player, SessionReader
+from evtui.recording import FORMAT_VERSION, Player, SessionReader
 from tests.recording.helpers import (
     Intact,
     evtui,
@@ -53,9 +52,10 @@ def test_a_file_cut_short_is_read_up_to_where_it_ends(
     where = re.search(r"^evtui: .*damaged at message ([\d,]+):", stderr, re.M)
     assert where is not None, stderr
     first = int(where.group(1).replace(",", "")) - 1
-    # Everything before the break is printed, in order, and it is a good part of the file;
-    # after it, what is still readable (pages of messages are interleaved with others).
-    assert first > total * kept * 0.7
+    # Everything before the break is printed, in order, and it is a good part of the file
+    # (messages take less than half of it: this one has a checkpoint every 500); after it,
+    # what is still readable (pages of messages are interleaved with others).
+    assert first > total * kept * 0.4
     before = intact.documents(range(first))
     assert printed[: len(before)] == before
     assert is_subsequence(printed[len(before) :], intact.documents(range(first + 1, total)))
@@ -77,15 +77,25 @@ def is_subsequence(part: list[Any], whole: list[Any]) -> bool:
     return all(any(item == other for other in rest) for item in part)
 
 
-def overwrite_page_holding(path: Path, message_data: bytes) -> None:
-    """Fill the database page that holds `message_data` with garbage."""
+def overwrite_page_holding(path: Path, seq: int) -> None:
+    """Fill the database page that holds message `seq` with garbage."""
     with sqlite3.connect(path) as db:
         page_size = db.execute("PRAGMA page_size").fetchone()[0]
+        # The table's leaf pages in key order (dbstat's paths sort so), and their rows.
+        leaves = db.execute(
+            "SELECT pageno, ncell FROM dbstat WHERE name = 'messages' AND pagetype = 'leaf' "
+            "ORDER BY path"
+        ).fetchall()
     db.close()
+    before = 0
+    page = leaves[-1][0]
+    for pageno, cells in leaves:
+        if before + cells > seq:
+            page = pageno
+            break
+        before += cells
     data = bytearray(path.read_bytes())
-    at = data.find(message_data)
-    assert at > 0 and data.find(message_data, at + 1) < 0
-    start = at // page_size * page_size
+    start = (page - 1) * page_size
     data[start : start + page_size] = bytes((i * 37 + 11) % 256 for i in range(page_size))
     path.write_bytes(bytes(data))
 
@@ -98,9 +108,7 @@ def garbled(intact: Intact, tmp_path: Path) -> tuple[Path, int]:
     middle = len(intact.messages) // 2
     while not isinstance(intact.decoded[middle], Accepted):
         middle += 1
-    data = intact.messages[middle].data
-    assert isinstance(data, str)
-    overwrite_page_holding(path, base64.b64decode(data))
+    overwrite_page_holding(path, middle)
     return path, middle
 
 
@@ -114,7 +122,7 @@ def test_a_garbled_page_loses_its_messages_only_and_says_which(
     assert code == 1
     lost = total - read
     # One page of messages is lost, around the one whose page it was; the rest is printed.
-    assert 0 < lost < 100
+    assert 0 < lost < 150
     damage = re.search(
         r"damaged at message ([\d,]+): .*; ([\d,]+) messages? could not be read", stderr
     )
@@ -148,13 +156,23 @@ def test_a_replay_of_a_garbled_file_plays_and_seeks_alike_over_the_lost_messages
     after = min(p for p in saved if p > first)
     assert after > first + lost + 2
 
+    unreadable = {(m.partition, m.offset) for m in intact.messages[first : first + lost]}
+
+    def readable(state: MonitorState) -> dict[str, object]:
+        # Rejected messages the damage took cannot be listed (they are counted all the same).
+        seen = picture(state)
+        seen["rejections"] = [
+            r for r in state.rejections if (r.message.partition, r.message.offset) not in unreadable
+        ]
+        return seen
+
     def expected(position: int) -> dict[str, object]:
         # The file's last checkpoint since the damage has the state with the lost messages.
         whole = max((p for p in saved if first < p <= position), default=first)
         seqs = [s for s in range(position) if s < whole or not first <= s < first + lost]
         state = MonitorState()
         state.apply(Batch(tuple(intact.decoded[s] for s in seqs)))
-        return picture(state)
+        return readable(state)
 
     # Played message by message (the lost ones are stepped over: no stop among them)...
     targets = [first - 2, first, first + lost + 3, after - 1, after, after + 9]
@@ -173,7 +191,7 @@ def test_a_replay_of_a_garbled_file_plays_and_seeks_alike_over_the_lost_messages
     player.seek(after + 9)
     whole = MonitorState()
     whole.apply(Batch(tuple(intact.decoded[: after + 9])))
-    assert picture(player.state) == picture(whole)
+    assert picture(player.state) == readable(whole)
 
 
 def test_an_interrupted_file_is_read_whole(intact: Intact, tmp_path: Path) -> None:
@@ -201,14 +219,16 @@ def foreign_files(tmp: Path, intact: Intact) -> dict[str, tuple[Path, str]]:
     newer = tmp / "newer.evtui"
     shutil.copy(intact.path, newer)
     with sqlite3.connect(newer) as db:
-        db.execute("UPDATE session SET value = '2' WHERE key = 'format_version'")
+        db.execute(
+            "UPDATE session SET value = ? WHERE key = 'format_version'", (str(FORMAT_VERSION + 1),)
+        )
     db.close()
     garbage = tmp / "garbage.evtui"
     garbage.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 64)
     return {
         "text": (text, "is not an evtui session (not an SQLite file)"),
         "sqlite": (other, "is an SQLite file but not an evtui session"),
-        "newer": (newer, "was written by a newer evtui (session format 2)"),
+        "newer": (newer, f"was written by a newer evtui (session format {FORMAT_VERSION + 1})"),
         "garbage": (garbage, "cannot open"),
     }
 

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from evtui.model import Accepted, Decoded, decode
 from evtui.recording import Player, SessionError, SessionReader
 from tests.recording.helpers import Intact
 
@@ -80,6 +81,14 @@ def test_an_intact_file_reads_back_every_message(intact: Intact, tmp_path: Path)
     with SessionReader(path) as reader:
         read = [m for chunk in reader.read() for _, m in chunk]
         assert reader.damage is None
-    assert [(m.partition, m.offset, m.data) for m in read] == [
-        (m.partition, m.offset, m.data) for m in messages
+    assert [(m.partition, m.offset, m.key, m.timestamp) for m in read] == [
+        (m.partition, m.offset, m.key, m.timestamp) for m in messages
     ]
+    # Each decodes as it did live: the same document, byte for byte, or the same rejection.
+    assert [outcome(decode(m)) for m in read] == [outcome(d) for d in intact.decoded]
+
+
+def outcome(item: Decoded) -> tuple[object, ...]:
+    if isinstance(item, Accepted):
+        return ("accepted", item.document, item.payload)
+    return ("rejected", item.reason, item.detail, item.message.data)
