@@ -75,8 +75,15 @@ QUIT_GRACE_SECONDS = 1.5
 FLASH_SECONDS = 1.5
 """How long a watchlist row stays highlighted after its location changed."""
 MAX_ALERTS_PER_BATCH = 3
-REPLAY_CHUNK = 2000
-"""Messages a replay applies between two looks at the keyboard and the screen."""
+REPLAY_CHUNK = 100
+"""Messages a replay applies at a time."""
+PAINT_SPACING = 3
+"""A repaint of the clock follows the last at least this many times the time that one took
+to reach the screen (up to twice the interval the refresh rate sets): when painting is slow
+(a busy stream, a slow terminal) it takes about a third of the time, the stream the rest."""
+PAINT_PAUSE_SECONDS = 0.001
+SLICE_SECONDS = 0.01
+"""How long a replay at full speed works between two looks at the keyboard and the screen."""
 
 
 @dataclass(frozen=True)
@@ -174,6 +181,10 @@ class EvtuiApp(App[None]):
         self._flash: dict[str, float] = {}
         self._watch_dirty = True
         self._second = -1
+        self._painting: float | None = None
+        """When the repaint not yet on screen started (monotonic)."""
+        self._next_paint = 0.0
+        """No repaint of the clock before this time (monotonic)."""
         self.keymap: dict[str, str] = self._read_keymap()
         """Key overrides from the settings that name a real binding id."""
 
@@ -248,18 +259,21 @@ class EvtuiApp(App[None]):
         if self.player is not None:
             if self.player.reader.damage is not None:
                 self._warn_damage()
-            self.play()
+            stream = self.play
         else:
             if self.record_options is not None and self.record_options.at_start:
                 self.start_recording()
-            self.consume()
+            stream = self.consume
+        # The first frame before the feed: a source may take a while to start (the demo's
+        # emulator builds its network), and the monitor must show up at once.
+        self.call_after_refresh(stream)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
             # The terminal closing (or `kill`) must not leave a recording interrupted.
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(signum, self._stop_on_signal, signum)
         # Repaint on a clock, never per message: the message rate must not drive the UI.
-        self.set_interval(1 / self.settings.refresh_rate, self._repaint)
+        self.set_interval(1 / self.settings.refresh_rate, self._tick)
         self._repaint()
 
     def _stop_on_signal(self, signum: int = signal.SIGTERM) -> None:
@@ -495,26 +509,36 @@ class EvtuiApp(App[None]):
         last = time.monotonic()
         while True:
             flat_out = self.speed is None and not self.replay_paused and not player.at_end
-            # As fast as possible still lets keys and repaints in between chunks.
-            await asyncio.sleep(0 if flat_out else tick / 2)
+            if not flat_out:
+                await asyncio.sleep(tick / 2)
+            elif self._painting is not None:
+                # A repaint is on its way to the screen: a moment for the event loop to take
+                # it through every step at once, rather than one step a slice.
+                await asyncio.sleep(PAINT_PAUSE_SECONDS)
+            else:
+                await asyncio.sleep(0)
             now = time.monotonic()
             elapsed, last = now - last, now
-            if self.replay_paused or player.at_end:
-                continue
-            try:
-                result = player.play(
-                    elapsed,
-                    self.speed,
-                    idle_limit=self.replay_options.idle_limit,
-                    limit=REPLAY_CHUNK,
-                )
-            except SessionError as exc:
-                self.failure = str(exc)
-                self.notify(str(exc), severity="error", markup=False)
-                return
-            self._absorb(result, self.clock())
-            if player.reader.damage is not None and not self._damage_warned:
-                self._warn_damage()
+            # One slice of work at most: a key or a repaint waits for no more than that.
+            until = now + SLICE_SECONDS
+            while not (self.replay_paused or player.at_end):
+                try:
+                    result = player.play(
+                        elapsed,
+                        self.speed,
+                        idle_limit=self.replay_options.idle_limit,
+                        limit=REPLAY_CHUNK,
+                    )
+                except SessionError as exc:
+                    self.failure = str(exc)
+                    self.notify(str(exc), severity="error", markup=False)
+                    return
+                self._absorb(result, self.clock())
+                if player.reader.damage is not None and not self._damage_warned:
+                    self._warn_damage()
+                if self.speed is not None or time.monotonic() >= until:
+                    break
+                elapsed = 0.0
 
     def _warn_damage(self) -> None:
         assert self.player is not None
@@ -685,6 +709,27 @@ class EvtuiApp(App[None]):
     def now(self) -> datetime:
         """The app clock as an aware datetime."""
         return datetime.fromtimestamp(self.clock(), UTC)
+
+    def _tick(self) -> None:
+        """The repaint clock: repaint, unless the last repaint is not on screen yet or
+        painting would take more than its share of the time."""
+        now = time.monotonic()
+        if self._painting is not None and now - self._painting < 1.0:
+            return  # (a repaint that never reports back is given up after a second)
+        if now < self._next_paint:
+            return
+        self._painting = now
+        self._repaint()
+        self.call_after_refresh(self._painted, now)
+
+    def _painted(self, started: float) -> None:
+        """A repaint of the clock is on screen: space the next by what this one took."""
+        if self._painting != started:
+            return
+        self._painting = None
+        # At least half the repaints the settings ask for, however long one took.
+        spacing = min(PAINT_SPACING * (time.monotonic() - started), 2 / self.settings.refresh_rate)
+        self._next_paint = started + spacing
 
     def _repaint(self) -> None:
         monitor = self.get_screen_stack_base()

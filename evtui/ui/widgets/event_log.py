@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
-from typing import ClassVar
+from functools import lru_cache
+from typing import ClassVar, NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
@@ -16,7 +17,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -38,34 +39,72 @@ Labels = Callable[[str], str]
 """Location id → its watchlist label, or ""."""
 
 
-def change_row(change: StatusChange, label: str = "") -> Text:
-    """One log row: time, location (label or short id), EVSE, old → new.
+def change_row(change: StatusChange, label: str = "") -> list[Segment]:
+    """One log row: time, location (label or short id), EVSE, old → new, as styled segments.
 
-    Stream text goes in as plain `Text`, escaped, never as markup.
+    Stream text goes in as plain segment text, escaped, never as markup. Built as segments
+    rather than a `Text`: every row of a busy log is new on each frame.
     """
-    row = Text(no_wrap=True, overflow="ellipsis")
-    row.append(local_time(change.time).strftime("%H:%M:%S"), style="dim")
-    row.append(" ")
-    # Columns are measured in cells: a wide character in an id must not push the next one.
-    location = (
-        safe_text(label, LOCATION_WIDTH) if label else short_id(change.location_id, LOCATION_WIDTH)
-    )
-    row.append(pad(location, LOCATION_WIDTH), style="bold" if label else "")
-    row.append(" ")
-    row.append(pad(short_id(change.evse_id, EVSE_WIDTH), EVSE_WIDTH))
-    row.append(" ")
-    if change.old is None:
-        row.append(pad("new", STATUS_WIDTH), style="dim")
+    when = Segment(local_time(change.time).strftime("%H:%M:%S"), _DIM)
+    evse = _id_cell(change.evse_id, EVSE_WIDTH)
+    if label:
+        head = [when, _SPACE, Segment(_label_cell(label), _BOLD), Segment(f" {evse} ", _PLAIN)]
     else:
-        old = safe_text(change.old, STATUS_WIDTH)
-        row.append(pad(old, STATUS_WIDTH), style=status_style(change.old))
-    row.append(" → ")
-    row.append(safe_text(change.new, STATUS_WIDTH), style=status_style(change.new))
-    return row
+        # Plain neighbours in one segment, as a `Text` renders them.
+        head = [when, Segment(f" {_id_cell(change.location_id, LOCATION_WIDTH)} {evse} ", _PLAIN)]
+    if change.old is None:
+        old = Segment(_NEW_CELL, _DIM)
+    else:
+        old = Segment(_status_cell(change.old), _status_style(change.old))
+    new = Segment(safe_text(change.new, STATUS_WIDTH), _status_style(change.new))
+    return [*head, old, _ARROW, new]
+
+
+_PLAIN = Style()
+_DIM = Style(dim=True)
+_BOLD = Style(bold=True)
+_SPACE = Segment(" ", _PLAIN)
+_ARROW = Segment(" → ", _PLAIN)
+_NEW_CELL = pad("new", STATUS_WIDTH)
+
+# The same ids and statuses come back row after row: their cells are made once. Columns are
+# measured in cells, so a wide character in an id cannot push the next column.
+
+
+@lru_cache(maxsize=8192)
+def _id_cell(identifier: str, width: int) -> str:
+    return pad(short_id(identifier, width), width)
+
+
+@lru_cache(maxsize=1024)
+def _label_cell(label: str) -> str:
+    return pad(safe_text(label, LOCATION_WIDTH), LOCATION_WIDTH)
+
+
+@lru_cache(maxsize=64)
+def _status_cell(status: str) -> str:
+    return pad(safe_text(status, STATUS_WIDTH), STATUS_WIDTH)
+
+
+@lru_cache(maxsize=64)
+def _status_style(status: str) -> Style:
+    return Style.parse(status_style(status))
 
 
 def _seq(entry: tuple[int, StatusChange]) -> int:
     return entry[0]
+
+
+class _Frame(NamedTuple):
+    """What rendering any row of one frame needs."""
+
+    scroll_x: int
+    scroll_y: int
+    width: int
+    base: Style
+    cursor: int | None
+    """Index of the highlighted row in the rows shown."""
+    cursor_style: Style
 
 
 class EventLog(ScrollView, can_focus=True):
@@ -128,8 +167,11 @@ class EventLog(ScrollView, can_focus=True):
         self._cursor: int | None = None
         """Sequence number of the highlighted row."""
         self._new_while_paused = 0
-        self._cache: LRUCache[tuple[int, int, bool, int], Strip] = LRUCache(1024)
+        self._cache: LRUCache[tuple[int, int, Style, Style | None, int], Strip] = LRUCache(1024)
+        """Rendered rows by seq, labels version, style, cursor style (on the highlighted row),
+        scroll x and width."""
         self._labels_version = 0
+        self._frame: _Frame | None = None
         self.resume_hint = "p or End"
         """The keys that follow again, as the subtitle names them (settings may rebind)."""
         self.border_title = TITLE
@@ -282,7 +324,6 @@ class EventLog(ScrollView, can_focus=True):
         else:
             index = self._cursor_index()
             self._cursor = self._view[index][0] if index is not None else None
-        self._cache.clear()
         self._after_change()
 
     # --- actions -------------------------------------------------------------------------
@@ -304,7 +345,6 @@ class EventLog(ScrollView, can_focus=True):
             return
         self.following = False
         self._cursor = self._view[index][0]
-        self._cache.clear()
         # Keep the cursor row on screen.
         height = self.scrollable_content_region.height
         if index < self.scroll_y:
@@ -351,27 +391,47 @@ class EventLog(ScrollView, can_focus=True):
 
     # --- rendering -----------------------------------------------------------------------
 
-    def render_line(self, y: int) -> Strip:
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # What every row needs is looked up once a frame, not once a row: Textual computes
+        # a widget's style and regions afresh on each access.
+        self._frame = self._frame_context()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
+    def _frame_context(self) -> _Frame:
         scroll_x, scroll_y = self.scroll_offset
-        index = scroll_y + y
-        width = self.scrollable_content_region.width
-        base = self.rich_style
+        component: Style = self.get_component_rich_style("event-log--cursor")
+        return _Frame(
+            scroll_x,
+            scroll_y,
+            self.scrollable_content_region.width,
+            self.rich_style,
+            self._cursor_index(),
+            # Background only: the statuses keep their colours on the highlighted row.
+            Style(bgcolor=component.bgcolor, bold=component.bold),
+        )
+
+    def render_line(self, y: int) -> Strip:
+        frame = self._frame or self._frame_context()
+        index = frame.scroll_y + y
+        width = frame.width
+        base = frame.base
         if index >= len(self._view):
             return Strip.blank(width, base)
         seq, change = self._view[index]
-        is_cursor = index == self._cursor_index()
-        key = (seq, self._labels_version, is_cursor, scroll_x * 10_000 + width)
+        is_cursor = index == frame.cursor
+        # Styles are in the key: the cursor's changes with focus, both with the theme.
+        cursor = frame.cursor_style if is_cursor else None
+        key = (seq, self._labels_version, base, cursor, frame.scroll_x * 10_000 + width)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        text = change_row(change, self.labels(change.location_id))
-        segments = list(text.render(self.app.console, end=""))
-        strip = Strip(segments).crop_extend(scroll_x, scroll_x + width, base)
+        segments = change_row(change, self.labels(change.location_id))
+        strip = Strip(segments).crop_extend(frame.scroll_x, frame.scroll_x + width, base)
         strip = strip.apply_style(base)
-        if is_cursor:
-            component: Style = self.get_component_rich_style("event-log--cursor")
-            # Background only: the statuses keep their colours on the highlighted row.
-            cursor = Style(bgcolor=component.bgcolor, bold=component.bold)
+        if cursor is not None:
             strip = Strip(
                 [Segment(t, (s or Style()) + cursor, c) for t, s, c in strip], strip.cell_length
             )

@@ -139,9 +139,15 @@ class WatchlistPanel(Vertical):
                 for column, cell in zip(_COLUMNS, cells, strict=True):
                     table.update_cell(location_id, column, cell)
         self._shown = rows
-        self.border_title = f"watchlist ({len(ids)})"
-        self.query_one(".hint").display = not ids
-        table.display = bool(ids)
+        title = f"watchlist ({len(ids)})"
+        if title != self.border_title:
+            # Setting a title repaints the whole panel, even to the same text.
+            self.border_title = title
+        hint = self.query_one(".hint")
+        if hint.display != (not ids):
+            hint.display = not ids
+        if table.display != bool(ids):
+            table.display = bool(ids)
 
 
 def _row(
