@@ -21,12 +21,22 @@ from evtui.model import (
 )
 from evtui.recording.session import Marker, SessionError, SessionWriter
 
-__all__ = ["CHECKPOINT_EVERY", "Recorder", "SessionOrigin", "default_session_path"]
+__all__ = [
+    "CHECKPOINT_BYTES",
+    "CHECKPOINT_EVERY",
+    "Recorder",
+    "SessionOrigin",
+    "default_session_path",
+]
 
 CHECKPOINT_EVERY = 20_000
 """Messages between checkpoints (more for a large network, whose checkpoints are larger).
 
 A seek restores the nearest checkpoint and replays at most this many messages."""
+CHECKPOINT_BYTES = 32
+"""Checkpoints take at most this many bytes per message recorded: after one of N bytes, the
+next waits N / CHECKPOINT_BYTES messages at least. (A state grows with its EVSEs' timelines:
+a megabyte or more per 10,000 EVSEs, where a message takes some 60 bytes.)"""
 
 
 @dataclass(frozen=True)
@@ -129,7 +139,12 @@ class Recorder:
                 self.rejected += 1
         self._since_checkpoint += len(batch)
         checkpoint = None
-        if self._since_checkpoint >= max(CHECKPOINT_EVERY, 4 * self._state.store.evse_count):
+        due = max(
+            CHECKPOINT_EVERY,
+            4 * self._state.store.evse_count,
+            self.writer.checkpoint_size // CHECKPOINT_BYTES,
+        )
+        if self._since_checkpoint >= due:
             self._since_checkpoint = 0
             state = self._state.snapshot()
             state["rejection_seqs"] = list(self._rejection_seqs)

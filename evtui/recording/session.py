@@ -200,6 +200,8 @@ class SessionWriter:
         self.messages = 0
         """Messages written so far; also the `seq` of the next one."""
         self._packer = _Packer(dictionary)
+        self.checkpoint_size = 0
+        """Bytes the last checkpoint written takes."""
         self._folded = time.monotonic()
         self._size = _file_size(path)
         self._closed = False
@@ -311,10 +313,12 @@ class SessionWriter:
                 )
                 if checkpoint is not None:
                     at, state = checkpoint
+                    blob = packer.checkpoint(state)
                     self._db.execute(
                         "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?)",
-                        (first + len(rows), at, packer.checkpoint(state)),
+                        (first + len(rows), at, blob),
                     )
+                    self.checkpoint_size = len(blob)
         except sqlite3.Error as exc:
             packer.rollback()
             raise SessionError(f"recording to {self.path} failed: {_write_reason(exc)}") from None
@@ -550,6 +554,8 @@ class SessionReader:
         except (binascii.Error, ValueError):
             self._dictionary = b""  # its packed messages read as damaged
         self._strings: dict[int, bytes] = {}
+        self._inflater = zlib.decompressobj(-_WBITS, self._dictionary)
+        """Primed with the dictionary; each packed message inflates with a copy."""
         self.count = self._count()
         """Messages in the session (where the file is damaged: as far as it says)."""
         self._times: dict[int, float] = {}
@@ -779,31 +785,43 @@ class SessionReader:
 
     def _messages(self, rows: list[tuple[Any, ...]]) -> list[tuple[int, StreamMessage]]:
         """The messages rows hold; ValueError (and others of `_UNREADABLE`) for a row damage
-        has left with the wrong types."""
-        documents: dict[int, bytes] = {}
+        has left with the wrong types or references."""
+        # Seeking reads tens of thousands of these: one pass to inflate, one to rebuild.
+        skeletons: dict[int, list[bytes]] = {}
         refs: set[int] = set()
         for i, row in enumerate(rows):
             if row[6] == _PACKED:
                 if not isinstance(row[7], bytes):
                     raise ValueError("a damaged row")
-                inflater = zlib.decompressobj(-_WBITS, self._dictionary)
-                documents[i] = inflated = inflater.decompress(row[7])
+                inflater = self._inflater.copy()
+                pieces = _REF.split(inflater.decompress(row[7]))
                 if not inflater.eof or inflater.unused_data:
                     raise ValueError("a damaged row (its document is cut short)")
-                refs.update(int(n) for n in _REF.findall(inflated))
+                skeletons[i] = pieces
+                refs.update(map(int, pieces[1::2]))
             if isinstance(row[5], int):
                 refs.add(row[5])
-        self._load_strings(refs)
+        strings = self._strings
+        if not refs.issubset(strings.keys()):
+            self._load_strings(refs)
         messages = []
         for i, row in enumerate(rows):
-            skeleton = documents.get(i)
-            document = None if skeleton is None else _REF.sub(self._string, skeleton)
+            parts = skeletons.get(i)
+            document = None
+            if parts is not None:
+                try:
+                    parts[1::2] = [strings[int(n)] for n in parts[1::2]]
+                except KeyError as exc:
+                    raise ValueError(f"a damaged row (string {exc} is missing)") from None
+                document = b"".join(parts)
             messages.append((int(row[0]), self._message(row, document)))
         return messages
 
     def _message(self, row: tuple[Any, ...], document: bytes | None) -> StreamMessage:
         _, received_at, partition, offset, timestamp, key, encoding, data, handle = row
         if isinstance(key, int) and self._version >= 2:
+            if key not in self._strings:
+                raise ValueError(f"a damaged row (string {key} is missing)")
             key = self._strings[key].decode()
         if not (
             isinstance(partition, int)

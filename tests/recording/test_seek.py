@@ -9,7 +9,7 @@ import sqlite3
 import zlib
 from collections.abc import Sequence
 from dataclasses import replace
-from itertools import accumulate
+from itertools import accumulate, pairwise
 from pathlib import Path
 
 import pytest
@@ -259,8 +259,10 @@ def test_the_recorder_saves_a_checkpoint_every_so_many_messages(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, messages: list[StreamMessage]
 ) -> None:
     """At the end of the poll that reaches CHECKPOINT_EVERY messages since the last one, or
-    four times the network's EVSEs when that is more (a large network's state is large)."""
+    four times the network's EVSEs when that is more (a large network's state is large), or
+    as many as keep checkpoints within CHECKPOINT_BYTES per message."""
     monkeypatch.setattr(recorder_module, "CHECKPOINT_EVERY", 100)
+    monkeypatch.setattr(recorder_module, "CHECKPOINT_BYTES", 10**9)
     path = tmp_path / "s.evtui"
     record_session(path, messages, size=37)
     evses = len({e["id"] for m in messages if (d := document_of(m)) for e in d["evses"]})
@@ -272,6 +274,18 @@ def test_the_recorder_saves_a_checkpoint_every_so_many_messages(
     gaps = [b - a for a, b in zip([0, *saved], saved, strict=False)]
     assert all(every <= gap < every + 37 for gap in gaps[1:]), gaps
     assert len(messages) - saved[-1] < every + 37
+
+    # With a budget of 8 bytes a message, the size of each checkpoint sets the next gap.
+    monkeypatch.setattr(recorder_module, "CHECKPOINT_BYTES", 8)
+    path = tmp_path / "budget.evtui"
+    record_session(path, messages, size=37)
+    with sqlite3.connect(path) as db:
+        sizes = db.execute("SELECT seq, length(state) FROM checkpoints ORDER BY seq").fetchall()
+    db.close()
+    assert len(sizes) >= 2
+    for (seq, size), (after, _) in pairwise(sizes):
+        assert max(every, size // 8) <= after - seq < max(every, size // 8) + 37
+    assert any(size // 8 > every for _, size in sizes)  # the budget decides here
 
 
 def test_a_clock_stepping_back_while_recording_does_not_confuse_seeking(tmp_path: Path) -> None:

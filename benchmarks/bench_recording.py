@@ -1,0 +1,218 @@
+"""Recording: bytes per event on disk, what recording costs ingest, and seeking a long session.
+
+    .venv/bin/python benchmarks/bench_recording.py [--quick] [--json FILE]
+        [--messages N] [--seeks K] [--session FILE]
+
+- bytes/event: the session file's size per message, against the payloads as received.
+- recording cost: ingest (decode + `MonitorState.apply`, in batches of 300) with a
+  `Recorder.record` per batch, against the same ingest without it, alternated in one run.
+- seek: jumps to random positions in a fresh replay of an N-message session (1,000,000; 50,000
+  with --quick), against reading and decoding the span the seek replays from its checkpoint.
+
+The messages come from the seeded synthetic network (2,000 locations) as the emulator
+publishes them: compact JSON, gzip, base64, the location id as key, a publish timestamp. The
+N-message session is built with the real Recorder (minutes for a million) and kept in the
+temporary directory, keyed by session format, for the next run; --session names another file.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import random
+import statistics
+import tempfile
+import time
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from _harness import Figure, arguments, report
+
+from evtui.defaults import EV_CATALOG, EV_LAYER
+from evtui.emulator import NetworkConfig, SyntheticNetwork
+from evtui.emulator.network import format_time
+from evtui.model import Batch, MonitorState, StreamMessage, decode
+from evtui.recording import FORMAT_VERSION, Player, Recorder, SessionOrigin, SessionReader
+
+START = 1_700_000_000.0
+BATCH = 300
+PARTITIONS = 4
+
+
+def stream(seed: int = 7) -> Iterator[StreamMessage]:
+    """The network's messages as received from the emulator, for ever."""
+    network = SyntheticNetwork(NetworkConfig(seed=seed))
+    offsets = [0] * PARTITIONS
+    items = network.snapshot()
+    while True:
+        for sim, payload in items:
+            for evse in payload["evses"]:
+                evse["last_updated"] = format_time(START + evse.pop("since", sim))
+            key = str(payload["id"])
+            raw = gzip.compress(json.dumps(payload, separators=(",", ":")).encode(), mtime=0)
+            partition = zlib.crc32(key.encode()) % PARTITIONS
+            yield StreamMessage(
+                partition=partition,
+                offset=offsets[partition],
+                data=base64.b64encode(raw).decode("ascii"),
+                timestamp=int((START + sim) * 1000),
+                key=key,
+                received_at=START + sim + 0.05,
+            )
+            offsets[partition] += 1
+        items = network.advance(network.now + 3600.0)
+
+
+def batches(count: int) -> Iterator[list[StreamMessage]]:
+    chunk: list[StreamMessage] = []
+    for n, message in enumerate(stream()):
+        if n >= count:
+            break
+        chunk.append(message)
+        if len(chunk) == BATCH:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def build(path: Path, count: int) -> None:
+    origin = SessionOrigin("synthetic network, seed 7", "demo", EV_CATALOG, EV_LAYER)
+    partial = path.with_name(path.name + ".part")
+    partial.unlink(missing_ok=True)
+    recorder = Recorder.create(partial, origin)
+    started = time.perf_counter()
+    for chunk in batches(count):
+        recorder.record(Batch(tuple(decode(m) for m in chunk)))
+        if recorder.messages % 100_000 < BATCH:
+            rate = recorder.messages / (time.perf_counter() - started)
+            print(f"  built {recorder.messages:,} messages ({rate:,.0f}/s)", flush=True)
+    recorder.close()
+    partial.rename(path)  # only a whole session is kept for the next run
+
+
+def recording_cost(count: int, rounds: int) -> tuple[float, float]:
+    """Ingest rates (messages/s) without and with recording: the best of `rounds` each."""
+    chunks = list(batches(count))
+    without, with_ = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(rounds):
+            state = MonitorState()
+            started = time.perf_counter()
+            for chunk in chunks:
+                state.apply(Batch(tuple(decode(m) for m in chunk)))
+            without.append(count / (time.perf_counter() - started))
+
+            state = MonitorState()
+            origin = SessionOrigin("benchmark", "demo")
+            recorder = Recorder.create(Path(tmp) / f"cost-{n}.evtui", origin)
+            started = time.perf_counter()
+            for chunk in chunks:
+                batch = Batch(tuple(decode(m) for m in chunk))
+                state.apply(batch)
+                recorder.record(batch)
+            recorder.close()
+            with_.append(count / (time.perf_counter() - started))
+    return max(without), max(with_)
+
+
+def seeks(path: Path, count: int) -> tuple[list[float], list[float], int, int]:
+    """Seconds per seek to `count` random positions, and per read + decode of the span each
+    replays; with the session's messages and size."""
+    with SessionReader(path) as reader:
+        total, size = reader.count, reader.info.size
+        checkpoints = reader.checkpoints()
+        rng = random.Random(1)
+        targets = [rng.randrange(total + 1) for _ in range(count)]
+        took = []
+        for target in targets:
+            player = Player(reader)
+            started = time.perf_counter()
+            player.seek(target)
+            took.append(time.perf_counter() - started)
+            assert player.position == target
+        reads = []
+        for target in targets:
+            base = max((c for c in checkpoints if c <= target), default=0)
+            started = time.perf_counter()
+            for chunk in reader.read(base, target):
+                for _, message in chunk:
+                    decode(message)
+            reads.append(time.perf_counter() - started)
+    return took, reads, total, size
+
+
+def payload_bytes(count: int) -> float:
+    """Bytes per message of the payloads as received (base64 text)."""
+    total = sum(len(m.data or "") for chunk in batches(count) for m in chunk)
+    return total / count
+
+
+def main() -> None:
+    parser = arguments(__doc__)
+    parser.add_argument("--messages", type=int, help="messages in the session to seek in")
+    parser.add_argument("--seeks", type=int, help="seeks to time")
+    parser.add_argument("--session", type=Path, help="use (or build and keep) this session")
+    args = parser.parse_args()
+    messages = args.messages or (50_000 if args.quick else 1_000_000)
+    count = args.seeks or (8 if args.quick else 20)
+
+    path = args.session or (
+        Path(tempfile.gettempdir()) / f"evtui-bench-v{FORMAT_VERSION}-{messages}.evtui"
+    )
+    if not path.exists():
+        print(f"building a session of {messages:,} messages in {path}", flush=True)
+        build(path, messages)
+    took, reads, total, size = seeks(path, count)
+    received = payload_bytes(min(total, 50_000))
+    without, with_ = recording_cost(20_000 if args.quick else 60_000, 2 if args.quick else 3)
+    cost = (without / with_ - 1) * 100
+
+    figures = [
+        Figure(
+            "session bytes per event",
+            size / total,
+            "bytes/event",
+            "<= 100",
+            size / total <= 100,
+            "payloads as received (base64)",
+            received,
+            f"{total:,} messages, {size / 1e6:,.1f} MB",
+        ),
+        Figure(
+            "recording cost",
+            cost,
+            "% of ingest",
+            "<= 20%",
+            cost <= 20,
+            "ingest without recording, messages/s",
+            without,
+            f"ingest with recording {with_:,.0f} messages/s",
+        ),
+        Figure(
+            f"seek median ({total:,} events)",
+            statistics.median(took),
+            "s",
+            "< 1 s",
+            statistics.median(took) < 1,
+            "read + decode the span",
+            statistics.median(reads),
+            f"{count} seeks to random positions, cold replay each",
+        ),
+        Figure(
+            f"seek max ({total:,} events)",
+            max(took),
+            "s",
+            "< 1 s",
+            max(took) < 1,
+            "read + decode the span",
+            max(reads),
+        ),
+    ]
+    report("bench_recording", figures, args.json)
+
+
+if __name__ == "__main__":
+    main()

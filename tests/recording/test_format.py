@@ -1,0 +1,187 @@
+"""The session format: version 2 keeps every payload's document byte for byte in a fraction of
+the room, and files of version 1 still replay."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import sqlite3
+import zlib
+from pathlib import Path
+
+import pytest
+
+from evtui.model import Accepted, Batch, Decoded, MonitorState, StreamMessage, decode
+from evtui.recording import FORMAT_VERSION, Player, SessionReader, SessionWriter
+from tests.recording.helpers import (
+    START,
+    evtui,
+    network_messages,
+    picture,
+    record_session,
+)
+
+
+@pytest.fixture(scope="module")
+def messages() -> list[StreamMessage]:
+    return network_messages(hours=24)
+
+
+def outcome(item: Decoded) -> tuple[object, ...]:
+    """What a decoded message shows a user: the document and payload, or why it was refused."""
+    if isinstance(item, Accepted):
+        return ("accepted", item.document, item.payload)
+    return ("rejected", item.reason, item.detail, item.message.data)
+
+
+def test_a_recording_replays_every_message_as_it_decoded_live(
+    tmp_path: Path, messages: list[StreamMessage]
+) -> None:
+    path = tmp_path / "s.evtui"
+    record_session(path, messages)
+    with SessionReader(path) as reader:
+        assert reader.info.format_version == FORMAT_VERSION == 2
+        read = [m for chunk in reader.read() for _, m in chunk]
+        assert reader.damage is None
+    assert [outcome(decode(m)) for m in read] == [outcome(decode(m)) for m in messages]
+    assert [(m.partition, m.offset, m.timestamp, m.key) for m in read] == [
+        (m.partition, m.offset, m.timestamp, m.key) for m in messages
+    ]
+    # `tail` prints the documents exactly as published.
+    result = evtui("tail", "--source", str(path), "--format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    published = [json.loads(d.document) for m in messages if isinstance(d := decode(m), Accepted)]
+    assert [json.loads(line) for line in result.stdout.splitlines()] == published
+
+
+ODD_DOCUMENTS = [
+    b'{"id": "loc", "evses": [{"id": "loc", "status": "AVAILABLE", "last_updated": '
+    b'"2026-11-26T08:00:00Z"}]}',  # the same id twice, as location and EVSE
+    b'{"id":":","evses":[{"id":",","status":"CHARGING","last_updated":"2026-11-26T08:00:00Z"}]}',
+    b'{"id": "5", "evses": [{"id": "55", "status": "5", "last_updated": "2026-11-26T08:00:00Z"}]}',
+    b'{"id": "a\\"b", "evses": [{"id": "\\u0000x", "status": "A\\\\B", '
+    b'"last_updated": "2026-11-26T08:00:00Z"}]}',  # escapes, and an escaped NUL
+    '{"id": "ünï", "evses": [{"id": "⚡ 1", "status": "AVAILABLE", '
+    '"last_updated": "2026-11-26T08:00:00+01:00"}], "extra": {"id": "ünï"}}'.encode(),
+    b'\t{ "id" :\n"x" , "evses" : [ ] }\r\n',
+]
+
+
+def test_documents_with_odd_ids_and_spacing_come_back_byte_for_byte(tmp_path: Path) -> None:
+    path = tmp_path / "s.evtui"
+    writer = SessionWriter.create(path, source="test", source_kind="file", started_at=START)
+    sent = [
+        StreamMessage(0, n, doc, key=key, timestamp=1_795_600_800_000 + n, received_at=START + n)
+        for n, doc in enumerate(ODD_DOCUMENTS)
+        for key in ("x", None)
+    ]
+    writer.write(sent, documents=[m.data for m in sent])  # type: ignore[misc]
+    writer.close()
+    with SessionReader(path) as reader:
+        read = [m for chunk in reader.read() for _, m in chunk]
+    assert [m.data for m in read] == [m.data for m in sent]
+    assert all(m.inflated for m in read)
+    assert [(m.key, m.timestamp, m.received_at) for m in read] == [
+        (m.key, m.timestamp, m.received_at) for m in sent
+    ]
+
+
+def test_a_lost_string_loses_the_messages_that_use_it_and_says_which(
+    tmp_path: Path, messages: list[StreamMessage]
+) -> None:
+    path = tmp_path / "s.evtui"
+    record_session(path, messages)
+    with sqlite3.connect(path) as db:
+        # The id of a location first seen half way through; nothing refers to it before.
+        (last,) = db.execute("SELECT max(id) FROM strings").fetchone()
+        db.execute("DELETE FROM strings WHERE id = ?", (last,))
+    db.close()
+    with SessionReader(path) as reader:
+        read = [seq for chunk in reader.read() for seq, _ in chunk]
+        damage = reader.damage
+    assert damage is not None and damage.lost is not None
+    assert 0 < damage.lost < len(messages) and len(read) == len(messages) - damage.lost
+    assert read[: damage.first_seq] == list(range(damage.first_seq))
+    assert "string" in damage.reason
+    assert f"damaged at message {damage.first_seq + 1:,}" in damage.describe()
+
+
+_V1_SCHEMA = """
+CREATE TABLE session (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE messages (
+    seq INTEGER PRIMARY KEY, received_at REAL NOT NULL, partition INTEGER NOT NULL,
+    "offset" INTEGER NOT NULL, timestamp INTEGER, key TEXT, encoding INTEGER NOT NULL,
+    data BLOB, data_handle TEXT
+);
+CREATE INDEX messages_by_time ON messages (received_at);
+CREATE TABLE markers (
+    id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, at REAL NOT NULL, kind TEXT, label TEXT
+);
+CREATE TABLE checkpoints (seq INTEGER PRIMARY KEY, at REAL NOT NULL, state BLOB NOT NULL);
+"""
+
+
+def write_version_1(path: Path, messages: list[StreamMessage], every: int) -> None:
+    """A session as evtui 0.x wrote it (format version 1), with a checkpoint every `every`."""
+    db = sqlite3.connect(path)
+    db.executescript(_V1_SCHEMA)
+    header = {
+        "format": "evtui-session",
+        "format_version": "1",
+        "evtui_version": "0.9",
+        "source": "old",
+        "source_kind": "demo",
+        "started_at": repr(START),
+        "ended_at": repr(messages[-1].received_at),
+    }
+    db.executemany("INSERT INTO session VALUES (?, ?)", header.items())
+    state = MonitorState()
+    rejected: list[int] = []
+    for seq, m in enumerate(messages):
+        try:
+            assert isinstance(m.data, str)
+            raw, encoding = base64.b64decode(m.data, validate=True), 1
+            if base64.b64encode(raw).decode() != m.data:
+                raise ValueError
+        except (AssertionError, ValueError, binascii.Error):
+            raw, encoding = (None, 0) if m.data is None else (str(m.data).encode(), 2)
+        db.execute(
+            "INSERT INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (seq, m.received_at, m.partition, m.offset, m.timestamp, m.key, encoding, raw, None),
+        )
+        item = decode(m)
+        state.apply(Batch((item,)))
+        if not isinstance(item, Accepted):
+            rejected.append(seq)
+        if (seq + 1) % every == 0:
+            snapshot = {**state.snapshot(), "rejection_seqs": rejected[-1000:]}
+            blob = zlib.compress(json.dumps(snapshot).encode(), 1)
+            db.execute("INSERT INTO checkpoints VALUES (?, ?, ?)", (seq + 1, m.received_at, blob))
+    db.commit()
+    db.close()
+
+
+def test_a_version_1_session_still_replays_and_seeks(
+    tmp_path: Path, messages: list[StreamMessage]
+) -> None:
+    path = tmp_path / "old.evtui"
+    write_version_1(path, messages, every=400)
+    decoded = [decode(m) for m in messages]
+    with SessionReader(path) as reader:
+        assert reader.info.format_version == 1
+        assert reader.checkpoints() == list(range(400, len(messages) + 1, 400))
+        read = [m for chunk in reader.read() for _, m in chunk]
+        assert [m.data for m in read] == [m.data for m in messages]
+        at = messages[1000].received_at
+        assert reader.seq_after(at) == sum(1 for m in messages if m.received_at <= at)
+        player = Player(reader)
+        for target in (len(messages), 1001, 399, 801):
+            player.seek(target)
+            state = MonitorState()
+            state.apply(Batch(tuple(decoded[:target])))
+            assert picture(player.state) == picture(state), target
+    result = evtui("tail", "--source", str(path), "--format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    published = [json.loads(d.document) for d in decoded if isinstance(d, Accepted)]
+    assert [json.loads(line) for line in result.stdout.splitlines()] == published
