@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Literal, TextIO
 
-from evtui.model import Accepted, StateStore, StatusChange, decode
+from evtui.model import Accepted, LocationUpdate, StateStore, StatusChange, decode
 from evtui.recording import SessionReader
 
 __all__ = ["ExportFormat", "run_export"]
@@ -36,7 +36,7 @@ def run_export(reader: SessionReader, out: TextIO, err: TextIO, fmt: ExportForma
                 # One EVSE at a time: first sightings and changes stay in stream order.
                 payload = item.payload
                 for evse in payload.evses:
-                    result = store.apply((payload.model_copy(update={"evses": [evse]}),))
+                    result = store.apply((LocationUpdate(payload.id, [evse]),))
                     changes += result.first_seen
                     changes += result.changes
         for change in changes:

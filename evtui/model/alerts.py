@@ -91,15 +91,12 @@ class AlertTracker:
         )
         # Only watched locations: this runs for every batch, and most locations are not.
         for location_id in sorted(result.locations.intersection(watched)):
-            location = store.locations.get(location_id)
-            if location is None:
-                continue
-            down = bool(location.evse_ids) and all(
-                store.evses[e].status in DOWN_STATUSES for e in location.evse_ids
-            )
+            statuses = store.location_statuses(location_id)
+            down = bool(statuses) and all(s in DOWN_STATUSES for s in statuses)
             if not down:
                 self._down.discard(location_id)
             elif location_id not in self._down:
                 self._down.add(location_id)
-                alerts.append(Alert(AlertKind.ALL_DOWN, location_id, tuple(location.evse_ids)))
+                evse_ids = tuple(store.locations[location_id].evse_ids)
+                alerts.append(Alert(AlertKind.ALL_DOWN, location_id, evse_ids))
         return alerts

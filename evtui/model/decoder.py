@@ -10,7 +10,7 @@ from datetime import timedelta
 from pydantic import ValidationError
 
 from evtui.model.message import Accepted, Decoded, Rejection, RejectReason, StreamMessage
-from evtui.model.payload import LocationUpdate
+from evtui.model.payload import LocationUpdate, to_micros
 
 __all__ = [
     "FUTURE_TOLERANCE",
@@ -112,7 +112,7 @@ def _gunzip(raw: bytes) -> bytes:
 
 def _validate(document: bytes, sent_at: float | None) -> LocationUpdate:
     try:
-        payload = LocationUpdate.model_validate_json(document)
+        payload = LocationUpdate.from_json(document)
     except ValidationError as exc:
         types = {e["type"] for e in exc.errors(include_url=False, include_input=False)}
         if "json_invalid" in types:
@@ -131,21 +131,23 @@ def _validate(document: bytes, sent_at: float | None) -> LocationUpdate:
 def _check_times(payload: LocationUpdate, sent_at: float | None) -> None:
     """Refuse times no real update has: before 1970, or well after the message was sent.
 
-    With `sent_at` unknown, only the lower bound applies. (Compared as Unix seconds: this runs
-    for every message.)
+    With `sent_at` unknown, only the lower bound applies. (Compared as whole microseconds:
+    this runs for every EVSE of every message.)
     """
+    upper = None if sent_at is None else int((sent_at + _FUTURE_SECONDS) * 1_000_000)
     for i, evse in enumerate(payload.evses):
-        seconds = evse.last_updated.timestamp()  # aware (the schema sees to it): exact
-        if seconds < 0:
+        micros = to_micros(evse.last_updated)  # aware (the schema sees to it): exact
+        if micros < 0:
             raise _Reject(
                 RejectReason.BAD_TIMESTAMP,
                 f"evses.{i}.last_updated: {evse.last_updated.isoformat()} is before 1970",
             )
-        if sent_at is not None and seconds > sent_at + _FUTURE_SECONDS:
+        if upper is not None and micros > upper:
+            days = (micros / 1_000_000 - sent_at) / 86_400  # type: ignore[operator]
             raise _Reject(
                 RejectReason.BAD_TIMESTAMP,
                 f"evses.{i}.last_updated: {evse.last_updated.isoformat()} is "
-                f"{(seconds - sent_at) / 86_400:,.1f} days after the message was sent",
+                f"{days:,.1f} days after the message was sent",
             )
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter
+from pydantic.dataclasses import dataclass
 
 __all__ = [
     "KNOWN_STATUSES",
@@ -17,7 +18,9 @@ __all__ = [
     "EvseUpdate",
     "LocationUpdate",
     "Status",
+    "from_micros",
     "id_tail",
+    "to_micros",
 ]
 
 
@@ -72,10 +75,15 @@ def id_tail(identifier: str) -> str:
     return tail or identifier
 
 
-class EvseUpdate(BaseModel):
-    """The status of one EVSE as of `last_updated`."""
+# Pydantic dataclasses with slots, not BaseModels: validating a message into them takes half
+# the time (no __dict__ or fields-set per object, fewer objects for the garbage collector to
+# track), and every message of the stream goes through here. Same validation, same attributes.
+_CONFIG = ConfigDict(strict=True, extra="ignore")
 
-    model_config = ConfigDict(frozen=True, strict=True, extra="ignore")
+
+@dataclass(frozen=True, slots=True, config=_CONFIG)
+class EvseUpdate:
+    """The status of one EVSE as of `last_updated`."""
 
     id: Id
     # Plain text on purpose: an unknown status is data to keep, not an error.
@@ -83,10 +91,47 @@ class EvseUpdate(BaseModel):
     last_updated: UtcTime
 
 
-class LocationUpdate(BaseModel):
+@dataclass(frozen=True, slots=True, config=_CONFIG)
+class LocationUpdate:
     """One stream payload: a charging location `id` and some of its EVSEs."""
-
-    model_config = ConfigDict(frozen=True, strict=True, extra="ignore")
 
     id: Id
     evses: Annotated[list[EvseUpdate], Field(max_length=MAX_EVSES)]
+
+    @staticmethod
+    def from_json(document: bytes | str) -> LocationUpdate:
+        """Parse and validate a JSON document; raises `pydantic.ValidationError`."""
+        return _ADAPTER.validate_json(document)
+
+    @staticmethod
+    def from_data(data: object) -> LocationUpdate:
+        """Validate Python data (a dict, times as datetimes or ISO text); raises
+        `pydantic.ValidationError`. Lax where JSON is strict: Python data has real types."""
+        return _ADAPTER.validate_python(data, strict=False)
+
+
+_ADAPTER = TypeAdapter(LocationUpdate)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+# The zone object the schema gives UTC times. Subtracting an epoch in that same object skips
+# two utcoffset() calls: 0.4 µs instead of 1.2 µs, paid for every EVSE of every message.
+_SCHEMA_UTC = LocationUpdate.from_json(
+    b'{"id": "-", "evses": [{"id": "-", "status": "-", "last_updated": "1970-01-01T00:00:00Z"}]}'
+).evses[0].last_updated.tzinfo
+_SCHEMA_EPOCH = _EPOCH.replace(tzinfo=_SCHEMA_UTC)
+
+
+def to_micros(when: datetime) -> int:
+    """Whole microseconds since the epoch (exact, unlike a float); no zone is read as UTC."""
+    if when.tzinfo is _SCHEMA_UTC:
+        return (when - _SCHEMA_EPOCH) // _MICROSECOND
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return (when - _EPOCH) // _MICROSECOND
+
+
+def from_micros(micros: int) -> datetime:
+    """The aware UTC time `micros` microseconds after the epoch."""
+    return _EPOCH + micros * _MICROSECOND

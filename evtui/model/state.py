@@ -14,7 +14,8 @@ from typing import Any
 
 from evtui.model.activity import Activity
 from evtui.model.message import Batch, Decoded, Rejection
-from evtui.model.store import ApplyResult, EvseState, LocationState, StateStore, StatusChange
+from evtui.model.payload import from_micros, to_micros
+from evtui.model.store import ApplyResult, StateStore, StatusChange
 
 __all__ = [
     "KEEP_REJECTED_BYTES",
@@ -103,52 +104,28 @@ class MonitorState:
         """
         store = self.store
         statuses: dict[str, int] = {}
-        locations = {location_id: i for i, location_id in enumerate(store.locations)}
-        evse_index = {evse_id: i for i, evse_id in enumerate(store.evses)}
 
         def status(name: str) -> int:
             return statuses.setdefault(name, len(statuses))
 
-        evses = []
-        for evse_id, state in store.evses.items():
-            history: list[int] = []
-            for since, name in state.history:
-                history += (_micros(since), status(name))
-            evses.append(
-                [
-                    evse_id,
-                    locations[state.location_id],
-                    state.changes,
-                    _micros(state.last_updated),
-                    _micros(state.since),
-                    status(state.status),
-                    history,
-                ]
-            )
+        dumped = store.dump(status)
         return {
             "version": SNAPSHOT_VERSION,
-            "locations": [
-                [
-                    location_id,
-                    [evse_index[e] for e in location.evse_ids],
-                    None if location.last_change is None else _micros(location.last_change),
-                ]
-                for location_id, location in store.locations.items()
-            ],
-            "evses": evses,
+            "locations": dumped["locations"],
+            "evses": dumped["evses"],
             "transitions": [[status(a), status(b), n] for (a, b), n in store.transitions.items()],
             "events": [
                 [
-                    _micros(c.time),
-                    locations[c.location_id],
-                    evse_index[c.evse_id],
+                    to_micros(c.time),
+                    store.location_number(c.location_id),
+                    store.evse_number(c.evse_id),
                     -1 if c.old is None else status(c.old),
                     status(c.new),
                 ]
                 for c in store.events
             ],
             "updates": store.updates,
-            "newest": None if store.newest is None else _micros(store.newest),
+            "newest": None if store.newest is None else to_micros(store.newest),
             "activity": [
                 [second, messages, {status(k): n for k, n in into.items()}]
                 for second, messages, into in self.activity.buckets()
@@ -173,7 +150,7 @@ class MonitorState:
             raise SnapshotError(f"snapshot version {data.get('version')!r} is not supported")
         try:
             return cls._restore(data, rejections, max_events)
-        except (KeyError, IndexError, TypeError, ValueError) as exc:
+        except (KeyError, IndexError, TypeError, ValueError, OverflowError) as exc:
             raise SnapshotError(f"damaged snapshot: {exc!r}") from None
 
     @classmethod
@@ -185,30 +162,12 @@ class MonitorState:
         statuses: list[str] = data["statuses"]
         location_ids = [row[0] for row in data["locations"]]
         evse_ids = [row[0] for row in data["evses"]]
-        for evse_id, loc, changes, last_updated, since, status, flat in data["evses"]:
-            history = [(_time(flat[i]), statuses[flat[i + 1]]) for i in range(0, len(flat), 2)]
-            store.evses[evse_id] = EvseState(
-                location_ids[loc],
-                statuses[status],
-                _time(since),
-                _time(last_updated),
-                changes,
-                history,
-            )
-            store.counts[statuses[status]] += 1
-        for location_id, members, last_change in data["locations"]:
-            location = LocationState(
-                evse_ids=[evse_ids[i] for i in members],
-                last_change=None if last_change is None else _time(last_change),
-            )
-            for evse_id in location.evse_ids:
-                location.counts[store.evses[evse_id].status] += 1
-            store.locations[location_id] = location
+        store.load(data["locations"], data["evses"], statuses)
         for old, new, n in data["transitions"]:
             store.transitions[(statuses[old], statuses[new])] = n
         store.events.extend(
             StatusChange(
-                _time(t),
+                from_micros(t),
                 location_ids[loc],
                 evse_ids[evse],
                 None if old < 0 else statuses[old],
@@ -217,7 +176,7 @@ class MonitorState:
             for t, loc, evse, old, new in data["events"]
         )
         store.updates = data["updates"]
-        store.newest = None if data["newest"] is None else _time(data["newest"])
+        store.newest = None if data["newest"] is None else from_micros(data["newest"])
         for i in data.get("counted", []):
             store.counts[statuses[i]] += 0
         state.activity.load(
@@ -233,15 +192,6 @@ class MonitorState:
 def _int_keys(mapping: dict[Any, int]) -> Iterator[tuple[int, int]]:
     # JSON turns int keys into strings.
     return ((int(k), n) for k, n in mapping.items())
-
-
-def _micros(ts: datetime) -> int:
-    # Whole microseconds: exact, where a float timestamp could round.
-    return (ts - _EPOCH) // _MICROSECOND
-
-
-def _time(micros: int) -> datetime:
-    return _EPOCH + micros * _MICROSECOND
 
 
 def _by_second(items: tuple[Decoded, ...]) -> Iterator[tuple[Batch, float]]:

@@ -1,15 +1,25 @@
-"""The state of the charging network as the stream has told it so far."""
+"""The state of the charging network as the stream has told it so far.
+
+The store keeps one row per EVSE in flat columns (`array`s of machine integers) rather than an
+object per EVSE: a continent's million EVSEs fit in a few hundred MB that way (an object with
+its own datetimes and history list cost about 870 bytes an EVSE; a row costs about 200, most of
+it the id itself). Readers see the familiar shape through `StateStore.evses` and
+`StateStore.locations`, read-only mappings that build an `EvseState`/`LocationState` on demand.
+Times are kept as whole microseconds since the epoch (UTC): exact, and 8 bytes each.
+"""
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_right
 from collections import Counter, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Any
 
 from evtui.model.message import Accepted, Batch
-from evtui.model.payload import LocationUpdate
+from evtui.model.payload import LocationUpdate, from_micros, to_micros
 
 __all__ = [
     "HISTORY_LIMIT",
@@ -18,14 +28,19 @@ __all__ = [
     "LocationState",
     "StateStore",
     "StatusChange",
+    "from_micros",
     "sample_history",
+    "to_micros",
 ]
 
 HISTORY_LIMIT = 64
-"""Status periods kept per EVSE for its timeline; older ones are dropped."""
+"""Status periods kept per EVSE for its timeline (the current one included); older ones go."""
+
+_NEVER = -(2**63)
+"""`last_change` of a location none of whose EVSEs ever changed."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one is built per change, and frozen costs 3x (see message.py)
 class StatusChange:
     """One EVSE moving from `old` to `new` status at `time` (its `last_updated`).
 
@@ -41,7 +56,7 @@ class StatusChange:
 
 @dataclass(slots=True)
 class EvseState:
-    """What the store knows of one EVSE."""
+    """What the store knows of one EVSE: a copy, taken when it was asked for."""
 
     location_id: str
     status: str
@@ -56,7 +71,7 @@ class EvseState:
 
 @dataclass(slots=True)
 class LocationState:
-    """One charging location: its EVSEs and how many are in each status."""
+    """One charging location: its EVSEs and how many are in each status (a copy)."""
 
     evse_ids: list[str] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
@@ -90,8 +105,36 @@ class StateStore:
     """
 
     def __init__(self, max_events: int = 10_000) -> None:
-        self.evses: dict[str, EvseState] = {}
-        self.locations: dict[str, LocationState] = {}
+        # EVSE rows, in the order the stream first mentioned them.
+        self._evse_row: dict[str, int] = {}
+        self._evse_ids: list[str] = []
+        self._status = array("I")  # index into _names
+        self._since = array("q")
+        self._updated = array("q")
+        self._changes = array("I")
+        self._location = array("I")  # location row
+        self._next = array("i")  # next EVSE row of the same location, -1: the last
+        self._past = array("i")  # its newest earlier period in the history log, -1: none
+        # The history log: earlier periods of every EVSE, each linked to the one before it.
+        self._p_since = array("q")
+        self._p_status = array("I")
+        self._p_prev = array("i")
+        self._compact_at = 1_000_000
+        # Location rows.
+        self._location_row: dict[str, int] = {}
+        self._location_ids: list[str] = []
+        self._first = array("i")
+        self._last = array("i")
+        self._last_change = array("q")
+        # Statuses by index: each name is held once, however many EVSEs are in it.
+        self._names: list[str] = []
+        self._codes: dict[str, int] = {}
+        self._newest: int | None = None
+
+        self.evses: Mapping[str, EvseState] = _Evses(self)
+        """Every EVSE by id (read-only; each value is a copy made when asked)."""
+        self.locations: Mapping[str, LocationState] = _Locations(self)
+        """Every location by id (read-only; each value is a copy made when asked)."""
         self.counts: Counter[str] = Counter()
         """EVSEs currently in each status."""
         self.transitions: Counter[tuple[str, str]] = Counter()
@@ -99,9 +142,77 @@ class StateStore:
         self.events: deque[StatusChange] = deque(maxlen=max_events)
         """The latest status changes, oldest first."""
         self.updates = 0
-        self.newest: datetime | None = None
+
+    # --- reading ---------------------------------------------------------------------------
+
+    @property
+    def evse_count(self) -> int:
+        return len(self._evse_ids)
+
+    @property
+    def newest(self) -> datetime | None:
         """The newest `last_updated` seen, but never later than the last message arrived: a
         publisher whose clock runs ahead must not make a stalled stream look current."""
+        return None if self._newest is None else from_micros(self._newest)
+
+    @newest.setter
+    def newest(self, when: datetime | None) -> None:
+        self._newest = None if when is None else to_micros(when)
+
+    def evse_number(self, evse_id: str) -> int:
+        """Where the EVSE is in `evses` (and in `dump`): the order the stream first named them."""
+        return self._evse_row[evse_id]
+
+    def location_number(self, location_id: str) -> int:
+        """Where the location is in `locations` (and in `dump`)."""
+        return self._location_row[location_id]
+
+    def location_statuses(self, location_id: str) -> list[str]:
+        """The status of each EVSE of a location (none if it is unknown), cheaply."""
+        row = self._location_row.get(location_id)
+        if row is None:
+            return []
+        names, status = self._names, self._status
+        return [names[status[e]] for e in self._members(row)]
+
+    def _members(self, location_row: int) -> Iterator[int]:
+        row = self._first[location_row]
+        while row >= 0:
+            yield row
+            row = self._next[row]
+
+    def _evse(self, row: int) -> EvseState:
+        names = self._names
+        return EvseState(
+            self._location_ids[self._location[row]],
+            names[self._status[row]],
+            from_micros(self._since[row]),
+            from_micros(self._updated[row]),
+            self._changes[row],
+            [(from_micros(t), s) for t, s in self._history(row)],
+        )
+
+    def _history(self, row: int) -> list[tuple[int, str]]:
+        names = self._names
+        periods = [(self._since[row], names[self._status[row]])]
+        period = self._past[row]
+        while period >= 0 and len(periods) < HISTORY_LIMIT:
+            periods.append((self._p_since[period], names[self._p_status[period]]))
+            period = self._p_prev[period]
+        periods.reverse()
+        return periods
+
+    def _location_state(self, row: int) -> LocationState:
+        ids, names, status = self._evse_ids, self._names, self._status
+        members = list(self._members(row))
+        last = self._last_change[row]
+        return LocationState(
+            [ids[e] for e in members],
+            Counter(names[status[e]] for e in members),
+            None if last == _NEVER else from_micros(last),
+        )
+
+    # --- applying --------------------------------------------------------------------------
 
     def apply(self, batch: Batch | Iterable[Accepted | LocationUpdate]) -> ApplyResult:
         """Apply the valid payloads of a batch in order and return what changed."""
@@ -110,81 +221,254 @@ class StateStore:
         arrived = 0.0
         for item in items:
             if isinstance(item, Accepted):
-                arrived = max(arrived, item.message.received_at)
+                if item.message.received_at > arrived:
+                    arrived = item.message.received_at
                 self._apply_payload(item.payload, result)
             else:
                 self._apply_payload(item, result)
         self.updates += result.updates
-        if arrived > 0 and self.newest is not None and self.newest.timestamp() > arrived:
-            self.newest = datetime.fromtimestamp(arrived, UTC)
+        if arrived > 0 and self._newest is not None:
+            self._newest = min(self._newest, int(arrived * 1_000_000))
+        if len(self._p_since) >= self._compact_at:
+            self._compact_history()
         return result
 
     def _apply_payload(self, payload: LocationUpdate, result: ApplyResult) -> None:
+        # The hot path of the whole program (every EVSE record of every message): columns and
+        # counters are bound to locals once per payload.
         location_id = payload.id
-        location = self.locations.get(location_id)
-        if location is None:
-            location = self.locations[location_id] = LocationState()
+        lrow = self._location_row.get(location_id)
+        if lrow is None:
+            lrow = self._add_location(location_id)
+        location_id = self._location_ids[lrow]  # the store's own copy: ids are held once
+        evse_row, codes, names = self._evse_row, self._codes, self._names
+        status_col, updated, counts = self._status, self._updated, self.counts
+        newest = self._newest if self._newest is not None else _NEVER
+        changed = False
         for update in payload.evses:
-            result.updates += 1
-            when = update.last_updated  # aware: the schema reads a zone-less time as UTC
-            if self.newest is None or when > self.newest:
-                self.newest = when
-            state = self.evses.get(update.id)
-            if state is None:
-                self.evses[update.id] = EvseState(
-                    location_id, update.status, when, when, history=[(when, update.status)]
-                )
-                location.evse_ids.append(update.id)
-                location.counts[update.status] += 1
-                self.counts[update.status] += 1
-                location.last_change = _later(location.last_change, when)
-                result.first_seen.append(
-                    StatusChange(when, location_id, update.id, None, update.status)
-                )
-                result.locations.add(location_id)
+            when = update.last_updated
+            t = to_micros(when)
+            if t > newest:
+                newest = t
+            code = codes.get(update.status)
+            if code is None:
+                code = self._add_status(update.status)
+            status = names[code]
+            row = evse_row.get(update.id)
+            if row is None:
+                evse_id = self._add_evse(update.id, lrow, code, t)
+                counts[status] += 1
+                changed = True
+                result.first_seen.append(StatusChange(when, location_id, evse_id, None, status))
                 continue
-            if when < state.last_updated:
+            if t < updated[row]:
                 result.stale += 1
                 continue
-            state.last_updated = when
-            if state.location_id != location_id:
-                self._move(update.id, state, location_id, location)
-            if update.status == state.status:
+            updated[row] = t
+            if self._location[row] != lrow:
+                self._move(row, lrow)
+            old_code = status_col[row]
+            if code == old_code:
                 continue
-            old = state.status
-            self.counts[old] -= 1
-            self.counts[update.status] += 1
-            location.counts[old] -= 1
-            location.counts[update.status] += 1
-            state.status = update.status
-            state.since = when
-            state.changes += 1
-            state.history.append((when, update.status))
-            if len(state.history) > HISTORY_LIMIT:
-                del state.history[0]
-            location.last_change = _later(location.last_change, when)
-            self.transitions[(old, update.status)] += 1
-            change = StatusChange(when, location_id, update.id, old, update.status)
+            old = names[old_code]
+            counts[old] -= 1
+            counts[status] += 1
+            # The period that ends goes to the history log.
+            self._p_since.append(self._since[row])
+            self._p_status.append(old_code)
+            self._p_prev.append(self._past[row])
+            self._past[row] = len(self._p_prev) - 1
+            status_col[row] = code
+            self._since[row] = t
+            self._changes[row] += 1
+            self.transitions[(old, status)] += 1
+            change = StatusChange(when, location_id, self._evse_ids[row], old, status)
             self.events.append(change)
             result.changes.append(change)
+            changed = True
+            if t > self._last_change[lrow]:
+                self._last_change[lrow] = t
+        result.updates += len(payload.evses)
+        if newest != _NEVER:
+            self._newest = newest
+        if changed:
             result.locations.add(location_id)
 
-    def _move(self, evse_id: str, state: EvseState, to_id: str, to: LocationState) -> None:
+    def _add_status(self, name: str) -> int:
+        code = self._codes[name] = len(self._names)
+        self._names.append(name)
+        return code
+
+    def _add_location(self, location_id: str) -> int:
+        row = self._location_row[location_id] = len(self._location_ids)
+        self._location_ids.append(location_id)
+        self._first.append(-1)
+        self._last.append(-1)
+        self._last_change.append(_NEVER)
+        return row
+
+    def _add_evse(self, evse_id: str, lrow: int, code: int, t: int) -> str:
+        row = self._evse_row[evse_id] = len(self._evse_ids)
+        self._evse_ids.append(evse_id)
+        self._status.append(code)
+        self._since.append(t)
+        self._updated.append(t)
+        self._changes.append(0)
+        self._location.append(lrow)
+        self._next.append(-1)
+        self._past.append(-1)
+        self._link(row, lrow)
+        if t > self._last_change[lrow]:
+            self._last_change[lrow] = t
+        return evse_id
+
+    def _link(self, row: int, lrow: int) -> None:
+        last = self._last[lrow]
+        if last < 0:
+            self._first[lrow] = row
+        else:
+            self._next[last] = row
+        self._last[lrow] = row
+        self._location[row] = lrow
+
+    def _move(self, row: int, to: int) -> None:
         # An EVSE reported under another location than before: the newest report wins.
-        old = self.locations[state.location_id]
-        old.evse_ids.remove(evse_id)
-        old.counts[state.status] -= 1
-        to.evse_ids.append(evse_id)
-        to.counts[state.status] += 1
-        state.location_id = to_id
+        lrow = self._location[row]
+        previous = -1
+        current = self._first[lrow]
+        while current != row:
+            previous, current = current, self._next[current]
+        following = self._next[row]
+        if previous < 0:
+            self._first[lrow] = following
+        else:
+            self._next[previous] = following
+        if self._last[lrow] == row:
+            self._last[lrow] = previous
+        self._next[row] = -1
+        self._link(row, to)
 
-    @property
-    def evse_count(self) -> int:
-        return len(self.evses)
+    def _compact_history(self) -> None:
+        """Drop the periods no EVSE's history reaches any more; keeps the log bounded."""
+        since, status, prev = array("q"), array("I"), array("i")
+        for row in range(len(self._evse_ids)):
+            chain: list[int] = []
+            period = self._past[row]
+            while period >= 0 and len(chain) < HISTORY_LIMIT - 1:
+                chain.append(period)
+                period = self._p_prev[period]
+            last = -1
+            for period in reversed(chain):
+                since.append(self._p_since[period])
+                status.append(self._p_status[period])
+                prev.append(last)
+                last = len(prev) - 1
+            self._past[row] = last
+        self._p_since, self._p_status, self._p_prev = since, status, prev
+        self._compact_at = max(2 * len(since), 1_000_000)
+
+    # --- snapshots (see MonitorState.snapshot) ----------------------------------------------
+
+    def dump(self, status: Callable[[str], int]) -> dict[str, Any]:
+        """The store as JSON-able lists; `status(name)` numbers each status name."""
+        ids, names = self._evse_ids, self._names
+        code = [status(name) for name in names]
+        evses = []
+        for row in range(len(ids)):
+            history: list[int] = []
+            for t, name in self._history(row):
+                history += (t, status(name))
+            evses.append(
+                [
+                    ids[row],
+                    self._location[row],
+                    self._changes[row],
+                    self._updated[row],
+                    self._since[row],
+                    code[self._status[row]],
+                    history,
+                ]
+            )
+        locations = [
+            [
+                location_id,
+                list(self._members(lrow)),
+                None if self._last_change[lrow] == _NEVER else self._last_change[lrow],
+            ]
+            for lrow, location_id in enumerate(self._location_ids)
+        ]
+        return {"locations": locations, "evses": evses}
+
+    def load(self, locations: list[Any], evses: list[Any], statuses: Sequence[str]) -> None:
+        """Fill an empty store with what `dump` gave (`statuses` names each status number)."""
+        for location_id, _members, last_change in locations:
+            lrow = self._add_location(location_id)
+            if last_change is not None:
+                self._last_change[lrow] = last_change
+        for evse_id, lrow, changes, updated, since, code, flat in evses:
+            name = statuses[code]
+            own = self._codes.get(name)
+            if own is None:
+                own = self._add_status(name)
+            row = self._evse_row[evse_id] = len(self._evse_ids)
+            self._evse_ids.append(evse_id)
+            self._status.append(own)
+            self._since.append(since)
+            self._updated.append(updated)
+            self._changes.append(changes)
+            self._location.append(lrow)
+            self._next.append(-1)
+            last = -1
+            # Every period but the last (the current one) goes to the history log.
+            for i in range(0, len(flat) - 2, 2):
+                past = statuses[flat[i + 1]]
+                past_code = self._codes.get(past)
+                if past_code is None:
+                    past_code = self._add_status(past)
+                self._p_since.append(flat[i])
+                self._p_status.append(past_code)
+                self._p_prev.append(last)
+                last = len(self._p_prev) - 1
+            self._past.append(last)
+            self.counts[name] += 1
+        for lrow, (_id, members, _last) in enumerate(locations):
+            for row in members:
+                self._link(row, lrow)
+        self._compact_at = max(2 * len(self._p_since), 1_000_000)
 
 
-def _later(a: datetime | None, b: datetime) -> datetime:
-    return b if a is None or b > a else a
+class _Evses(Mapping[str, EvseState]):
+    def __init__(self, store: StateStore) -> None:
+        self._store = store
+
+    def __getitem__(self, evse_id: str) -> EvseState:
+        return self._store._evse(self._store._evse_row[evse_id])
+
+    def __contains__(self, evse_id: object) -> bool:
+        return evse_id in self._store._evse_row
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._store._evse_ids)
+
+    def __len__(self) -> int:
+        return len(self._store._evse_ids)
+
+
+class _Locations(Mapping[str, LocationState]):
+    def __init__(self, store: StateStore) -> None:
+        self._store = store
+
+    def __getitem__(self, location_id: str) -> LocationState:
+        return self._store._location_state(self._store._location_row[location_id])
+
+    def __contains__(self, location_id: object) -> bool:
+        return location_id in self._store._location_row
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._store._location_ids)
+
+    def __len__(self) -> int:
+        return len(self._store._location_ids)
 
 
 def sample_history(

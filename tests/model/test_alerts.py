@@ -10,7 +10,7 @@ T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
 def update(location: str, minute: int, **evses: str) -> LocationUpdate:
-    return LocationUpdate.model_validate(
+    return LocationUpdate.from_data(
         {
             "id": location,
             "evses": [

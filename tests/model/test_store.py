@@ -132,7 +132,7 @@ def test_each_evse_keeps_a_bounded_history_that_samples_into_a_timeline() -> Non
     for minute, status in enumerate(statuses):
         store.apply(
             [
-                LocationUpdate.model_validate(
+                LocationUpdate.from_data(
                     {
                         "id": "L",
                         "evses": [
