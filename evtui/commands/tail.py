@@ -10,6 +10,8 @@ from collections.abc import Callable
 from datetime import UTC
 from typing import Literal, TextIO
 
+from pydantic_core import from_json
+
 from evtui.here import ConnectionState, ConnectionStatus
 from evtui.model import Accepted, Batch, Decoded, Rejection, RejectReason
 from evtui.safetext import safe_text
@@ -26,9 +28,15 @@ def format_jsonl(item: Accepted) -> str:
     Non-ASCII and control characters are JSON-escaped: the data stays exact and the line is
     safe to print on a terminal.
     """
-    document = json.loads(item.document)
-    # NaN/Infinity parse leniently but are not JSON: refuse them rather than print them.
-    return json.dumps(document, ensure_ascii=True, separators=(",", ":"), allow_nan=False) + "\n"
+    # Parsed again (the payload object keeps only the fields evtui knows; this line keeps all)
+    # by pydantic's parser, which is faster than json.loads and refuses NaN/Infinity: they
+    # are not JSON. Raises ValueError for a document that is not strict JSON.
+    document = from_json(item.document, allow_inf_nan=False)
+    return _ENCODER.encode(document) + "\n"
+
+
+# Built once: json.dumps with options builds an encoder per call, a tenth of tail's time.
+_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), allow_nan=False)
 
 
 TEXT_ID_WIDTH = 200
