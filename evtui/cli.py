@@ -6,7 +6,6 @@ Imports are lazy: `evtui --version` and `--help` must not pay for Textual, httpx
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from collections.abc import Sequence
@@ -380,6 +379,8 @@ def _run_tail(args: argparse.Namespace) -> int:
     from evtui.commands.tail import run_tail
 
     source = _open_source(args, args.source)
+    import asyncio  # not at the top: `evtui --version` must not pay 70 ms for it
+
     return asyncio.run(
         run_tail(
             source,
@@ -421,6 +422,8 @@ def _run_record(args: argparse.Namespace) -> int:
         )
     except SessionError as exc:
         _fail(str(exc), EXIT_ERROR)
+    import asyncio
+
     return asyncio.run(
         run_record(
             source,
@@ -488,6 +491,8 @@ def _run_export(args: argparse.Namespace) -> int:
 
 
 def _run_check(args: argparse.Namespace) -> int:
+    import asyncio
+
     from evtui.commands.check import run_check
 
     return asyncio.run(run_check(live_settings(args), out=sys.stdout))
