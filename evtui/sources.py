@@ -165,9 +165,8 @@ class DemoSource:
         self._server: EmulatorServer | None = None
         self._inner: HereSource | None = None
 
-    async def __aenter__(self) -> Self:
+    def _start_server(self) -> EmulatorServer:
         from evtui.emulator import EmulatorConfig, EmulatorServer
-        from evtui.here import parse_credentials
 
         config = EmulatorConfig(
             seed=self.settings.seed,
@@ -175,8 +174,16 @@ class DemoSource:
             locations=self.settings.locations,
         )
         server = EmulatorServer(config)
-        # The server starts a thread and waits for its port: keep that off the event loop.
-        await asyncio.to_thread(server.start)
+        server.start()
+        return server
+
+    async def __aenter__(self) -> Self:
+        from evtui.here import parse_credentials
+
+        # Importing the emulator, building its network (gzipping the first snapshot: about a
+        # second) and starting its thread all happen off the event loop: the monitor is on
+        # screen meanwhile and must answer keys.
+        server = await asyncio.to_thread(self._start_server)
         self._server = server
         try:
             self._inner = HereSource(
