@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # Reinstalls whenever the project's metadata changes, so a stale venv cannot hide a new dependency.
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint unit screenshots clean
+.PHONY: demo test lint unit screenshots bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ lint: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/pytest
+
+# Benchmarks, not tests: they print figures against targets and never fail on a slow machine.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python benchmarks/run.py --quick
 
 screenshots: $(STAMP)
 	$(BIN)/python scripts/screenshots.py
