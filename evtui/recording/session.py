@@ -445,6 +445,8 @@ class _Packer:
             6, zlib.DEFLATED, -_WBITS, 4, zlib.Z_DEFAULT_STRATEGY, dictionary
         )
         self.ids: dict[bytes, int] = {}
+        self._tokens: dict[bytes, tuple[bytes, bytes]] = {}
+        """An id's `"<id>"` and the reference that stands for it, made once."""
         self.added: list[tuple[int, bytes]] = []
         """Strings not yet in the file: written with the messages that use them."""
 
@@ -459,6 +461,7 @@ class _Packer:
         """Forget the strings of a write that failed."""
         for _, value in self.added:
             del self.ids[value]
+            self._tokens.pop(value, None)
         self.added.clear()
 
     def document(self, document: bytes) -> bytes | None:
@@ -467,8 +470,12 @@ class _Packer:
             return None
         # Every `"<id>"` becomes `"\x00<n>"`; reading puts the id back in place of `\x00<n>`.
         # Quotes stay where they were, so this undoes exactly whatever else the bytes match.
+        tokens = self._tokens
         for value in set(_ID.findall(document)):
-            document = document.replace(b'"%s"' % value, b'"\x00%d"' % self.ref(value))
+            token = tokens.get(value)
+            if token is None:
+                token = tokens[value] = (b'"%s"' % value, b'"\x00%d"' % self.ref(value))
+            document = document.replace(*token)
         # A copy of a primed compressor: a new one would set up the dictionary every time.
         compressor = self._compressor.copy()
         return compressor.compress(document) + compressor.flush()
@@ -587,7 +594,7 @@ class SessionReader:
             except sqlite3.Error:
                 db.close()
         raise SessionError(
-            f"cannot open {self.path}: {_reason(failure) if failure else 'unknown error'}"
+            f"{self.path}: cannot open it: {_reason(failure) if failure else 'unknown error'}"
         )
 
     def _read_header(self) -> dict[str, str | None]:
