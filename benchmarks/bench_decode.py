@@ -8,6 +8,8 @@ batches of 500, as a poll delivers them; each is timed three times, alternately,
 run of each counts (the least disturbed by the rest of the machine).
 
 - floor: `gzip.decompress(base64.b64decode(data))` for each message, nothing kept.
+Both run with the collector tuned as every evtui command runs (`evtui.runtime.tune`).
+
 - decode + apply: `evtui.model.decode` (base64, gunzip with the bomb guard, JSON parsed and
   validated by pydantic, times checked) and `MonitorState.apply` (the store, the activity window,
   the event log), as the monitor and `evtui tail` do.
@@ -26,6 +28,7 @@ from _harness import Figure, arguments, report
 from evtui.emulator import NetworkConfig, SyntheticNetwork
 from evtui.emulator.network import format_time
 from evtui.model import Batch, MonitorState, StreamMessage, decode
+from evtui.runtime import tune
 
 BATCH = 500
 
@@ -70,6 +73,7 @@ def best_rate(run: Callable[[list[StreamMessage]], None], batch: list[StreamMess
 
 def main() -> None:
     args = arguments(__doc__).parse_args()
+    tune()
     count = 20_000 if args.quick else 100_000
     batch = messages(count)
     floors: list[float] = []

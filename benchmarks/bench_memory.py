@@ -25,6 +25,7 @@ from _harness import Figure, arguments, report
 
 from evtui.model import Batch, MonitorState, StreamMessage, decode
 from evtui.model.state import KEEP_REJECTIONS
+from evtui.runtime import tune
 
 STATUSES = ("AVAILABLE", "CHARGING", "AVAILABLE", "OUT_OF_ORDER", "RESERVED")
 BATCH = 500
@@ -73,6 +74,7 @@ def feed(state: MonitorState, source: Iterator[StreamMessage]) -> None:
 
 def main() -> None:
     args = arguments(__doc__).parse_args()
+    tune()  # as every evtui command runs
     locations = 20_000 if args.quick else 200_000
     per_location = 5
     evses = locations * per_location

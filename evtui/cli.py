@@ -632,6 +632,9 @@ def _no_credentials_help(exc: Exception) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `evtui` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
+    from evtui.runtime import tune
+
+    tune()
     from evtui.here.errors import HereError
     from evtui.logs import setup_logging, warnings_to_stderr
     from evtui.recording import SessionError

@@ -11,6 +11,7 @@ Times are kept as whole microseconds since the epoch (UTC): exact, and 8 bytes e
 from __future__ import annotations
 
 from array import array
+from binascii import unhexlify
 from bisect import bisect_right
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -38,6 +39,32 @@ HISTORY_LIMIT = 64
 
 _NEVER = -(2**63)
 """`last_change` of a location none of whose EVSEs ever changed."""
+
+_HERE_EVSE = "here:evcp:evse:"
+_HERE_EVSE_LENGTH = len(_HERE_EVSE) + 64
+
+
+def _key(evse_id: str) -> str | bytes:
+    """How the store holds an EVSE id: HERE's own (`here:evcp:evse:` and 64 lowercase hex
+    digits) as the 32 bytes the digits spell, any other as it is.
+
+    A million 79-character ids cost 128 MB as text and 80 MB as bytes; the key round-trips
+    exactly (`_id`), and no text id can equal a bytes key.
+    """
+    if len(evse_id) == _HERE_EVSE_LENGTH and evse_id.startswith(_HERE_EVSE):
+        digits = evse_id[len(_HERE_EVSE) :]
+        try:
+            key = unhexlify(digits)
+        except ValueError:
+            return evse_id
+        if key.hex() == digits:  # lowercase: the id comes back exactly as it was
+            return key
+    return evse_id
+
+
+def _id(key: str | bytes) -> str:
+    """The EVSE id `_key` made `key` from."""
+    return key if isinstance(key, str) else _HERE_EVSE + key.hex()
 
 
 @dataclass(slots=True)  # not frozen: one is built per change, and frozen costs 3x (see message.py)
@@ -106,8 +133,8 @@ class StateStore:
 
     def __init__(self, max_events: int = 10_000) -> None:
         # EVSE rows, in the order the stream first mentioned them.
-        self._evse_row: dict[str, int] = {}
-        self._evse_ids: list[str] = []
+        self._evse_row: dict[str | bytes, int] = {}  # by _key(evse id)
+        self._evse_ids: list[str | bytes] = []
         self._status = array("I")  # index into _names
         self._since = array("q")
         self._updated = array("q")
@@ -161,7 +188,7 @@ class StateStore:
 
     def evse_number(self, evse_id: str) -> int:
         """Where the EVSE is in `evses` (and in `dump`): the order the stream first named them."""
-        return self._evse_row[evse_id]
+        return self._evse_row[_key(evse_id)]
 
     def location_number(self, location_id: str) -> int:
         """Where the location is in `locations` (and in `dump`)."""
@@ -207,7 +234,7 @@ class StateStore:
         members = list(self._members(row))
         last = self._last_change[row]
         return LocationState(
-            [ids[e] for e in members],
+            [_id(ids[e]) for e in members],
             Counter(names[status[e]] for e in members),
             None if last == _NEVER else from_micros(last),
         )
@@ -219,13 +246,15 @@ class StateStore:
         result = ApplyResult()
         items = batch.accepted if isinstance(batch, Batch) else batch
         arrived = 0.0
+        payloads: list[LocationUpdate] = []
         for item in items:
             if isinstance(item, Accepted):
                 if item.message.received_at > arrived:
                     arrived = item.message.received_at
-                self._apply_payload(item.payload, result)
+                payloads.append(item.payload)
             else:
-                self._apply_payload(item, result)
+                payloads.append(item)
+        self._apply_payloads(payloads, result)
         self.updates += result.updates
         if arrived > 0 and self._newest is not None:
             self._newest = min(self._newest, int(arrived * 1_000_000))
@@ -233,66 +262,75 @@ class StateStore:
             self._compact_history()
         return result
 
-    def _apply_payload(self, payload: LocationUpdate, result: ApplyResult) -> None:
-        # The hot path of the whole program (every EVSE record of every message): columns and
-        # counters are bound to locals once per payload.
-        location_id = payload.id
-        lrow = self._location_row.get(location_id)
-        if lrow is None:
-            lrow = self._add_location(location_id)
-        location_id = self._location_ids[lrow]  # the store's own copy: ids are held once
+    def _apply_payloads(self, payloads: list[LocationUpdate], result: ApplyResult) -> None:
+        # The hot path of the whole program: every EVSE record of every message comes through
+        # this loop. Columns, counters and methods are bound to locals once per batch.
+        location_row, location_ids = self._location_row, self._location_ids
         evse_row, codes, names = self._evse_row, self._codes, self._names
-        status_col, updated, counts = self._status, self._updated, self.counts
+        status_col, since_col, updated = self._status, self._since, self._updated
+        changes_col, location_col, past = self._changes, self._location, self._past
+        last_change = self._last_change
+        p_since, p_status, p_prev = self._p_since.append, self._p_status.append, self._p_prev
+        counts, transitions = self.counts, self.transitions
+        log, changes, first_seen = self.events.append, result.changes.append, result.first_seen
+        touched = result.locations.add
         newest = self._newest if self._newest is not None else _NEVER
-        changed = False
-        for update in payload.evses:
-            when = update.last_updated
-            t = to_micros(when)
-            if t > newest:
-                newest = t
-            code = codes.get(update.status)
-            if code is None:
-                code = self._add_status(update.status)
-            status = names[code]
-            row = evse_row.get(update.id)
-            if row is None:
-                evse_id = self._add_evse(update.id, lrow, code, t)
+        updates = stale = 0
+        for payload in payloads:
+            location_id = payload.id
+            lrow = location_row.get(location_id)
+            if lrow is None:
+                lrow = self._add_location(location_id)
+            location_id = location_ids[lrow]  # the store's own copy: ids are held once
+            updates += len(payload.evses)
+            for update in payload.evses:
+                when = update.last_updated
+                t = to_micros(when)
+                if t > newest:
+                    newest = t
+                code = codes.get(update.status)
+                if code is None:
+                    code = self._add_status(update.status)
+                status = names[code]
+                key = _key(update.id)
+                row = evse_row.get(key)
+                if row is None:
+                    self._add_evse(key, lrow, code, t)
+                    counts[status] += 1
+                    first_seen.append(StatusChange(when, location_id, update.id, None, status))
+                    touched(location_id)
+                    continue
+                if t < updated[row]:
+                    stale += 1
+                    continue
+                updated[row] = t
+                if location_col[row] != lrow:
+                    self._move(row, lrow)
+                old_code = status_col[row]
+                if code == old_code:
+                    continue
+                old = names[old_code]
+                counts[old] -= 1
                 counts[status] += 1
-                changed = True
-                result.first_seen.append(StatusChange(when, location_id, evse_id, None, status))
-                continue
-            if t < updated[row]:
-                result.stale += 1
-                continue
-            updated[row] = t
-            if self._location[row] != lrow:
-                self._move(row, lrow)
-            old_code = status_col[row]
-            if code == old_code:
-                continue
-            old = names[old_code]
-            counts[old] -= 1
-            counts[status] += 1
-            # The period that ends goes to the history log.
-            self._p_since.append(self._since[row])
-            self._p_status.append(old_code)
-            self._p_prev.append(self._past[row])
-            self._past[row] = len(self._p_prev) - 1
-            status_col[row] = code
-            self._since[row] = t
-            self._changes[row] += 1
-            self.transitions[(old, status)] += 1
-            change = StatusChange(when, location_id, self._evse_ids[row], old, status)
-            self.events.append(change)
-            result.changes.append(change)
-            changed = True
-            if t > self._last_change[lrow]:
-                self._last_change[lrow] = t
-        result.updates += len(payload.evses)
+                # The period that ends goes to the history log.
+                p_since(since_col[row])
+                p_status(old_code)
+                p_prev.append(past[row])
+                past[row] = len(p_prev) - 1
+                status_col[row] = code
+                since_col[row] = t
+                changes_col[row] += 1
+                transitions[(old, status)] += 1
+                change = StatusChange(when, location_id, update.id, old, status)
+                log(change)
+                changes(change)
+                touched(location_id)
+                if t > last_change[lrow]:
+                    last_change[lrow] = t
+        result.updates += updates
+        result.stale += stale
         if newest != _NEVER:
             self._newest = newest
-        if changed:
-            result.locations.add(location_id)
 
     def _add_status(self, name: str) -> int:
         code = self._codes[name] = len(self._names)
@@ -307,9 +345,9 @@ class StateStore:
         self._last_change.append(_NEVER)
         return row
 
-    def _add_evse(self, evse_id: str, lrow: int, code: int, t: int) -> str:
-        row = self._evse_row[evse_id] = len(self._evse_ids)
-        self._evse_ids.append(evse_id)
+    def _add_evse(self, key: str | bytes, lrow: int, code: int, t: int) -> None:
+        row = self._evse_row[key] = len(self._evse_ids)
+        self._evse_ids.append(key)
         self._status.append(code)
         self._since.append(t)
         self._updated.append(t)
@@ -320,7 +358,6 @@ class StateStore:
         self._link(row, lrow)
         if t > self._last_change[lrow]:
             self._last_change[lrow] = t
-        return evse_id
 
     def _link(self, row: int, lrow: int) -> None:
         last = self._last[lrow]
@@ -380,7 +417,7 @@ class StateStore:
                 history += (t, status(name))
             evses.append(
                 [
-                    ids[row],
+                    _id(ids[row]),
                     self._location[row],
                     self._changes[row],
                     self._updated[row],
@@ -410,8 +447,9 @@ class StateStore:
             own = self._codes.get(name)
             if own is None:
                 own = self._add_status(name)
-            row = self._evse_row[evse_id] = len(self._evse_ids)
-            self._evse_ids.append(evse_id)
+            key = _key(evse_id)
+            row = self._evse_row[key] = len(self._evse_ids)
+            self._evse_ids.append(key)
             self._status.append(own)
             self._since.append(since)
             self._updated.append(updated)
@@ -442,13 +480,13 @@ class _Evses(Mapping[str, EvseState]):
         self._store = store
 
     def __getitem__(self, evse_id: str) -> EvseState:
-        return self._store._evse(self._store._evse_row[evse_id])
+        return self._store._evse(self._store._evse_row[_key(evse_id)])
 
     def __contains__(self, evse_id: object) -> bool:
-        return evse_id in self._store._evse_row
+        return isinstance(evse_id, str) and _key(evse_id) in self._store._evse_row
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._store._evse_ids)
+        return map(_id, self._store._evse_ids)
 
     def __len__(self) -> int:
         return len(self._store._evse_ids)

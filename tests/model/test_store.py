@@ -9,6 +9,7 @@ from evtui.model import (
     Batch,
     EvseUpdate,
     LocationUpdate,
+    MonitorState,
     StateStore,
     StreamMessage,
     decode_document,
@@ -169,3 +170,30 @@ def test_a_publisher_clock_running_ahead_does_not_hide_a_stalled_stream() -> Non
     # the lag grows from there if nothing else comes.
     assert store.evses["E"].last_updated == datetime(2026, 11, 30, 13, 30, tzinfo=UTC)
     assert store.newest == arrived
+
+
+def test_every_kind_of_evse_id_comes_back_exactly() -> None:
+    # The store holds HERE's own ids compactly; every id must still read back as published.
+    digits = "0ed904759531985d5d9dc9f81818e811892f902bd23f0824128b2f330c5c7fd0"
+    ids = [
+        f"here:evcp:evse:{digits}",  # HERE's shape: held as bytes
+        f"here:evcp:evse:{digits.upper()}",  # uppercase: must not come back lowercased
+        f"here:evcp:evse:{digits[:-2]} f",  # a space where hex parsers skip spaces
+        f"here:evcp:evse:{digits}x",  # one character too many
+        "E1",
+        "here:evcp:evse:",
+    ]
+    store = StateStore()
+    store.apply([update("L1", *((e, "AVAILABLE", 0) for e in ids))])
+    result = store.apply([update("L1", *((e, "CHARGING", 1) for e in ids))])
+    assert list(store.evses) == ids
+    assert store.locations["L1"].evse_ids == ids
+    assert [c.evse_id for c in result.changes] == ids
+    assert all(store.evses[e].status == "CHARGING" for e in ids)
+    assert f"here:evcp:evse:{digits.upper()}" in store.evses
+    assert f"here:evcp:evse:{digits[:-1]}F" not in store.evses
+    state = MonitorState()
+    state.store = store
+    restored = MonitorState.restore(json.loads(json.dumps(state.snapshot()))).store
+    assert list(restored.evses) == ids
+    assert [restored.evses[e].history for e in ids] == [store.evses[e].history for e in ids]

@@ -1,0 +1,55 @@
+"""Process-wide settings every evtui command runs with (`tune`), each for a measured reason."""
+
+from __future__ import annotations
+
+import gc
+import sys
+
+__all__ = ["GC_THRESHOLD", "MMAP_THRESHOLD", "tune", "tune_gc", "tune_malloc"]
+
+GC_THRESHOLD = 10_000
+"""Allocations between collections of young objects (Python's default: 700)."""
+MMAP_THRESHOLD = 128 * 1024
+"""Allocations at least this large get their own memory mapping (glibc's starting value)."""
+
+
+def tune() -> None:
+    """Apply every setting below."""
+    tune_gc()
+    tune_malloc()
+
+
+def tune_gc() -> None:
+    """Collect young objects every `GC_THRESHOLD` allocations instead of every 700.
+
+    Decoding a message makes about ten objects that live until its batch is applied; at the
+    default threshold a collection ran every ~70 messages and walked the whole batch in flight,
+    about a tenth of ingest (benchmarks/bench_decode.py). Nothing is leaked: the objects are
+    collected a little later, and the store keeps almost nothing the collector tracks (its
+    columns are arrays), so older generations stay cheap to walk.
+    """
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, older, oldest)
+
+
+def tune_malloc() -> bool:
+    """Keep large blocks in their own mappings (glibc only); returns whether it applied.
+
+    The store's columns are arrays that grow by reallocation, and glibc raises its mapping
+    threshold each time a large block is freed, after which such blocks come from the heap:
+    every reallocation that moves one leaves a hole the size of the old column, which the
+    process keeps. Pinning the threshold makes growth a remap instead: 50 MB less resident at
+    a million EVSEs (benchmarks/bench_memory.py), for a system call per large allocation.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        # The interpreter's own symbols, the C library's among them (find_library would run
+        # ldconfig: 30 ms of start-up).
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc: musl has no mallopt
+        return False
+    m_mmap_threshold = -3  # <malloc.h>
+    return bool(mallopt(m_mmap_threshold, MMAP_THRESHOLD))
