@@ -83,6 +83,9 @@ to reach the screen (up to twice the interval the refresh rate sets): when paint
 (a busy stream, a slow terminal) it takes about a third of the time, the stream the rest."""
 PAINT_PAUSE_SECONDS = 0.001
 SLICE_SECONDS = 0.01
+SLOW_PAINT_SECONDS = 0.25
+"""While changes stream in, the clock repaints the counters, watchlist, status and replay
+lines at most this often; the log keeps the full rate. Each of them costs a few ms a frame."""
 """How long a replay at full speed works between two looks at the keyboard and the screen."""
 
 
@@ -185,6 +188,8 @@ class EvtuiApp(App[None]):
         """When the repaint not yet on screen started (monotonic)."""
         self._next_paint = 0.0
         """No repaint of the clock before this time (monotonic)."""
+        self._next_slow = 0.0
+        """No repaint of the slow panels by the clock before this time (monotonic)."""
         self.keymap: dict[str, str] = self._read_keymap()
         """Key overrides from the settings that name a real binding id."""
 
@@ -719,7 +724,12 @@ class EvtuiApp(App[None]):
         if now < self._next_paint:
             return
         self._painting = now
-        self._repaint()
+        # While changes stream in, the panels other than the log repaint at a lower rate;
+        # once the stream is quiet (or a replay paused or ended) every repaint has them all.
+        full = now >= self._next_slow or not (self._pending or self._reset_log)
+        if full:
+            self._next_slow = now + SLOW_PAINT_SECONDS
+        self._repaint(full=full)
         self.call_after_refresh(self._painted, now)
 
     def _painted(self, started: float) -> None:
@@ -731,7 +741,8 @@ class EvtuiApp(App[None]):
         spacing = min(PAINT_SPACING * (time.monotonic() - started), 2 / self.settings.refresh_rate)
         self._next_paint = started + spacing
 
-    def _repaint(self) -> None:
+    def _repaint(self, *, full: bool = True) -> None:
+        """Bring the monitor up to date: the log always, the other panels when `full`."""
         monitor = self.get_screen_stack_base()
         if monitor is None:
             return
@@ -740,6 +751,18 @@ class EvtuiApp(App[None]):
         except NoMatches:
             return  # not composed yet
         now = self.clock()
+        if self._reset_log:
+            self._reset_log = False
+            log = monitor.query_one(EventLog)
+            log.clear()
+            log.add_changes(list(self.store.events)[-log.max_rows :])
+        if self._pending:
+            changes, self._pending = self._pending, []
+            log = monitor.query_one(EventLog)
+            # A burst larger than the log would only be written to be dropped again.
+            log.add_changes(changes[-log.max_rows :])
+        if not full:
+            return
         wall = datetime.fromtimestamp(now, UTC)
         bar.connection = self.connection
         if self.connection.wait is not None:
@@ -762,16 +785,6 @@ class EvtuiApp(App[None]):
         if new_second:
             self._second = int(now)
             monitor.query_one(Sparkline).data = self.activity.per_second(now, SPARK_SECONDS)
-        if self._reset_log:
-            self._reset_log = False
-            log = monitor.query_one(EventLog)
-            log.clear()
-            log.add_changes(list(self.store.events)[-log.max_rows :])
-        if self._pending:
-            changes, self._pending = self._pending, []
-            log = monitor.query_one(EventLog)
-            # A burst larger than the log would only be written to be dropped again.
-            log.add_changes(changes[-log.max_rows :])
         expired = [i for i, until in self._flash.items() if until <= now]
         for location_id in expired:
             del self._flash[location_id]

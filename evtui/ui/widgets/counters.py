@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 
-from rich.table import Table
-from rich.text import Text
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
+from rich.style import Style
 from textual.reactive import reactive
 from textual.widgets import Static
 
 from evtui.model import KNOWN_STATUSES
-from evtui.safetext import safe_text
+from evtui.safetext import cell_width, safe_text, shorten
 from evtui.ui.theme import status_style
 
 STATUS_CELLS = 12
@@ -54,34 +57,98 @@ class StatusCounters(Static):
             self._height = height
             self.refresh(layout=True)
 
-    def render(self) -> Table:
+    def render(self) -> CounterLines:
         total = sum(self.counts.values())
-        table = Table(box=None, expand=False, padding=(0, 1), show_edge=False, pad_edge=False)
-        # Fixed widths (41 cells in all), room for 9,999,999 EVSEs: the panel's width never
-        # follows the figures, so it needs no new layout as they grow and none is ever cut.
-        table.add_column("status", no_wrap=True, width=STATUS_CELLS)
-        table.add_column("EVSEs", justify="right", no_wrap=True, width=9)
-        table.add_column("share", justify="right", no_wrap=True, width=6)
-        table.add_column("last min", justify="right", no_wrap=True, width=8)
+        rows = [_HEADER]
         others = self._others()
         shown = others if len(others) <= MAX_OTHER_ROWS else others[: MAX_OTHER_ROWS - 1]
         for status in (*KNOWN_STATUSES, *shown):
-            name = Text(safe_text(status, STATUS_CELLS), style=status_style(status))
-            _add(table, name, self.counts.get(status, 0), self.recent.get(status, 0), total)
+            style = _status_style(status)
+            name = _name_cell(status)
+            rows.append(
+                _row(name, style, self.counts.get(status, 0), self.recent.get(status, 0), total)
+            )
         rest = others[len(shown) :]
         if rest:
             count = sum(self.counts.get(s, 0) for s in rest)
             recent = sum(self.recent.get(s, 0) for s in rest)
-            _add(table, Text(f"{len(rest)} others", style="italic"), count, recent, total)
-        table.add_row(Text("total", style="bold"), Text(f"{total:,}", style="bold"), "", "")
-        return table
+            rows.append(_row(f"{len(rest)} others", _ITALIC, count, recent, total))
+        rows.append(_line((("total", _BOLD), (f"{total:,}", _BOLD), ("", None), ("", None))))
+        return CounterLines(rows)
 
 
-def _add(table: Table, name: Text, count: int, recent: int, total: int) -> None:
+# The panel was a Rich `Table` (box-less, one cell of padding each side of a column, none at
+# the edges): these lines are the segments that table rendered, built directly, as it cost
+# several ms a frame. Fixed widths (41 cells in all), room for 9,999,999 EVSEs: the panel's
+# width never follows the figures, so it needs no new layout as they grow and none is ever cut.
+_WIDTHS = (STATUS_CELLS, 9, 6, 8)
+_RIGHT = (False, True, True, True)
+WIDTH = sum(_WIDTHS) + 2 * (len(_WIDTHS) - 1)
+_PLAIN = Style()
+_BOLD = Style(bold=True)
+_DIM = Style(dim=True)
+_ITALIC = Style(italic=True)
+_GAP = Segment("  ", _PLAIN)
+
+
+class CounterLines:
+    """Lines of segments, all `WIDTH` cells wide."""
+
+    def __init__(self, lines: list[list[Segment]]) -> None:
+        self.lines = lines
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        new_line = Segment.line()
+        for line in self.lines:
+            yield from line
+            yield new_line
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(WIDTH, WIDTH)
+
+
+def _fit(text: str, width: int, right: bool) -> str:
+    """`text` in `width` cells (an ellipsis where it is cut), as a table cell lays it out."""
+    cells = cell_width(text)
+    if cells > width:
+        text = shorten(text, width, keep_tail=False)
+        cells = cell_width(text)
+    gap = " " * (width - cells)
+    return gap + text if right else text + gap
+
+
+def _line(cells: tuple[tuple[str, Style | None], ...], gap: Segment = _GAP) -> list[Segment]:
+    line: list[Segment] = []
+    for n, ((text, style), width, right) in enumerate(zip(cells, _WIDTHS, _RIGHT, strict=True)):
+        if n:
+            line.append(gap)
+        line.append(Segment(_fit(text, width, right), style))
+    return line
+
+
+_HEADER = _line(
+    (("status", _BOLD), ("EVSEs", _BOLD), ("share", _BOLD), ("last min", _BOLD)),
+    Segment("  ", _BOLD),
+)
+
+
+@lru_cache(maxsize=256)
+def _status_style(status: str) -> Style:
+    return Style.parse(status_style(status))
+
+
+@lru_cache(maxsize=256)
+def _name_cell(status: str) -> str:
+    return safe_text(status, STATUS_CELLS)
+
+
+def _row(name: str, style: Style, count: int, recent: int, total: int) -> list[Segment]:
     share = f"{100 * count / total:.1f}%" if total else "-"
-    table.add_row(
-        name,
-        Text(f"{count:,}", style=name.style if count else "dim"),
-        Text(share, style="" if count else "dim"),
-        Text(f"{recent:,}", style="" if recent else "dim"),
+    return _line(
+        (
+            (name, style),
+            (f"{count:,}", style if count else _DIM),
+            (share, None if count else _DIM),
+            (f"{recent:,}", None if recent else _DIM),
+        )
     )

@@ -284,13 +284,37 @@ class EventLog(ScrollView, can_focus=True):
         return self._index_of(self._cursor)
 
     def _after_change(self) -> None:
-        self.virtual_size = Size(self._row_width(), len(self._view))
+        size = Size(self._row_width(), len(self._view))
+        if size != self.virtual_size:
+            self._resize_virtual(size)
         if self.following:
             self.stick_to_end()
             # The scroll limit follows the new size only after the next layout.
             self.call_after_refresh(self.stick_to_end)
         self._update_subtitle()
         self.refresh()
+
+    def _resize_virtual(self, size: Size) -> None:
+        """Take `size` as the virtual size; a layout of the screen only when needed.
+
+        Setting `virtual_size` lays the whole screen out again (several ms), on every repaint
+        of a growing log. While the vertical scrollbar is shown and stays so (more rows than
+        fit, same width), only the scrollbar and the scroll limits follow the size: the
+        scrollbar is updated here, the limits read `virtual_size`.
+        """
+        old = self.virtual_size
+        bar = self._vertical_scrollbar
+        if (
+            bar is not None
+            and self.show_vertical_scrollbar
+            and size.width == old.width
+            and size.height > self.scrollable_content_region.height
+        ):
+            self.set_reactive(EventLog.virtual_size, size)
+            bar.window_virtual_size = size.height
+            self.scroll_y = self.validate_scroll_y(self.scroll_y)
+        else:
+            self.virtual_size = size
 
     def stick_to_end(self) -> None:
         """While following, show the newest row (the scroll limit may have moved)."""
