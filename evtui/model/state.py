@@ -29,7 +29,8 @@ KEEP_REJECTIONS = 1000
 """Rejected messages kept for inspection; all of them are counted."""
 KEEP_REJECTED_BYTES = 64 * 1024
 """Of each kept rejected message, this much of its payload: 1,000 of them stay small."""
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
+"""2: histories delta-coded. Version 1 snapshots (absolute times) are still restored."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -146,7 +147,7 @@ class MonitorState:
         max_events: int = 10_000,
     ) -> MonitorState:
         """The state `snapshot` saved, with the rejected messages read back from the recording."""
-        if data.get("version") != SNAPSHOT_VERSION:
+        if data.get("version") not in (1, SNAPSHOT_VERSION):
             raise SnapshotError(f"snapshot version {data.get('version')!r} is not supported")
         try:
             return cls._restore(data, rejections, max_events)
@@ -162,7 +163,7 @@ class MonitorState:
         statuses: list[str] = data["statuses"]
         location_ids = [row[0] for row in data["locations"]]
         evse_ids = [row[0] for row in data["evses"]]
-        store.load(data["locations"], data["evses"], statuses)
+        store.load(data["locations"], data["evses"], statuses, deltas=data["version"] >= 2)
         for old, new, n in data["transitions"]:
             store.transitions[(statuses[old], statuses[new])] = n
         store.events.extend(

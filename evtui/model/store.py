@@ -17,6 +17,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import accumulate
 from typing import Any
 
 from evtui.model.message import Accepted, Batch
@@ -407,14 +408,20 @@ class StateStore:
     # --- snapshots (see MonitorState.snapshot) ----------------------------------------------
 
     def dump(self, status: Callable[[str], int]) -> dict[str, Any]:
-        """The store as JSON-able lists; `status(name)` numbers each status name."""
+        """The store as JSON-able lists; `status(name)` numbers each status name.
+
+        Histories are delta-coded (see `load`)."""
         ids, names = self._evse_ids, self._names
         code = [status(name) for name in names]
         evses = []
         for row in range(len(ids)):
+            # Each period's start as the time since the one before (the first: since the
+            # epoch): short numbers, so checkpoints are a third of the size and seeks shorter.
             history: list[int] = []
+            before = 0
             for t, name in self._history(row):
-                history += (t, status(name))
+                history += (t - before, status(name))
+                before = t
             evses.append(
                 [
                     _id(ids[row]),
@@ -436,39 +443,58 @@ class StateStore:
         ]
         return {"locations": locations, "evses": evses}
 
-    def load(self, locations: list[Any], evses: list[Any], statuses: Sequence[str]) -> None:
-        """Fill an empty store with what `dump` gave (`statuses` names each status number)."""
+    def load(
+        self,
+        locations: list[Any],
+        evses: list[Any],
+        statuses: Sequence[str],
+        *,
+        deltas: bool = True,
+    ) -> None:
+        """Fill an empty store with what `dump` gave (`statuses` names each status number);
+        `deltas=False` reads histories of absolute times (snapshots before version 2).
+
+        Seeking in a recording waits for this: columns are filled with whole slices, not
+        value by value (a late checkpoint holds close to a million history periods).
+        """
         for location_id, _members, last_change in locations:
             lrow = self._add_location(location_id)
             if last_change is not None:
                 self._last_change[lrow] = last_change
-        for evse_id, lrow, changes, updated, since, code, flat in evses:
-            name = statuses[code]
-            own = self._codes.get(name)
-            if own is None:
-                own = self._add_status(name)
+        # The snapshot's status numbers, as this store's codes.
+        code = [self._codes.get(name) for name in statuses]
+        for i, name in enumerate(statuses):
+            if code[i] is None:
+                code[i] = self._add_status(name)
+        own: list[int] = code  # type: ignore[assignment]  # every None was replaced above
+        p_since, p_status, p_prev = self._p_since, self._p_status, self._p_prev
+        for evse_id, lrow, changes, updated, since, status, coded in evses:
+            flat = coded
+            if deltas and coded:
+                flat = list(coded)
+                flat[0::2] = accumulate(coded[0::2])
             key = _key(evse_id)
-            row = self._evse_row[key] = len(self._evse_ids)
+            self._evse_row[key] = len(self._evse_ids)
             self._evse_ids.append(key)
-            self._status.append(own)
+            self._status.append(own[status])
             self._since.append(since)
             self._updated.append(updated)
             self._changes.append(changes)
             self._location.append(lrow)
             self._next.append(-1)
-            last = -1
-            # Every period but the last (the current one) goes to the history log.
-            for i in range(0, len(flat) - 2, 2):
-                past = statuses[flat[i + 1]]
-                past_code = self._codes.get(past)
-                if past_code is None:
-                    past_code = self._add_status(past)
-                self._p_since.append(flat[i])
-                self._p_status.append(past_code)
-                self._p_prev.append(last)
-                last = len(self._p_prev) - 1
-            self._past.append(last)
-            self.counts[name] += 1
+            # Every period but the last (the current one) goes to the history log, each
+            # linked to the one before it.
+            earlier = len(flat) // 2 - 1
+            if earlier > 0:
+                first = len(p_prev)
+                p_since.extend(flat[0 : 2 * earlier : 2])
+                p_status.extend([own[s] for s in flat[1 : 2 * earlier : 2]])
+                p_prev.append(-1)
+                p_prev.extend(range(first, first + earlier - 1))
+                self._past.append(first + earlier - 1)
+            else:
+                self._past.append(-1)
+            self.counts[statuses[status]] += 1
         for lrow, (_id, members, _last) in enumerate(locations):
             for row in members:
                 self._link(row, lrow)
