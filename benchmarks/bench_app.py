@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/bench_app.py [--quick] [--json FILE]
 
 Everything runs through the real Textual app (`EvtuiApp`), headless, with its real stream
-worker. Headless Textual composes every frame but writes nothing to a terminal; the app here
+worker, in a process tuned as every evtui command is (`evtui.runtime.tune`).
+Headless Textual composes every frame but writes nothing to a terminal; the app here
 also turns each frame into the escape sequences a terminal would get (and throws them away),
 so a frame costs what it costs on a terminal, and frames are counted.
 
@@ -61,6 +62,7 @@ from evtui.emulator.network import format_time
 from evtui.here.events import ConnectionState, ConnectionStatus
 from evtui.model import Batch, StreamMessage, decode
 from evtui.recording import Player, Recorder, SessionOrigin, SessionReader
+from evtui.runtime import tune
 from evtui.ui import app as app_module
 from evtui.ui.app import EvtuiApp, ReplayOptions
 from evtui.ui.widgets.event_log import EventLog
@@ -377,6 +379,7 @@ def startup(runs: int) -> tuple[float, float]:
 
 def main() -> None:
     args = arguments(__doc__.splitlines()[0] if __doc__ else None).parse_args()
+    tune()  # as every evtui command runs
     count = 30_000 if args.quick else 200_000
     presses = 40 if args.quick else 100
     figures: list[Figure] = []

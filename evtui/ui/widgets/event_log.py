@@ -9,6 +9,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from functools import lru_cache
+from math import ceil
 from typing import ClassVar, NamedTuple
 
 from rich.segment import Segment
@@ -21,6 +22,7 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 
 from evtui.model import EventFilter, StatusChange
@@ -93,6 +95,38 @@ def _status_style(status: str) -> Style:
 
 def _seq(entry: tuple[int, StatusChange]) -> int:
     return entry[0]
+
+
+class _LogScrollBar(ScrollBar):
+    """A scrollbar that draws again only when its thumb moves by a visible step.
+
+    Textual repaints a scrollbar on every change of its position or sizes, through a Rich
+    renderable, line by line (several ms a frame). A busy log moves them on every repaint, the
+    thumb seldom: the lines are kept while the thumb's cells, colours and size stay.
+    """
+
+    def __init__(self, *, thickness: int) -> None:
+        super().__init__(vertical=True, name="vertical", thickness=thickness)
+        self._lines: tuple[object, list[Strip]] | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        bar = self.render()
+        if not isinstance(bar, ScrollBarRender):
+            return super().render_lines(crop)
+        size = self.size.height
+        virtual, window = bar.virtual_size, bar.window_size
+        thumb: tuple[int, int] | None = None
+        if window and size and virtual and size != virtual:
+            # ScrollBarRender.render_bar's geometry, in eighths of a cell.
+            thumb_size = max(1, window / (virtual / size))
+            start = int((size - thumb_size) * (bar.position / (virtual - window)) * 8)
+            thumb = (start, start + ceil(thumb_size * 8))
+        key = (crop, self.size, thumb, bar.style, bar.thickness, self.styles._cache_key)
+        if self._lines is not None and self._lines[0] == key:
+            return self._lines[1]
+        lines = super().render_lines(crop)
+        self._lines = (key, lines)
+        return lines
 
 
 class _Frame(NamedTuple):
@@ -293,6 +327,16 @@ class EventLog(ScrollView, can_focus=True):
             self.call_after_refresh(self.stick_to_end)
         self._update_subtitle()
         self.refresh()
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """The vertical scrollbar: `Widget.vertical_scrollbar`, of the caching kind."""
+        if self._vertical_scrollbar is not None:
+            return self._vertical_scrollbar
+        self._vertical_scrollbar = bar = _LogScrollBar(thickness=self.scrollbar_size_vertical)
+        bar.display = False
+        self.app._start_widget(self, bar)
+        return bar
 
     def _resize_virtual(self, size: Size) -> None:
         """Take `size` as the virtual size; a layout of the screen only when needed.
