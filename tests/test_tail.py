@@ -96,3 +96,21 @@ async def test_non_finite_numbers_are_rejected_rather_than_printed_as_invalid_js
     _, out, err = await tail(path)
     assert [json.loads(line)["id"] for line in out.splitlines()] == ["L2"]
     assert "bad JSON" in err
+
+
+async def test_jsonl_spells_every_value_as_json_does_escaping_all_but_printable_ascii(
+    tmp_path: Path,
+) -> None:
+    odd = {
+        **doc("here:evcp:charginglocation:é€😀"),
+        "extra": {"floats": [1.5, 1e16, -2e-07, 0.1], "big": 10**30, "flags": [True, None]},
+        "text": "tab\there\x7fdel\x01\u2028",
+    }
+    docs = [doc("L1"), odd, {**doc("L3"), "count": 3}]
+    path = tmp_path / "p.jsonl"
+    path.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in docs))
+
+    _, out, _ = await tail(path)
+
+    assert out.isascii()
+    assert out.splitlines() == [json.dumps(d, separators=(",", ":")) for d in docs]

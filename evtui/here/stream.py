@@ -51,6 +51,9 @@ CLOSE_TIMEOUT = 1.0
 DROP_TIMEOUT = 2.0
 """Seconds releasing a subscription gone bad may take before a new one is made anyway."""
 
+PREFETCH_SEND_STEPS = 3
+"""Event-loop turns given to a prefetched poll to send its request before decoding starts."""
+
 RENEW_POLL_TIMEOUT = 1.0
 """A poll made only to renew the commit token may wait this long for the service."""
 
@@ -76,6 +79,14 @@ class StreamOptions:
 class _Subscription:
     node: str
     subscription_id: str
+
+
+@dataclass
+class _Prefetch:
+    """A poll asked for ahead of time, on `sub`."""
+
+    sub: _Subscription
+    answer: asyncio.Future[list[Any]]
 
 
 @dataclass
@@ -112,7 +123,8 @@ class StreamConsumer:
         self._committed: dict[int, int] = {}
         self._commit_after_poll = False
         self._last_commit = 0.0
-        self._pending: list[_Pending] | None = None
+        self._pending: list[StreamMessage | _Pending] | None = None
+        self._prefetch: _Prefetch | None = None
         self._needs_seek = False
         self._lost: str | None = None
         """Why the subscription was lost, until the consumer says it subscribes again."""
@@ -159,6 +171,7 @@ class StreamConsumer:
             raise asyncio.CancelledError
 
     async def _finish(self) -> None:
+        await self._drop_prefetch()
         if self._subscription is None:
             return
         # Whatever goes wrong here is reported, never raised: the caller is leaving anyway.
@@ -243,6 +256,7 @@ class StreamConsumer:
 
     async def subscribe(self) -> None:
         """Subscribe (again) with this consumer's id; the group's committed offsets apply."""
+        await self._drop_prefetch()
         properties: dict[str, Any] = {
             "auto.offset.reset": "earliest" if self.options.start == "earliest" else "latest",
             "group.id": self.consumer_id,
@@ -284,40 +298,92 @@ class StreamConsumer:
 
         Messages polled but not yet turned into a batch (a Blob fetch failed) are kept and
         finished first on the next call, so a failure there loses nothing.
+
+        While a backlog lasts (a full poll), the next poll is already asked for while this one
+        is decoded and read: the service works while we do. Its messages count as delivered
+        only once a later call hands them out; a commit covers only what was acknowledged.
         """
         if self._pending is None:
             try:
-                response, token = await self._node_call("GET", "partitions", "Stream poll")
-                self._raise_for(response, "poll")
-                messages = _poll_messages(response)
+                messages = await self._poll_answer()
             except TransientError as exc:
                 self._resync = self._resync or exc.answer_lost
                 raise
-            self._poll_token = token
             now = time.time()
-            pending = []
+            delivered = self._delivered
+            pending: list[StreamMessage | _Pending] = []
+            needs_blob = False
             for raw in messages:
                 raw = raw if isinstance(raw, dict) else {}
                 meta = raw.get("metaData")
                 meta = meta if isinstance(meta, dict) else {}
                 try:
-                    partition = int(raw["offset"]["partition"])
-                    offset = int(raw["offset"]["offset"])
+                    place = raw["offset"]
+                    partition = int(place["partition"])
+                    offset = int(place["offset"])
                 except (KeyError, TypeError, ValueError):
                     # Kept (as partition -1) so the reader counts it; it cannot be committed.
                     pending.append(_Pending(meta, -1, -1, now, unplaced=True))
                     continue
-                if offset <= self._delivered.get(partition, -1):
+                if offset <= delivered.get(partition, -1):
                     continue  # redelivered after a resubscribe: the reader has it already
-                pending.append(_Pending(meta, partition, offset, now))
+                data = meta.get("data")
+                if isinstance(data, str):  # inline, as nearly every message is: no Blob
+                    pending.append(_inline_message(meta, data, partition, offset, now))
+                else:
+                    needs_blob = needs_blob or data is None
+                    pending.append(_Pending(meta, partition, offset, now))
             self._pending = pending
+            if len(messages) >= self.options.max_poll_records and not needs_blob:
+                await self._start_prefetch()
         await self._fetch_blobs(self._pending)
-        items = tuple(self._decode(p) for p in self._pending)
+        items = tuple(
+            decode(p) if isinstance(p, StreamMessage) else self._decode(p) for p in self._pending
+        )
         for p in self._pending:
             if p.partition >= 0 and p.offset > self._delivered.get(p.partition, -1):
                 self._delivered[p.partition] = p.offset
         self._pending = None
         return Batch(items)
+
+    async def _poll_answer(self) -> list[Any]:
+        """The messages of the prefetched poll when it was made on this subscription, else of
+        a poll made now."""
+        task, self._prefetch = self._prefetch, None
+        if task is not None and task.sub is self._subscription:
+            return await task.answer
+        if task is not None:
+            await _cancel(task.answer)
+        return await self._poll_request()
+
+    async def _poll_request(self) -> list[Any]:
+        response, token = await self._node_call("GET", "partitions", "Stream poll")
+        self._raise_for(response, "poll")
+        messages = _poll_messages(response)
+        self._poll_token = token
+        return messages
+
+    async def _start_prefetch(self) -> None:
+        sub = self._subscription
+        if sub is None or self._closed:
+            return
+        self._prefetch = _Prefetch(sub, asyncio.ensure_future(self._poll_request()))
+        # Let it send its request before the CPU-bound decoding starts.
+        for _ in range(PREFETCH_SEND_STEPS):
+            await asyncio.sleep(0)
+
+    async def _settle_prefetch(self) -> None:
+        """Wait for the poll in flight (its answer, or error, is kept for `poll`): the service
+        sees one call at a time, and the token of the latest poll is known."""
+        if self._prefetch is not None:
+            await asyncio.wait({self._prefetch.answer})
+
+    async def _drop_prefetch(self) -> None:
+        """Abandon the poll in flight: its messages were never handed out, so they stay
+        uncommitted and the group gets them again."""
+        task, self._prefetch = self._prefetch, None
+        if task is not None:
+            await _cancel(task.answer)
 
     async def commit(self, *, final: bool = False) -> None:
         """Commit the acknowledged offsets not yet committed."""
@@ -329,6 +395,7 @@ class StreamConsumer:
         self._last_commit = time.monotonic()
         if not offsets or self._subscription is None:
             return
+        await self._settle_prefetch()
         # The service wants the token of the latest poll on /offsets (else 412 E213010).
         token = self._poll_token
         for attempt in (1, 2):
@@ -366,6 +433,7 @@ class StreamConsumer:
 
     async def seek(self, offsets: dict[int, int]) -> None:
         """Make the next poll of each partition start at the given offset."""
+        await self._drop_prefetch()
         body = {"offsets": [{"partition": p, "offset": o} for p, o in offsets.items()]}
         response, _ = await self._node_call("PUT", "seek", "Stream seek", json=body)
         self._raise_for(response, "seek")
@@ -375,6 +443,7 @@ class StreamConsumer:
 
     async def unsubscribe(self) -> None:
         """Release the subscription; the service frees what it holds for it."""
+        await self._drop_prefetch()
         sub = self._subscription
         if sub is None:
             return
@@ -386,8 +455,10 @@ class StreamConsumer:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    async def _fetch_blobs(self, pending: list[_Pending]) -> None:
+    async def _fetch_blobs(self, pending: list[StreamMessage | _Pending]) -> None:
         for p in pending:
+            if isinstance(p, StreamMessage):
+                continue
             handle = p.message.get("dataHandle")
             if p.blob_done or p.message.get("data") is not None or not handle:
                 continue
@@ -429,6 +500,7 @@ class StreamConsumer:
     async def _drop_subscription(self, why: str) -> None:
         """Release the subscription if the service still listens (briefly), and forget it."""
         self._resync = False
+        await self._drop_prefetch()
         if self._subscription is None:
             return
         try:
@@ -539,6 +611,32 @@ def _state(
     state = ConnectionState(status, detail, wait=wait)
     log.info("%s", state.describe())
     return state
+
+
+def _inline_message(
+    meta: dict[str, Any], data: str, partition: int, offset: int, received_at: float
+) -> StreamMessage:
+    """The message of a poll's entry whose payload came inline (as `_message` builds it)."""
+    timestamp = meta.get("timestamp")
+    key = meta.get("partition")
+    handle = meta.get("dataHandle")
+    return StreamMessage(
+        partition=partition,
+        offset=offset,
+        data=data,
+        timestamp=timestamp if isinstance(timestamp, int) else None,
+        key=None if key is None else str(key),
+        data_handle=None if handle is None else str(handle),
+        received_at=received_at,
+    )
+
+
+async def _cancel(answer: asyncio.Future[list[Any]]) -> None:
+    """Cancel a prefetched poll and wait until it let go of its connection."""
+    answer.cancel()
+    await asyncio.wait({answer})
+    if not answer.cancelled():
+        answer.exception()  # finished before the cancel: its error, if any, is not news
 
 
 def _poll_messages(response: httpx.Response) -> list[Any]:

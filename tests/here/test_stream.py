@@ -401,3 +401,29 @@ async def test_a_platform_that_is_down_at_first_is_waited_for_with_backoff() -> 
     assert len(reading.documents) == 10
     assert "cannot reach the token endpoint (127.0.0.1)" in waits[0].describe()
     assert all(w.wait is not None and w.wait < 1 for w in waits)
+
+
+async def test_leaving_mid_backlog_commits_only_what_the_reader_was_handed(
+    server: EmulatorServer, credentials: Credentials
+) -> None:
+    """Full polls are asked for ahead of time; what was asked for but not handed out stays
+    uncommitted, so the next run with the same consumer id starts right after the last batch."""
+    ids, _ = publish(server, range(200))
+
+    first = await at_timeout(read(server, credentials, 50, consumer_id="me", max_poll_records=50))
+    handed = {p: o + 1 for _, b in first.batches for p, o in _last_offsets(b).items()}
+    assert len(first.ids()) == 50
+    assert server.emulator.committed("me") == handed
+
+    rest = await at_timeout(read(server, credentials, 150, consumer_id="me", start="committed"))
+
+    assert sorted(first.ids() + rest.ids()) == sorted(ids)
+
+
+def _last_offsets(batch: Batch) -> dict[int, int]:
+    last: dict[int, int] = {}
+    for item in batch.items:
+        last[item.message.partition] = max(
+            item.message.offset, last.get(item.message.partition, -1)
+        )
+    return last
