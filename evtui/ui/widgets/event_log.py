@@ -366,6 +366,11 @@ class EventLog(ScrollView, can_focus=True):
             # force: the scrollbar may not be laid out yet (rows added to a hidden screen),
             # and without it Textual refuses to scroll.
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
+        # Textual moves the scrollbar's thumb with the scroll only while the scrollbar is
+        # shown; one shown later (rows added before a layout) kept a stale thumb.
+        bar = self._vertical_scrollbar
+        if bar is not None and bar.position != self.scroll_y:
+            bar.position = self.scroll_y
 
     def on_resize(self) -> None:
         self.stick_to_end()
