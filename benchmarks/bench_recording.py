@@ -10,7 +10,8 @@
   with --quick), against reading and decoding the span the seek replays from its checkpoint.
 
 The messages come from the seeded synthetic network (2,000 locations) as the emulator
-publishes them: compact JSON, gzip, base64, the location id as key, a publish timestamp. The
+publishes them: compact JSON, gzip, base64, the location id as key, a publish timestamp; each
+batch of 300 shares its receive time, as a poll's messages do. The
 N-message session is built with the real Recorder (minutes for a million) and kept in the
 temporary directory, keyed by session format, for the next run; --session names another file.
 """
@@ -26,6 +27,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from _harness import Figure, arguments, report
@@ -66,16 +68,23 @@ def stream(seed: int = 7) -> Iterator[StreamMessage]:
 
 
 def batches(count: int) -> Iterator[list[StreamMessage]]:
+    """Polls of `BATCH` messages, received together as the HERE client receives a poll."""
     chunk: list[StreamMessage] = []
     for n, message in enumerate(stream()):
         if n >= count:
             break
         chunk.append(message)
         if len(chunk) == BATCH:
-            yield chunk
+            yield received(chunk)
             chunk = []
     if chunk:
-        yield chunk
+        yield received(chunk)
+
+
+def received(chunk: list[StreamMessage]) -> list[StreamMessage]:
+    # The client stamps a poll's messages with the time the answer came.
+    at = chunk[-1].received_at
+    return [replace(m, received_at=at) for m in chunk]
 
 
 def build(path: Path, count: int) -> None:
