@@ -374,6 +374,9 @@ class EvtuiApp(App[None]):
                 async for event in source:
                     if isinstance(event, ConnectionState):
                         self.connection = event
+                        # Rare, and what the header says must be current at once (paced
+                        # repaints may skip the side panels while changes stream in).
+                        self._repaint()
                         continue
                     self._apply(event)
                     # Acknowledged only once applied and recorded: a restart resumes after it.
@@ -387,6 +390,9 @@ class EvtuiApp(App[None]):
             log.exception("the stream stopped")
             self.failure = f"the stream stopped: {type(exc).__name__}: {exc}"
             self.connection = ConnectionState(ConnectionStatus.ERROR, self.failure)
+        finally:
+            # The feed is over: its final state on screen now, every panel of it.
+            self._repaint()
 
     def _apply(self, batch: Batch) -> None:
         now = self.clock()
