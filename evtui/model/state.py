@@ -8,16 +8,18 @@ JSON-able data for the checkpoints that make seeking in a recording fast.
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from evtui.model.activity import Activity
 from evtui.model.message import Batch, Decoded, Rejection
 from evtui.model.payload import from_micros, to_micros
-from evtui.model.store import ApplyResult, StateStore, StatusChange
+from evtui.model.store import ApplyResult, StateStore, StatusChange, StoreMark
 
 __all__ = [
+    "BINARY_VERSION",
+    "DELTA_VERSION",
     "KEEP_REJECTED_BYTES",
     "KEEP_REJECTIONS",
     "SNAPSHOT_VERSION",
@@ -31,6 +33,11 @@ KEEP_REJECTED_BYTES = 64 * 1024
 """Of each kept rejected message, this much of its payload: 1,000 of them stay small."""
 SNAPSHOT_VERSION = 2
 """2: histories delta-coded. Version 1 snapshots (absolute times) are still restored."""
+BINARY_VERSION = 4
+"""A snapshot with the EVSEs' timelines as bytes (`snapshot(binary=True)`)."""
+DELTA_VERSION = 3
+"""A delta snapshot (`snapshot_delta`): what changed since an earlier snapshot. Restored on top
+of it; evtui before deltas takes one for a damaged snapshot and uses an earlier one."""
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -98,10 +105,12 @@ class MonitorState:
 
     # --- snapshots -----------------------------------------------------------------------
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self, *, binary: bool = False) -> dict[str, Any]:
         """The state as JSON-able data, without the rejected messages themselves.
 
         A recording keeps those messages; it saves where they are beside the snapshot.
+        `binary`: the EVSEs' timelines as `bytes` values instead (version 4, for the session
+        file, which keeps them beside the JSON): smaller, and restored several times faster.
         """
         store = self.store
         statuses: dict[str, int] = {}
@@ -109,11 +118,10 @@ class MonitorState:
         def status(name: str) -> int:
             return statuses.setdefault(name, len(statuses))
 
-        dumped = store.dump(status)
+        dumped = store.dump_binary(status) if binary else store.dump(status)
         return {
-            "version": SNAPSHOT_VERSION,
-            "locations": dumped["locations"],
-            "evses": dumped["evses"],
+            **dumped,
+            "version": BINARY_VERSION if binary else SNAPSHOT_VERSION,
             "transitions": [[status(a), status(b), n] for (a, b), n in store.transitions.items()],
             "events": [
                 [
@@ -125,6 +133,15 @@ class MonitorState:
                 ]
                 for c in store.events
             ],
+            **self._counters(status),
+            # Last, so that every status the fields above use is in it.
+            "statuses": list(statuses),
+        }
+
+    def _counters(self, status: Callable[[str], int]) -> dict[str, Any]:
+        """What a snapshot and a delta snapshot both hold in full."""
+        store = self.store
+        return {
             "updates": store.updates,
             "newest": None if store.newest is None else to_micros(store.newest),
             "activity": [
@@ -135,35 +152,113 @@ class MonitorState:
             "messages": self.messages,
             # Statuses no EVSE is in any more are still known (a filter offers them).
             "counted": [status(s) for s in store.counts],
-            # Last, so that every status the fields above use is in it.
+        }
+
+    def mark(self) -> StoreMark:
+        """What a later `snapshot_delta` is taken against (after a snapshot or a delta)."""
+        return self.store.mark()
+
+    def snapshot_delta(
+        self,
+        mark: StoreMark,
+        first_seen: Sequence[StatusChange],
+        changes: Sequence[StatusChange],
+    ) -> dict[str, Any]:
+        """What changed since `mark` was taken, as JSON-able data: restored on top of the
+        snapshot (or delta) taken with the mark, it gives this state (see `restore`).
+
+        `first_seen` and `changes` are every first sighting and status change the state applied
+        since the mark (`ApplyResult.first_seen` and `.changes`), in order. Much smaller than
+        a snapshot: no EVSE's timeline, only the periods and events added since.
+        """
+        store = self.store
+        statuses: dict[str, int] = {}
+
+        def status(name: str) -> int:
+            return statuses.setdefault(name, len(statuses))
+
+        return {
+            "version": DELTA_VERSION,
+            **store.dump_changes(mark, first_seen, changes, status),
+            "transitions": [[status(a), status(b), n] for (a, b), n in store.transitions.items()],
+            **self._counters(status),
             "statuses": list(statuses),
         }
 
     @classmethod
     def restore(
         cls,
-        data: dict[str, Any],
+        data: dict[str, Any] | None,
         rejections: Iterable[Rejection] = (),
         max_events: int = 10_000,
+        deltas: Sequence[dict[str, Any]] = (),
     ) -> MonitorState:
-        """The state `snapshot` saved, with the rejected messages read back from the recording."""
-        if data.get("version") not in (1, SNAPSHOT_VERSION):
+        """The state `snapshot` saved (None: the empty state), then each of `deltas`
+        (`snapshot_delta`, each taken against the one before) applied; with the rejected
+        messages read back from the recording."""
+        if data is not None and data.get("version") not in (1, SNAPSHOT_VERSION, BINARY_VERSION):
             raise SnapshotError(f"snapshot version {data.get('version')!r} is not supported")
+        for delta in deltas:
+            if delta.get("version") != DELTA_VERSION:
+                raise SnapshotError(f"delta version {delta.get('version')!r} is not supported")
         try:
-            return cls._restore(data, rejections, max_events)
+            # Only the last `max_events` changes stay in the log: the others are not built.
+            keep = [0] * len(deltas)
+            room = max_events
+            for i in range(len(deltas) - 1, -1, -1):
+                keep[i] = room
+                room = max(0, room - len(deltas[i]["changes"]) // 4)
+            if data is None:
+                state = cls(max_events=max_events)
+            else:
+                state = cls._restore(data, max_events, room)
+            for delta, n in zip(deltas, keep, strict=True):
+                state._apply_delta(delta, n)
+            if deltas:
+                last = deltas[-1]
+                store = state.store
+                store.recount(last["statuses"][i] for i in last.get("counted", []))
         except (KeyError, IndexError, TypeError, ValueError, OverflowError) as exc:
             raise SnapshotError(f"damaged snapshot: {exc!r}") from None
+        state.rejections.extend(r.kept(KEEP_REJECTED_BYTES) for r in rejections)
+        return state
+
+    def _apply_delta(self, data: dict[str, Any], keep: int) -> None:
+        store = self.store
+        statuses: list[str] = data["statuses"]
+        store.events.extend(store.load_changes(data, statuses, keep))
+        store.transitions.clear()
+        for old, new, n in data["transitions"]:
+            store.transitions[(statuses[old], statuses[new])] = n
+        self._load_counters(data, statuses)
+
+    def _load_counters(self, data: dict[str, Any], statuses: list[str]) -> None:
+        store = self.store
+        store.updates = data["updates"]
+        store.newest = None if data["newest"] is None else from_micros(data["newest"])
+        for i in data.get("counted", []):
+            store.counts[statuses[i]] += 0
+        self.activity.load(
+            (second, messages, {statuses[k]: n for k, n in _int_keys(into)})
+            for second, messages, into in data["activity"]
+        )
+        self.rejected.clear()
+        self.rejected.update(data["rejected"])
+        self.messages = data["messages"]
 
     @classmethod
-    def _restore(
-        cls, data: dict[str, Any], rejections: Iterable[Rejection], max_events: int
-    ) -> MonitorState:
+    def _restore(cls, data: dict[str, Any], max_events: int, room: int) -> MonitorState:
+        """The state `data` holds, with only the last `room` of its events (the deltas
+        applied after it push the others out of the log)."""
         state = cls(max_events=max_events)
         store = state.store
         statuses: list[str] = data["statuses"]
         location_ids = [row[0] for row in data["locations"]]
         evse_ids = [row[0] for row in data["evses"]]
-        store.load(data["locations"], data["evses"], statuses, deltas=data["version"] >= 2)
+        if data["version"] == BINARY_VERSION:
+            store.load_binary(data["locations"], data["evses"], statuses, data)
+        else:
+            store.load(data["locations"], data["evses"], statuses, deltas=data["version"] >= 2)
         for old, new, n in data["transitions"]:
             store.transitions[(statuses[old], statuses[new])] = n
         store.events.extend(
@@ -174,19 +269,9 @@ class MonitorState:
                 None if old < 0 else statuses[old],
                 statuses[new],
             )
-            for t, loc, evse, old, new in data["events"]
+            for t, loc, evse, old, new in data["events"][max(0, len(data["events"]) - room) :]
         )
-        store.updates = data["updates"]
-        store.newest = None if data["newest"] is None else from_micros(data["newest"])
-        for i in data.get("counted", []):
-            store.counts[statuses[i]] += 0
-        state.activity.load(
-            (second, messages, {statuses[k]: n for k, n in _int_keys(into)})
-            for second, messages, into in data["activity"]
-        )
-        state.rejected.update(data["rejected"])
-        state.rejections.extend(r.kept(KEEP_REJECTED_BYTES) for r in rejections)
-        state.messages = data["messages"]
+        state._load_counters(data, statuses)
         return state
 
 

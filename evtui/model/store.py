@@ -10,6 +10,7 @@ Times are kept as whole microseconds since the epoch (UTC): exact, and 8 bytes e
 
 from __future__ import annotations
 
+import sys
 from array import array
 from binascii import unhexlify
 from bisect import bisect_right
@@ -30,6 +31,7 @@ __all__ = [
     "LocationState",
     "StateStore",
     "StatusChange",
+    "StoreMark",
     "from_micros",
     "sample_history",
     "to_micros",
@@ -38,6 +40,7 @@ __all__ = [
 HISTORY_LIMIT = 64
 """Status periods kept per EVSE for its timeline (the current one included); older ones go."""
 
+_SECOND = 1_000_000
 _NEVER = -(2**63)
 """`last_change` of a location none of whose EVSEs ever changed."""
 
@@ -124,6 +127,31 @@ class ApplyResult:
     @property
     def changed(self) -> bool:
         return bool(self.changes or self.first_seen)
+
+
+@dataclass(frozen=True, slots=True)
+class StoreMark:
+    """The columns of a store a change can alter, copied when a checkpoint was taken."""
+
+    evses: int
+    locations: int
+    updated: array[int]
+    next: array[int]
+    """Each row's next of the same location: a location whose rows change (in number or order)
+    has a row whose next changed, or its first."""
+    first: array[int]
+
+
+def _differing(before: array[int], now: array[int], count: int) -> Iterator[int]:
+    """The rows below `count` where `now` differs from `before`, compared in slices (a
+    continent has a million rows, most of them unchanged)."""
+    step = 512
+    for start in range(0, count, step):
+        end = min(start + step, count)
+        if before[start:end] != now[start:end]:
+            for row in range(start, end):
+                if before[row] != now[row]:
+                    yield row
 
 
 class StateStore:
@@ -443,6 +471,107 @@ class StateStore:
         ]
         return {"locations": locations, "evses": evses}
 
+    def dump_binary(self, status: Callable[[str], int]) -> dict[str, Any]:
+        """`dump`, with the EVSEs' earlier periods as bytes rather than lists (see
+        `load_binary`): a fifth smaller once compressed, and restored without a Python loop
+        over every period (a late checkpoint of a large network holds close to a million)."""
+        ids, names = self._evse_ids, self._names
+        code = [status(name) for name in names]
+        evses = []
+        times: list[int] = []
+        codes: list[int] = []
+        for row in range(len(ids)):
+            earlier = self._history(row)[:-1]
+            times += (t for t, _ in earlier)
+            codes += (status(name) for _, name in earlier)
+            evses.append(
+                [
+                    _id(ids[row]),
+                    self._location[row],
+                    self._changes[row],
+                    self._updated[row],
+                    self._since[row],
+                    code[self._status[row]],
+                    len(earlier),
+                ]
+            )
+        unit = _SECOND if all(t % _SECOND == 0 for t in times) else 1
+        # Each start as the time since the one before (rows one after the other), byte plane
+        # by byte plane: the high bytes are nearly all alike and compress to nothing.
+        deltas = array(
+            "q", (b // unit - a // unit for a, b in zip([0, *times], times, strict=False))
+        )
+        if sys.byteorder == "big":
+            deltas.byteswap()
+        raw = deltas.tobytes()
+        kind = "B" if len(code) <= 256 and all(c < 256 for c in codes) else "I"
+        status_bytes = array(kind, codes)
+        if sys.byteorder == "big":
+            status_bytes.byteswap()
+        locations = [
+            [
+                location_id,
+                list(self._members(lrow)),
+                None if self._last_change[lrow] == _NEVER else self._last_change[lrow],
+            ]
+            for lrow, location_id in enumerate(self._location_ids)
+        ]
+        return {
+            "locations": locations,
+            "evses": evses,
+            "period_unit": unit,
+            "period_status_type": kind,
+            "period_times": b"".join(raw[i::8] for i in range(8)),
+            "period_statuses": status_bytes.tobytes(),
+        }
+
+    def load_binary(
+        self, locations: list[Any], evses: list[Any], statuses: Sequence[str], data: dict[str, Any]
+    ) -> None:
+        """Fill an empty store with what `dump_binary` gave."""
+        planes: bytes = data["period_times"]
+        unit: int = data["period_unit"]
+        count = sum(row[6] for row in evses)
+        if len(planes) != 8 * count or not isinstance(unit, int) or unit <= 0:
+            raise ValueError("periods cut short")
+        raw = bytearray(8 * count)
+        for i in range(8):
+            raw[i::8] = planes[i * count : (i + 1) * count]
+        deltas = array("q")
+        deltas.frombytes(raw)
+        kind = data["period_status_type"]
+        if kind not in ("B", "I"):
+            raise ValueError(f"period statuses of type {kind!r}")
+        codes = array(kind)
+        codes.frombytes(data["period_statuses"])
+        if sys.byteorder == "big":
+            deltas.byteswap()
+            codes.byteswap()
+        if len(codes) != count:
+            raise ValueError("period statuses cut short")
+        times = accumulate(deltas)
+        # Rows with no earlier periods: as `load` with no history.
+        self.load(locations, [[*row[:6], []] for row in evses], statuses)
+        own = [self._codes[name] for name in statuses]
+        first = len(self._p_prev)
+        # Built as arrays of their own and appended whole (no list of a million ints).
+        self._p_since.extend(array("q", times if unit == 1 else map(unit.__mul__, times)))
+        if own == list(range(len(own))):
+            self._p_status.extend(array("I", codes))
+        else:
+            self._p_status.extend(array("I", map(own.__getitem__, codes)))
+        prev = self._p_prev
+        prev.extend(array("i", range(first - 1, first + count - 1)))
+        past = self._past
+        period = first
+        for row, evse in enumerate(evses):
+            k = evse[6]
+            if k > 0:
+                prev[period] = -1
+                period += k
+                past[row] = period - 1
+        self._compact_at = max(2 * len(self._p_since), 1_000_000)
+
     def load(
         self,
         locations: list[Any],
@@ -467,38 +596,229 @@ class StateStore:
             if code[i] is None:
                 code[i] = self._add_status(name)
         own: list[int] = code  # type: ignore[assignment]  # every None was replaced above
-        p_since, p_status, p_prev = self._p_since, self._p_status, self._p_prev
+        # Gathered in lists, then put in the columns at once.
+        p_since: list[int] = []
+        p_status: list[int] = []
+        p_prev: list[int] = []
+        period = len(self._p_prev)
+        identity = own == list(range(len(own)))
+        evse_row, evse_ids = self._evse_row, self._evse_ids
+        status_col: list[int] = []
+        since_col: list[int] = []
+        updated_col: list[int] = []
+        changes_col: list[int] = []
+        location_col: list[int] = []
+        past_col: list[int] = []
         for evse_id, lrow, changes, updated, since, status, coded in evses:
             flat = coded
             if deltas and coded:
                 flat = list(coded)
                 flat[0::2] = accumulate(coded[0::2])
             key = _key(evse_id)
-            self._evse_row[key] = len(self._evse_ids)
-            self._evse_ids.append(key)
-            self._status.append(own[status])
-            self._since.append(since)
-            self._updated.append(updated)
-            self._changes.append(changes)
-            self._location.append(lrow)
-            self._next.append(-1)
+            evse_row[key] = len(evse_ids)
+            evse_ids.append(key)
+            status_col.append(own[status])
+            since_col.append(since)
+            updated_col.append(updated)
+            changes_col.append(changes)
+            location_col.append(lrow)
             # Every period but the last (the current one) goes to the history log, each
             # linked to the one before it.
             earlier = len(flat) // 2 - 1
             if earlier > 0:
-                first = len(p_prev)
-                p_since.extend(flat[0 : 2 * earlier : 2])
-                p_status.extend([own[s] for s in flat[1 : 2 * earlier : 2]])
+                p_since += flat[0 : 2 * earlier : 2]
+                p_status += (
+                    flat[1 : 2 * earlier : 2]
+                    if identity
+                    else [own[s] for s in flat[1 : 2 * earlier : 2]]
+                )
                 p_prev.append(-1)
-                p_prev.extend(range(first, first + earlier - 1))
-                self._past.append(first + earlier - 1)
+                p_prev += range(period, period + earlier - 1)
+                period += earlier
+                past_col.append(period - 1)
             else:
-                self._past.append(-1)
-            self.counts[statuses[status]] += 1
+                past_col.append(-1)
+        self._status.extend(status_col)
+        self._since.extend(since_col)
+        self._updated.extend(updated_col)
+        self._changes.extend(changes_col)
+        self._location.extend(location_col)
+        self._past.extend(past_col)
+        self._next.extend([-1] * len(status_col))
+        self._p_since.extend(p_since)
+        self._p_status.extend(p_status)
+        self._p_prev.extend(p_prev)
+        names = self._names
+        for code_, n in Counter(status_col).items():
+            self.counts[names[code_]] += n
         for lrow, (_id, members, _last) in enumerate(locations):
             for row in members:
                 self._link(row, lrow)
         self._compact_at = max(2 * len(self._p_since), 1_000_000)
+
+    # --- delta snapshots: what changed since a mark (see MonitorState.snapshot_delta) ---------
+
+    def mark(self) -> StoreMark:
+        """What `dump_changes` compares with: the columns a change can alter, as of now."""
+        return StoreMark(
+            len(self._evse_ids),
+            len(self._location_ids),
+            array("q", self._updated),
+            array("i", self._next),
+            array("i", self._first),
+        )
+
+    def dump_changes(
+        self,
+        mark: StoreMark,
+        first_seen: Sequence[StatusChange],
+        changes: Sequence[StatusChange],
+        status: Callable[[str], int],
+    ) -> dict[str, Any]:
+        """What turns the store as of `mark` into the store now, as JSON-able lists.
+
+        `first_seen` and `changes` are every EVSE first seen and every status change applied
+        since the mark, in order (as `apply` returned them). See `load_changes`.
+        """
+        evses = len(self._evse_ids)
+        new_evses: list[list[Any]] = []
+        row = mark.evses
+        for seen in first_seen:
+            # Rows are added in first-seen order: this is row `row`.
+            new_evses.append(
+                [
+                    seen.evse_id,
+                    self._location_row[seen.location_id],
+                    status(seen.new),
+                    to_micros(seen.time),
+                ]
+            )
+            row += 1
+        if row != evses:
+            raise ValueError("first sightings do not match the rows added since the mark")
+        # Locations whose rows changed (new rows, rows reported under another location) are
+        # given whole, in order.
+        relinked = {self._location[r] for r in _differing(mark.next, self._next, mark.evses)}
+        relinked.update(self._location[r] for r in range(mark.evses, evses))
+        relinked.update(_differing(mark.first, self._first, mark.locations))
+        location_col = self._location
+        coded: list[int] = []
+        before = 0
+        for change in changes:
+            r = self._evse_row[_key(change.evse_id)]
+            t = to_micros(change.time)
+            lrow = self._location_row[change.location_id]
+            coded += (t - before, r, status(change.new), -1 if lrow == location_col[r] else lrow)
+            before = t
+        # Where an update moved no status, only `updated` changed: each such row (and each new
+        # one) as the rows since the one before and `updated - since` (mostly 0).
+        rows = sorted(
+            {*_differing(mark.updated, self._updated, mark.evses), *range(mark.evses, evses)}
+        )
+        updated: list[int] = []
+        previous = 0
+        for r in rows:
+            updated += (r - previous, self._updated[r] - self._since[r])
+            previous = r
+        return {
+            "new_locations": self._location_ids[mark.locations :],
+            "new_evses": new_evses,
+            "relinked": [[lrow, list(self._members(lrow))] for lrow in sorted(relinked)],
+            "changes": coded,
+            "updated": updated,
+        }
+
+    def recount(self, known: Iterable[str] = ()) -> None:
+        """Count the EVSEs in each status afresh; `known` statuses are kept at 0."""
+        names, counts = self._names, self.counts
+        counts.clear()
+        for code, n in Counter(self._status).items():
+            counts[names[code]] = n
+        for name in known:
+            counts[name] += 0
+
+    def load_changes(
+        self, data: dict[str, Any], statuses: Sequence[str], keep: int | None = None
+    ) -> list[StatusChange]:
+        """Apply what `dump_changes` gave; returns the last `keep` (all: None) of the status
+        changes it made, oldest first, for the event log. `counts` is not kept up to date:
+        `recount` once done."""
+        for location_id in data["new_locations"]:
+            self._add_location(location_id)
+        code = [self._codes.get(name) for name in statuses]
+        for i, name in enumerate(statuses):
+            if code[i] is None:
+                code[i] = self._add_status(name)
+        own: list[int] = code  # type: ignore[assignment]  # every None was replaced above
+        names = self._names
+        for evse_id, lrow, status, t in data["new_evses"]:
+            key = _key(evse_id)
+            if key in self._evse_row or not 0 <= lrow < len(self._location_ids):
+                raise ValueError(f"EVSE {evse_id!r} cannot be added")
+            self._add_evse(key, lrow, own[status], t)
+        relinked = data["relinked"]
+        location_col, next_col = self._location, self._next
+        for lrow, members in relinked:
+            self._first[lrow] = self._last[lrow] = -1
+            for row in members:
+                next_col[row] = -1
+        for lrow, members in relinked:
+            for row in members:
+                self._link(row, lrow)
+        status_col, since_col, changes_col, past = (
+            self._status,
+            self._since,
+            self._changes,
+            self._past,
+        )
+        last_change = self._last_change
+        add_since, add_status = self._p_since.append, self._p_status.append
+        p_prev = self._p_prev
+        add_prev, period = p_prev.append, len(p_prev)
+        location_ids, evse_ids = self._location_ids, self._evse_ids
+        coded = data["changes"]
+        if len(coded) % 4:
+            raise ValueError("changes cut short")
+        count = len(coded) // 4
+        logged = count - (count if keep is None else min(keep, count))
+        out = []
+        t = 0
+        # The hot loop of a seek: every status change since the full checkpoint. `counts` is
+        # left to `recount`, once the last delta is in.
+        for n, (dt, row, new, lrow) in enumerate(
+            zip(coded[0::4], coded[1::4], coded[2::4], coded[3::4], strict=True)
+        ):
+            t += dt
+            old_code = status_col[row]
+            add_since(since_col[row])
+            add_status(old_code)
+            add_prev(past[row])
+            past[row] = period
+            period += 1
+            new_code = status_col[row] = own[new]
+            since_col[row] = t
+            changes_col[row] += 1
+            if lrow < 0:
+                lrow = location_col[row]
+            if t > last_change[lrow]:
+                last_change[lrow] = t
+            if n >= logged:
+                out.append(
+                    StatusChange(
+                        from_micros(t),
+                        location_ids[lrow],
+                        _id(evse_ids[row]),
+                        names[old_code],
+                        names[new_code],
+                    )
+                )
+        updated, row = data["updated"], 0
+        for i in range(0, len(updated), 2):
+            row += updated[i]
+            self._updated[row] = since_col[row] + updated[i + 1]
+        if len(self._p_since) >= self._compact_at:
+            self._compact_history()
+        return out
 
 
 class _Evses(Mapping[str, EvseState]):

@@ -7,8 +7,6 @@ messages from there, so a seek lands on the same state as playing from the start
 
 from __future__ import annotations
 
-import json
-import zlib
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -23,8 +21,16 @@ from evtui.model import (
     StreamMessage,
     decode,
 )
+from evtui.model.state import DELTA_VERSION
 from evtui.recording.recorder import CHECKPOINT_EVERY
-from evtui.recording.session import READ_CHUNK, Marker, SessionInfo, SessionReader
+from evtui.recording.session import (
+    READ_CHUNK,
+    Marker,
+    SessionInfo,
+    SessionReader,
+    pack_state,
+    unpack_state,
+)
 
 __all__ = ["SPEEDS", "Player"]
 
@@ -45,11 +51,10 @@ class _Memo:
 
     @classmethod
     def of(cls, state: dict[str, Any], lossy: bool) -> _Memo:
-        return cls(zlib.compress(json.dumps(state, separators=(",", ":")).encode(), 1), lossy)
+        return cls(pack_state(state, level=1), lossy)
 
     def state(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads(zlib.decompress(self.blob))
-        return data
+        return unpack_state(self.blob)
 
 
 class Player:
@@ -171,7 +176,7 @@ class Player:
         return (max(last, self.position - 1) // CHECKPOINT_EVERY + 1) * CHECKPOINT_EVERY
 
     def _take_memo(self) -> None:
-        state = self.state.snapshot()
+        state = self.state.snapshot(binary=True)
         state["rejection_seqs"] = list(self._rejection_seqs)
         self._memos[self.position] = _Memo.of(state, self._lossy)
 
@@ -276,19 +281,17 @@ class Player:
             try:
                 if data is None:
                     raise SnapshotError("checkpoint unreadable")
-                if memo is None and not self._log_complete(data):
-                    # Recorded with a shorter event log than this replay keeps: from here on
-                    # the file's checkpoints cannot give the log playing from the start gives.
-                    self._saved = [p for p in self._saved if p < position]
-                    raise SnapshotError("checkpoint keeps fewer events than the replay")
                 seqs = [int(s) for s in data.get("rejection_seqs", [])]
+                full, deltas = self._chain(position, data)
                 rejections = [
                     item
                     for s in seqs
                     if (message := self.reader.message(s)) is not None
                     and isinstance(item := decode(message), Rejection)
                 ]
-                state = MonitorState.restore(data, rejections, max_events=self.max_events)
+                state = MonitorState.restore(
+                    full, rejections, max_events=self.max_events, deltas=deltas
+                )
             except (SnapshotError, ValueError, TypeError, KeyError, IndexError, AttributeError):
                 # Never trust a damaged checkpoint.
                 self._saved = [p for p in self._saved if p != position]
@@ -302,6 +305,36 @@ class Player:
         self._ahead_end = position
         self.position = position
         return True
+
+    def _chain(
+        self, position: int, data: dict[str, Any]
+    ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """The full checkpoint (None: the empty state) and the delta checkpoints, oldest first,
+        that together give the state at `position`, whose checkpoint is `data`. Raises
+        `SnapshotError` where one of them cannot be trusted."""
+        deltas: list[dict[str, Any]] = []
+        at: int = position
+        full: dict[str, Any] | None = data
+        while full is not None and full.get("version") == DELTA_VERSION:
+            deltas.append(full)
+            base = full.get("base")
+            if not isinstance(base, int) or not 0 <= base < at:
+                raise SnapshotError("delta checkpoint without a base")
+            if base and base not in self._saved:
+                # Forgotten as damaged (or never there): so is every delta built on it.
+                raise SnapshotError("delta checkpoint on a damaged one")
+            at = base
+            full = self.reader.checkpoint(base) if base else None
+            if base and full is None:
+                self._saved = [p for p in self._saved if p != base]
+                raise SnapshotError("checkpoint unreadable")
+        deltas.reverse()
+        if full is not None and not self._log_complete(full) and position in self._saved:
+            # Recorded with a shorter event log than this replay keeps: from here on the
+            # file's checkpoints cannot give the log playing from the start gives.
+            self._saved = [p for p in self._saved if p < at]
+            raise SnapshotError("checkpoint keeps fewer events than the replay")
+        return full, deltas
 
     def _log_complete(self, data: dict[str, Any]) -> bool:
         """Whether a checkpoint's event log holds what this player's log holds there."""

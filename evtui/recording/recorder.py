@@ -17,6 +17,7 @@ from evtui.model import (
     Batch,
     MonitorState,
     Rejection,
+    StatusChange,
     id_tail,
 )
 from evtui.recording.session import Marker, SessionError, SessionWriter
@@ -24,6 +25,7 @@ from evtui.recording.session import Marker, SessionError, SessionWriter
 __all__ = [
     "CHECKPOINT_BYTES",
     "CHECKPOINT_EVERY",
+    "DELTA_EVERY",
     "Recorder",
     "SessionOrigin",
     "default_session_path",
@@ -34,9 +36,14 @@ CHECKPOINT_EVERY = 20_000
 
 A seek restores the nearest checkpoint and replays at most this many messages."""
 CHECKPOINT_BYTES = 32
-"""Checkpoints take at most this many bytes per message recorded: after one of N bytes, the
-next waits N / CHECKPOINT_BYTES messages at least. (A state grows with its EVSEs' timelines:
-a megabyte or more per 10,000 EVSEs, where a message takes some 60 bytes.)"""
+"""Full checkpoints take at most this many bytes per message recorded: after one of N bytes,
+the next waits N / CHECKPOINT_BYTES messages at least. (A state grows with its EVSEs'
+timelines: a megabyte or more per 10,000 EVSEs, where a message takes some 60 bytes.)"""
+DELTA_EVERY = 5_000
+"""Messages between delta checkpoints. Between full ones, each holds only what changed since
+the checkpoint before it (the status changes in order, and the EVSEs' last update times:
+some 4 bytes a message), so a seek restores a full checkpoint, applies the deltas after it (a
+few milliseconds each) and replays at most this many messages."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,14 @@ class Recorder:
         self._alerts = AlertTracker()
         self._rejection_seqs: deque[int] = deque(maxlen=KEEP_REJECTIONS)
         self._since_checkpoint = 0
+        self._since_full = 0
+        self._full_size = 0
+        self._checkpoint_at = 0
+        """The position of the last checkpoint (0: the empty state a delta may start from)."""
+        self._mark = self._state.mark()
+        self._first_seen: list[StatusChange] = []
+        self._changes: list[StatusChange] = []
+        """What the state applied since the last checkpoint, for the next delta."""
         self._last_at = float("-inf")
         self.markers = 0
         self.rejected = 0
@@ -138,15 +153,22 @@ class Recorder:
                 self._rejection_seqs.append(first + i)
                 self.rejected += 1
         self._since_checkpoint += len(batch)
+        self._since_full += len(batch)
+        self._first_seen += result.first_seen
+        self._changes += result.changes
         checkpoint = None
         due = max(
             CHECKPOINT_EVERY,
             4 * self._state.store.evse_count,
-            self.writer.checkpoint_size // CHECKPOINT_BYTES,
+            self._full_size // CHECKPOINT_BYTES,
         )
-        if self._since_checkpoint >= due:
-            self._since_checkpoint = 0
-            state = self._state.snapshot()
+        full = self._since_full >= due
+        if full or self._since_checkpoint >= DELTA_EVERY:
+            if full:
+                state = self._state.snapshot(binary=True)
+            else:
+                state = self._state.snapshot_delta(self._mark, self._first_seen, self._changes)
+                state["base"] = self._checkpoint_at
             state["rejection_seqs"] = list(self._rejection_seqs)
             checkpoint = (batch.items[-1].message.received_at, state)
         self.writer.write(
@@ -154,6 +176,15 @@ class Recorder:
             checkpoint,
             [item.document if isinstance(item, Accepted) else None for item in batch.items],
         )
+        if checkpoint is not None:
+            # Written: the next delta is taken against this one.
+            self._checkpoint_at = self.writer.messages
+            self._mark = self._state.mark()
+            self._first_seen, self._changes = [], []
+            self._since_checkpoint = 0
+            if full:
+                self._since_full = 0
+                self._full_size = self.writer.checkpoint_size
         at = batch.items[-1].message.received_at
         markers = []
         for alert in self._alerts.check(self._state.store, result, self._watched, at):

@@ -22,7 +22,12 @@ Format version 2 (about a quarter of the size of version 1, which evtui still re
   never holds a raw NUL).
 - `markers(id, seq, at, kind, label)`: a marker sits before message `seq`.
 - `checkpoints(seq, at, state)`: the monitor state after `seq` messages, zlib-compressed JSON,
-  ids referring to `strings`.
+  ids referring to `strings` (`pack_state`). The version inside says what it holds: 2, a whole
+  state; 4, a whole state with the EVSEs' timelines as bytes in a second zlib stream after the
+  JSON (byte planes of their delta-coded start times, then their statuses); 3, a delta: what
+  changed since the checkpoint it names as its `base` (0: the empty state), restored on top of
+  it. evtui 0.1.0 before these restores neither 3 nor 4: it takes them for damaged and replays from
+  an earlier checkpoint (or the start), still exactly.
 
 Version 1 differs: an index of messages by `received_at`, no `strings` and no dictionary,
 `timestamp` and `key` as they came, documents never packed, checkpoints with ids in full.
@@ -39,7 +44,7 @@ import re
 import sqlite3
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +63,8 @@ __all__ = [
     "delete_session",
     "is_session_file",
     "list_sessions",
+    "pack_state",
+    "unpack_state",
 ]
 
 FORMAT = "evtui-session"
@@ -496,8 +503,50 @@ class _Packer:
             n = ids.get(match[1])
             return match[0] if n is None else b'"\x00%d"' % n
 
-        text = json.dumps(state, separators=(",", ":")).encode()
-        return zlib.compress(_STRING.sub(intern, text), 6)
+        return pack_state(state, lambda text: _STRING.sub(intern, text))
+
+
+def pack_state(
+    state: dict[str, Any], intern: Callable[[bytes], bytes] | None = None, level: int = 6
+) -> bytes:
+    """A checkpoint's state as stored: its JSON, zlib-compressed; then, where it has `bytes`
+    values (a version 4 snapshot's timelines), those in a second zlib stream after the first,
+    the JSON naming each with its length under "binary"."""
+    binary = {key: value for key, value in state.items() if isinstance(value, bytes)}
+    if binary:
+        state = {key: value for key, value in state.items() if key not in binary}
+        state["binary"] = [[key, len(value)] for key, value in binary.items()]
+    text = json.dumps(state, separators=(",", ":")).encode()
+    if intern is not None:
+        text = intern(text)
+    blob = zlib.compress(text, level)
+    if binary:
+        blob += zlib.compress(b"".join(binary.values()), level)
+    return blob
+
+
+def unpack_state(blob: bytes, resolve: Callable[[bytes], bytes] | None = None) -> dict[str, Any]:
+    """What `pack_state` packed (`resolve` turns the references in its JSON back into ids).
+    Raises ValueError or zlib.error when it is damaged."""
+    inflater = zlib.decompressobj()
+    text = inflater.decompress(blob)
+    if not inflater.eof:
+        raise ValueError("checkpoint cut short")
+    if resolve is not None:
+        text = resolve(text)
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("not a checkpoint")
+    parts = data.pop("binary", None)
+    if parts is not None:
+        raw = zlib.decompress(inflater.unused_data)
+        offset = 0
+        for key, length in parts:
+            data[str(key)] = raw[offset : offset + int(length)]
+            offset += int(length)
+        if offset != len(raw):
+            raise ValueError("checkpoint cut short")
+    return data
 
 
 def _encode_text(text: str) -> tuple[int, bytes]:
@@ -972,14 +1021,13 @@ class SessionReader:
             row = self._db.execute("SELECT state FROM checkpoints WHERE seq = ?", (seq,)).fetchone()
             if row is None:
                 return None
-            text = zlib.decompress(row[0])
-            if self._version >= 2:
-                self._load_strings({int(n) for n in _REF.findall(text)})
-                text = _REF.sub(self._string, text)
-            data = json.loads(text)
+            return unpack_state(row[0], self._resolve if self._version >= 2 else None)
         except (sqlite3.Error, zlib.error, ValueError, TypeError):
             return None
-        return data if isinstance(data, dict) else None
+
+    def _resolve(self, text: bytes) -> bytes:
+        self._load_strings({int(n) for n in _REF.findall(text)})
+        return _REF.sub(self._string, text)
 
 
 def _int(text: str | None) -> int | None:

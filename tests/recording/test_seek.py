@@ -18,7 +18,9 @@ import evtui.recording.player as player_module
 import evtui.recording.recorder as recorder_module
 from evtui.defaults import EV_CATALOG, EV_LAYER
 from evtui.model import Batch, Decoded, MonitorState, StreamMessage, decode
+from evtui.model.state import DELTA_VERSION
 from evtui.recording import Player, Recorder, SessionOrigin, SessionReader
+from evtui.recording.session import pack_state, unpack_state
 from tests.recording.helpers import (
     batches,
     document_of,
@@ -47,9 +49,26 @@ def folded(decoded: Sequence[Decoded], count: int, max_events: int = 10_000) -> 
     return picture(state)
 
 
-def use_checkpoints(monkeypatch: pytest.MonkeyPatch, *, recorded: int, in_memory: int) -> None:
+def use_checkpoints(
+    monkeypatch: pytest.MonkeyPatch, *, recorded: int, in_memory: int, deltas: int = 10**9
+) -> None:
+    """Full checkpoints every `recorded` messages in the file (and deltas every `deltas`),
+    and every `in_memory` in the player's memory."""
     monkeypatch.setattr(recorder_module, "CHECKPOINT_EVERY", recorded)
+    monkeypatch.setattr(recorder_module, "DELTA_EVERY", deltas)
     monkeypatch.setattr(player_module, "CHECKPOINT_EVERY", in_memory)
+
+
+def kinds(path: Path) -> dict[int, int | None]:
+    """Each checkpoint of a session: the position of the one a delta builds on, None for a
+    full one."""
+    with SessionReader(path) as reader:
+        found = {}
+        for seq in reader.checkpoints():
+            data = reader.checkpoint(seq)
+            assert data is not None
+            found[seq] = data.get("base") if data["version"] == DELTA_VERSION else None
+    return found
 
 
 def around(points: Sequence[int], total: int) -> list[int]:
@@ -58,9 +77,15 @@ def around(points: Sequence[int], total: int) -> list[int]:
 
 
 @pytest.mark.parametrize(
-    ("recorded", "in_memory"),
-    [(500, 500), (10**9, 400), (900, 300)],
-    ids=["file checkpoints", "memory checkpoints only", "both"],
+    ("recorded", "in_memory", "deltas"),
+    [
+        (500, 500, 10**9),
+        (10**9, 400, 10**9),
+        (900, 300, 10**9),
+        (900, 10**9, 150),
+        (10**9, 10**9, 250),
+    ],
+    ids=["file checkpoints", "memory checkpoints only", "both", "with deltas", "deltas only"],
 )
 def test_seek_gives_the_state_of_playing_from_the_start(
     tmp_path: Path,
@@ -69,15 +94,21 @@ def test_seek_gives_the_state_of_playing_from_the_start(
     decoded: list[Decoded],
     recorded: int,
     in_memory: int,
+    deltas: int,
 ) -> None:
-    use_checkpoints(monkeypatch, recorded=recorded, in_memory=in_memory)
+    use_checkpoints(monkeypatch, recorded=recorded, in_memory=in_memory, deltas=deltas)
     path = tmp_path / "s.evtui"
     record_session(path, messages)
+    if deltas < 10**9:
+        # Deltas between the full checkpoints (from the empty state before the first one).
+        found = kinds(path)
+        assert sum(base is not None for base in found.values()) >= 5
+        assert (None in found.values()) == (recorded < 10**9)
     reader = SessionReader(path)
     total = len(messages)
     assert reader.count == total
     saved = reader.checkpoints()
-    if recorded < 10**9:
+    if min(recorded, deltas) < 10**9:
         assert len(saved) >= 2
     else:
         assert saved == []
@@ -218,15 +249,74 @@ def test_a_damaged_checkpoint_is_not_trusted(
         assert picture(player.state) == folded(decoded, target), f"after seek({target})"
 
 
+def _damage(path: Path, seqs: Sequence[int]) -> None:
+    with sqlite3.connect(path) as db:
+        for seq in seqs:
+            (blob,) = db.execute("SELECT state FROM checkpoints WHERE seq = ?", (seq,)).fetchone()
+            db.execute(
+                "UPDATE checkpoints SET state = ? WHERE seq = ?", (blob[: len(blob) // 2], seq)
+            )
+    db.close()
+
+
+@pytest.mark.parametrize("damaged", ["a delta", "the full one under deltas"])
+def test_a_damaged_delta_checkpoint_falls_back_to_an_earlier_one(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    messages: list[StreamMessage],
+    decoded: list[Decoded],
+    damaged: str,
+) -> None:
+    """A delta builds on the checkpoint before it: when that one (or the delta) cannot be
+    read, the seek starts from the last checkpoint before it that can, and is as exact."""
+    use_checkpoints(monkeypatch, recorded=900, in_memory=10**9, deltas=150)
+    path = tmp_path / "s.evtui"
+    record_session(path, messages)
+    found = kinds(path)
+    fulls = [seq for seq, base in found.items() if base is None]
+    assert len(fulls) >= 2
+    chain = [seq for seq, base in found.items() if base is not None and fulls[0] < seq < fulls[1]]
+    assert len(chain) >= 3
+    # Each delta builds on the checkpoint just before it.
+    positions = sorted(found)
+    assert all(found[b] in (None, a) for a, b in pairwise(positions))
+    assert found[positions[0]] == 0
+
+    bad = chain[1] if damaged == "a delta" else fulls[0]
+    _damage(path, [bad])
+    # What the seek can no longer use: the damaged one and the deltas built on it.
+    lost = [seq for seq in positions if bad <= seq < fulls[1]]
+    usable = max(seq for seq in positions if seq < bad)
+
+    player = Player(SessionReader(path))
+    for target in (lost[-1] + 3, bad, bad + 1, lost[0] + 40, fulls[1] + 160, usable, 0):
+        player.seek(target)
+        assert player.position == target
+        assert picture(player.state) == folded(decoded, target), f"after seek({target})"
+    assert not set(lost) & set(player._saved)
+    assert set(positions) - set(lost) <= set(player._saved)
+
+    # Started from the last usable checkpoint: never from further back.
+    restored: list[int] = []
+    player = Player(SessionReader(path))
+    load = player._load
+    monkeypatch.setattr(player, "_load", lambda p: restored.append(p) or load(p))
+    player.seek(lost[-1] + 3)
+    assert restored[-1] == usable
+    assert picture(player.state) == folded(decoded, lost[-1] + 3)
+
+
+@pytest.mark.parametrize("deltas", [10**9, 150], ids=["full checkpoints", "with deltas"])
 def test_a_replay_keeping_a_longer_log_than_the_recording_is_still_exact(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     messages: list[StreamMessage],
     decoded: list[Decoded],
+    deltas: int,
 ) -> None:
     """Recorded with a 100-event log, replayed with a 10,000-event one (the user changed
     `event_log_size` in between): the file's later checkpoints hold too short a log."""
-    use_checkpoints(monkeypatch, recorded=500, in_memory=400)
+    use_checkpoints(monkeypatch, recorded=500, in_memory=400, deltas=deltas)
     path = tmp_path / "s.evtui"
     origin = SessionOrigin("test", "demo", EV_CATALOG, EV_LAYER)
     recorder = Recorder.create(path, origin, max_events=100)
@@ -263,6 +353,7 @@ def test_the_recorder_saves_a_checkpoint_every_so_many_messages(
     as many as keep checkpoints within CHECKPOINT_BYTES per message."""
     monkeypatch.setattr(recorder_module, "CHECKPOINT_EVERY", 100)
     monkeypatch.setattr(recorder_module, "CHECKPOINT_BYTES", 10**9)
+    monkeypatch.setattr(recorder_module, "DELTA_EVERY", 10**9)
     path = tmp_path / "s.evtui"
     record_session(path, messages, size=37)
     evses = len({e["id"] for m in messages if (d := document_of(m)) for e in d["evses"]})
@@ -288,6 +379,37 @@ def test_the_recorder_saves_a_checkpoint_every_so_many_messages(
     assert any(size // 8 > every for _, size in sizes)  # the budget decides here
 
 
+def test_between_full_checkpoints_the_recorder_saves_small_deltas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, messages: list[StreamMessage]
+) -> None:
+    """A delta every DELTA_EVERY messages, each on the checkpoint before it (the first on the
+    empty state); full ones as often as without deltas, their spacing set by their own size."""
+    monkeypatch.setattr(recorder_module, "CHECKPOINT_EVERY", 100)
+    monkeypatch.setattr(recorder_module, "CHECKPOINT_BYTES", 8)
+    monkeypatch.setattr(recorder_module, "DELTA_EVERY", 60)
+    path = tmp_path / "s.evtui"
+    record_session(path, messages, size=37)
+    found = kinds(path)
+    with sqlite3.connect(path) as db:
+        sizes = dict(db.execute("SELECT seq, length(state) FROM checkpoints").fetchall())
+    db.close()
+    positions = sorted(found)
+    fulls = [seq for seq in positions if found[seq] is None]
+    assert len(fulls) >= 2 and len(positions) >= 3 * len(fulls)
+    assert found[positions[0]] == 0 and positions[0] < fulls[0]
+    for before, after in pairwise(positions):
+        assert after % 37 == 0
+        assert found[after] in (None, before)
+        if found[after] is not None:
+            assert 60 <= after - before < 60 + 37
+    evses = len({e["id"] for m in messages if (d := document_of(m)) for e in d["evses"]})
+    for before, after in pairwise(fulls):
+        every = max(100, 4 * evses, sizes[before] // 8)
+        assert every <= after - before < every + 37
+    deltas = [sizes[seq] for seq in positions if found[seq] is not None]
+    assert max(deltas) * 3 < min(sizes[seq] for seq in fulls[1:])
+
+
 def test_a_clock_stepping_back_while_recording_does_not_confuse_seeking(tmp_path: Path) -> None:
     """The wall clock steps back five minutes a third of the way in (NTP): a replay plays
     those messages as received with the one before, and seeking by time agrees with it."""
@@ -311,3 +433,56 @@ def test_a_clock_stepping_back_while_recording_does_not_confuse_seeking(tmp_path
         playing.advance(until=at)
         assert seeker.position == playing.position > 0
         assert picture(seeker.state) == picture(playing.state)
+
+
+def test_a_binary_snapshot_restores_the_state_a_json_one_does(
+    messages: list[StreamMessage], decoded: list[Decoded]
+) -> None:
+    """Version 4 keeps the EVSEs' timelines as bytes (in the file, a second zlib stream after
+    the JSON); version 2 as JSON lists. Both give the state back, and pack as the file keeps
+    them."""
+    state = MonitorState()
+    for start in range(0, len(decoded), 50):
+        state.apply(Batch(tuple(decoded[start : start + 50])))
+    binary = state.snapshot(binary=True)
+    assert binary["version"] == 4 and isinstance(binary["period_times"], bytes)
+    assert state.snapshot()["version"] == 2
+    packed = unpack_state(pack_state(binary))
+    assert packed.keys() == binary.keys()
+    assert all(packed[k] == v for k, v in binary.items() if isinstance(v, bytes | int | str))
+    for data in (packed, state.snapshot()):
+        assert picture(MonitorState.restore(data, state.rejections)) == picture(state)
+    # And on top of either, a delta.
+    mark = state.mark()
+    more = network_messages(seed=4, hours=6)
+    first_seen, changes = [], []
+    for start in range(0, len(more), 50):
+        result = state.apply(Batch(tuple(decode(m) for m in more[start : start + 50])))
+        first_seen += result.first_seen
+        changes += result.changes
+    delta = unpack_state(pack_state(state.snapshot_delta(mark, first_seen, changes)))
+    assert delta["version"] == DELTA_VERSION
+    after = MonitorState.restore(packed, state.rejections, deltas=[delta])
+    assert picture(after) == picture(state)
+
+
+def test_a_checkpoint_whose_timelines_are_damaged_is_not_trusted(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    messages: list[StreamMessage],
+    decoded: list[Decoded],
+) -> None:
+    use_checkpoints(monkeypatch, recorded=500, in_memory=10**9)
+    path = tmp_path / "s.evtui"
+    record_session(path, messages)
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT seq, state FROM checkpoints ORDER BY seq").fetchall()
+        seq, blob = rows[1]
+        # The JSON stream intact, the bytes after it not.
+        db.execute("UPDATE checkpoints SET state = ? WHERE seq = ?", (blob[:-12], seq))
+    db.close()
+    player = Player(SessionReader(path))
+    assert player.reader.checkpoint(seq) is None
+    for target in (seq, seq + 3, rows[0][0] + 1):
+        player.seek(target)
+        assert picture(player.state) == folded(decoded, target)
