@@ -14,16 +14,22 @@ from typing import ClassVar, NamedTuple
 
 from rich.segment import Segment
 from rich.style import Style
+from rich.terminal_theme import TerminalTheme
 from rich.text import Text
 from textual import events
+from textual._styles_cache import StylesCache
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Region, Size
+from textual.color import Color
+from textual.content import Content
+from textual.css.styles import StylesBase
+from textual.geometry import Region, Size, Spacing
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
+from textual.style import Style as VisualStyle
 
 from evtui.model import EventFilter, StatusChange
 from evtui.safetext import pad, safe_text
@@ -129,6 +135,71 @@ class _LogScrollBar(ScrollBar):
         return lines
 
 
+class _LogStylesCache(StylesCache):
+    """Textual's per-widget line cache, keeping the finished lines of rows as well.
+
+    Textual finishes every line of a widget (borders, background, filters) afresh when the
+    widget scrolls, though most rows only moved. The finished line of a row depends on the
+    row and on the widget's styles: it is kept by the row's key (`EventLog._row_key`), and
+    dropped with everything else when the styles or the width change (Textual clears this
+    cache on every full refresh, which any change of CSS brings).
+    """
+
+    def __init__(self, log: EventLog) -> None:
+        self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        super().__init__()
+        self._log = log
+
+    def clear(self) -> None:
+        super().clear()
+        self._lines.clear()
+
+    def render_line(
+        self,
+        styles: StylesBase,
+        y: int,
+        size: Size,
+        content_size: Size,
+        padding: Spacing,
+        base_background: Color,
+        background: Color,
+        render_content_line: Callable[[int], Strip],
+        border_title: tuple[Content, Color, Color, VisualStyle] | None,
+        border_subtitle: tuple[Content, Color, Color, VisualStyle] | None,
+        opacity: float,
+        ansi_theme: TerminalTheme,
+        native_ansi: bool,
+    ) -> Strip:
+        args = (
+            styles,
+            y,
+            size,
+            content_size,
+            padding,
+            base_background,
+            background,
+            render_content_line,
+            border_title,
+            border_subtitle,
+            opacity,
+            ansi_theme,
+            native_ansi,
+        )
+        gutter = styles.gutter
+        content_y = y - gutter.top
+        row = None
+        if 0 <= content_y < content_size.height and y < size.height - gutter.bottom:
+            row = self._log._row_key(content_y)
+        if row is None:
+            return super().render_line(*args)
+        key = (row, size, content_size, padding, base_background, background, opacity)
+        strip = self._lines.get(key)
+        if strip is None:
+            strip = super().render_line(*args)
+            self._lines[key] = strip
+        return strip
+
+
 class _Frame(NamedTuple):
     """What rendering any row of one frame needs."""
 
@@ -158,7 +229,7 @@ class EventLog(ScrollView, can_focus=True):
         Binding("end", "follow", "Follow newest", show=False, id="log_follow"),
         Binding("enter", "open", "Open location", id="open_location"),
     ]
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"event-log--cursor"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"event-log--cursor", "event-log--paused"}
     DEFAULT_CSS = """
     EventLog {
         border: round $primary-background;
@@ -170,12 +241,12 @@ class EventLog(ScrollView, can_focus=True):
         & > .event-log--cursor { background: $primary 40%; }
         &:focus { border: round $primary; }
         &:focus > .event-log--cursor { background: $primary 70%; text-style: bold; }
-        &.-paused { border-subtitle-background: $warning 60%; }
+        & > .event-log--paused { background: $warning 60%; }
     }
     """
 
-    following: reactive[bool] = reactive(True, init=False)
-    """True while the log tracks the newest row."""
+    following: reactive[bool] = reactive(True, init=False, repaint=False)
+    """True while the log tracks the newest row (its watcher repaints what changes)."""
     filter: reactive[EventFilter] = reactive(EventFilter, init=False)
 
     class LocationSelected(Message):
@@ -193,6 +264,7 @@ class EventLog(ScrollView, can_focus=True):
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
+        self._styles_cache = _LogStylesCache(self)
         self.max_rows = max_rows
         self.labels = labels
         self._entries: list[tuple[int, StatusChange]] = []
@@ -216,6 +288,7 @@ class EventLog(ScrollView, can_focus=True):
         """Append rows; the oldest drop out beyond `max_rows`."""
         filtered = self._view is not self._entries
         shown_before = len(self._view)
+        window = None if self.following else self._window()
         for change in changes:
             entry = (self._next_seq, change)
             self._next_seq += 1
@@ -226,11 +299,14 @@ class EventLog(ScrollView, can_focus=True):
         dropped = self._trim(self._entries)
         if filtered:
             dropped = self._trim(self._view)
-        if not self.following:
-            self._new_while_paused += added
-            # Keep the rows the user is looking at in place when old ones drop out.
-            self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True)
-        self._after_change()
+        if self.following:
+            self._after_change()
+            return
+        self._new_while_paused += added
+        # Keep the rows the user is looking at in place when old ones drop out.
+        self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True)
+        # Rows added below a paused view change only the subtitle and the scrollbar.
+        self._after_change(rows=self._window() != window)
 
     def clear(self) -> None:
         """Drop every row (a replay that jumped rebuilds the log from its state)."""
@@ -317,7 +393,19 @@ class EventLog(ScrollView, can_focus=True):
             return len(self._view) - 1
         return self._index_of(self._cursor)
 
-    def _after_change(self) -> None:
+    def _window(self) -> tuple[object, ...]:
+        """What the rows on screen depend on: equal windows draw the same rows (rows are
+        only ever added after the last and dropped before the first)."""
+        y = int(self.scroll_y)
+        shown = self._view[y : y + self.scrollable_content_region.height]
+        first = shown[0][0] if shown else None
+        cursor = self._cursor_index()
+        at = None if cursor is None else cursor - y
+        return (first, len(shown), at, self.scroll_x, self._labels_version)
+
+    def _after_change(self, *, rows: bool = True) -> None:
+        """Follow a change of the rows: sizes, scroll, subtitle, and the rows on screen
+        unless `rows` is False (they are known to be the same)."""
         size = Size(self._row_width(), len(self._view))
         if size != self.virtual_size:
             self._resize_virtual(size)
@@ -326,7 +414,16 @@ class EventLog(ScrollView, can_focus=True):
             # The scroll limit follows the new size only after the next layout.
             self.call_after_refresh(self.stick_to_end)
         self._update_subtitle()
-        self.refresh()
+        if rows:
+            self._refresh_rows()
+
+    def _refresh_rows(self) -> None:
+        """Draw every line again; rows already drawn come from `_LogStylesCache`.
+
+        (A refresh without a region would empty that cache.)
+        """
+        left, top = self.content_offset
+        self.refresh(Region(-left, -top, *self.outer_size))
 
     @property
     def vertical_scrollbar(self) -> ScrollBar:
@@ -379,25 +476,49 @@ class EventLog(ScrollView, can_focus=True):
         return 8 + 1 + LOCATION_WIDTH + 1 + EVSE_WIDTH + 1 + STATUS_WIDTH + 3 + STATUS_WIDTH
 
     def _update_subtitle(self) -> None:
+        """Set the subtitle and draw the bottom border line again, nothing else.
+
+        Setting `border_subtitle` repaints the whole log, and a CSS class for the paused
+        colour restyles it: a `p` costs only this line (the colour comes from
+        `_get_subtitle_style_information`).
+        """
         if self.following:
             rows = len(self._view)
-            self.border_subtitle = Text(f"{rows:,} row{'' if rows == 1 else 's'} · following")
-            self.remove_class("-paused")
+            text = Text(f"{rows:,} row{'' if rows == 1 else 's'} · following")
         else:
-            self.border_subtitle = Text(
+            text = Text(
                 f" paused, {self._new_while_paused:,} new · {self.resume_hint} to follow ",
                 style="bold",
             )
-            self.add_class("-paused")
+        old = self._border_subtitle
+        if old is not None and old.plain == text.plain:
+            return  # (the text says whether the log follows, which sets the colours)
+        # As `border_subtitle = text` stores it (Widget._BorderTitle.__set__).
+        self._border_subtitle = Content.from_rich_text(text).expand_tabs(4).split()[0]
+        if not self.is_mounted:
+            return
+        width, height = self.outer_size
+        if height:
+            left, top = self.content_offset
+            self.refresh(Region(-left, height - 1 - top, width, 1))
+
+    def _get_subtitle_style_information(
+        self, background: Color
+    ) -> tuple[Color, Color, VisualStyle]:
+        color, subtitle_background, style = super()._get_subtitle_style_information(background)
+        if not self.following:
+            subtitle_background = self.get_component_styles("event-log--paused").background
+        return color, subtitle_background, style
 
     def watch_following(self, following: bool) -> None:
+        window = self._window()
         if following:
             self._cursor = None
             self._new_while_paused = 0
         else:
             index = self._cursor_index()
             self._cursor = self._view[index][0] if index is not None else None
-        self._after_change()
+        self._after_change(rows=self._window() != window)
 
     # --- actions -------------------------------------------------------------------------
 
@@ -425,7 +546,7 @@ class EventLog(ScrollView, can_focus=True):
         elif height and index >= self.scroll_y + height:
             self.scroll_to(y=index - height + 1, animate=False, immediate=True)
         self._update_subtitle()
-        self.refresh()
+        self._refresh_rows()
 
     def action_cursor(self, delta: int) -> None:
         index = self._cursor_index()
@@ -486,18 +607,33 @@ class EventLog(ScrollView, can_focus=True):
             Style(bgcolor=component.bgcolor, bold=component.bold),
         )
 
+    def _row_key(self, y: int) -> tuple[int, int, Style, Style | None, int] | None:
+        """What line `y` shows: the key of its row in `_cache`, or None for no row."""
+        frame = self._frame or self._frame_context()
+        index = frame.scroll_y + y
+        if index >= len(self._view):
+            return None
+        # Styles are in the key: the cursor's changes with focus, both with the theme.
+        cursor = frame.cursor_style if index == frame.cursor else None
+        seq = self._view[index][0]
+        return (
+            seq,
+            self._labels_version,
+            frame.base,
+            cursor,
+            frame.scroll_x * 10_000 + frame.width,
+        )
+
     def render_line(self, y: int) -> Strip:
         frame = self._frame or self._frame_context()
         index = frame.scroll_y + y
         width = frame.width
         base = frame.base
-        if index >= len(self._view):
+        key = self._row_key(y)
+        if key is None:
             return Strip.blank(width, base)
-        seq, change = self._view[index]
-        is_cursor = index == frame.cursor
-        # Styles are in the key: the cursor's changes with focus, both with the theme.
-        cursor = frame.cursor_style if is_cursor else None
-        key = (seq, self._labels_version, base, cursor, frame.scroll_x * 10_000 + width)
+        change = self._view[index][1]
+        cursor = key[3]
         cached = self._cache.get(key)
         if cached is not None:
             return cached
