@@ -13,7 +13,8 @@ The messages come from the seeded synthetic network (2,000 locations) as the emu
 publishes them: compact JSON, gzip, base64, the location id as key, a publish timestamp; each
 batch of 300 shares its receive time, as a poll's messages do. The
 N-message session is built with the real Recorder (minutes for a million) and kept in the
-temporary directory, keyed by session format, for the next run; --session names another file.
+temporary directory, keyed by session format and checkpoint versions, for the next run;
+--session names another file. (Delete it after changing what the recorder writes otherwise.)
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from evtui.defaults import EV_CATALOG, EV_LAYER
 from evtui.emulator import NetworkConfig, SyntheticNetwork
 from evtui.emulator.network import format_time
 from evtui.model import Batch, MonitorState, StreamMessage, decode
+from evtui.model.state import BINARY_VERSION, DELTA_VERSION
 from evtui.recording import FORMAT_VERSION, Player, Recorder, SessionOrigin, SessionReader
 
 START = 1_700_000_000.0
@@ -168,9 +170,9 @@ def main() -> None:
     messages = args.messages or (50_000 if args.quick else 1_000_000)
     count = args.seeks or (8 if args.quick else 20)
 
-    path = args.session or (
-        Path(tempfile.gettempdir()) / f"evtui-bench-v{FORMAT_VERSION}-{messages}.evtui"
-    )
+    # Keyed by what the recorder writes: the session format, and the checkpoints inside it.
+    name = f"evtui-bench-v{FORMAT_VERSION}-c{BINARY_VERSION}.{DELTA_VERSION}-{messages}.evtui"
+    path = args.session or Path(tempfile.gettempdir()) / name
     if not path.exists():
         print(f"building a session of {messages:,} messages in {path}", flush=True)
         build(path, messages)
