@@ -732,10 +732,13 @@ class EvtuiApp(App[None]):
         self._painting = now
         # While changes stream in, the panels other than the log repaint at a lower rate;
         # once the stream is quiet (or a replay paused or ended) every repaint has them all.
-        full = now >= self._next_slow or not (self._pending or self._reset_log)
+        streaming = bool(self._pending or self._reset_log)
+        full = now >= self._next_slow or not streaming
         if full:
             self._next_slow = now + SLOW_PAINT_SECONDS
-        self._repaint(full=full)
+        # While changes stream in, the slow panels get a frame of their own, the log's rows
+        # wait for the next: a key waits behind one of two short frames, not their sum.
+        self._repaint(full=full, log=not (full and streaming))
         self.call_after_refresh(self._painted, now)
 
     def _painted(self, started: float) -> None:
@@ -747,8 +750,8 @@ class EvtuiApp(App[None]):
         spacing = min(PAINT_SPACING * (time.monotonic() - started), 2 / self.settings.refresh_rate)
         self._next_paint = started + spacing
 
-    def _repaint(self, *, full: bool = True) -> None:
-        """Bring the monitor up to date: the log always, the other panels when `full`."""
+    def _repaint(self, *, full: bool = True, log: bool = True) -> None:
+        """Bring the monitor up to date: the log when `log`, the other panels when `full`."""
         monitor = self.get_screen_stack_base()
         if monitor is None:
             return
@@ -757,16 +760,16 @@ class EvtuiApp(App[None]):
         except NoMatches:
             return  # not composed yet
         now = self.clock()
-        if self._reset_log:
-            self._reset_log = False
-            log = monitor.query_one(EventLog)
-            log.clear()
-            log.add_changes(list(self.store.events)[-log.max_rows :])
-        if self._pending:
-            changes, self._pending = self._pending, []
-            log = monitor.query_one(EventLog)
-            # A burst larger than the log would only be written to be dropped again.
-            log.add_changes(changes[-log.max_rows :])
+        if log and (self._reset_log or self._pending):
+            event_log = monitor.query_one(EventLog)
+            if self._reset_log:
+                self._reset_log = False
+                event_log.clear()
+                event_log.add_changes(list(self.store.events)[-event_log.max_rows :])
+            if self._pending:
+                changes, self._pending = self._pending, []
+                # A burst larger than the log would only be written to be dropped again.
+                event_log.add_changes(changes[-event_log.max_rows :])
         if not full:
             return
         wall = datetime.fromtimestamp(now, UTC)
