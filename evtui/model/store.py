@@ -3,8 +3,9 @@
 The store keeps one row per EVSE in flat columns (`array`s of machine integers) rather than an
 object per EVSE: a continent's million EVSEs fit in under 300 MB that way (an object with its
 own datetimes, counter and history list cost about 770 bytes an EVSE; a row with a history
-costs about 260, most of it the id itself; benchmarks/bench_memory.py). Readers see the familiar shape through `StateStore.evses` and
-`StateStore.locations`, read-only mappings that build an `EvseState`/`LocationState` on demand.
+costs about 260, most of it the id itself; benchmarks/bench_memory.py). Readers see the
+familiar shape through `StateStore.evses` and `StateStore.locations`, read-only mappings that
+build an `EvseState`/`LocationState` on demand.
 Times are kept as whole microseconds since the epoch (UTC): exact, and 8 bytes each.
 """
 
