@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from evtui.model.activity import Activity
@@ -39,8 +38,6 @@ DELTA_VERSION = 3
 """A delta snapshot (`snapshot_delta`): what changed since an earlier snapshot. Restored on top
 of it; evtui before deltas takes one for a damaged snapshot and uses an earlier one."""
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 
 
 class SnapshotError(ValueError):

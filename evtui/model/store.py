@@ -451,18 +451,23 @@ class StateStore:
             for t, name in self._history(row):
                 history += (t - before, status(name))
                 before = t
-            evses.append(
-                [
-                    _id(ids[row]),
-                    self._location[row],
-                    self._changes[row],
-                    self._updated[row],
-                    self._since[row],
-                    code[self._status[row]],
-                    history,
-                ]
-            )
-        locations = [
+            evses.append(self._dump_row(row, code, history))
+        return {"locations": self._dump_locations(), "evses": evses}
+
+    def _dump_row(self, row: int, code: list[int], history: object) -> list[Any]:
+        """One EVSE as `dump` and `dump_binary` give it; `code` numbers this store's statuses."""
+        return [
+            _id(self._evse_ids[row]),
+            self._location[row],
+            self._changes[row],
+            self._updated[row],
+            self._since[row],
+            code[self._status[row]],
+            history,
+        ]
+
+    def _dump_locations(self) -> list[list[Any]]:
+        return [
             [
                 location_id,
                 list(self._members(lrow)),
@@ -470,7 +475,6 @@ class StateStore:
             ]
             for lrow, location_id in enumerate(self._location_ids)
         ]
-        return {"locations": locations, "evses": evses}
 
     def dump_binary(self, status: Callable[[str], int]) -> dict[str, Any]:
         """`dump`, with the EVSEs' earlier periods as bytes rather than lists (see
@@ -485,17 +489,7 @@ class StateStore:
             earlier = self._history(row)[:-1]
             times += (t for t, _ in earlier)
             codes += (status(name) for _, name in earlier)
-            evses.append(
-                [
-                    _id(ids[row]),
-                    self._location[row],
-                    self._changes[row],
-                    self._updated[row],
-                    self._since[row],
-                    code[self._status[row]],
-                    len(earlier),
-                ]
-            )
+            evses.append(self._dump_row(row, code, len(earlier)))
         unit = _SECOND if all(t % _SECOND == 0 for t in times) else 1
         # Each start as the time since the one before (rows one after the other), byte plane
         # by byte plane: the high bytes are nearly all alike and compress to nothing.
@@ -509,16 +503,8 @@ class StateStore:
         status_bytes = array(kind, codes)
         if sys.byteorder == "big":
             status_bytes.byteswap()
-        locations = [
-            [
-                location_id,
-                list(self._members(lrow)),
-                None if self._last_change[lrow] == _NEVER else self._last_change[lrow],
-            ]
-            for lrow, location_id in enumerate(self._location_ids)
-        ]
         return {
-            "locations": locations,
+            "locations": self._dump_locations(),
             "evses": evses,
             "period_unit": unit,
             "period_status_type": kind,
