@@ -13,7 +13,6 @@ import pytest
 
 from evtui.emulator import EmulatorServer
 from evtui.model import KNOWN_STATUSES
-from evtui.model.payload import MAX_EVSES
 from tests.conftest import evtui, location_doc
 
 
@@ -93,7 +92,7 @@ def test_tail_against_a_faulty_platform_prints_every_payload_once_and_cleans_up(
                     "status": "AVAILABLE",
                     "last_updated": "2026-11-25T10:00:00Z",
                 }
-                for _ in range(MAX_EVSES)
+                for _ in range(1_000)
             ]
             emulator.publish(big)
             published.append(big)

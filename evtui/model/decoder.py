@@ -113,7 +113,15 @@ def _gunzip(raw: bytes) -> bytes:
     return out[0] if len(out) == 1 else b"".join(out)
 
 
+def _too_large(size: int) -> str:
+    mib = 1024 * 1024
+    return f"{size / mib:,.1f} MiB, more than the {MAX_DOCUMENT_BYTES // mib} MiB allowed"
+
+
 def _validate(document: bytes, sent_at: float | None) -> LocationUpdate:
+    # Documents that arrive inflated (payload files, stdin) meet the same bound as gzip ones.
+    if len(document) > MAX_DOCUMENT_BYTES:
+        raise _Reject(RejectReason.TOO_LARGE, _too_large(len(document)))
     try:
         payload = LocationUpdate.from_json(document)
     except ValidationError as exc:

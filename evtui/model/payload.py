@@ -12,7 +12,6 @@ from pydantic.dataclasses import dataclass
 
 __all__ = [
     "KNOWN_STATUSES",
-    "MAX_EVSES",
     "MAX_ID_LENGTH",
     "MAX_STATUS_LENGTH",
     "EvseUpdate",
@@ -42,12 +41,13 @@ class Status(StrEnum):
 
 KNOWN_STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
 
-# Limits far above anything a real feed carries (HERE ids are under 100 characters, the
-# largest sites have a few hundred EVSEs). Past them a message is rejected as too large rather
-# than kept: the store holds every id for the whole run.
+# Limits far above anything a real feed carries (HERE ids are under 100 characters). Past them
+# a message is rejected as too large rather than kept: the store holds every id for the whole
+# run. The number of EVSEs a message lists has no limit of its own: HERE serves payloads over
+# 1 MB through Blob precisely because a location can list thousands, and the bound on a
+# document's inflated size (decoder.MAX_DOCUMENT_BYTES) already bounds their count.
 MAX_ID_LENGTH = 32_768
 MAX_STATUS_LENGTH = 64
-MAX_EVSES = 1_000
 
 Id = Annotated[str, Field(min_length=1, max_length=MAX_ID_LENGTH)]
 StatusText = Annotated[str, Field(min_length=1, max_length=MAX_STATUS_LENGTH)]
@@ -97,7 +97,7 @@ class LocationUpdate:
     """One stream payload: a charging location `id` and some of its EVSEs."""
 
     id: Id
-    evses: Annotated[list[EvseUpdate], Field(max_length=MAX_EVSES)]
+    evses: list[EvseUpdate]
 
     @staticmethod
     def from_json(document: bytes | str) -> LocationUpdate:

@@ -33,7 +33,6 @@ from evtui.here import (
 )
 from evtui.here.client import DEADLINE
 from evtui.model import Batch, Rejection, RejectReason
-from evtui.model.payload import MAX_EVSES
 from tests.conftest import location_doc
 
 
@@ -256,8 +255,8 @@ async def test_lost_subscription_resubscribes_with_the_same_consumer_id(
 
 
 async def test_payload_over_the_inline_limit_comes_through_blob() -> None:
-    # HERE inlines payloads up to 1 MB; a valid payload is far smaller (at most 1,000 EVSEs),
-    # so the emulator's limit is lowered to send an ordinary large one through Blob.
+    # HERE inlines payloads up to 1 MB: the emulator's limit is lowered to send an ordinary
+    # large one through Blob (tests/test_large_payloads.py sends ones past 1 MB).
     config = EmulatorConfig(live=False, poll_wait=0.1, partitions=4, inline_limit=20_000)
     big = {
         "id": "here:evcp:charginglocation:big",
@@ -267,7 +266,7 @@ async def test_payload_over_the_inline_limit_comes_through_blob() -> None:
                 "status": "CHARGING",
                 "last_updated": "2026-11-25T10:00:00Z",
             }
-            for _ in range(MAX_EVSES)
+            for _ in range(1_000)
         ],
     }
     assert len(gzip.compress(json.dumps(big).encode())) > config.inline_limit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
@@ -12,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from evtui.model import StateStore, Status, sample_history
+from evtui.model import EvseState, StateStore, Status, sample_history
 from evtui.safetext import safe_text
 from evtui.ui.theme import ago, local_time, short_id, status_style
 from evtui.watchlist import Watchlist
@@ -46,6 +47,8 @@ class LocationScreen(Screen[None]):
         self._watchlist = watchlist
         self._now = now
         self._rows: list[str] = []
+        self._view: _View | None = None
+        self._painted: set[int] = set()
 
     def compose(self) -> ComposeResult:
         yield Static(id="summary")
@@ -61,6 +64,9 @@ class LocationScreen(Screen[None]):
     def on_mount(self) -> None:
         self.refresh_view()
         self.set_interval(0.5, self.refresh_view)
+        table = self.query_one(DataTable)
+        self.watch(table, "scroll_y", self._paint_rows_in_view, init=False)
+        self.watch(table, "cursor_coordinate", self._paint_rows_in_view, init=False)
 
     def refresh_view(self) -> None:
         """Show the store's current knowledge of the location."""
@@ -83,26 +89,48 @@ class LocationScreen(Screen[None]):
             summary.append("No update for this location in this session yet.", style="dim")
             self.query_one("#summary", Static).update(summary)
             return
-        evses = [(e, self.store.evses[e]) for e in location.evse_ids]
-        available = sum(1 for _, s in evses if s.status == Status.AVAILABLE)
+        evses = {e: self.store.evses[e] for e in location.evse_ids}
+        available = location.counts[Status.AVAILABLE]
         summary.append(f"{available}/{len(evses)} available", style=status_style("AVAILABLE"))
         if location.last_change:
             summary.append(f" · last change {ago(now - location.last_change)} ago")
         self.query_one("#summary", Static).update(summary)
 
-        start = min((s.history[0][0] for _, s in evses if s.history), default=now)
+        start = min((s.history[0][0] for s in evses.values() if s.history), default=now)
         end = max(now, self.store.newest or now)
-        ids = [e for e, _ in evses]
+        ids = list(evses)
         if ids != self._rows:
             table.clear()
-            for evse_id, _ in evses:
+            for evse_id in ids:
                 table.add_row(*([Text()] * 5), key=evse_id)
             self._rows = ids
-        for evse_id, state in evses:
+        self._view = _View(evses, start, end, now)
+        self._painted = set()
+        self._paint_rows_in_view()
+
+    def _paint_rows_in_view(self, _: object = None) -> None:
+        """Write the cells of the rows on screen (and the cursor's) that this refresh has not.
+
+        A location can list thousands of EVSEs: building every row's cells twice a second would
+        freeze the screen, so rows are painted as they come into view.
+        """
+        view = self._view
+        if view is None:
+            return
+        table = self.query_one(DataTable)
+        first = int(table.scroll_y)
+        rows = range(max(0, first - 1), min(len(self._rows), first + table.size.height + 1))
+        wanted = [*rows, table.cursor_row] if 0 <= table.cursor_row < len(self._rows) else rows
+        for index in wanted:
+            if index in self._painted:
+                continue
+            self._painted.add(index)
+            evse_id = self._rows[index]
+            state = view.evses[evse_id]
             since = Text(local_time(state.since).strftime("%H:%M:%S"))
-            since.append(f" ({ago(now - state.since)})", style="dim")
+            since.append(f" ({ago(view.now - state.since)})", style="dim")
             timeline = Text(no_wrap=True)
-            for status in sample_history(state.history, start, end, TIMELINE_CELLS):
+            for status in sample_history(state.history, view.start, view.end, TIMELINE_CELLS):
                 if status is None:
                     timeline.append("·", style="dim")
                 else:
@@ -116,3 +144,13 @@ class LocationScreen(Screen[None]):
             }
             for column, value in cells.items():
                 table.update_cell(evse_id, column, value)
+
+
+@dataclass(frozen=True, slots=True)
+class _View:
+    """What the last refresh read of the store: rows scrolled into view are painted from it."""
+
+    evses: dict[str, EvseState]
+    start: datetime
+    end: datetime
+    now: datetime
