@@ -75,8 +75,29 @@ def screen_of(app: EvtuiApp) -> tuple[dict[str, int], list[tuple[str | None, str
     return dict(counters.counts), rows, app.query_one(StatusBar).rejected
 
 
+def caught_up(app: EvtuiApp) -> bool:
+    """Whether the screen shows what the model holds now: the counters, the log's rows, the
+    rejected count, the recording and the replay position."""
+    store = app.store
+    log = app.query_one(EventLog)
+    bar = app.query_one(StatusBar)
+    recorder = app.recorder
+    player = app.player
+    return (
+        dict(app.query_one(StatusCounters).counts) == dict(store.counts)
+        and log.rows == list(store.events)[-log.max_rows :]
+        and bar.rejected == app.rejected
+        and bar.recording == (None if recorder is None else (recorder.messages, recorder.size))
+        and (player is None or app.query_one(ReplayBar).playback.position == player.position)
+    )
+
+
 async def repainted(pilot: Pilot[None]) -> None:
-    await pilot.pause(0.15)
+    """Wait for the paced repaints to bring the screen up to the model (a fixed pause is not
+    enough on a loaded machine), and for that repaint to be drawn."""
+    app = pilot.app
+    assert isinstance(app, EvtuiApp)
+    await until(pilot, lambda: caught_up(app))
 
 
 async def test_stepping_playing_and_seeking_back_show_the_same_screens(tmp_path: Path) -> None:
@@ -128,6 +149,7 @@ async def test_stepping_playing_and_seeking_back_show_the_same_screens(tmp_path:
         # space plays to the end at max speed; the state is the one stepping reached.
         await pilot.press("space")
         await until(pilot, lambda: app.player is not None and app.player.at_end)
+        await repainted(pilot)
         assert screen_of(app) == seen[-1]
         assert "■ end" in str(app.query_one(ReplayBar).render())
         await pilot.press("q")
@@ -198,11 +220,7 @@ async def test_r_records_what_the_monitor_shows_and_the_replay_shows_it_again(
     async with replay.run_test(size=(160, 40)) as pilot:
         await until(pilot, lambda: replay.player is not None and replay.player.at_end)
         # The side panels follow within a few repaints (slower ones on a loaded machine).
-        for _ in range(40):
-            if screen_of(replay) == live:
-                break
-            await pilot.pause(0.05)
-        assert screen_of(replay) == live
+        await until(pilot, lambda: screen_of(replay) == live)
 
 
 async def test_session_browser_deletes_after_confirming_and_opens_a_session(
