@@ -7,7 +7,7 @@ redacts in every `repr`; no plain dict of headers holding a token or signature i
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import parse_qsl
 
 import httpx
@@ -15,16 +15,24 @@ import httpx
 from evtui.here import oauth
 from evtui.here.credentials import Credentials
 
-if TYPE_CHECKING:
-    from evtui.here.tokens import Token
+__all__ = ["BearerAuth", "BearerToken", "OAuth1Auth"]
 
-__all__ = ["BearerAuth", "OAuth1Auth"]
+
+class BearerToken(Protocol):
+    """What a bearer header needs of a token (`tokens.Token` is one).
+
+    A protocol rather than `Token` itself: the token provider signs its own requests with
+    `OAuth1Auth` from here, so this module must not need the provider's module back.
+    """
+
+    @property
+    def value(self) -> str: ...
 
 
 class BearerAuth(httpx.Auth):
     """`Authorization: Bearer <token>`."""
 
-    def __init__(self, token: Token) -> None:
+    def __init__(self, token: BearerToken) -> None:
         self.token = token
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:

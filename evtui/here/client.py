@@ -1,9 +1,13 @@
-"""`HereClient`: one HTTP connection pool, one token, the base URLs API Lookup gave."""
+"""`HereClient`: one HTTP connection pool, one token, the base URLs API Lookup gave.
+
+It is the `platform.Platform` the API clients are built on; `stream()` hands out a
+`StreamConsumer` over it, which knows the client only as that protocol.
+"""
 
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 from urllib.parse import quote
 
 import httpx
@@ -20,10 +24,8 @@ from evtui.here.errors import (
     LookupFailed,
     TransientError,
 )
+from evtui.here.stream import StreamConsumer, StreamOptions
 from evtui.here.tokens import Token, TokenProvider
-
-if TYPE_CHECKING:
-    from evtui.here.stream import StreamConsumer, StreamOptions
 
 __all__ = ["HereClient"]
 
@@ -117,8 +119,6 @@ class HereClient:
 
     def stream(self, options: StreamOptions) -> StreamConsumer:
         """A consumer of one stream layer; use it as an async context manager and iterator."""
-        from evtui.here.stream import StreamConsumer
-
         return StreamConsumer(self, options)
 
     async def fetch_blob(self, hrn: str, layer: str, handle: str) -> bytes | None:
