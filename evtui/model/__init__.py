@@ -14,14 +14,9 @@ from evtui.model.message import (
 )
 from evtui.model.payload import KNOWN_STATUSES, EvseUpdate, LocationUpdate, Status, id_tail
 from evtui.model.state import KEEP_REJECTIONS, MonitorState, SnapshotError
-from evtui.model.store import (
-    ApplyResult,
-    EvseState,
-    LocationState,
-    StateStore,
-    StatusChange,
-    sample_history,
-)
+from evtui.model.store import StateStore
+from evtui.model.store_types import ApplyResult, EvseState, LocationState, StatusChange
+from evtui.model.timeline import sample_history
 
 __all__ = [
     "ALERT_COOLDOWN",

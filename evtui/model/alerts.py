@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from evtui.model.payload import Status
-from evtui.model.store import ApplyResult, StateStore
+from evtui.model.store import StateStore
+from evtui.model.store_types import ApplyResult
 
 __all__ = ["ALERT_COOLDOWN", "DOWN_STATUSES", "Alert", "AlertKind", "AlertTracker"]
 

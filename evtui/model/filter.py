@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from evtui.model.payload import KNOWN_STATUSES, id_tail
-from evtui.model.store import StatusChange
+from evtui.model.store_types import StatusChange
 
 __all__ = ["EventFilter"]
 

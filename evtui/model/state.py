@@ -14,7 +14,9 @@ from typing import Any
 from evtui.model.activity import Activity
 from evtui.model.message import Batch, Decoded, Rejection
 from evtui.model.payload import from_micros, to_micros
-from evtui.model.store import ApplyResult, StateStore, StatusChange, StoreMark
+from evtui.model.store import StateStore
+from evtui.model.store_delta import StoreMark
+from evtui.model.store_types import ApplyResult, StatusChange
 
 __all__ = [
     "BINARY_VERSION",

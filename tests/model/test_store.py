@@ -125,7 +125,7 @@ def test_each_evse_keeps_a_bounded_history_that_samples_into_a_timeline() -> Non
     from datetime import UTC, datetime, timedelta
 
     from evtui.model import LocationUpdate, StateStore, sample_history
-    from evtui.model.store import HISTORY_LIMIT
+    from evtui.model.store_columns import HISTORY_LIMIT
 
     t0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
     store = StateStore()

@@ -1,0 +1,211 @@
+"""A store's delta snapshot: what changed since a mark, and its restore on top of the
+snapshot the mark was taken with (see MonitorState.snapshot_delta).
+
+Session files hold these: what `dump_changes` gives must not change.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from evtui.model.evse_key import from_key, to_key
+from evtui.model.payload import from_micros, to_micros
+from evtui.model.store_columns import StoreColumns
+from evtui.model.store_types import StatusChange
+
+__all__ = ["DeltaSnapshot", "StoreMark"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoreMark:
+    """The columns of a store a change can alter, copied when a checkpoint was taken."""
+
+    evses: int
+    locations: int
+    updated: array[int]
+    next: array[int]
+    """Each row's next of the same location: a location whose rows change (in number or order)
+    has a row whose next changed, or its first."""
+    first: array[int]
+
+
+def _differing(before: array[int], now: array[int], count: int) -> Iterator[int]:
+    """The rows below `count` where `now` differs from `before`, compared in slices (a
+    continent has a million rows, most of them unchanged)."""
+    step = 512
+    for start in range(0, count, step):
+        end = min(start + step, count)
+        if before[start:end] != now[start:end]:
+            for row in range(start, end):
+                if before[row] != now[row]:
+                    yield row
+
+
+class DeltaSnapshot(StoreColumns):
+    """The part of `StateStore` that saves and restores what changed since a mark."""
+
+    def mark(self) -> StoreMark:
+        """What `dump_changes` compares with: the columns a change can alter, as of now."""
+        return StoreMark(
+            len(self._evse_ids),
+            len(self._location_ids),
+            array("q", self._updated),
+            array("i", self._next),
+            array("i", self._first),
+        )
+
+    def dump_changes(
+        self,
+        mark: StoreMark,
+        first_seen: Sequence[StatusChange],
+        changes: Sequence[StatusChange],
+        status: Callable[[str], int],
+    ) -> dict[str, Any]:
+        """What turns the store as of `mark` into the store now, as JSON-able lists.
+
+        `first_seen` and `changes` are every EVSE first seen and every status change applied
+        since the mark, in order (as `apply` returned them). See `load_changes`.
+        """
+        evses = len(self._evse_ids)
+        new_evses: list[list[Any]] = []
+        row = mark.evses
+        for seen in first_seen:
+            # Rows are added in first-seen order: this is row `row`.
+            new_evses.append(
+                [
+                    seen.evse_id,
+                    self._location_row[seen.location_id],
+                    status(seen.new),
+                    to_micros(seen.time),
+                ]
+            )
+            row += 1
+        if row != evses:
+            raise ValueError("first sightings do not match the rows added since the mark")
+        # Locations whose rows changed (new rows, rows reported under another location) are
+        # given whole, in order.
+        relinked = {self._location[r] for r in _differing(mark.next, self._next, mark.evses)}
+        relinked.update(self._location[r] for r in range(mark.evses, evses))
+        relinked.update(_differing(mark.first, self._first, mark.locations))
+        location_col = self._location
+        coded: list[int] = []
+        before = 0
+        for change in changes:
+            r = self._evse_row[to_key(change.evse_id)]
+            t = to_micros(change.time)
+            lrow = self._location_row[change.location_id]
+            coded += (t - before, r, status(change.new), -1 if lrow == location_col[r] else lrow)
+            before = t
+        # Where an update moved no status, only `updated` changed: each such row (and each new
+        # one) as the rows since the one before and `updated - since` (mostly 0).
+        rows = sorted(
+            {*_differing(mark.updated, self._updated, mark.evses), *range(mark.evses, evses)}
+        )
+        updated: list[int] = []
+        previous = 0
+        for r in rows:
+            updated += (r - previous, self._updated[r] - self._since[r])
+            previous = r
+        return {
+            "new_locations": self._location_ids[mark.locations :],
+            "new_evses": new_evses,
+            "relinked": [[lrow, list(self._members(lrow))] for lrow in sorted(relinked)],
+            "changes": coded,
+            "updated": updated,
+        }
+
+    def recount(self, known: Iterable[str] = ()) -> None:
+        """Count the EVSEs in each status afresh; `known` statuses are kept at 0."""
+        names, counts = self._names, self.counts
+        counts.clear()
+        for code, n in Counter(self._status).items():
+            counts[names[code]] = n
+        for name in known:
+            counts[name] += 0
+
+    def load_changes(
+        self, data: dict[str, Any], statuses: Sequence[str], keep: int | None = None
+    ) -> list[StatusChange]:
+        """Apply what `dump_changes` gave; returns the last `keep` (all: None) of the status
+        changes it made, oldest first, for the event log. `counts` is not kept up to date:
+        `recount` once done."""
+        for location_id in data["new_locations"]:
+            self._add_location(location_id)
+        code = [self._codes.get(name) for name in statuses]
+        for i, name in enumerate(statuses):
+            if code[i] is None:
+                code[i] = self._add_status(name)
+        own: list[int] = code  # type: ignore[assignment]  # every None was replaced above
+        names = self._names
+        for evse_id, lrow, status, t in data["new_evses"]:
+            key = to_key(evse_id)
+            if key in self._evse_row or not 0 <= lrow < len(self._location_ids):
+                raise ValueError(f"EVSE {evse_id!r} cannot be added")
+            self._add_evse(key, lrow, own[status], t)
+        relinked = data["relinked"]
+        location_col, next_col = self._location, self._next
+        for lrow, members in relinked:
+            self._first[lrow] = self._last[lrow] = -1
+            for row in members:
+                next_col[row] = -1
+        for lrow, members in relinked:
+            for row in members:
+                self._link(row, lrow)
+        status_col, since_col, changes_col, past = (
+            self._status,
+            self._since,
+            self._changes,
+            self._past,
+        )
+        last_change = self._last_change
+        add_since, add_status = self._p_since.append, self._p_status.append
+        p_prev = self._p_prev
+        add_prev, period = p_prev.append, len(p_prev)
+        location_ids, evse_ids = self._location_ids, self._evse_ids
+        coded = data["changes"]
+        if len(coded) % 4:
+            raise ValueError("changes cut short")
+        count = len(coded) // 4
+        logged = count - (count if keep is None else min(keep, count))
+        out = []
+        t = 0
+        # The hot loop of a seek: every status change since the full checkpoint. `counts` is
+        # left to `recount`, once the last delta is in.
+        for n, (dt, row, new, lrow) in enumerate(
+            zip(coded[0::4], coded[1::4], coded[2::4], coded[3::4], strict=True)
+        ):
+            t += dt
+            old_code = status_col[row]
+            add_since(since_col[row])
+            add_status(old_code)
+            add_prev(past[row])
+            past[row] = period
+            period += 1
+            new_code = status_col[row] = own[new]
+            since_col[row] = t
+            changes_col[row] += 1
+            if lrow < 0:
+                lrow = location_col[row]
+            if t > last_change[lrow]:
+                last_change[lrow] = t
+            if n >= logged:
+                out.append(
+                    StatusChange(
+                        from_micros(t),
+                        location_ids[lrow],
+                        from_key(evse_ids[row]),
+                        names[old_code],
+                        names[new_code],
+                    )
+                )
+        updated, row = data["updated"], 0
+        for i in range(0, len(updated), 2):
+            row += updated[i]
+            self._updated[row] = since_col[row] + updated[i + 1]
+        if len(self._p_since) >= self._compact_at:
+            self._compact_history()
+        return out
