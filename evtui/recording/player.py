@@ -22,15 +22,10 @@ from evtui.model import (
     decode,
 )
 from evtui.model.state import DELTA_VERSION
+from evtui.recording.format import Marker
+from evtui.recording.packing import pack_state, unpack_state
+from evtui.recording.reader import READ_CHUNK, SessionInfo, SessionReader
 from evtui.recording.recorder import CHECKPOINT_EVERY
-from evtui.recording.session import (
-    READ_CHUNK,
-    Marker,
-    SessionInfo,
-    SessionReader,
-    pack_state,
-    unpack_state,
-)
 
 __all__ = ["SPEEDS", "Player"]
 

@@ -20,7 +20,8 @@ from evtui.model import (
     StatusChange,
     id_tail,
 )
-from evtui.recording.session import Marker, SessionError, SessionWriter
+from evtui.recording.format import Marker, SessionError
+from evtui.recording.writer import SessionWriter
 
 __all__ = [
     "CHECKPOINT_BYTES",

@@ -10,7 +10,8 @@ from typing import Self
 
 from evtui.here.events import ConnectionState, ConnectionStatus
 from evtui.model import Batch, decode
-from evtui.recording.session import SessionError, SessionReader
+from evtui.recording.format import SessionError
+from evtui.recording.reader import SessionReader
 
 __all__ = ["SessionSource"]
 

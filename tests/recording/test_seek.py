@@ -20,7 +20,7 @@ from evtui.defaults import EV_CATALOG, EV_LAYER
 from evtui.model import Batch, Decoded, MonitorState, StreamMessage, decode
 from evtui.model.state import DELTA_VERSION
 from evtui.recording import Player, Recorder, SessionOrigin, SessionReader
-from evtui.recording.session import pack_state, unpack_state
+from evtui.recording.packing import pack_state, unpack_state
 from tests.recording.helpers import (
     batches,
     document_of,

@@ -1,0 +1,317 @@
+"""Packing: how a message, its document and a checkpoint are stored in a session, and back.
+
+The tables are `format.py`'s; this module fills them compactly and reads them back exactly.
+`Packer` and `message_row` turn messages into rows (ids once in `strings`, each document
+deflated by itself with the file's dictionary, so any one message can be read alone);
+`Unpacker` turns rows back into the `StreamMessage`s that were recorded. Both directions live
+here so that the encoding of a row is read in one place. Recording packs every message and a
+seek unpacks tens of thousands: each row is one call, with no layer beneath it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import sqlite3
+import time
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+from evtui.model import StreamMessage
+
+__all__ = ["Packer", "Unpacker", "deflate_dictionary", "message_row", "pack_state", "unpack_state"]
+
+_NONE, _BASE64, _TEXT, _BYTES, _DOCUMENT, _PACKED = range(6)
+"""The values of `messages.encoding`: what its `data` holds (see `message_row`)."""
+
+_WBITS = 11
+"""Raw deflate with a 2 KiB window: a document is a few hundred bytes, and a small window
+makes the per-message compressor cheap to copy."""
+_ID = re.compile(rb'"id"\s*:\s*"([^"\\\x00-\x1f]+)"')
+"""An `"id": "..."` member without escapes: its value goes to the strings table."""
+_STRING = re.compile(rb'"([^"\\\x00-\x1f]{8,})"')
+"""A JSON string without escapes that may be an interned id (in a checkpoint)."""
+_REF = re.compile(rb"\x00(\d+)")
+"""A reference to the strings table. Valid JSON never holds a raw NUL, so it is unambiguous."""
+
+_STATUSES = ("UNKNOWN", "BLOCKED", "INOPERATIVE", "OUT_OF_ORDER", "RESERVED", "AVAILABLE")
+
+
+def deflate_dictionary(now: float) -> bytes:
+    """Documents as the stream carries them, to prime the compressor of each message with.
+
+    Kept in the session's header: a reader uses the file's own, so it may change freely.
+    """
+    day = time.strftime("%Y-%m-%dT", time.gmtime(now))
+    parts = []
+    for comma, colon in ((", ", ": "), (",", ":")):
+        # The most frequent last: the nearest matches cost the fewest bits.
+        for n, status in enumerate((*_STATUSES, "CHARGING")):
+            time_ = f"{day}{n:02}:{n + 3}0:00Z"
+            parts.append(
+                f'{{"id"{colon}"\x00{n}"{comma}"evses"{colon}[{{"id"{colon}"\x00{n + 9}"{comma}'
+                f'"status"{colon}"{status}"{comma}"last_updated"{colon}"{time_}"}}]}}'
+            )
+    return "".join(parts).encode()[-(1 << _WBITS) :]
+
+
+class Packer:
+    """Compresses what a writer stores: ids once in the `strings` table, each document by
+    itself (so any one message can be read alone) with a dictionary of typical ones."""
+
+    def __init__(self, dictionary: bytes) -> None:
+        self._compressor = zlib.compressobj(
+            6, zlib.DEFLATED, -_WBITS, 4, zlib.Z_DEFAULT_STRATEGY, dictionary
+        )
+        self.ids: dict[bytes, int] = {}
+        self._tokens: dict[bytes, tuple[bytes, bytes]] = {}
+        """An id's `"<id>"` and the reference that stands for it, made once."""
+        self.added: list[tuple[int, bytes]] = []
+        """Strings not yet in the file: written with the messages that use them."""
+
+    def ref(self, value: bytes) -> int:
+        n = self.ids.get(value)
+        if n is None:
+            n = self.ids[value] = len(self.ids)
+            self.added.append((n, value))
+        return n
+
+    def rollback(self) -> None:
+        """Forget the strings of a write that failed."""
+        for _, value in self.added:
+            del self.ids[value]
+            self._tokens.pop(value, None)
+        self.added.clear()
+
+    def document(self, document: bytes) -> bytes | None:
+        """The document compressed; None if it holds a NUL (no valid JSON does)."""
+        if b"\x00" in document:
+            return None
+        # Every `"<id>"` becomes `"\x00<n>"`; reading puts the id back in place of `\x00<n>`.
+        # Quotes stay where they were, so this undoes exactly whatever else the bytes match.
+        tokens = self._tokens
+        for value in set(_ID.findall(document)):
+            token = tokens.get(value)
+            if token is None:
+                token = tokens[value] = (b'"%s"' % value, b'"\x00%d"' % self.ref(value))
+            document = document.replace(*token)
+        # A copy of a primed compressor: a new one would set up the dictionary every time.
+        compressor = self._compressor.copy()
+        return compressor.compress(document) + compressor.flush()
+
+    def key(self, key: str | None) -> int | str | None:
+        if key is None:
+            return None
+        try:
+            return self.ref(key.encode())
+        except UnicodeEncodeError:  # lone surrogates: kept as text
+            return key
+
+    def checkpoint(self, state: dict[str, Any]) -> bytes:
+        """The state as JSON with the ids the file already has replaced by references."""
+        ids = self.ids
+
+        def intern(match: re.Match[bytes]) -> bytes:
+            n = ids.get(match[1])
+            return match[0] if n is None else b'"\x00%d"' % n
+
+        return pack_state(state, lambda text: _STRING.sub(intern, text))
+
+
+def message_row(
+    seq: int, m: StreamMessage, packer: Packer, document: bytes | None
+) -> tuple[object, ...]:
+    """The `messages` row that stores `m`; `document`, what it decoded to, packed if given."""
+    data: bytes | None
+    packed = None if document is None else packer.document(document)
+    if packed is not None:
+        encoding, data = _PACKED, packed
+    elif m.data is None:
+        encoding, data = _NONE, None
+    elif isinstance(m.data, bytes):
+        encoding, data = (_DOCUMENT if m.inflated else _BYTES), m.data
+    else:
+        encoding, data = _encode_text(m.data)
+    return (
+        seq,
+        m.received_at,
+        m.partition,
+        m.offset,
+        # Published a moment before it arrived: the difference takes a byte or two.
+        None if m.timestamp is None else m.timestamp - _millis(m.received_at),
+        packer.key(m.key),
+        encoding,
+        data,
+        m.data_handle,
+    )
+
+
+def _millis(at: float) -> int:
+    return int(at * 1000)
+
+
+def _encode_text(text: str) -> tuple[int, bytes]:
+    # Base64 costs a third more room; keep the bytes when the text can be rebuilt exactly.
+    try:
+        raw = base64.b64decode(text, validate=True)
+        if base64.b64encode(raw).decode("ascii") == text:
+            return _BASE64, raw
+    except (binascii.Error, ValueError):
+        pass
+    return _TEXT, text.encode("utf-8", "surrogatepass")
+
+
+_READ_STRINGS = "SELECT id, value FROM strings WHERE id IN (SELECT value FROM json_each(?))"
+
+
+class Unpacker:
+    """Reads back what `Packer` and `message_row` stored: rows into the messages they hold,
+    references into ids (fetching the `strings` it has not yet read, as rows need them)."""
+
+    def __init__(self, db: sqlite3.Connection, version: int, dictionary: bytes) -> None:
+        self._db = db
+        self._version = version
+        """The file's format version: version 1 kept keys and timestamps as they came."""
+        self._strings: dict[int, bytes] = {}
+        self._inflater = zlib.decompressobj(-_WBITS, dictionary)
+        """Primed with the dictionary; each packed message inflates with a copy."""
+
+    def messages(self, rows: list[tuple[Any, ...]]) -> list[tuple[int, StreamMessage]]:
+        """The messages rows hold; ValueError (and others of `damage.UNREADABLE`) for a row damage
+        has left with the wrong types or references."""
+        # Seeking reads tens of thousands of these: one pass to inflate, one to rebuild.
+        skeletons: dict[int, list[bytes]] = {}
+        refs: set[int] = set()
+        for i, row in enumerate(rows):
+            if row[6] == _PACKED:
+                if not isinstance(row[7], bytes):
+                    raise ValueError("a damaged row")
+                inflater = self._inflater.copy()
+                pieces = _REF.split(inflater.decompress(row[7]))
+                if not inflater.eof or inflater.unused_data:
+                    raise ValueError("a damaged row (its document is cut short)")
+                skeletons[i] = pieces
+                refs.update(map(int, pieces[1::2]))
+            if isinstance(row[5], int):
+                refs.add(row[5])
+        strings = self._strings
+        if not refs.issubset(strings.keys()):
+            self._load_strings(refs)
+        messages = []
+        for i, row in enumerate(rows):
+            parts = skeletons.get(i)
+            document = None
+            if parts is not None:
+                try:
+                    parts[1::2] = [strings[int(n)] for n in parts[1::2]]
+                except KeyError as exc:
+                    raise ValueError(f"a damaged row (string {exc} is missing)") from None
+                document = b"".join(parts)
+            messages.append((int(row[0]), self._message(row, document)))
+        return messages
+
+    def _message(self, row: tuple[Any, ...], document: bytes | None) -> StreamMessage:
+        _, received_at, partition, offset, timestamp, key, encoding, data, handle = row
+        if isinstance(key, int) and self._version >= 2:
+            if key not in self._strings:
+                raise ValueError(f"a damaged row (string {key} is missing)")
+            key = self._strings[key].decode()
+        if not (
+            isinstance(partition, int)
+            and isinstance(offset, int)
+            and isinstance(received_at, int | float)
+            and isinstance(timestamp, int | None)
+            and isinstance(key, str | None)
+            and isinstance(handle, str | None)
+            and (data is None if encoding == _NONE else isinstance(data, bytes))
+        ):
+            raise ValueError("a damaged row")
+        if timestamp is not None and self._version >= 2:
+            timestamp += _millis(received_at)
+        payload: str | bytes | None
+        if encoding == _BASE64:
+            payload = base64.b64encode(data).decode("ascii")
+        elif encoding == _TEXT:
+            payload = bytes(data).decode("utf-8", "surrogatepass")
+        elif encoding in (_BYTES, _DOCUMENT):
+            payload = bytes(data)
+        elif encoding == _PACKED and document is not None:
+            payload = document
+        elif encoding == _NONE:
+            payload = None
+        else:
+            raise ValueError(f"a damaged row (encoding {encoding!r})")
+        return StreamMessage(
+            partition=partition,
+            offset=offset,
+            data=payload,
+            timestamp=timestamp,
+            key=key,
+            data_handle=handle,
+            received_at=float(received_at),
+            inflated=encoding in (_DOCUMENT, _PACKED),
+        )
+
+    def _load_strings(self, refs: set[int]) -> None:
+        missing = [n for n in refs if n not in self._strings]
+        if missing:
+            for n, value in self._db.execute(_READ_STRINGS, (json.dumps(missing),)):
+                if isinstance(n, int) and isinstance(value, bytes):
+                    self._strings[n] = value
+
+    def _string(self, match: re.Match[bytes]) -> bytes:
+        value = self._strings.get(int(match[1]))
+        if value is None:
+            raise ValueError(f"a damaged row (string {int(match[1])} is missing)")
+        return value
+
+    def resolve(self, text: bytes) -> bytes:
+        """A checkpoint's JSON with its references to `strings` turned back into ids."""
+        self._load_strings({int(n) for n in _REF.findall(text)})
+        return _REF.sub(self._string, text)
+
+
+def pack_state(
+    state: dict[str, Any], intern: Callable[[bytes], bytes] | None = None, level: int = 6
+) -> bytes:
+    """A checkpoint's state as stored: its JSON, zlib-compressed; then, where it has `bytes`
+    values (a version 4 snapshot's timelines), those in a second zlib stream after the first,
+    the JSON naming each with its length under "binary"."""
+    binary = {key: value for key, value in state.items() if isinstance(value, bytes)}
+    if binary:
+        state = {key: value for key, value in state.items() if key not in binary}
+        state["binary"] = [[key, len(value)] for key, value in binary.items()]
+    text = json.dumps(state, separators=(",", ":")).encode()
+    if intern is not None:
+        text = intern(text)
+    blob = zlib.compress(text, level)
+    if binary:
+        blob += zlib.compress(b"".join(binary.values()), level)
+    return blob
+
+
+def unpack_state(blob: bytes, resolve: Callable[[bytes], bytes] | None = None) -> dict[str, Any]:
+    """What `pack_state` packed (`resolve` turns the references in its JSON back into ids).
+    Raises ValueError or zlib.error when it is damaged."""
+    inflater = zlib.decompressobj()
+    text = inflater.decompress(blob)
+    if not inflater.eof:
+        raise ValueError("checkpoint cut short")
+    if resolve is not None:
+        text = resolve(text)
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError("not a checkpoint")
+    parts = data.pop("binary", None)
+    if parts is not None:
+        raw = zlib.decompress(inflater.unused_data)
+        offset = 0
+        for key, length in parts:
+            data[str(key)] = raw[offset : offset + int(length)]
+            offset += int(length)
+        if offset != len(raw):
+            raise ValueError("checkpoint cut short")
+    return data
