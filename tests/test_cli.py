@@ -258,7 +258,8 @@ def test_check_says_what_to_do_when_the_token_endpoint_is_unreachable(tmp_path: 
 def test_watch_options_add_to_the_watchlist_file_under_the_config_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from evtui.cli import _load_user_files, build_parser
+    from evtui.cli import build_parser
+    from evtui.commands.monitor import _load_user_files
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     path = tmp_path / "evtui" / "watchlist.json"
@@ -273,7 +274,7 @@ def test_watch_options_add_to_the_watchlist_file_under_the_config_dir(
 
 
 def test_bad_user_files_become_warnings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from evtui.cli import _load_user_files
+    from evtui.commands.monitor import _load_user_files
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
     (tmp_path / "evtui").mkdir()

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from typing import TextIO, TypeVar
 
+from evtui.commands.common import live_settings
 from evtui.here import (
     AccessDenied,
     AuthenticationError,
@@ -22,7 +26,7 @@ from evtui.here import (
 from evtui.safetext import safe_text
 from evtui.sources import LiveSettings
 
-__all__ = ["run_check"]
+__all__ = ["run", "run_check"]
 
 T = TypeVar("T")
 
@@ -77,6 +81,11 @@ async def run_check(settings: LiveSettings, *, out: TextIO) -> int:
         return 1
     out.write("All checks passed: `evtui` will show this stream live.\n")
     return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """`evtui check`, from its parsed arguments."""
+    return asyncio.run(run_check(live_settings(args), out=sys.stdout))
 
 
 async def _checks(settings: LiveSettings, report: _Report) -> None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
+import sys
 from datetime import datetime
 from typing import Literal, TextIO
 
+from evtui.commands.common import EXIT_ERROR, fail
 from evtui.model import Accepted, LocationUpdate, StateStore, StatusChange, decode
-from evtui.recording import SessionReader
+from evtui.recording import SessionError, SessionReader
 
-__all__ = ["ExportFormat", "run_export"]
+__all__ = ["ExportFormat", "run", "run_export"]
 
 ExportFormat = Literal["jsonl", "csv"]
 FIELDS = ("time", "location", "evse", "old", "new")
@@ -52,3 +55,16 @@ def run_export(reader: SessionReader, out: TextIO, err: TextIO, fmt: ExportForma
         err.write(f"evtui export: {reader.damage.describe()}\n")
         return 1
     return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """`evtui export`, from its parsed arguments: to stdout, or to `--output`."""
+    try:
+        reader = SessionReader(args.file)
+    except SessionError as exc:
+        fail(str(exc), EXIT_ERROR)
+    with reader:
+        if args.output is None:
+            return run_export(reader, sys.stdout, sys.stderr, args.fmt)
+        with open(args.output, "w", encoding="utf-8", newline="") as out:
+            return run_export(reader, out, sys.stderr, args.fmt)

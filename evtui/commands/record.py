@@ -2,24 +2,67 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import signal
+import sys
 import time
+from pathlib import Path
 from typing import TextIO
 
+from evtui import paths
+from evtui.commands.common import EXIT_ERROR, fail, open_source, session_origin
 from evtui.here import ConnectionState, ConnectionStatus
 from evtui.model import Batch
-from evtui.recording import Recorder, SessionError
+from evtui.recording import Recorder, SessionError, default_session_path
 from evtui.safetext import safe_text
+from evtui.settings import load_settings
 from evtui.sources import Source
 from evtui.units import size_text
+from evtui.watchlist import Watchlist
 
-__all__ = ["run_record"]
+__all__ = ["run", "run_record"]
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 PROGRESS_EVERY = 5.0
 """Seconds between progress lines on a terminal."""
+
+
+def run(args: argparse.Namespace) -> int:
+    """`evtui record`, from its parsed arguments."""
+    source = open_source(args, args.source)
+    origin = session_origin(args, args.source, source)
+    if args.output:
+        path = Path(args.output).expanduser()
+    else:
+        path = default_session_path(paths.sessions_dir(), origin.kind)
+    # Alerts for watched locations drop markers; the user files are only read here. The
+    # checkpoints keep as long a log as the monitor that will replay them shows.
+    settings, warnings = load_settings(paths.settings_path())
+    watchlist, more = Watchlist.load(paths.watchlist_path())
+    for warning in warnings + more:
+        print(f"evtui: {warning}", file=sys.stderr)
+    try:
+        recorder = Recorder.create(
+            path,
+            origin,
+            watched=watchlist,
+            name=watchlist.label,
+            max_events=settings.event_log_size,
+        )
+    except SessionError as exc:
+        fail(str(exc), EXIT_ERROR)
+    return asyncio.run(
+        run_record(
+            source,
+            recorder,
+            err=sys.stderr,
+            duration=args.duration,
+            limit=args.limit,
+            progress=sys.stderr.isatty(),
+        )
+    )
 
 
 async def run_record(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import json
+import sys
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC
@@ -12,12 +14,13 @@ from typing import Any, Literal, TextIO
 
 from pydantic_core import from_json, to_json
 
+from evtui.commands.common import open_source
 from evtui.here import ConnectionState, ConnectionStatus
 from evtui.model import Accepted, Batch, Decoded, Rejection, RejectReason
 from evtui.safetext import safe_text
 from evtui.sources import Source
 
-__all__ = ["Format", "format_jsonl", "format_text", "run_tail"]
+__all__ = ["Format", "format_jsonl", "format_text", "run", "run_tail"]
 
 Format = Literal["jsonl", "text"]
 
@@ -126,6 +129,21 @@ async def run_tail(
         err.write(tally.summary() + "\n")
         err.flush()
     return 1 if failed else 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """`evtui tail`, from its parsed arguments."""
+    source = open_source(args, args.source)
+    return asyncio.run(
+        run_tail(
+            source,
+            out=sys.stdout,
+            err=sys.stderr,
+            fmt=args.fmt,
+            limit=args.limit,
+            time_limit=args.timeout,
+        )
+    )
 
 
 def _write_batch(

@@ -1,0 +1,145 @@
+"""What the commands share: exit codes, failing with a usage message, and opening the source
+and settings their arguments name.
+
+cli.py imports this module at start-up, so the heavy imports stay inside the functions:
+`evtui --version` must not pay for httpx or pydantic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+from evtui.defaults import DEFAULT_CREDENTIALS, DEFAULT_LOOKUP_URL, EV_CATALOG, EV_LAYER
+
+if TYPE_CHECKING:
+    from evtui.recording import SessionOrigin
+    from evtui.sources import DemoSettings, LiveSettings, Source
+
+__all__ = [
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_USAGE",
+    "demo_settings",
+    "fail",
+    "live_settings",
+    "open_source",
+    "session_origin",
+]
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Say what is wrong on standard error, as `evtui: ...`, and exit with `code`."""
+    print(f"evtui: {message}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+def live_settings(args: argparse.Namespace) -> LiveSettings:
+    """Resolve the shared HERE options against the environment and the defaults."""
+    from evtui.sources import LiveSettings
+
+    credentials = getattr(args, "credentials", None) or os.environ.get(
+        "HERE_CREDENTIALS", DEFAULT_CREDENTIALS
+    )
+    return LiveSettings(
+        credentials_path=Path(credentials).expanduser(),
+        catalog=getattr(args, "catalog", EV_CATALOG),
+        layer=getattr(args, "layer", EV_LAYER),
+        lookup_url=getattr(args, "lookup_url", None)
+        or os.environ.get("EVTUI_LOOKUP_URL", DEFAULT_LOOKUP_URL),
+        consumer_id=getattr(args, "consumer_id", None),
+        start=getattr(args, "start", "latest"),
+    )
+
+
+def demo_settings(args: argparse.Namespace) -> DemoSettings:
+    """The emulated network's options; a command without them gets the defaults."""
+    from evtui.sources import DemoSettings
+
+    defaults = DemoSettings()
+    return DemoSettings(
+        seed=getattr(args, "seed", defaults.seed),
+        speed=getattr(args, "speed", defaults.speed),
+        locations=getattr(args, "locations", defaults.locations),
+    )
+
+
+def open_source(
+    args: argparse.Namespace,
+    spec: str,
+    *,
+    keyboard: bool = False,
+    warnings: list[str] | None = None,
+) -> Source:
+    """The source `--source` names. `keyboard`: the monitor needs the terminal for keys.
+
+    Warnings go to `warnings` (the monitor shows them), else to standard error.
+    """
+    from evtui.here import insecure_permissions
+    from evtui.recording import SessionError, SessionReader, SessionSource, is_session_file
+    from evtui.sources import DemoSource, HereSource, PayloadFileSource
+
+    if spec == "here":
+        settings = live_settings(args)
+        source = HereSource.from_settings(settings)
+        if warning := insecure_permissions(settings.credentials_path):
+            if warnings is None:
+                print(f"evtui: warning: {warning}", file=sys.stderr)
+            else:
+                warnings.append(warning)
+        return source
+    if spec == "demo":
+        return DemoSource(demo_settings(args))
+    if spec == "-":
+        return _stdin_source() if keyboard else PayloadFileSource("-")
+    if not Path(spec).exists():
+        fail(f"--source {spec}: no such file (use here, demo, a file, or - for stdin)")
+    if is_session_file(spec):
+        # Say now, not after an output file was made, when it is no session we can read.
+        try:
+            SessionReader(spec).close()
+        except SessionError as exc:
+            fail(f"--source {spec}: {exc}", EXIT_ERROR)
+        return SessionSource(spec)
+    return PayloadFileSource(spec)
+
+
+def _stdin_source() -> Source:
+    """Payloads piped in, while the monitor reads its keys from the terminal itself."""
+    from evtui.sources import PayloadFileSource
+
+    if sys.stdin.isatty():
+        fail(
+            "--source -: nothing is piped in (e.g. `olp catalog layer stream get ... | evtui "
+            "--source -`)"
+        )
+    payloads = os.dup(0)
+    try:
+        terminal = os.open("/dev/tty", os.O_RDWR)
+    except OSError:
+        fail("--source -: the monitor needs a terminal for its keys; use `evtui tail` instead")
+    # Like `less`: the keyboard comes from /dev/tty, the data from the pipe.
+    os.dup2(terminal, 0)
+    os.close(terminal)
+    source = PayloadFileSource(f"/dev/fd/{payloads}")
+    source.label = "standard input"
+    return source
+
+
+def session_origin(args: argparse.Namespace, spec: str, source: Source) -> SessionOrigin:
+    """Where a recording of `source` comes from, as the session file records it."""
+    from evtui.recording import SessionOrigin
+
+    if spec == "here":
+        live = live_settings(args)
+        return SessionOrigin(source.label, "here", live.catalog, live.layer)
+    if spec == "demo":
+        return SessionOrigin(source.label, "demo", EV_CATALOG, EV_LAYER)
+    return SessionOrigin(source.label, "stdin" if spec == "-" else "file")

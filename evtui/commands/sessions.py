@@ -1,0 +1,47 @@
+"""`evtui sessions`: list the recorded sessions, unreadable files included."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+
+from evtui import paths
+from evtui.recording import SessionInfo, list_sessions
+from evtui.safetext import safe_text
+from evtui.units import duration_text, size_text
+
+__all__ = ["run"]
+
+
+def run(args: argparse.Namespace) -> int:
+    """`evtui sessions [DIR]`: one line per session in DIR or the sessions directory."""
+    directory = Path(args.directory).expanduser() if args.directory else paths.sessions_dir()
+    found = list_sessions(directory)
+    if not found:
+        print(
+            f"No sessions in {directory}. Record one with `evtui record --source demo`, "
+            "or press r in the monitor."
+        )
+        return 0
+    print(f"Sessions in {directory}:")
+    print(
+        f"{'started':19}  {'duration':>9}  {'messages':>10}  {'size':>9}  {'state':11}  "
+        "source / file"
+    )
+    for entry in found:
+        if not isinstance(entry, SessionInfo):
+            path, why = entry
+            print(
+                f"{'?':19}  {'':>9}  {'':>10}  {'':>9}  {'unreadable':11}  "
+                f"{safe_text(path.name)}: {safe_text(why, 200)}"
+            )
+            continue
+        started = datetime.fromtimestamp(entry.started_at, UTC).astimezone()
+        state = "damaged" if entry.damaged else "interrupted" if entry.interrupted else "complete"
+        print(
+            f"{started:%Y-%m-%d %H:%M:%S}  {duration_text(entry.duration):>9}  "
+            f"{entry.messages:>10,}  {size_text(entry.size):>9}  {state:11}  "
+            f"{safe_text(entry.source, 60)} / {safe_text(entry.path.name)}"
+        )
+    return 0
