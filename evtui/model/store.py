@@ -16,7 +16,7 @@ from datetime import datetime
 from evtui.model.evse_key import from_key, to_key
 from evtui.model.message import Accepted, Batch
 from evtui.model.payload import LocationUpdate, from_micros, to_micros
-from evtui.model.store_columns import NEVER
+from evtui.model.store_columns import HISTORY_LIMIT, NEVER
 from evtui.model.store_delta import DeltaSnapshot
 from evtui.model.store_snapshot import FullSnapshot
 from evtui.model.store_types import ApplyResult, EvseState, LocationState, StatusChange
@@ -75,6 +75,22 @@ class StateStore(FullSnapshot, DeltaSnapshot):
             return []
         names, status = self._names, self._status
         return [names[status[e]] for e in self._members(row)]
+
+    def history_start(self, location_id: str) -> datetime | None:
+        """When the earliest period the store remembers of any EVSE of the location began (the
+        left edge of its timelines), without copying any EVSE: a location may list thousands."""
+        row = self._location_row.get(location_id)
+        if row is None:
+            return None
+        since, past, p_since, p_prev = self._since, self._past, self._p_since, self._p_prev
+        earliest: int | None = None
+        for e in self._members(row):
+            t, period, kept = since[e], past[e], 1
+            while period >= 0 and kept < HISTORY_LIMIT:
+                t, period, kept = p_since[period], p_prev[period], kept + 1
+            if earliest is None or t < earliest:
+                earliest = t
+        return None if earliest is None else from_micros(earliest)
 
     def _evse(self, row: int) -> EvseState:
         names = self._names

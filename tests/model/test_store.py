@@ -197,3 +197,35 @@ def test_every_kind_of_evse_id_comes_back_exactly() -> None:
     restored = MonitorState.restore(json.loads(json.dumps(state.snapshot()))).store
     assert list(restored.evses) == ids
     assert [restored.evses[e].history for e in ids] == [store.evses[e].history for e in ids]
+
+
+def test_a_location_s_history_start_is_its_earliest_remembered_period() -> None:
+    # The left edge of a location's timelines, read from the columns, against the one the
+    # copies of its EVSEs give: by hand, and once older periods have been forgotten.
+    from datetime import timedelta
+
+    from evtui.model.store_columns import HISTORY_LIMIT
+
+    store = StateStore()
+    assert store.history_start("L") is None
+    store.apply([update("L", ("E1", "AVAILABLE", 5), ("E2", "CHARGING", 3))])
+    store.apply([update("M", ("E3", "AVAILABLE", 1))])
+    assert store.history_start("L") == at(3)
+    statuses = ["CHARGING", "AVAILABLE"] * HISTORY_LIMIT
+    for n, status in enumerate(statuses):
+        # E2 more often than the store remembers, E1 less: E1's first period is the edge.
+        late = at(10) + timedelta(seconds=n)
+        store.apply([LocationUpdate(id="L", evses=[EvseUpdate("E2", status, late)])])
+        if n % 3 == 0:
+            store.apply([LocationUpdate(id="L", evses=[EvseUpdate("E1", status, late)])])
+
+    def by_copies(location_id: str) -> datetime:
+        location = store.locations[location_id]
+        return min(store.evses[e].history[0][0] for e in location.evse_ids)
+
+    assert store.history_start("L") == by_copies("L") == at(5)
+    for n in range(HISTORY_LIMIT):
+        late = at(20) + timedelta(seconds=n)
+        store.apply([LocationUpdate(id="L", evses=[EvseUpdate("E1", statuses[n], late)])])
+    assert store.history_start("L") == by_copies("L") > at(10)
+    assert store.history_start("M") == by_copies("M") == at(1)

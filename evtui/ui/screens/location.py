@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from evtui.model import EvseState, StateStore, Status, sample_history
+from evtui.model import StateStore, Status, sample_history
 from evtui.safetext import safe_text
 from evtui.ui.theme import ago, local_time, short_id, status_style
 from evtui.watchlist import Watchlist
@@ -89,22 +89,21 @@ class LocationScreen(Screen[None]):
             summary.append("No update for this location in this session yet.", style="dim")
             self.query_one("#summary", Static).update(summary)
             return
-        evses = {e: self.store.evses[e] for e in location.evse_ids}
+        ids = list(location.evse_ids)
         available = location.counts[Status.AVAILABLE]
-        summary.append(f"{available}/{len(evses)} available", style=status_style("AVAILABLE"))
+        summary.append(f"{available}/{len(ids)} available", style=status_style("AVAILABLE"))
         if location.last_change:
             summary.append(f" · last change {ago(now - location.last_change)} ago")
         self.query_one("#summary", Static).update(summary)
 
-        start = min((s.history[0][0] for s in evses.values() if s.history), default=now)
+        start = self.store.history_start(self.location_id) or now
         end = max(now, self.store.newest or now)
-        ids = list(evses)
         if ids != self._rows:
             table.clear()
             for evse_id in ids:
                 table.add_row(*([Text()] * 5), key=evse_id)
             self._rows = ids
-        self._view = _View(evses, start, end, now)
+        self._view = _View(start, end, now)
         self._painted = set()
         self._paint_rows_in_view()
 
@@ -126,7 +125,7 @@ class LocationScreen(Screen[None]):
                 continue
             self._painted.add(index)
             evse_id = self._rows[index]
-            state = view.evses[evse_id]
+            state = self.store.evses[evse_id]
             since = Text(local_time(state.since).strftime("%H:%M:%S"))
             since.append(f" ({ago(view.now - state.since)})", style="dim")
             timeline = Text(no_wrap=True)
@@ -148,9 +147,9 @@ class LocationScreen(Screen[None]):
 
 @dataclass(frozen=True, slots=True)
 class _View:
-    """What the last refresh read of the store: rows scrolled into view are painted from it."""
+    """The timeline window and clock of the last refresh: rows scrolled into view are painted
+    with them, so that every row of one refresh lines up."""
 
-    evses: dict[str, EvseState]
     start: datetime
     end: datetime
     now: datetime
