@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import DataTable
 
 import evtui.recording.player as player_module
 import evtui.recording.recorder as recorder_module
@@ -218,7 +219,11 @@ async def test_the_monitor_shows_a_payload_of_9000_evses_and_its_location(
         await until(pilot, lambda: isinstance(app.screen, LocationScreen))
         screen = app.screen
         assert isinstance(screen, LocationScreen) and screen.location_id == BIG
-        await pilot.press("end")
-        await pilot.pause(0.6)
+        table = screen.query_one(DataTable)
+        assert table.row_count == 9_000
+        # Rows are painted as they come into view: the last one, once scrolled to, shows.
+        await pilot.press("ctrl+end")
+        await until(pilot, lambda: table.cursor_row == 8_999)
+        await until(pilot, lambda: str(table.get_row_at(8_999)[1]) == "OUT_OF_ORDER")
         await pilot.press("escape")
         await pilot.press("q")

@@ -107,6 +107,9 @@ class LocationScreen(Screen[None]):
         self._painted = set()
         self._paint_rows_in_view()
 
+    def on_resize(self) -> None:
+        self._paint_rows_in_view()
+
     def _paint_rows_in_view(self, _: object = None) -> None:
         """Write the cells of the rows on screen (and the cursor's) that this refresh has not.
 
@@ -118,7 +121,9 @@ class LocationScreen(Screen[None]):
             return
         table = self.query_one(DataTable)
         first = int(table.scroll_y)
-        rows = range(max(0, first - 1), min(len(self._rows), first + table.size.height + 1))
+        # Before its first layout the table has no height: a screenful of rows is in view.
+        height = table.size.height or self.app.size.height
+        rows = range(max(0, first - 1), min(len(self._rows), first + height + 1))
         wanted = [*rows, table.cursor_row] if 0 <= table.cursor_row < len(self._rows) else rows
         for index in wanted:
             if index in self._painted:
