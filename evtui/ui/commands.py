@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
@@ -12,10 +11,8 @@ from textual.markup import escape
 
 from evtui.model import KNOWN_STATUSES, EventFilter
 from evtui.safetext import safe_text
+from evtui.ui.host import PaletteHost
 from evtui.ui.theme import short_id
-
-if TYPE_CHECKING:
-    from evtui.ui.app import EvtuiApp
 
 MAX_LOCATION_HITS = 20
 
@@ -24,10 +21,8 @@ class EvtuiCommands(Provider):
     """evtui's actions; typing part of a location id offers to open that location."""
 
     @property
-    def _app(self) -> EvtuiApp:
-        from evtui.ui.app import EvtuiApp
-
-        assert isinstance(self.app, EvtuiApp)
+    def _app(self) -> PaletteHost:
+        assert isinstance(self.app, PaletteHost)
         return self.app
 
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
