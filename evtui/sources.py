@@ -287,7 +287,13 @@ def _read_in_background(stream: BinaryIO) -> asyncio.Queue[bytes]:
     queue: asyncio.Queue[bytes] = asyncio.Queue(maxsize=16)
 
     def put(data: bytes) -> None:
-        asyncio.run_coroutine_threadsafe(queue.put(data), loop).result()
+        coroutine = queue.put(data)
+        try:
+            future = asyncio.run_coroutine_threadsafe(coroutine, loop)
+        except RuntimeError:
+            coroutine.close()  # the loop is closed: never scheduled, so never to be awaited
+            raise
+        future.result()
 
     def pump() -> None:
         # os.read on the descriptor: returns what is there (not a full 64 KiB) and holds no
