@@ -30,7 +30,10 @@ class LocationScreen(Screen[None]):
         Binding("e", "app.edit_label", "Label", id="location_label"),
     ]
     DEFAULT_CSS = """
-    LocationScreen > #summary { height: auto; padding: 0 1; background: $panel; }
+    LocationScreen > #summary {
+        height: auto; padding: 0 1; background: $panel;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     LocationScreen > DataTable { height: 1fr; border: round $primary-background; }
     """
 
