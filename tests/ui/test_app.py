@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -122,10 +123,9 @@ async def test_w_watches_the_highlighted_location_and_writes_the_file(tmp_path: 
         await pilot.press("w")
         saved = json.loads((tmp_path / "watchlist.json").read_text())
         assert saved["locations"] == [{"id": L1, "label": ""}]
-        await pilot.pause(0.1)
         panel = app.query_one(WatchlistPanel)
         table = panel.query_one(DataTable)
-        assert table.row_count == 1
+        await until(pilot, lambda: table.row_count == 1)
         row = [str(c) for c in table.get_row_at(0)]
         assert row[0] == short_id(L1, 14)
         assert row[2] == "1/2"  # a AVAILABLE, b OUT_OF_ORDER
@@ -277,10 +277,15 @@ async def test_palette_filters_by_status(tmp_path: Path) -> None:
     async with app.run_test(size=(160, 40)) as pilot:
         await loaded(pilot)
         await pilot.press("ctrl+p", *"only OUT_OF_ORDER")
-        await pilot.pause(0.5)
+        # The palette searches in the background: enter picks a hit only once one is listed.
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, CommandPalette)
+            and app.screen.query_one(CommandList).option_count > 0,
+        )
         await pilot.press("enter")
-        await pilot.pause(0.2)
-        assert [c.new for c in app.query_one(EventLog).rows] == ["OUT_OF_ORDER"]
+        log = app.query_one(EventLog)
+        await until(pilot, lambda: [c.new for c in log.rows] == ["OUT_OF_ORDER"])
 
 
 async def test_80x24_shows_counters_and_log_and_hides_the_watchlist(tmp_path: Path) -> None:

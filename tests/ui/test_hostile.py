@@ -22,7 +22,7 @@ from evtui.ui.screens.rejected import RejectedScreen
 from evtui.ui.widgets.counters import StatusCounters
 from evtui.ui.widgets.event_log import EventLog
 from evtui.watchlist import Watchlist
-from tests.ui.test_app import file_app, loaded, toasts
+from tests.ui.test_app import file_app, loaded, toasts, until
 
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
 PREFIX = "here:evcp:charginglocation:"
@@ -159,10 +159,9 @@ async def test_statuses_the_stream_invents_later_grow_the_counters_within_bounds
             state.apply(
                 Batch((decode_document(StreamMessage(0, 0, b""), json.dumps(doc).encode()),)), 0
             )
-        await pilot.pause(0.3)
-        text = assert_inert(app)
         # Four rows more (three statuses and "4 others"), not seven: the panel stays bounded.
-        assert counters.region.height == before + 4
+        await until(pilot, lambda: counters.region.height == before + 4)
+        text = assert_inert(app)
         assert "4 others" in text
         # Long names are cut, never the figures: every row still shows its share.
         rows = [line for line in text.splitlines() if "NEW_STAT…AME" in line]

@@ -161,10 +161,11 @@ async def test_speed_keys_step_through_the_speeds_and_real_time_playback_waits(
 ) -> None:
     app = replay_app(tmp_path, speed=1.0, paused=False)
     async with app.run_test(size=(160, 40)) as pilot:
-        await pilot.pause(0.5)
-        assert app.player is not None
-        # At 1x, messages 10 s apart: only the first has been applied half a second in.
-        assert app.player.position == 1
+        player = app.player
+        assert player is not None
+        # At 1x, messages 10 s apart: the first is applied at once, the second not for 10 s.
+        await until(pilot, lambda: player.position >= 1)
+        assert player.position == 1
         await pilot.press("minus", "minus", "minus")
         assert app.speed == 0.25
         await pilot.press(*["plus"] * 9)
