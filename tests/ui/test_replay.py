@@ -92,6 +92,12 @@ def caught_up(app: EvtuiApp) -> bool:
     )
 
 
+def listed(app: EvtuiApp) -> int | None:
+    """How many sessions the sessions screen lists; None when it is not on screen."""
+    screen = app.screen
+    return screen.query_one(DataTable).row_count if isinstance(screen, SessionsScreen) else None
+
+
 async def repainted(pilot: Pilot[None]) -> None:
     """Wait for the paced repaints to bring the screen up to the model (a fixed pause is not
     enough on a loaded machine), and for that repaint to be drawn."""
@@ -231,11 +237,10 @@ async def test_session_browser_deletes_after_confirming_and_opens_a_session(
     other = write_session(tmp_path / "other.evtui")
     async with app.run_test(size=(160, 40)) as pilot:
         await pilot.press("s")
-        await repainted(pilot)
+        await until(pilot, lambda: listed(app) == 2)
         screen = app.screen
         assert isinstance(screen, SessionsScreen)
         table = screen.query_one(DataTable)
-        assert table.row_count == 2
         names = [str(table.get_row_at(i)[-1]) for i in range(2)]
         assert sorted(names) == ["other.evtui", "s.evtui"]
         # The session being replayed is in use: it cannot be deleted.
@@ -249,9 +254,7 @@ async def test_session_browser_deletes_after_confirming_and_opens_a_session(
         await pilot.press("n")
         assert other.exists()
         await pilot.press("d", "y")
-        await repainted(pilot)
-        assert not other.exists()
-        assert table.row_count == 1
+        await until(pilot, lambda: not other.exists() and table.row_count == 1)
         # enter asks the CLI to replay the chosen session once this monitor has closed.
         await pilot.press("enter")
         await pilot.pause(0.3)
@@ -270,7 +273,7 @@ async def test_from_the_live_monitor_a_session_opens_after_asking_and_a_bad_one_
     async with app.run_test(size=(160, 40)) as pilot:
         await loaded(pilot)
         await pilot.press("s")
-        await repainted(pilot)
+        await until(pilot, lambda: listed(app) == 2)
         screen = app.screen
         assert isinstance(screen, SessionsScreen)
         table = screen.query_one(DataTable)
@@ -278,18 +281,16 @@ async def test_from_the_live_monitor_a_session_opens_after_asking_and_a_bad_one_
         assert names == ["good.evtui", "bad.evtui"]  # unreadable ones last
         table.move_cursor(row=1)
         await pilot.press("enter")
-        await repainted(pilot)
         # The live monitor goes on; the user is told why.
+        await until(pilot, lambda: any("not an evtui session" in t for t in toasts(app)))
         assert app.screen is screen and app.is_running
-        assert any("not an evtui session" in t for t in toasts(app))
         table.move_cursor(row=0)
         await pilot.press("enter")
-        await repainted(pilot)
-        assert isinstance(app.screen, ConfirmScreen)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("n")
         assert app.screen is screen and app.next_session is None
         await pilot.press("enter")
-        await repainted(pilot)
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
         await pilot.pause(0.3)
     assert app.next_session == good
