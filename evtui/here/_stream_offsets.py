@@ -36,6 +36,10 @@ class Offsets:
         self.commit_after_poll = False
         """A commit was deferred or failed: try again right after the next poll."""
 
+    def defer_commit(self) -> None:
+        """Commit after the next poll (which renews the token or finds the node ready)."""
+        self.commit_after_poll = True
+
     def ack(self, items: Iterable[Decoded]) -> None:
         """Mark messages as handled: their offsets may now be committed."""
         for item in items:
@@ -91,7 +95,7 @@ class Offsets:
             break
         if response.status_code in (409, 412):
             # 409 E213028 "unable to commit": later. 412: after the next poll renews the token.
-            self.commit_after_poll = True
+            self.defer_commit()
             log.debug("commit deferred: HTTP %s", response.status_code)
             return
         self._node.raise_for(response, "commit")

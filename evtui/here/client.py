@@ -15,7 +15,7 @@ import httpx
 from evtui import __version__
 from evtui.defaults import DEFAULT_LOOKUP_URL
 from evtui.here._auth import BearerAuth
-from evtui.here._http import bounded, error_details, json_body, retry_after
+from evtui.here._http import bounded, error_details, retry_after
 from evtui.here.credentials import Credentials, require_secure_url
 from evtui.here.errors import (
     AccessDenied,
@@ -179,8 +179,3 @@ class HereClient:
                 )
             return response, used
         raise AssertionError("unreachable")  # pragma: no cover
-
-    @staticmethod
-    def body(response: httpx.Response) -> dict[str, Any]:
-        """The JSON object of an answer, or an empty dict."""
-        return json_body(response)

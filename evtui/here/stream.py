@@ -300,7 +300,7 @@ class StreamConsumer:
             # Offsets stay acknowledged and are committed next time; reading goes on, and a
             # batch already polled is still handed out before subscribing again.
             log.info("commit failed, will retry: %s", exc)
-            self._offsets.commit_after_poll = True
+            self._offsets.defer_commit()
             if isinstance(exc, SubscriptionLost):
                 self._node.subscription = None
                 self._lost = str(exc)

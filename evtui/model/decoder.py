@@ -98,10 +98,7 @@ def _gunzip(raw: bytes) -> bytes:
             chunk = inflater.decompress(rest, MAX_DOCUMENT_BYTES - size + 1)
             size += len(chunk)
             if size > MAX_DOCUMENT_BYTES or inflater.unconsumed_tail:
-                raise _Reject(
-                    RejectReason.TOO_LARGE,
-                    f"inflates to more than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB",
-                )
+                raise _Reject(RejectReason.TOO_LARGE, _too_large(None))
             if not inflater.eof:
                 raise _Reject(RejectReason.BAD_GZIP, "gzip data is truncated")
             out.append(chunk)
@@ -113,9 +110,11 @@ def _gunzip(raw: bytes) -> bytes:
     return out[0] if len(out) == 1 else b"".join(out)
 
 
-def _too_large(size: int) -> str:
-    mib = 1024 * 1024
-    return f"{size / mib:,.1f} MiB, more than the {MAX_DOCUMENT_BYTES // mib} MiB allowed"
+def _too_large(size: int | None) -> str:
+    """Says how large a document is (or that it inflates past the bound, when inflating stops
+    there), in the words of the other size limits."""
+    limit = f"{MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB"
+    return f"inflates to more than {limit}" if size is None else f"{size:,} bytes, over {limit}"
 
 
 def _validate(document: bytes, sent_at: float | None) -> LocationUpdate:

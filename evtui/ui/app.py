@@ -51,6 +51,7 @@ from evtui.ui.widgets.replay_bar import Playback
 from evtui.ui.widgets.watchlist_panel import WatchlistPanel
 from evtui.watchlist import Watchlist
 
+# The options types are part of the app's constructor: callers import them from here.
 __all__ = ["EvtuiApp", "RecordOptions", "ReplayOptions"]
 
 QUIT_GRACE_SECONDS = 1.5

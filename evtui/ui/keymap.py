@@ -18,7 +18,7 @@ from evtui.ui.screens.sessions import SessionsScreen
 from evtui.ui.widgets.event_log import EventLog
 from evtui.ui.widgets.watchlist_panel import WatchlistTable
 
-__all__ = ["KeyBindings", "binding_sections"]
+__all__ = ["KeyBindings"]
 
 MAIN_SECTIONS = frozenset({"Everywhere", "Main screen", "Event log", "Replay"})
 """Sections whose keys all work at once on the main screen: one key cannot serve two."""
@@ -29,7 +29,7 @@ def _bindings(owner: type[object]) -> list[Binding]:
     return [b for b in declared if isinstance(b, Binding)]
 
 
-def binding_sections(app: type[object]) -> list[tuple[str, list[Binding]]]:
+def _binding_sections(app: type[object]) -> list[tuple[str, list[Binding]]]:
     """Every key evtui defines, grouped by where it works; `app` holds the global ones."""
     return [
         ("Everywhere", _bindings(app)),
@@ -57,7 +57,7 @@ class KeyBindings:
 
     def sections(self) -> list[tuple[str, list[Binding]]]:
         """Every key evtui defines, grouped by where it works, for the help screen."""
-        return binding_sections(self._app)
+        return _binding_sections(self._app)
 
     def keys_of(self, binding: Binding) -> list[str]:
         """The keys that trigger `binding` now, after the settings' overrides."""

@@ -234,7 +234,7 @@ def test_an_inflated_document_past_the_size_bound_is_too_large() -> None:
     assert len(padded) == MAX_DOCUMENT_BYTES + 1
     big = rejected(StreamMessage(0, 1, padded, inflated=True))
     assert big.reason is RejectReason.TOO_LARGE
-    assert big.detail == "64.0 MiB, more than the 64 MiB allowed"
+    assert big.detail == "67,108,865 bytes, over 64 MiB"
     fits = decode(StreamMessage(0, 1, padded[:-2] + b"}", inflated=True))
     assert isinstance(fits, Accepted)
 

@@ -13,8 +13,7 @@ One module per question a reader has:
 The modules import one another directly, never through this package.
 """
 
-from evtui.ui.widgets.event_log.render import change_row
 from evtui.ui.widgets.event_log.rows import Labels
 from evtui.ui.widgets.event_log.widget import EventLog
 
-__all__ = ["EventLog", "Labels", "change_row"]
+__all__ = ["EventLog", "Labels"]
