@@ -62,10 +62,10 @@ class Tail:
                 raise AssertionError("".join(self.err))
             time.sleep(0.05)
 
-    def interrupt(self) -> float:
-        """Send Ctrl-C; seconds until the process was gone."""
+    def interrupt(self, signum: int = signal.SIGINT) -> float:
+        """Send Ctrl-C (or another signal); seconds until the process was gone."""
         started = time.monotonic()
-        self.process.send_signal(signal.SIGINT)
+        self.process.send_signal(signum)
         self.process.wait(timeout=30)
         took = time.monotonic() - started
         for pump in self._pumps:
@@ -98,6 +98,22 @@ def test_ctrl_c_during_a_backoff_leaves_at_once_and_unsubscribes(
     assert tail.process.returncode == 130
     assert server.emulator.live_subscriptions() == 0
     assert sum(server.emulator.committed(server.emulator.subscribed[0]).values()) == 10
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_kill_or_a_closed_terminal_ends_tail_as_ctrl_c_does(
+    server: EmulatorServer, live: list[str], signum: int
+) -> None:
+    tail = Tail(*live, "--lookup-url", server.lookup_url)
+    tail.wait_for(lambda: len(tail.out) == 10)
+
+    took = tail.interrupt(signum)
+
+    assert took < EXIT_PROMISE
+    assert tail.process.returncode == 128 + signum
+    assert server.emulator.live_subscriptions() == 0
+    assert sum(server.emulator.committed(server.emulator.subscribed[0]).values()) == 10
+    assert "evtui tail: 10 payloads, 0 rejected" in "".join(tail.err)
 
 
 def test_ctrl_c_while_the_platform_stalls_leaves_within_the_promise(

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import signal
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -23,6 +24,8 @@ from evtui.sources import Source
 __all__ = ["Format", "format_jsonl", "format_text", "run", "run_tail"]
 
 Format = Literal["jsonl", "text"]
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 def format_jsonl(item: Accepted) -> str:
@@ -110,6 +113,19 @@ async def run_tail(
     formatter: Callable[[Accepted], str] = format_jsonl if fmt == "jsonl" else format_text
     tally = _Tally()
     failed = False
+    task = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    stopped_by: list[int] = []
+
+    def stop(signum: int) -> None:
+        stopped_by.append(signum)
+        if task is not None:
+            task.cancel()
+
+    # `kill` or a closed terminal ends tail as Ctrl-C does: the subscription is released.
+    for signum in STOP_SIGNALS:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop, signum)
     try:
         async with source:
             with contextlib.suppress(TimeoutError):
@@ -125,7 +141,15 @@ async def run_tail(
                         source.ack(Batch(handled))
                         if limit is not None and tally.printed >= limit:
                             break
+    except asyncio.CancelledError:
+        if not stopped_by or task is None:
+            raise
+        task.uncancel()
+        return 128 + stopped_by[0]  # as a shell reports a process a signal ended
     finally:
+        for signum in STOP_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signum)
         err.write(tally.summary() + "\n")
         err.flush()
     return 1 if failed else 0
