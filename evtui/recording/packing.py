@@ -99,15 +99,19 @@ class Packer:
         # Quotes stay where they were, so this undoes exactly whatever else the bytes match.
         tokens = self._tokens
         values = set(_ID.findall(document))
-        for value in values:
-            if value not in tokens:
-                tokens[value] = (b'"%s"' % value, b'"\x00%d"' % self.ref(value))
         if len(values) <= _REPLACE_EACH:
             for value in values:
-                document = document.replace(*tokens[value])
+                token = tokens.get(value)
+                if token is None:
+                    token = tokens[value] = (b'"%s"' % value, b'"\x00%d"' % self.ref(value))
+                document = document.replace(*token)
         else:
             # A location listing thousands of EVSEs: one pass over the document's strings, not
             # one pass per id (9,000 ids took seconds, 30,000 a minute).
+            for value in values:
+                if value not in tokens:
+                    tokens[value] = (b'"%s"' % value, b'"\x00%d"' % self.ref(value))
+
             def swap(match: re.Match[bytes]) -> bytes:
                 value = match[1]
                 return tokens[value][1] if value in values else match[0]
