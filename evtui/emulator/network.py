@@ -2,6 +2,7 @@
 
 A discrete-event simulation over simulated seconds. Everything comes from one seeded
 `random.Random`, so the same seed gives the same network and the same sequence of updates.
+Locations have real-shaped ids and directory records (`evtui.emulator.sites`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from evtui.emulator import sites
 
 __all__ = ["NetworkConfig", "SyntheticNetwork", "format_time"]
 
@@ -44,9 +47,18 @@ class NetworkConfig:
     """Share of locations that have lost their link (all EVSEs UNKNOWN) at the start."""
 
 
+# Supplier ids are a permutation of the 9-digit numbers (the step is prime to their count),
+# so no two locations of a network share one.
+_SUPPLIER_FIRST = 100_000_000
+_SUPPLIER_COUNT = 900_000_000
+_SUPPLIER_STEP = 123_456_791
+
+
 @dataclass
 class _Location:
     id: str
+    seed: int
+    """Where its static details come from (`sites.describe`)."""
     evse_ids: list[str]
     statuses: list[str]
     since: list[float]
@@ -65,7 +77,9 @@ class SyntheticNetwork:
         self._seq = 0
         self.now = 0.0
         """Simulated seconds since the start."""
-        self.locations = [self._new_location() for _ in range(self.config.locations)]
+        self.locations = [self._new_location(li) for li in range(self.config.locations)]
+        self._index = {_content_id(loc.id): li for li, loc in enumerate(self.locations)}
+        self._sites: dict[int, sites.Site] = {}
         for li, location in enumerate(self.locations):
             self._initialise(li, location)
 
@@ -74,12 +88,45 @@ class SyntheticNetwork:
     def _hex(self, nbytes: int) -> str:
         return self._rng.getrandbits(nbytes * 8).to_bytes(nbytes, "big").hex()
 
-    def _new_location(self) -> _Location:
+    def _new_location(self, li: int) -> _Location:
         rng = self._rng
-        lid = "here:evcp:charginglocation:" + self._hex(16)
+        # The same draw the 128-bit hex ids of old took: the statuses and timing of a seed's
+        # network stay what they were, only the location ids read differently.
+        seed = rng.getrandbits(128)
+        city, lat, lng = sites.place(random.Random(seed))
+        supplier_id = _SUPPLIER_FIRST + (
+            (li + self.config.seed) * _SUPPLIER_STEP % _SUPPLIER_COUNT
+        )
+        lid = sites.location_id(city, lat, lng, supplier_id)
         n = rng.randint(self.config.min_evses, self.config.max_evses)
         evses = ["here:evcp:evse:" + self._hex(32) for _ in range(n)]
-        return _Location(lid, evses, ["AVAILABLE"] * n, [0.0] * n, [0] * n)
+        return _Location(lid, seed, evses, ["AVAILABLE"] * n, [0.0] * n, [0] * n)
+
+    # -- the directory -------------------------------------------------------------------
+
+    def location_ids(self) -> list[str]:
+        """Every location's id, in the network's order."""
+        return [location.id for location in self.locations]
+
+    def location_record(
+        self, location_id: str, *, started_at: float = 0.0, speed: float = 1.0
+    ) -> dict[str, Any] | None:
+        """The HERE EV Charge Points API v3 `Location` of a location, or None when the network
+        has none of that id. `location_id` is the whole id or its content id (the part after
+        `here:evcp:charginglocation:`, what the v3 API takes). EVSE statuses are those of now;
+        `modified` is when each entered it, at `started_at + simulated seconds / speed` (the
+        emulator's clock, as in the stream)."""
+        li = self._index.get(_content_id(location_id))
+        if li is None:
+            return None
+        location = self.locations[li]
+        site = self._sites.get(li)
+        if site is None:
+            site = self._sites[li] = sites.describe(location.seed, len(location.evse_ids))
+        modified = [format_time(started_at + since / speed) for since in location.since]
+        return sites.location_record(
+            site, _content_id(location.id), location.evse_ids, location.statuses, modified
+        )
 
     def _initialise(self, li: int, location: _Location) -> None:
         rng = self._rng
@@ -247,3 +294,8 @@ def _weighted(rng: random.Random, choices: tuple[tuple[str, float], ...]) -> str
 def format_time(ts: float) -> str:
     """OCPI DateTime at second precision, as the real feed has them."""
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _content_id(location_id: str) -> str:
+    """The last colon-separated part, as HERE's v3 API reads an id."""
+    return location_id.rpartition(":")[2]
