@@ -2,9 +2,10 @@
 
     .venv/bin/python benchmarks/bench_memory.py [--quick] [--json FILE]
 
-Each location is one real stream message (gzip + base64, HERE-shaped ids: a 32-hex location,
-64-hex EVSEs), decoded and applied batch by batch as the monitor does; then every EVSE changes
-status once, so each has a history. RSS is the whole process's resident size (what `top` shows),
+Each location is one real stream message (gzip + base64, HERE-shaped ids: locations as real ones,
+`here:evcp:charginglocation:<country><geohash>-<base64 source>`, about 80 characters; 64-hex
+EVSEs), decoded and applied batch by batch as the monitor does; then every EVSE changes status
+once, so each has a history. RSS is the whole process's resident size (what `top` shows),
 read from /proc; the reference is the same process before any message was made, with evtui's
 modules imported. The event log and the rejected list are then fed far more than they keep, to
 show they stay bounded.
@@ -17,6 +18,7 @@ import gc
 import gzip
 import hashlib
 import json
+import random
 import resource
 import sys
 from collections.abc import Iterator
@@ -24,6 +26,7 @@ from collections.abc import Iterator
 from _harness import Figure, arguments, report
 
 from evtui.model import Batch, MonitorState, StreamMessage, decode
+from evtui.model.geohash import encode
 from evtui.model.state import KEEP_REJECTIONS
 from evtui.runtime import tune
 
@@ -45,6 +48,21 @@ def evse_id(number: int) -> str:
     return "here:evcp:evse:" + hashlib.blake2b(number.to_bytes(8), digest_size=32).hexdigest()
 
 
+# (ISO numeric, lat, lng) of a few city centres. Not the emulator's places: importing the
+# emulator would bring its web server into the reference figure.
+CITIES = ((276, 52.52, 13.405), (250, 48.857, 2.352), (528, 52.368, 4.904), (56, 50.85, 4.352))
+
+
+def location_id(number: int) -> str:
+    """A real-shaped location id, the same for the same number: within 10 km of a city centre,
+    with a 9-digit supplier id as in HERE's ids."""
+    rng = random.Random(number)
+    country, lat, lng = CITIES[number % len(CITIES)]
+    geohash = encode(lat + rng.uniform(-0.1, 0.1), lng + rng.uniform(-0.1, 0.1))
+    source = base64.b64encode(f"here-ev:ecomovement:{100_000_000 + number}".encode())
+    return f"here:evcp:charginglocation:{country}{geohash}-{source.decode().rstrip('=')}"
+
+
 def messages(locations: int, per_location: int, round_: int) -> Iterator[StreamMessage]:
     """One message per location, naming all of its EVSEs, in round `round_`."""
     for li in range(locations):
@@ -56,7 +74,7 @@ def messages(locations: int, per_location: int, round_: int) -> Iterator[StreamM
             }
             for ei in range(per_location)
         ]
-        payload = {"id": f"here:evcp:charginglocation:{li:032x}", "evses": evses}
+        payload = {"id": location_id(li), "evses": evses}
         data = base64.b64encode(gzip.compress(json.dumps(payload).encode(), mtime=0)).decode()
         yield StreamMessage(0, round_ * locations + li, data, received_at=1.8e9 + round_)
 

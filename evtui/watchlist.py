@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from evtui.model import id_tail
+from evtui.model.location_id import decode_location_id
 from evtui.safetext import safe_text
 
 __all__ = ["LOCATION_PREFIX", "Watchlist", "WatchlistError", "resolve_location_id"]
@@ -150,11 +151,18 @@ def resolve_location_id(text: str, known: Iterable[str] = ()) -> str:
     if ":" in text or not text:
         return text
     wanted = text.casefold()
+    known = list(known)
+    # Real ids end in base64, where case matters: an exact tail first, then any case.
+    for location_id in known:
+        if id_tail(location_id) == text:
+            return location_id
     for location_id in known:
         if id_tail(location_id).casefold() == wanted:
             return location_id
     if set(wanted) <= _HEX:
         return LOCATION_PREFIX + wanted
+    if decode_location_id(LOCATION_PREFIX + text) is not None:
+        return LOCATION_PREFIX + text
     return text
 
 

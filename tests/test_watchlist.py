@@ -82,3 +82,10 @@ def test_a_pasted_tail_or_quoted_id_resolves_to_the_full_id() -> None:
     assert resolve_location_id("388387f97cd7d5d36201ee6a01e19d43") == full
     assert resolve_location_id(f'"{full}"') == full
     assert resolve_location_id("my-own-id") == "my-own-id"
+    # HERE's real ids: country, geohash and a base64 source, whose case matters.
+    real = "here:evcp:charginglocation:56u1516726h2-aGVyZS1ldjplY29tb3ZlbWVudDoxMjc3ODgxMDM"
+    tail = real.removeprefix("here:evcp:charginglocation:")
+    assert resolve_location_id(f" {tail} ") == real
+    twin = "here:evcp:charginglocation:" + tail.swapcase()
+    assert resolve_location_id(tail, [twin, real]) == real
+    assert resolve_location_id(tail.swapcase(), [real]) == real
