@@ -8,9 +8,12 @@ Layout on one host (`http://127.0.0.1:PORT`):
   `/stream-node/v2/...`, where poll (`GET .../partitions`), commit (`PUT .../offsets`),
   seek (`PUT .../seek`) and unsubscribe (`DELETE .../subscribe`) live.
 - `GET /blob/v1/catalogs/{hrn}/layers/{layer}/data/{handle}`: payloads over the inline limit.
+- `GET /v3/locations?ids=…&fields=…` and `GET /v3/locations/{id}`: HERE's EV Charge Points
+  API v3, the directory of locations (`evtui.emulator.directory`).
 - `POST /_emulator/faults` (JSON: `unavailable`, `retry_after`, `server_errors`,
   `malformed_rate`, `expire_tokens`, `drop_subscriptions`, `expire_tokens_after`,
-  `drop_subscriptions_after`, `token_lifetime`) and
+  `drop_subscriptions_after`, `token_lifetime`; `directory_forbidden`,
+  `directory_rate_limited`, `directory_unavailable`, `directory_missing`) and
   `POST /_emulator/publish` (JSON payload): switches for people testing their own clients.
 """
 
@@ -21,7 +24,6 @@ import hmac
 import json
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,12 +32,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from evtui.emulator.directory import Handler, directory_routes
 from evtui.emulator.service import Emulator, EmulatorError, Subscription
 from evtui.here import oauth
 
 __all__ = ["create_app"]
-
-Handler = Callable[[Request], Awaitable[Response]]
 
 
 def _here_error(exc: EmulatorError, correlation_id: str) -> Response:
@@ -66,6 +67,7 @@ def _handles_errors(emulator: Emulator, handler: Handler) -> Handler:
         sent = request.headers.get("X-Correlation-ID")
         emulator.requests.append((request.method, request.url.path, sent))
         correlation_id = sent or uuid.uuid4().hex
+        request.state.correlation_id = correlation_id
         try:
             response = await handler(request)
         except EmulatorError as exc:
@@ -239,6 +241,13 @@ def create_app(emulator: Emulator) -> Starlette:
                 setattr(f, name, float(body[name]))
         if "token_lifetime" in body:
             config.token_lifetime = float(body["token_lifetime"])
+        for name in ("directory_rate_limited", "directory_unavailable"):
+            if name in body:
+                setattr(f, name, int(body[name] or 0))
+        if "directory_forbidden" in body:
+            f.directory_forbidden = bool(body["directory_forbidden"])
+        if "directory_missing" in body:
+            f.directory_missing = {str(i) for i in body["directory_missing"] or ()}
         if body.get("expire_tokens"):
             emulator.expire_tokens()
         if body.get("drop_subscriptions"):
@@ -262,6 +271,7 @@ def create_app(emulator: Emulator) -> Starlette:
         ("/blob/v1/catalogs/{hrn}/layers/{layer}/data/{handle}", blob, "GET"),
         ("/_emulator/faults", faults, "POST"),
         ("/_emulator/publish", publish, "POST"),
+        *directory_routes(emulator),
     ]
     routes = [
         Route(path, _handles_errors(emulator, handler), methods=[method])

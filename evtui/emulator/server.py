@@ -69,6 +69,11 @@ class EmulatorServer:
         return f"{self.base_url}/lookup/v1"
 
     @property
+    def directory_url(self) -> str:
+        """The EV Charge Points API v3 base to give a HERE client (`--directory-url`)."""
+        return f"{self.base_url}/v3"
+
+    @property
     def token_url(self) -> str:
         return f"{self.base_url}/oauth2/token"
 
@@ -189,6 +194,7 @@ def run_foreground(
             out.write("# Save the lines above to FILE.\n")
         out.write(
             f"\n# API Lookup URL: {server.lookup_url}\n"
+            f"# Directory (EV Charge Points API v3) URL: {server.directory_url}\n"
             f"# catalog {config.catalog}, layer {config.layer}\n"
             "# For example:\n"
             f"#   evtui tail --credentials {path} --lookup-url {server.lookup_url} "

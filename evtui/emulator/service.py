@@ -78,6 +78,14 @@ class Faults:
     """After this many more polls, forget every subscription (the next poll gets 404)."""
     expire_tokens_after: int | None = None
     """After this many more polls, every token issued so far stops working."""
+    directory_forbidden: bool = False
+    """The v3 directory answers 403, as for an app whose licence lacks it."""
+    directory_rate_limited: int = 0
+    """Answer this many next directory calls with 429 and `Retry-After`."""
+    directory_unavailable: int = 0
+    """Answer this many next directory calls with 503 and `Retry-After`."""
+    directory_missing: set[str] = field(default_factory=set)
+    """Location ids (full or content) the directory says it does not know."""
 
 
 @dataclass
@@ -142,6 +150,12 @@ class Emulator:
         self.requests: deque[tuple[str, str, str | None]] = deque(maxlen=10_000)
         """(method, path, X-Correlation-ID sent) of the latest requests, for tests."""
         self.started_at = clock()
+        self.location_records: dict[str, dict[str, Any]] = {}
+        """v3 Location records published by `add_location_record`, by full location id."""
+        self.directory: Callable[[str], dict[str, Any] | None] = self._directory_record
+        """Where the v3 directory gets a location's record (full id -> v3 Location | None)."""
+        self.directory_asked: list[list[str]] = []
+        """The ids of each directory request, as sent, for tests."""
         self._network: SyntheticNetwork | None = None
         if self.config.live:
             self._network = SyntheticNetwork(
@@ -237,6 +251,21 @@ class Emulator:
                 for sim, payload in events:
                     self._publish_synthetic(sim, payload)
                 published += len(events)
+
+    # -- the v3 directory -----------------------------------------------------------------
+
+    def add_location_record(self, record: dict[str, Any]) -> None:
+        """Publish a v3 Location record (its `id` the full location id) to the directory."""
+        with self._lock:
+            self.location_records[str(record["id"])] = record
+
+    def _directory_record(self, location_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            if (record := self.location_records.get(location_id)) is not None:
+                return record
+        # The synthetic network describes its own locations, once it knows how.
+        describe = getattr(self._network, "location_record", None)
+        return describe(location_id) if describe is not None else None
 
     # -- tokens --------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ async with HereClient(credentials) as client:
 ```
 """
 
-from evtui.defaults import DEFAULT_LOOKUP_URL, EV_CATALOG, EV_LAYER
+from evtui.defaults import DEFAULT_DIRECTORY_URL, DEFAULT_LOOKUP_URL, EV_CATALOG, EV_LAYER
 from evtui.here.client import HereClient
 from evtui.here.credentials import (
     DEFAULT_CREDENTIALS_PATH,
@@ -20,10 +20,14 @@ from evtui.here.credentials import (
     load_credentials,
     parse_credentials,
 )
+from evtui.here.directory import DirectoryAnswer, DirectoryClient
 from evtui.here.errors import (
     AccessDenied,
     AuthenticationError,
     CredentialsError,
+    DirectoryError,
+    DirectoryFailed,
+    DirectoryUnavailable,
     HereError,
     LookupFailed,
     StreamFailed,
@@ -36,6 +40,7 @@ from evtui.here.tokens import Token
 
 __all__ = [
     "DEFAULT_CREDENTIALS_PATH",
+    "DEFAULT_DIRECTORY_URL",
     "DEFAULT_LOOKUP_URL",
     "EV_CATALOG",
     "EV_LAYER",
@@ -45,6 +50,11 @@ __all__ = [
     "ConnectionStatus",
     "Credentials",
     "CredentialsError",
+    "DirectoryAnswer",
+    "DirectoryClient",
+    "DirectoryError",
+    "DirectoryFailed",
+    "DirectoryUnavailable",
     "HereClient",
     "HereError",
     "LookupFailed",

@@ -39,10 +39,17 @@ def json_body(response: httpx.Response) -> dict[str, Any]:
 
 
 def error_details(response: httpx.Response) -> tuple[str | None, str]:
-    """HERE's error code and its most useful text, from either error body shape."""
+    """HERE's error code and its most useful text, from any of its error body shapes.
+
+    Platform APIs answer `{title, status, code, cause, action, ...}` or `{errorCode, message}`;
+    the v3 REST services' 401/403 answer `{error, error_description, status}`.
+    """
     body = json_body(response)
-    code = body.get("errorCode") or body.get("code")
-    parts = [str(body[k]) for k in ("title", "message", "cause", "action") if body.get(k)]
+    code = body.get("errorCode") or body.get("code") or body.get("error")
+    keys = ("title", "message", "error_description", "cause", "action")
+    parts = [str(body[k]) for k in keys if body.get(k)]
+    if not parts and body.get("error"):
+        parts = [str(body["error"])]
     unique = list(dict.fromkeys(parts)) or [
         response.reason_phrase or f"HTTP {response.status_code}"
     ]

@@ -170,7 +170,10 @@ class HereClient:
             code, detail = error_details(response) if response.status_code >= 400 else (None, "")
             if response.status_code == 401:
                 raise AuthenticationError(
-                    f"{what} refused a fresh access token: {detail}", status=401, code=code
+                    f"{what} refused a fresh access token: {detail}",
+                    status=401,
+                    code=code,
+                    detail=detail,
                 )
             if response.status_code >= 500 or response.status_code == 429:
                 raise TransientError(

@@ -9,6 +9,9 @@ __all__ = [
     "AccessDenied",
     "AuthenticationError",
     "CredentialsError",
+    "DirectoryError",
+    "DirectoryFailed",
+    "DirectoryUnavailable",
     "HereError",
     "LookupFailed",
     "StreamFailed",
@@ -31,12 +34,23 @@ class CredentialsError(HereError):
 
 
 class AuthenticationError(HereError):
-    """The token endpoint refused the credentials, or a fresh token was refused."""
+    """The token endpoint refused the credentials, or a fresh token was refused.
 
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None):
+    `detail` is the service's own message, when a service (not the token endpoint) refused.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        detail: str | None = None,
+    ):
         super().__init__(message)
         self.status = status
         self.code = code
+        self.detail = detail
 
 
 class AccessDenied(HereError):
@@ -69,6 +83,25 @@ class TransientError(HereError):
         super().__init__(message)
         self.retry_after = retry_after
         self.answer_lost = answer_lost
+
+
+class DirectoryError(HereError):
+    """HERE's directory (EV Charge Points API v3) could not answer."""
+
+
+class DirectoryUnavailable(DirectoryError):
+    """The directory refuses this app (HTTP 401/403): its access is licensed separately.
+
+    The message is `HTTP 403: <the service's message>`; retrying will not help.
+    """
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class DirectoryFailed(DirectoryError):
+    """The directory answered in a way evtui cannot use, or kept failing after retries."""
 
 
 class SubscriptionLost(HereError):

@@ -1,9 +1,9 @@
 """What a client of one HERE API needs of the connection to the platform.
 
 `HereClient` is that connection: one httpx pool, one token provider, the base URLs API Lookup
-gave. The API clients built on it (the stream consumer today) are typed against this protocol
-rather than the class, so the connection can hand them out without the modules importing each
-other, and each API's client sees only the few calls it makes.
+gave. The API clients built on it (the stream consumer, the directory client) are typed
+against this protocol rather than the class, so the connection can hand them out without the
+modules importing each other, and each API's client sees only the few calls it makes.
 """
 
 from __future__ import annotations
@@ -23,6 +23,10 @@ class Platform(Protocol):
 
     @property
     def credentials(self) -> Credentials: ...
+
+    async def token(self) -> Token:
+        """A valid access token (cached; refreshed ahead of expiry)."""
+        ...
 
     async def lookup(self, hrn: str, api: str, version: str) -> str:
         """The base URL of `api`/`version` for catalog `hrn`, cached for the process."""
