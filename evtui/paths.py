@@ -6,7 +6,15 @@ from pathlib import Path
 
 import platformdirs
 
-__all__ = ["config_dir", "data_dir", "sessions_dir", "settings_path", "watchlist_path"]
+__all__ = [
+    "cache_dir",
+    "config_dir",
+    "data_dir",
+    "directory_cache_path",
+    "sessions_dir",
+    "settings_path",
+    "watchlist_path",
+]
 
 APP_NAME = "evtui"
 
@@ -19,6 +27,16 @@ def config_dir() -> Path:
 def data_dir() -> Path:
     """The user data dir, where recorded sessions go."""
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def cache_dir() -> Path:
+    """The user cache dir (honours `XDG_CACHE_HOME` on Linux): what can be fetched again."""
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def directory_cache_path() -> Path:
+    """The cache of what HERE's directory said of each location."""
+    return cache_dir() / "directory.sqlite"
 
 
 def sessions_dir() -> Path:

@@ -27,6 +27,8 @@ class Settings(BaseModel):
     refresh_rate: float = Field(default=20.0, ge=1.0, le=60.0)
     """Repaints per second, whatever the message rate."""
     keys: dict[str, str] = Field(default_factory=dict)
+    directory_refresh_days: int = Field(default=7, ge=1, le=365)
+    """Days a location's directory record is used before it is asked for again."""
 
 
 def load_settings(path: Path) -> tuple[Settings, list[str]]:
