@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from evtui import __version__
 from evtui.commands.common import EXIT_ERROR, EXIT_INTERRUPTED, fail
-from evtui.defaults import DEFAULT_CREDENTIALS, EV_CATALOG, EV_LAYER
+from evtui.defaults import DEFAULT_CREDENTIALS, DEFAULT_DIRECTORY_URL, EV_CATALOG, EV_LAYER
 
 
 def _live_options() -> argparse.ArgumentParser:
@@ -48,6 +48,18 @@ def _live_options() -> argparse.ArgumentParser:
         help="where a new subscription starts reading (default: latest)",
     )
     return live
+
+
+def _directory_option() -> argparse.ArgumentParser:
+    directory = argparse.ArgumentParser(add_help=False)
+    directory.add_argument(
+        "--directory-url",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="HERE EV Charge Points API v3 base URL "
+        f"(default: $EVTUI_DIRECTORY_URL or {DEFAULT_DIRECTORY_URL})",
+    )
+    return directory
 
 
 def _log_option() -> argparse.ArgumentParser:
@@ -132,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The whole command line: the monitor by default, and the sub-commands."""
     live = _live_options()
     log = _log_option()
+    directory_url = _directory_option()
     monitor = _monitor_options()
     record = _record_option()
     parser = argparse.ArgumentParser(
@@ -236,9 +249,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser(
         "check",
-        parents=[live, log],
+        parents=[live, log, directory_url],
         help="check step by step that your credentials and access work",
     )
+
+    directory = commands.add_parser(
+        "directory",
+        help="what HERE's directory says of locations (show), or load a directory file (import)",
+        description="Names, operators, addresses, positions and chargers of locations, from "
+        "HERE's EV Charge Points API v3 (cached on disk) and from what the ids themselves say.",
+    )
+    actions = directory.add_subparsers(dest="action", metavar="ACTION", required=True)
+    show = actions.add_parser(
+        "show",
+        parents=[live, log, directory_url],
+        help="print one JSON line per location id",
+        description="Print what is known of each id, one JSON line each (unknown fields are "
+        "null). Uses the cache and asks the directory for what is missing or stale. Exits 1 "
+        "when the directory failed (the reason goes to stderr; the lines are still printed).",
+    )
+    show.add_argument("ids", nargs="+", metavar="ID", help="location ids (full or content ids)")
+    show.add_argument(
+        "--offline", action="store_true", help="ask nothing: only the cache and the ids"
+    )
+    imports = actions.add_parser(
+        "import",
+        help="load a directory file into the cache",
+        description="Load v3-shaped Location objects (JSON lines or a JSON array) or a CSV "
+        "with the columns id,name,operator,address,city,postal_code,country,lat,lng (country "
+        "as ISO alpha-3) into the cache. Each refused line is reported with why.",
+    )
+    imports.add_argument("file", metavar="FILE")
 
     emulate = commands.add_parser(
         "emulate",
@@ -271,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             setup_logging(log)
         except OSError as exc:
             fail(f"--log {log}: {exc.strerror or exc}")
-    if args.command in ("tail", "record", "check", "export", "sessions"):
+    if args.command in ("tail", "record", "check", "export", "sessions", "directory"):
         warnings_to_stderr()  # the monitor shows what matters on screen instead
 
     try:
@@ -311,6 +352,10 @@ def _run(args: argparse.Namespace) -> int:
         from evtui.commands import check
 
         return check.run(args)
+    if command == "directory":
+        from evtui.commands import directory
+
+        return directory.run(args)
     if command == "emulate":
         from evtui.commands import emulate
 

@@ -22,6 +22,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol, Self
 
 from evtui.here import (
+    DEFAULT_DIRECTORY_URL,
     DEFAULT_LOOKUP_URL,
     EV_CATALOG,
     EV_LAYER,
@@ -84,6 +85,8 @@ class LiveSettings:
     lookup_url: str = DEFAULT_LOOKUP_URL
     consumer_id: str | None = None
     start: Start = "latest"
+    directory_url: str = DEFAULT_DIRECTORY_URL
+    """HERE's EV Charge Points API v3 base (the directory of locations)."""
 
 
 class HereSource:

@@ -13,7 +13,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from evtui.defaults import DEFAULT_CREDENTIALS, DEFAULT_LOOKUP_URL, EV_CATALOG, EV_LAYER
+from evtui.defaults import (
+    DEFAULT_CREDENTIALS,
+    DEFAULT_DIRECTORY_URL,
+    DEFAULT_LOOKUP_URL,
+    EV_CATALOG,
+    EV_LAYER,
+)
 
 if TYPE_CHECKING:
     from evtui.recording import SessionOrigin
@@ -56,6 +62,8 @@ def live_settings(args: argparse.Namespace) -> LiveSettings:
         or os.environ.get("EVTUI_LOOKUP_URL", DEFAULT_LOOKUP_URL),
         consumer_id=getattr(args, "consumer_id", None),
         start=getattr(args, "start", "latest"),
+        directory_url=getattr(args, "directory_url", None)
+        or os.environ.get("EVTUI_DIRECTORY_URL", DEFAULT_DIRECTORY_URL),
     )
 
 

@@ -1,0 +1,157 @@
+"""Directory files, for users who have the data another way (a CPO's export, a v3 download).
+
+Three shapes, keyed by HERE location id: JSON lines or a JSON array of v3 `Location` objects
+(what `/locations?ids=` returns in `items`), or CSV with the columns
+`id,name,operator,address,city,postal_code,country,lat,lng` (`country` ISO alpha-3). Each
+record is checked on its own; a bad one is refused with its line number and why.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evtui.model.directory import (
+    LOCATION_PREFIX,
+    BadRecord,
+    LocationInfo,
+    full_location_id,
+    parse_location,
+)
+
+__all__ = ["CSV_COLUMNS", "Imported", "read_directory_file"]
+
+CSV_COLUMNS = ("id", "name", "operator", "address", "city", "postal_code", "country", "lat", "lng")
+
+
+@dataclass
+class Imported:
+    """What a directory file held: the records taken, and (line, why) of each refused."""
+
+    records: list[tuple[dict[str, Any], LocationInfo]] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)
+
+
+def read_directory_file(path: Path, now: float) -> Imported:
+    """Read `path` in whichever of the three shapes it has; `now` is the records' time."""
+    text = path.read_text(encoding="utf-8-sig")
+    start = text.lstrip()[:1]
+    if start == "[":
+        return _json_array(text, now)
+    if start == "{":
+        return _json_lines(text, now)
+    return _csv(text, now)
+
+
+def _take(result: Imported, line: int, record: Any, now: float) -> None:
+    try:
+        info = parse_location(record, now)
+    except BadRecord as exc:
+        result.refused.append((line, str(exc)))
+        return
+    raw_id = str(record["id"])
+    if ":" in raw_id and not raw_id.startswith(LOCATION_PREFIX):
+        # An OCPI file carries the operator's ids: joining them by name or place is a guess.
+        result.refused.append((line, f"id {raw_id[:80]!r} is not a HERE location id"))
+        return
+    result.records.append((record, info))
+
+
+def _json_lines(text: str, now: float) -> Imported:
+    result = Imported()
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            result.refused.append((number, f"not JSON: {exc}"))
+            continue
+        _take(result, number, record, now)
+    return result
+
+
+def _json_array(text: str, now: float) -> Imported:
+    """The array's elements one by one, each with the line it starts on."""
+    result = Imported()
+    decoder = json.JSONDecoder()
+    at = text.index("[") + 1
+    while True:
+        at = _skip(text, at)
+        if at >= len(text):
+            result.refused.append((_line(text, at), "the JSON array is not closed"))
+            break
+        if text[at] == "]":
+            break
+        try:
+            record, end = decoder.raw_decode(text, at)
+        except ValueError as exc:
+            # Past a broken element the rest cannot be told apart: stop there, say where.
+            result.refused.append((_line(text, at), f"not JSON: {exc}"))
+            break
+        _take(result, _line(text, at), record, now)
+        at = _skip(text, end)
+        if at < len(text) and text[at] == ",":
+            at += 1
+    return result
+
+
+def _skip(text: str, at: int) -> int:
+    while at < len(text) and text[at] in " \t\r\n":
+        at += 1
+    return at
+
+
+def _line(text: str, at: int) -> int:
+    return text.count("\n", 0, at) + 1
+
+
+def _csv(text: str, now: float) -> Imported:
+    result = Imported()
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in reader.fieldnames or ()]
+    if "id" not in header:
+        columns = ",".join(CSV_COLUMNS)
+        result.refused.append((1, f"a CSV directory file needs the columns {columns}"))
+        return result
+    reader.fieldnames = header
+    for row in reader:
+        line = reader.line_num
+        cells = {k: (v or "").strip() for k, v in row.items() if isinstance(k, str)}
+        if not cells.get("id"):
+            result.refused.append((line, "id: missing"))
+            continue
+        country = cells.get("country", "")
+        if country and not (len(country) == 3 and country.isalpha()):
+            result.refused.append((line, f"country: {country[:20]!r} is not an ISO alpha-3 code"))
+            continue
+        _take(result, line, _v3(cells), now)
+    return result
+
+
+def _v3(cells: dict[str, str]) -> dict[str, Any]:
+    """A CSV row as the v3 Location it describes (only what it gives)."""
+    record: dict[str, Any] = {"id": full_location_id(cells["id"])}
+    if cells.get("name"):
+        record["name"] = cells["name"]
+    if cells.get("operator"):
+        record["operator"] = {"name": cells["operator"]}
+    address = {
+        key: cells[column]
+        for key, column in (
+            ("label", "address"),
+            ("city", "city"),
+            ("postalCode", "postal_code"),
+            ("countryCode", "country"),
+        )
+        if cells.get(column)
+    }
+    if address:
+        record["address"] = address
+    if cells.get("lat") or cells.get("lng"):
+        record["location"] = {"lat": cells.get("lat"), "lng": cells.get("lng")}
+    return record
