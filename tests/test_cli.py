@@ -132,13 +132,38 @@ def test_tail_against_a_faulty_platform_prints_every_payload_once_and_cleans_up(
 
 def test_check_passes_against_the_emulator(server: EmulatorServer, credentials_file: Path) -> None:
     result = evtui(
-        "check", "--credentials", str(credentials_file), "--lookup-url", server.lookup_url
+        "check",
+        "--credentials",
+        str(credentials_file),
+        "--lookup-url",
+        server.lookup_url,
+        "--directory-url",
+        server.directory_url,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     steps = [line for line in result.stdout.splitlines() if line.startswith("[")]
     assert len(steps) >= 5
     assert all(line.startswith("[ok  ]") for line in steps), result.stdout
+    assert f"directory (EV Charge Points API v3): reachable at {server.directory_url}" in steps[-1]
     assert server.emulator.live_subscriptions() == 0
+
+
+def test_check_says_once_when_the_directory_is_not_available(
+    server: EmulatorServer, credentials_file: Path
+) -> None:
+    server.emulator.faults.directory_forbidden = True
+    result = evtui(
+        "check",
+        "--credentials",
+        str(credentials_file),
+        "--lookup-url",
+        server.lookup_url,
+        env={"EVTUI_DIRECTORY_URL": server.directory_url},
+    )
+    # The stream works: the check passes, and the directory step says why it cannot help.
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("not available") == 1
+    assert "[warn] directory (EV Charge Points API v3): not available (HTTP 403: " in result.stdout
 
 
 def test_check_names_the_failing_step_and_the_fix(

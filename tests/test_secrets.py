@@ -21,6 +21,7 @@ from evtui.sources import HereSource
 from evtui.ui.app import EvtuiApp
 from evtui.watchlist import Watchlist
 from tests.conftest import evtui, location_doc
+from tests.directory.records import location_id, v3_record
 from tests.ui.test_app import until
 
 
@@ -65,7 +66,21 @@ async def test_no_secret_or_token_in_output_logs_recordings_or_screens(
     session = tmp_path / "session.evtui"
     live = ["--credentials", str(creds), "--lookup-url", server.lookup_url, "--from", "earliest"]
 
-    runs = [evtui("check", *live, "--log", str(log))]
+    runs = [evtui("check", *live, "--log", str(log), "--directory-url", server.directory_url)]
+    emulator.add_location_record(v3_record(1))
+    runs += [
+        evtui(
+            "directory",
+            "show",
+            "--credentials",
+            str(creds),
+            "--directory-url",
+            server.directory_url,
+            location_id(1),
+            location_id(2),
+            env={"XDG_CACHE_HOME": str(tmp_path / "cache")},
+        )
+    ]
     emulator.faults.expire_tokens_after = 2  # tokens get refused and renewed mid-run
     emulator.faults.drop_subscriptions_after = 4
     runs += [
@@ -73,7 +88,7 @@ async def test_no_secret_or_token_in_output_logs_recordings_or_screens(
         evtui("tail", *live, "--log", str(log), "--limit", "40", "--format", "text"),
         evtui("record", *live, "--log", str(log), "--limit", "41", "-o", str(session)),
     ]
-    assert [r.returncode for r in runs] == [0, 0, 0, 0], [r.stderr for r in runs]
+    assert [r.returncode for r in runs] == [0] * 5, [r.stderr for r in runs]
     # A wrong secret: refused, and the refusal quotes neither the right one nor the wrong one.
     wrong = tmp_path / "wrong.properties"
     wrong_secret = "WRONG-" + emulator.config.access_key_secret[::-1]

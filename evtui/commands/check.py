@@ -15,6 +15,7 @@ from evtui.here import (
     AccessDenied,
     AuthenticationError,
     CredentialsError,
+    DirectoryClient,
     HereClient,
     HereError,
     LookupFailed,
@@ -144,6 +145,31 @@ async def _checks(settings: LiveSettings, report: _Report) -> None:
             async with report.step("unsubscribe"):
                 await _stream_call(consumer.unsubscribe(), settings)
             report.ok("unsubscribe")
+        await _directory(client, settings, report)
+
+
+PROBE = "here:evcp:charginglocation:56u1516726h2-aGVyZS1ldjplY29tb3ZlbWVudDoxMjc3ODgxMDM"
+"""A location id from HERE's own tutorial: any answer, found or missing, proves access."""
+
+
+async def _directory(client: HereClient, settings: LiveSettings, report: _Report) -> None:
+    """The directory is licensed apart from the stream: without it evtui still works, from
+    the stream and the ids, so this step warns and never fails the check."""
+    title = "directory (EV Charge Points API v3)"
+    try:
+        directory = DirectoryClient(client, settings.directory_url, attempts=2)
+    except HereError as exc:
+        report.warn(title, f"not available ({exc})")
+        return
+    answer = await directory.fetch([PROBE])
+    if answer.error is None:
+        report.ok(title, f"reachable at {directory.base_url}")
+    else:
+        report.warn(
+            title,
+            f"not available ({answer.error}); names and addresses will be missing, the rest "
+            "works from the stream and the ids",
+        )
 
 
 async def _lookup(client: HereClient, settings: LiveSettings, api: str, version: str) -> str:

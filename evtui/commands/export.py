@@ -1,4 +1,8 @@
-"""`evtui export`: a session's status changes as JSON lines or CSV."""
+"""`evtui export`: a session's status changes as JSON lines or CSV.
+
+Each row also says where its location is and whose it is (`name, operator, country, lat,
+lng`), from the directory cache and the id itself: an export never asks the network.
+"""
 
 from __future__ import annotations
 
@@ -6,30 +10,61 @@ import argparse
 import csv
 import json
 import sys
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Literal, TextIO
+from typing import Any, Literal, TextIO
 
+from evtui import paths
 from evtui.commands.common import EXIT_ERROR, fail
+from evtui.directory import DirectoryCache, describe
 from evtui.model import Accepted, LocationUpdate, StateStore, StatusChange, decode
+from evtui.model.directory import LocationInfo
 from evtui.recording import SessionError, SessionReader
 
-__all__ = ["ExportFormat", "run", "run_export"]
+__all__ = ["FIELDS", "PLACE_FIELDS", "ExportFormat", "locator", "run", "run_export"]
 
 ExportFormat = Literal["jsonl", "csv"]
 FIELDS = ("time", "location", "evse", "old", "new")
+"""The status change."""
+PLACE_FIELDS = ("name", "operator", "country", "lat", "lng")
+"""Its location, from the directory cache and the id."""
+Locate = Callable[[str], tuple[Any, ...]]
+
+
+def locator(known: Mapping[str, LocationInfo]) -> Locate:
+    """The place columns of a location id, worked out once per location."""
+    memo: dict[str, tuple[Any, ...]] = {}
+
+    def locate(location_id: str) -> tuple[Any, ...]:
+        hit = memo.get(location_id)
+        if hit is None:
+            line = describe(location_id, known.get(location_id))
+            hit = memo[location_id] = tuple(line[f] for f in PLACE_FIELDS)
+        return hit
+
+    return locate
 
 
 def _iso(ts: datetime) -> str:
     return ts.isoformat().replace("+00:00", "Z")
 
 
-def run_export(reader: SessionReader, out: TextIO, err: TextIO, fmt: ExportFormat) -> int:
+def run_export(
+    reader: SessionReader,
+    out: TextIO,
+    err: TextIO,
+    fmt: ExportFormat,
+    locate: Locate | None = None,
+) -> int:
     """Replay the session and write every status change, first sightings included (their
-    `old` is empty). Returns the exit code: 1 when the file is damaged."""
+    `old` is empty), with its location's place columns. Returns the exit code: 1 when the
+    file is damaged."""
+    locate = locate or locator({})
+    columns = FIELDS + PLACE_FIELDS
     store = StateStore(max_events=1)
     writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
     if writer is not None:
-        writer.writerow(FIELDS)
+        writer.writerow(columns)
     written = 0
     for chunk in reader.read():
         changes: list[StatusChange] = []
@@ -43,11 +78,18 @@ def run_export(reader: SessionReader, out: TextIO, err: TextIO, fmt: ExportForma
                     changes += result.first_seen
                     changes += result.changes
         for change in changes:
-            row = (_iso(change.time), change.location_id, change.evse_id, change.old, change.new)
+            row = (
+                _iso(change.time),
+                change.location_id,
+                change.evse_id,
+                change.old,
+                change.new,
+                *locate(change.location_id),
+            )
             if writer is not None:
                 writer.writerow(["" if v is None else v for v in row])
             else:
-                out.write(json.dumps(dict(zip(FIELDS, row, strict=True))) + "\n")
+                out.write(json.dumps(dict(zip(columns, row, strict=True))) + "\n")
         written += len(changes)
     out.flush()
     err.write(f"evtui export: {written:,} status changes from {reader.count:,} messages\n")
@@ -64,7 +106,19 @@ def run(args: argparse.Namespace) -> int:
     except SessionError as exc:
         fail(str(exc), EXIT_ERROR)
     with reader:
+        locate = locator(_cached_places())
         if args.output is None:
-            return run_export(reader, sys.stdout, sys.stderr, args.fmt)
+            return run_export(reader, sys.stdout, sys.stderr, args.fmt, locate)
         with open(args.output, "w", encoding="utf-8", newline="") as out:
-            return run_export(reader, out, sys.stderr, args.fmt)
+            return run_export(reader, out, sys.stderr, args.fmt, locate)
+
+
+def _cached_places() -> Mapping[str, LocationInfo]:
+    """The directory cache's display data; none when there is no cache (none is made)."""
+    path = paths.directory_cache_path()
+    if not path.exists():
+        return {}
+    with DirectoryCache.open(path) as cache:
+        for warning in cache.warnings:
+            sys.stderr.write(f"evtui export: warning: {warning}\n")
+        return cache.summaries()

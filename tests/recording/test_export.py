@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from evtui.commands.export import PLACE_FIELDS
 from evtui.model import StreamMessage
 from tests.recording.helpers import (
     FIELDS,
@@ -56,6 +57,8 @@ def test_csv_lists_every_status_change_the_payloads_imply(
     result = evtui("export", str(path), "--format", "csv")
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    # Hex ids, no directory: the place columns are there, and empty.
+    assert all(r.pop(k) == "" for r in rows for k in PLACE_FIELDS)
     expected = implied_changes(documents)
     assert rows == expected
     assert len(rows) > 1000
@@ -78,6 +81,7 @@ def test_jsonl_to_a_file_holds_the_same_changes(
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert all(r.pop(k) is None for r in rows for k in PLACE_FIELDS)
     expected = [{**row, "old": row["old"] or None} for row in implied_changes(documents)]
     assert rows == expected
 
@@ -87,4 +91,36 @@ def test_an_empty_session_exports_a_header_only(tmp_path: Path) -> None:
     record_session(path, [])
     result = evtui("export", str(path), "--format", "csv")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [",".join(FIELDS)]
+    assert result.stdout.splitlines() == [",".join([*FIELDS, *PLACE_FIELDS])]
+
+
+def test_rows_name_their_location_from_the_directory_cache(tmp_path: Path) -> None:
+    from evtui.directory import DirectoryCache
+    from evtui.model.directory import parse_location
+    from tests.directory.records import location_id, v3_record
+
+    lid = location_id(1)
+    payload = {
+        "id": lid,
+        "evses": [
+            {"id": "here:evcp:evse:a", "status": "CHARGING", "last_updated": "2026-11-30T09:00:00Z"}
+        ],
+    }
+    path = tmp_path / "s.evtui"
+    at = 1_796_029_260.0  # 2026-11-30T09:01:00Z
+    message = StreamMessage(0, 0, gzip64(payload), timestamp=int(at * 1000), received_at=at)
+    record_session(path, [message])
+    cache_home = tmp_path / "cache"
+    with DirectoryCache.open(cache_home / "evtui" / "directory.sqlite") as cache:
+        cache.put([(v3_record(1), parse_location(v3_record(1), 0.0))])
+    result = evtui("export", str(path), env={"XDG_CACHE_HOME": str(cache_home)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout, result.stderr
+    line = json.loads(result.stdout)
+    assert (line["location"], line["name"], line["operator"], line["country"]) == (
+        lid,
+        "Ladepark 1",
+        "IONITY",
+        "DEU",
+    )
+    assert line["lat"] == 52.47701 and line["lng"] == 13.3618
