@@ -5,7 +5,6 @@ Sits beside `evtui.recording`: it uses the HERE client and the model, and knows 
 
 from evtui.directory.cache import DirectoryCache
 from evtui.directory.describe import DirectoryState, describe
-from evtui.directory.ids import IdFacts, id_facts
 from evtui.directory.lookup import refresh
 
-__all__ = ["DirectoryCache", "DirectoryState", "IdFacts", "describe", "id_facts", "refresh"]
+__all__ = ["DirectoryCache", "DirectoryState", "describe", "refresh"]

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from evtui.directory.ids import IdFacts, id_facts
 from evtui.model.directory import LocationInfo
+from evtui.model.location_id import IdFacts, decode_location_id
 
 __all__ = ["DirectoryState", "describe"]
 
@@ -25,7 +25,7 @@ def describe(
     facts: IdFacts | None = None,
 ) -> dict[str, Any]:
     """The JSON object of one location; every field it cannot know is None."""
-    facts = facts if facts is not None else id_facts(location_id)
+    facts = facts if facts is not None else decode_location_id(location_id)
     lat = lng = None
     position: str | None = None
     if info is not None and info.lat is not None and info.lng is not None:

@@ -263,9 +263,12 @@ class Emulator:
         with self._lock:
             if (record := self.location_records.get(location_id)) is not None:
                 return record
-        # The synthetic network describes its own locations, once it knows how.
-        describe = getattr(self._network, "location_record", None)
-        return describe(location_id) if describe is not None else None
+            if self._network is None:
+                return None
+            # Under the lock: the network moves on as the stream is polled. Its clock is ours.
+            return self._network.location_record(
+                location_id, started_at=self.started_at, speed=self.config.speed
+            )
 
     # -- tokens --------------------------------------------------------------------------
 

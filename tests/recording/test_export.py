@@ -12,6 +12,7 @@ import pytest
 
 from evtui.commands.export import PLACE_FIELDS
 from evtui.model import StreamMessage
+from evtui.model.location_id import IdFacts, decode_location_id
 from tests.recording.helpers import (
     FIELDS,
     document_of,
@@ -50,6 +51,10 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[s
     return path, documents
 
 
+def facts_of(facts: IdFacts) -> tuple[str | None, float, float]:
+    return (facts.alpha3, facts.lat, facts.lng)
+
+
 def test_csv_lists_every_status_change_the_payloads_imply(
     session: tuple[Path, list[dict[str, Any]]],
 ) -> None:
@@ -57,8 +62,16 @@ def test_csv_lists_every_status_change_the_payloads_imply(
     result = evtui("export", str(path), "--format", "csv")
     assert result.returncode == 0, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    # Hex ids, no directory: the place columns are there, and empty.
-    assert all(r.pop(k) == "" for r in rows for k in PLACE_FIELDS)
+    # No directory: name and operator are empty; country and position are the id's own.
+    for r in rows:
+        place = [r.pop(k) for k in PLACE_FIELDS]
+        facts = decode_location_id(r["location"])
+        if facts is None:  # the test's own odd ids
+            assert place == ["", "", "", "", ""]
+        else:
+            assert place[:2] == ["", ""]
+            assert (place[2], float(place[3]), float(place[4])) == facts_of(facts)
+    assert sum(1 for d in documents if decode_location_id(str(d["id"]))) > 100
     expected = implied_changes(documents)
     assert rows == expected
     assert len(rows) > 1000
@@ -81,7 +94,10 @@ def test_jsonl_to_a_file_holds_the_same_changes(
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert all(r.pop(k) is None for r in rows for k in PLACE_FIELDS)
+    for r in rows:  # the id's own country and position, numbers in JSON; no names
+        place = [r.pop(k) for k in PLACE_FIELDS]
+        facts = decode_location_id(r["location"])
+        assert place == ([None] * 5 if facts is None else [None, None, *facts_of(facts)])
     expected = [{**row, "old": row["old"] or None} for row in implied_changes(documents)]
     assert rows == expected
 
