@@ -17,6 +17,7 @@ from evtui.defaults import EV_CATALOG, EV_LAYER
 from evtui.emulator import NetworkConfig, SyntheticNetwork
 from evtui.emulator.network import format_time
 from evtui.model import Accepted, Batch, Decoded, MonitorState, Rejection, StreamMessage, decode
+from evtui.model.location_id import decode_location_id
 from evtui.recording import Recorder, SessionOrigin
 from tests.conftest import evtui  # noqa: F401  (the recording tests take it from here)
 
@@ -205,3 +206,11 @@ class Intact:
 
     def __repr__(self) -> str:  # hypothesis prints the arguments of a failing example
         return f"Intact({self.path.name}, {len(self.messages)} messages)"
+
+
+def id_place(location_id: str) -> list[object]:
+    """The place columns `evtui export --format jsonl` gives a location with no directory
+    record: no name or operator; the country and position its id carries, if any."""
+    facts = decode_location_id(location_id)
+    return [None] * 5 if facts is None else [None, None, facts.alpha3, facts.lat, facts.lng]
+
