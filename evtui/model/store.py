@@ -14,6 +14,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 
 from evtui.model.evse_key import from_key, to_key
+from evtui.model.location_key import (
+    LOCATION_PREFIX,
+    from_location_key,
+    to_location_key,
+)
 from evtui.model.message import Accepted, Batch
 from evtui.model.payload import LocationUpdate, from_micros, to_micros
 from evtui.model.store_columns import HISTORY_LIMIT, NEVER
@@ -22,6 +27,8 @@ from evtui.model.store_snapshot import FullSnapshot
 from evtui.model.store_types import ApplyResult, EvseState, LocationState, StatusChange
 
 __all__ = ["StateStore"]
+
+_PREFIX_LENGTH = len(LOCATION_PREFIX)
 
 
 class StateStore(FullSnapshot, DeltaSnapshot):
@@ -66,11 +73,11 @@ class StateStore(FullSnapshot, DeltaSnapshot):
 
     def location_number(self, location_id: str) -> int:
         """Where the location is in `locations` (and in `dump`)."""
-        return self._location_row[location_id]
+        return self._location_row[to_location_key(location_id)]
 
     def location_statuses(self, location_id: str) -> list[str]:
         """The status of each EVSE of a location (none if it is unknown), cheaply."""
-        row = self._location_row.get(location_id)
+        row = self._location_row.get(to_location_key(location_id))
         if row is None:
             return []
         names, status = self._names, self._status
@@ -79,7 +86,7 @@ class StateStore(FullSnapshot, DeltaSnapshot):
     def history_start(self, location_id: str) -> datetime | None:
         """When the earliest period the store remembers of any EVSE of the location began (the
         left edge of its timelines), without copying any EVSE: a location may list thousands."""
-        row = self._location_row.get(location_id)
+        row = self._location_row.get(to_location_key(location_id))
         if row is None:
             return None
         since, past, p_since, p_prev = self._since, self._past, self._p_since, self._p_prev
@@ -95,7 +102,7 @@ class StateStore(FullSnapshot, DeltaSnapshot):
     def _evse(self, row: int) -> EvseState:
         names = self._names
         return EvseState(
-            self._location_ids[self._location[row]],
+            from_location_key(self._location_ids[self._location[row]]),
             names[self._status[row]],
             from_micros(self._since[row]),
             from_micros(self._updated[row]),
@@ -139,7 +146,7 @@ class StateStore(FullSnapshot, DeltaSnapshot):
     def _apply_payloads(self, payloads: list[LocationUpdate], result: ApplyResult) -> None:
         # The hot path of the whole program: every EVSE record of every message comes through
         # this loop. Columns, counters and methods are bound to locals once per batch.
-        location_row, location_ids = self._location_row, self._location_ids
+        location_row = self._location_row
         evse_row, codes, names = self._evse_row, self._codes, self._names
         status_col, since_col, updated = self._status, self._since, self._updated
         changes_col, location_col, past = self._changes, self._location, self._past
@@ -152,10 +159,13 @@ class StateStore(FullSnapshot, DeltaSnapshot):
         updates = stale = 0
         for payload in payloads:
             location_id = payload.id
-            lrow = location_row.get(location_id)
+            # to_location_key, inline: once per message.
+            if location_id.startswith(LOCATION_PREFIX) and location_id.isascii():
+                lrow = location_row.get(location_id[_PREFIX_LENGTH:].encode())
+            else:
+                lrow = location_row.get(location_id)
             if lrow is None:
                 lrow = self._add_location(location_id)
-            location_id = location_ids[lrow]  # the store's own copy: ids are held once
             updates += len(payload.evses)
             for update in payload.evses:
                 when = update.last_updated
@@ -229,13 +239,18 @@ class _Locations(Mapping[str, LocationState]):
         self._store = store
 
     def __getitem__(self, location_id: str) -> LocationState:
-        return self._store._location_state(self._store._location_row[location_id])
+        return self._store._location_state(
+            self._store._location_row[to_location_key(location_id)]
+        )
 
     def __contains__(self, location_id: object) -> bool:
-        return location_id in self._store._location_row
+        return (
+            isinstance(location_id, str)
+            and to_location_key(location_id) in self._store._location_row
+        )
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._store._location_ids)
+        return map(from_location_key, self._store._location_ids)
 
     def __len__(self) -> int:
         return len(self._store._location_ids)

@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from evtui.model.evse_key import EvseKey
+from evtui.model.location_key import LocationKey, to_location_key
 
 __all__ = ["HISTORY_LIMIT", "NEVER", "StoreColumns"]
 
@@ -52,8 +53,9 @@ class StoreColumns:
         self._p_prev = array("i")
         self._compact_at = 1_000_000
         # Location rows.
-        self._location_row: dict[str, int] = {}
-        self._location_ids: list[str] = []
+        # Locations by key (location_key.py): HERE's ids held as the bytes after the prefix.
+        self._location_row: dict[LocationKey, int] = {}
+        self._location_ids: list[LocationKey] = []
         self._first = array("i")
         self._last = array("i")
         self._last_change = array("q")
@@ -86,8 +88,9 @@ class StoreColumns:
         return code
 
     def _add_location(self, location_id: str) -> int:
-        row = self._location_row[location_id] = len(self._location_ids)
-        self._location_ids.append(location_id)
+        key = to_location_key(location_id)
+        row = self._location_row[key] = len(self._location_ids)
+        self._location_ids.append(key)
         self._first.append(-1)
         self._last.append(-1)
         self._last_change.append(NEVER)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evtui.model.evse_key import from_key, to_key
+from evtui.model.location_key import from_location_key, to_location_key
 from evtui.model.payload import from_micros, to_micros
 from evtui.model.store_columns import StoreColumns
 from evtui.model.store_types import StatusChange
@@ -78,7 +79,7 @@ class DeltaSnapshot(StoreColumns):
             new_evses.append(
                 [
                     seen.evse_id,
-                    self._location_row[seen.location_id],
+                    self._location_row[to_location_key(seen.location_id)],
                     status(seen.new),
                     to_micros(seen.time),
                 ]
@@ -97,7 +98,7 @@ class DeltaSnapshot(StoreColumns):
         for change in changes:
             r = self._evse_row[to_key(change.evse_id)]
             t = to_micros(change.time)
-            lrow = self._location_row[change.location_id]
+            lrow = self._location_row[to_location_key(change.location_id)]
             coded += (t - before, r, status(change.new), -1 if lrow == location_col[r] else lrow)
             before = t
         # Where an update moved no status, only `updated` changed: each such row (and each new
@@ -111,7 +112,7 @@ class DeltaSnapshot(StoreColumns):
             updated += (r - previous, self._updated[r] - self._since[r])
             previous = r
         return {
-            "new_locations": self._location_ids[mark.locations :],
+            "new_locations": [from_location_key(k) for k in self._location_ids[mark.locations :]],
             "new_evses": new_evses,
             "relinked": [[lrow, list(self._members(lrow))] for lrow in sorted(relinked)],
             "changes": coded,
@@ -196,7 +197,7 @@ class DeltaSnapshot(StoreColumns):
                 out.append(
                     StatusChange(
                         from_micros(t),
-                        location_ids[lrow],
+                        from_location_key(location_ids[lrow]),
                         from_key(evse_ids[row]),
                         names[old_code],
                         names[new_code],

@@ -14,6 +14,7 @@ from itertools import accumulate
 from typing import Any
 
 from evtui.model.evse_key import from_key, to_key
+from evtui.model.location_key import from_location_key
 from evtui.model.store_columns import NEVER, StoreColumns
 
 __all__ = ["FullSnapshot"]
@@ -57,11 +58,11 @@ class FullSnapshot(StoreColumns):
     def _dump_locations(self) -> list[list[Any]]:
         return [
             [
-                location_id,
+                from_location_key(key),
                 list(self._members(lrow)),
                 None if self._last_change[lrow] == NEVER else self._last_change[lrow],
             ]
-            for lrow, location_id in enumerate(self._location_ids)
+            for lrow, key in enumerate(self._location_ids)
         ]
 
     def dump_binary(self, status: Callable[[str], int]) -> dict[str, Any]:

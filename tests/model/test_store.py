@@ -199,6 +199,44 @@ def test_every_kind_of_evse_id_comes_back_exactly() -> None:
     assert [restored.evses[e].history for e in ids] == [store.evses[e].history for e in ids]
 
 
+def test_every_kind_of_location_id_comes_back_exactly() -> None:
+    # HERE's location ids are held as the bytes after their prefix; none may be confused
+    # with another, whatever its shape, in the views, the changes and every snapshot.
+    tail = "56u1516726h2-aGVyZS1ldjplY29tb3ZlbWVudDoxMjc3ODgxMDM"
+    ids = [
+        f"here:evcp:charginglocation:{tail}",  # HERE's shape: held as bytes
+        tail,  # the same tail with no prefix: another location
+        f"here:evcp:charginglocation:{tail}é",  # not ASCII: held as text
+        "here:evcp:charginglocation:",
+        "L1",
+    ]
+    state = MonitorState()
+    store = state.store
+    base = state.snapshot()
+    mark = state.mark()
+    first_seen, changes = [], []
+    for minute, status in enumerate(("AVAILABLE", "CHARGING")):
+        result = store.apply(
+            [update(loc, (f"E{n}", status, minute)) for n, loc in enumerate(ids)]
+        )
+        first_seen += result.first_seen
+        changes += result.changes
+    assert list(store.locations) == ids
+    assert [c.location_id for c in result.changes] == ids
+    assert [store.evses[f"E{n}"].location_id for n in range(len(ids))] == ids
+    assert all(store.location_statuses(loc) == ["CHARGING"] for loc in ids)
+    assert "here:evcp:charginglocation:x" not in store.locations
+    assert [store.location_number(loc) for loc in ids] == list(range(len(ids)))
+    restored = MonitorState.restore(json.loads(json.dumps(state.snapshot()))).store
+    assert list(restored.locations) == ids
+    assert [restored.locations[loc].evse_ids for loc in ids] == [[f"E{n}"] for n in range(5)]
+    delta = json.loads(json.dumps(state.snapshot_delta(mark, first_seen, changes)))
+    assert delta["new_locations"] == ids
+    from_delta = MonitorState.restore(base, deltas=[delta]).store
+    assert list(from_delta.locations) == ids
+    assert [c.location_id for c in from_delta.events] == [c.location_id for c in store.events]
+
+
 def test_a_location_s_history_start_is_its_earliest_remembered_period() -> None:
     # The left edge of a location's timelines, read from the columns, against the one the
     # copies of its EVSEs give: by hand, and once older periods have been forgotten.
