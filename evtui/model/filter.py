@@ -1,65 +1,120 @@
-"""Which status changes the event log shows: a status set and a text to match."""
+"""Which status changes the event log shows: statuses, a text to match, and place terms."""
 
 from __future__ import annotations
 
+import operator as op
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from evtui.model.countries import lookup as country_by_code
 from evtui.model.payload import KNOWN_STATUSES, id_tail
+from evtui.model.places import Places
 from evtui.model.store_types import StatusChange
 
 __all__ = ["EventFilter"]
 
 _STATUS_PREFIX = "status:"
+_PLACE_TERMS = ("operator", "country", "city", "kw")
+_KW = re.compile(r"(>=|<=|>|<|=)?\s*(\d+(?:\.\d+)?)")
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    ">=": op.ge,
+    ">": op.gt,
+    "<=": op.le,
+    "<": op.lt,
+    "=": op.eq,
+}
 
 
 @dataclass(frozen=True, slots=True)
 class EventFilter:
-    """Matches a change whose new status is in `statuses` (any, if empty) and whose location
-    id, EVSE id or location label contains `text`, ignoring case (any, if empty).
+    """Matches a change whose new status is in `statuses` (any, if empty), whose location
+    id, EVSE id or location name contains `text`, ignoring case (any, if empty), and whose
+    location fits every place term: `operator` and `city` contain the text given, `country`
+    is that ISO alpha-3 code, and some connector gives `kw` (comparison, kW).
 
     Ids are matched on their distinctive tail: every HERE id starts `here:evcp:`, and a text
-    that matched every row would filter nothing.
+    that matched every row would filter nothing. Place terms need `Places` (the directory and
+    the ids): without it, or for a location it knows nothing of, they do not match.
     """
 
     text: str = ""
     statuses: frozenset[str] = frozenset()
+    operator: str = ""
+    country: str = ""
+    city: str = ""
+    kw: tuple[str, float] | None = None
 
     @classmethod
     def parse(cls, query: str) -> EventFilter:
-        """Read a query such as `status:charging,available berlin`.
+        """Read a query such as `status:charging,available country:de kw:>=150 berlin`.
 
         `status: charging, available` means the same; a word that is an OCPI status name on
-        its own (`charging`) filters by that status too.
+        its own (`charging`) filters by that status too. `country:` takes alpha-2 or alpha-3.
         """
-        query = re.sub(r"(?i)status:\s*", _STATUS_PREFIX, query)
+        query = re.sub(r"(?i)\b(status|operator|country|city|kw):\s*", r"\1:", query)
         query = re.sub(r"\s*,\s*", ",", query)
+        query = re.sub(r"(?i)\bkw:(>=|<=|>|<|=)\s+", r"kw:\1", query)
         words: list[str] = []
         statuses: set[str] = set()
+        terms: dict[str, str] = {}
         for word in query.split():
-            if word.lower().startswith(_STATUS_PREFIX):
-                names = word[len(_STATUS_PREFIX) :].split(",")
-                statuses.update(n.upper() for n in names if n)
+            key, colon, value = word.partition(":")
+            key = key.lower()
+            if colon and key == "status":
+                statuses.update(n.upper() for n in value.split(",") if n)
+            elif colon and key in _PLACE_TERMS and value:
+                terms[key] = value
             elif word.upper() in KNOWN_STATUSES:
                 statuses.add(word.upper())
             else:
                 words.append(word)
-        return cls(" ".join(words), frozenset(statuses))
+        country = terms.get("country", "")
+        known = country_by_code(country) if country else None
+        kw = None
+        if (match := _KW.fullmatch(terms.get("kw", ""))) is not None:
+            kw = (match.group(1) or ">=", float(match.group(2)))
+        elif "kw" in terms:
+            words.append(f"kw:{terms['kw']}")  # not a comparison: match it as text
+        return cls(
+            " ".join(words),
+            frozenset(statuses),
+            operator=terms.get("operator", ""),
+            country=known.alpha3 if known is not None else country.upper(),
+            city=terms.get("city", ""),
+            kw=kw,
+        )
 
     @property
     def query(self) -> str:
         """The query that `parse` turns back into this filter."""
         parts = [_STATUS_PREFIX + ",".join(sorted(self.statuses))] if self.statuses else []
+        for key in ("operator", "country", "city"):
+            if value := getattr(self, key):
+                parts.append(f"{key}:{value}")
+        if self.kw is not None:
+            parts.append(f"kw:{self.kw[0]}{self.kw[1]:g}")
         if self.text:
             parts.append(self.text)
         return " ".join(parts)
 
     @property
     def active(self) -> bool:
-        return bool(self.text or self.statuses)
+        return bool(self.text or self.statuses or self.places_active)
 
-    def matches(self, change: StatusChange, label: str | None = None) -> bool:
+    @property
+    def places_active(self) -> bool:
+        """Whether a place term is set (names and records arriving may change the match)."""
+        return bool(self.operator or self.country or self.city or self.kw)
+
+    def matches(
+        self, change: StatusChange, label: str | None = None, places: Places | None = None
+    ) -> bool:
+        """Whether the log shows `change`; `label` is its location's name (label or the
+        directory's)."""
         if self.statuses and change.new not in self.statuses:
+            return False
+        if self.places_active and not self._place_matches(change.location_id, places):
             return False
         if not self.text:
             return True
@@ -68,3 +123,21 @@ class EventFilter:
             needle in hay.casefold()
             for hay in (id_tail(change.location_id), id_tail(change.evse_id), label or "")
         )
+
+    def _place_matches(self, location_id: str, places: Places | None) -> bool:
+        if places is None:
+            return False
+        if (
+            self.operator
+            and self.operator.casefold() not in (places.operator(location_id) or "").casefold()
+        ):
+            return False
+        if self.city and self.city.casefold() not in (places.city(location_id) or "").casefold():
+            return False
+        if self.country and places.country(location_id) != self.country:
+            return False
+        if self.kw is not None:
+            compare, kw = _COMPARE[self.kw[0]], self.kw[1]
+            if not any(compare(power, kw) for power in places.powers(location_id)):
+                return False
+        return True

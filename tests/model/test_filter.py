@@ -42,3 +42,110 @@ def test_status_words_and_spaced_status_lists_filter_by_status() -> None:
 def test_the_prefix_every_id_shares_matches_nothing() -> None:
     assert not EventFilter("evcp").matches(CHANGE)
     assert not EventFilter("charginglocation").matches(CHANGE)
+
+
+# --- place terms, against hand-built places ------------------------------------------------
+
+from evtui.model.directory import Connector, EvseInfo, LocationInfo  # noqa: E402
+from evtui.model.places import Places  # noqa: E402
+
+BERLIN = "here:evcp:charginglocation:276u33d811u8y-aGVyZS1ldjplY29tb3ZlbWVudDox"
+BRUSSELS = "here:evcp:charginglocation:56u1516726h2-aGVyZS1ldjplY29tb3ZlbWVudDoxMjc3ODgxMDM"
+
+
+def _evse(n: int, *kws: float) -> EvseInfo:
+    return EvseInfo(f"here:evcp:evse:{n}", None, tuple(Connector("X", "dc", k) for k in kws))
+
+
+def places() -> Places:
+    p = Places()
+    p.update(
+        [
+            LocationInfo(
+                BERLIN,
+                "Hub Mitte",
+                "IONITY",
+                "Str. 1",
+                "Berlin",
+                "10115",
+                "DEU",
+                52.5,
+                13.4,
+                (_evse(1, 22.0), _evse(2, 350.0)),
+                0.0,
+            ),
+            LocationInfo(
+                BRUSSELS,
+                "Gare",
+                "Allego",
+                None,
+                "Bruxelles",
+                None,
+                None,
+                None,
+                None,
+                (_evse(3, 11.0),),
+                0.0,
+            ),
+        ]
+    )
+    return p
+
+
+def change(location_id: str, new: str = "CHARGING") -> StatusChange:
+    return StatusChange(T, location_id, "here:evcp:evse:1", "AVAILABLE", new)
+
+
+def test_operator_city_and_country_terms() -> None:
+    p = places()
+    assert EventFilter.parse("operator:ionity").matches(change(BERLIN), None, p)
+    assert not EventFilter.parse("operator:ionity").matches(change(BRUSSELS), None, p)
+    assert EventFilter.parse("city:BERLIN").matches(change(BERLIN), None, p)
+    for query in ("country:de", "country:DEU", "Country:deu"):
+        assert EventFilter.parse(query).matches(change(BERLIN), None, p), query
+    # Brussels' record has no country: the id's (56 = Belgium) answers.
+    assert EventFilter.parse("country:be").matches(change(BRUSSELS), None, p)
+    assert not EventFilter.parse("country:de").matches(change(BRUSSELS), None, p)
+    # Without places a place term matches nothing.
+    assert not EventFilter.parse("operator:ionity").matches(change(BERLIN))
+
+
+def test_kw_comparisons_on_any_connector() -> None:
+    p = places()
+    assert EventFilter.parse("kw:>=150").matches(change(BERLIN), None, p)
+    assert not EventFilter.parse("kw:>=150").matches(change(BRUSSELS), None, p)
+    assert EventFilter.parse("kw:>350").matches(change(BERLIN), None, p) is False
+    assert EventFilter.parse("kw:<=22").matches(change(BRUSSELS), None, p)
+    assert EventFilter.parse("kw:<=22").matches(change(BERLIN), None, p)  # its 22 kW one
+    assert not EventFilter.parse("kw:<11").matches(change(BRUSSELS), None, p)
+    assert EventFilter.parse("kw: >= 150").kw == (">=", 150.0)
+
+
+def test_place_terms_combine_with_status_and_words() -> None:
+    p = places()
+    f = EventFilter.parse("status:charging operator:ionity kw:>=150 u33d")
+    assert f.matches(change(BERLIN), None, p)
+    assert not f.matches(change(BERLIN, "AVAILABLE"), None, p)
+    assert not EventFilter.parse("status:charging operator:ionity zzz").matches(
+        change(BERLIN), None, p
+    )
+    assert EventFilter.parse("mitte").matches(change(BERLIN), p.name(BERLIN), p)
+    assert EventFilter.parse(f.query) == f
+
+
+def test_places_decodes_once_and_names_by_label_then_directory_then_id() -> None:
+    labels = {BERLIN: "Depot"}
+    p = Places(lambda i: labels.get(i, ""))
+    p.update(places().info(i) for i in (BERLIN, BRUSSELS))  # type: ignore[misc]
+    assert p.display_name(BERLIN) == "Depot"
+    assert p.display_name(BRUSSELS) == "Gare"
+    assert p.display_name("here:evcp:charginglocation:abc") == "abc"
+    assert p.facts(BRUSSELS) is p.facts(BRUSSELS)
+    assert p.position(BRUSSELS) is not None and p.position(BRUSSELS)[2] is True  # type: ignore[index]
+    labels.clear()
+    assert p.display_name(BERLIN) == "Depot"  # memoised until relabel
+    p.relabel()
+    assert p.display_name(BERLIN) == "Hub Mitte"
+    p.forget([BERLIN])
+    assert p.display_name(BERLIN) == "276u33d811u8y-aGVy"
+    assert p.country(BERLIN) == "DEU"
