@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol, Self
+from typing import TYPE_CHECKING, BinaryIO, Literal, Protocol, Self, runtime_checkable
 
 from evtui.here import (
     DEFAULT_DIRECTORY_URL,
@@ -29,6 +29,7 @@ from evtui.here import (
     ConnectionState,
     ConnectionStatus,
     Credentials,
+    DirectoryClient,
     HereClient,
     StreamOptions,
     load_credentials,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DemoSettings",
     "DemoSource",
+    "DirectorySource",
     "HereSource",
     "LiveSettings",
     "PayloadFileSource",
@@ -75,6 +77,15 @@ class Source(Protocol):
         """Mark a batch as handled: a live source may now commit its offsets."""
 
 
+@runtime_checkable
+class DirectorySource(Protocol):
+    """A live source that can also ask HERE's directory, over its own connection."""
+
+    def directory(self) -> DirectoryClient | None:
+        """A client of the directory once the source is entered (None before and after)."""
+        ...
+
+
 @dataclass(frozen=True)
 class LiveSettings:
     """How to reach a HERE stream layer: the options every live command shares."""
@@ -102,10 +113,13 @@ class HereSource:
         consumer_id: str | None = None,
         start: Start = "latest",
         label: str | None = None,
+        directory_url: str = DEFAULT_DIRECTORY_URL,
     ) -> None:
         self.label = label or f"HERE {catalog} / {layer}"
         self._credentials = credentials
         self._lookup_url = lookup_url
+        self._directory_url = directory_url
+        self._client: HereClient | None = None
         self._options = StreamOptions(
             catalog=catalog, layer=layer, consumer_id=consumer_id, start=start
         )
@@ -122,12 +136,14 @@ class HereSource:
             lookup_url=settings.lookup_url,
             consumer_id=settings.consumer_id,
             start=settings.start,
+            directory_url=settings.directory_url,
         )
 
     async def __aenter__(self) -> Self:
         client = await self._stack.enter_async_context(
             HereClient(self._credentials, lookup_url=self._lookup_url)
         )
+        self._client = client
         self._consumer = await self._stack.enter_async_context(client.stream(self._options))
         return self
 
@@ -138,7 +154,14 @@ class HereSource:
         tb: TracebackType | None,
     ) -> None:
         self._consumer = None
+        self._client = None
         await self._stack.aclose()
+
+    def directory(self) -> DirectoryClient | None:
+        """The directory over this source's connection (same token), while it is open."""
+        if self._client is None:
+            return None
+        return DirectoryClient(self._client, self._directory_url)
 
     def __aiter__(self) -> AsyncIterator[SourceEvent]:
         if self._consumer is None:
@@ -194,6 +217,7 @@ class DemoSource:
                 lookup_url=server.lookup_url,
                 start="earliest",
                 label=self.label,
+                directory_url=server.directory_url,
             )
             await self._inner.__aenter__()
         except BaseException:
@@ -218,6 +242,10 @@ class DemoSource:
         if self._inner is None:
             raise RuntimeError("enter the source with `async with` before iterating it")
         return self._inner.__aiter__()
+
+    def directory(self) -> DirectoryClient | None:
+        """The emulator's directory (its synthetic network's locations)."""
+        return self._inner.directory() if self._inner is not None else None
 
     def ack(self, batch: Batch) -> None:
         if self._inner is not None:

@@ -63,6 +63,7 @@ def run_monitor(args: argparse.Namespace, *, demo: bool) -> int:
         warnings=source_warnings + warnings,
         settings_path=paths.settings_path(),
         record=options,
+        directory_cache=paths.directory_cache_path(),
     )
     return _run_app(app, args)
 
@@ -88,6 +89,7 @@ def run_replay(args: argparse.Namespace, path: Path) -> int:
             settings_path=paths.settings_path(),
             sessions_dir=paths.sessions_dir(),
             replay=options,
+            directory_cache=paths.directory_cache_path(),
         )
         return _run_app(app, args)
 

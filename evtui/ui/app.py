@@ -25,11 +25,13 @@ from textual.worker import Worker
 
 from evtui.here.events import ConnectionState, ConnectionStatus
 from evtui.model import Activity, EventFilter, MonitorState, Rejection, StateStore
+from evtui.model.places import Places
 from evtui.recording import Player, Recorder
 from evtui.safetext import safe_text
 from evtui.settings import Settings
 from evtui.sources import Source
 from evtui.ui.commands import EvtuiCommands
+from evtui.ui.control.directory import DirectoryLookups
 from evtui.ui.control.feed import LiveFeed
 from evtui.ui.control.log_filter import LogFilter
 from evtui.ui.control.recording import RecordingControl, RecordOptions
@@ -62,6 +64,7 @@ class EvtuiApp(App[None]):
     """Live monitor of EV charge-point status updates from any `Source`.
 
     `clock` gives Unix time; tests freeze it so that pictures come out the same every run.
+    `directory_cache` is the directory cache file (None: no names, only what the ids say).
     """
 
     CSS_PATH = "evtui.tcss"
@@ -92,6 +95,7 @@ class EvtuiApp(App[None]):
         clock: Callable[[], float] = time.time,
         record: RecordOptions | None = None,
         replay: ReplayOptions | None = None,
+        directory_cache: Path | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings or Settings()
@@ -99,6 +103,8 @@ class EvtuiApp(App[None]):
         """The session being replayed; None when live."""
         self.source: Source | None = None if isinstance(source, Player) else source
         self.watchlist = watchlist if watchlist is not None else Watchlist()
+        self.places = Places(self.watchlist.label)
+        """What is known of each location: the id's facts, the directory's record, the label."""
         self.clock = clock
         if self.player is not None:
             player = self.player
@@ -137,6 +143,9 @@ class EvtuiApp(App[None]):
         else:
             assert self.source is not None
             self.feed = LiveFeed(host, self.source, self._state, self.painter, self.recording)
+        self.directory = DirectoryLookups(
+            host, self.places, self.painter, directory_cache, self.source
+        )
 
     # --- the state shown -----------------------------------------------------------------
 
@@ -219,7 +228,8 @@ class EvtuiApp(App[None]):
         screen = ReplayScreen if self.player is not None else MonitorScreen
         return screen(
             max_rows=self.settings.event_log_size,
-            labels=self.watchlist.label,
+            labels=self.places.name,
+            places=self.places,
             source_label=self.source_label,
             resume_hint=" or ".join(resume),
             rejected_key=self.key_bindings.first_key("show_rejected"),
@@ -256,6 +266,7 @@ class EvtuiApp(App[None]):
         # The first frame before the feed: a source may take a while to start (the demo's
         # emulator builds its network), and the monitor must show up at once.
         self.call_after_refresh(stream)
+        self.call_after_refresh(self.directory.start)
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGHUP):
             # The terminal closing (or `kill`) must not leave a recording interrupted.
@@ -389,9 +400,9 @@ class EvtuiApp(App[None]):
         return change.location_id if change else None
 
     def display_name(self, location_id: str) -> str:
-        """A location's label, or its short id, safe to show."""
-        label = self.watchlist.label(location_id)
-        return safe_text(label, 40) if label else short_id(location_id)
+        """A location's label, else the directory's name, else its short id, safe to show."""
+        name = self.places.name(location_id)
+        return safe_text(name, 40) if name else short_id(location_id)
 
     def action_filter(self) -> None:
         self.log_filter.ask()
@@ -408,7 +419,9 @@ class EvtuiApp(App[None]):
         """Open the location screen."""
         if isinstance(self.screen, LocationScreen):
             self.pop_screen()
-        self.push_screen(LocationScreen(location_id, self.store, self.watchlist, self.now))
+        self.push_screen(
+            LocationScreen(location_id, self.store, self.watchlist, self.now, self.places)
+        )
 
     def on_event_log_location_selected(self, message: EventLog.LocationSelected) -> None:
         self.open_location(message.location_id)

@@ -1,4 +1,5 @@
-"""Command palette entries: watch/unwatch, status filters, jump to a location, and the rest."""
+"""Command palette entries: watch/unwatch, status filters, jump to a location (by id, label,
+name, operator or city), and the rest."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ MAX_LOCATION_HITS = 20
 
 
 class EvtuiCommands(Provider):
-    """evtui's actions; typing part of a location id offers to open that location."""
+    """evtui's actions; typing part of a location's id, label, name, operator or city offers
+    to open that location."""
 
     @property
     def _app(self) -> PaletteHost:
@@ -81,17 +83,22 @@ class EvtuiCommands(Provider):
         if len(needle) < 3:
             return
         app = self._app
+        places = app.places
         shown = 0
         for location_id in list(app.store.locations):
-            label = app.watchlist.label(location_id)
-            if needle in location_id.casefold() or (label and needle in label.casefold()):
+            info = places.info(location_id)
+            hays = [location_id, places.name(location_id)]
+            if info is not None:
+                hays += [info.operator or "", info.city or ""]
+            if any(needle in hay.casefold() for hay in hays if hay):
                 name = f"Open location {app.display_name(location_id)}"
+                where = [safe_text(t, 30) for t in (info.operator, info.city) if t] if info else []
                 yield Hit(
                     0.9,
                     Content(name),
                     partial(app.open_location, location_id),
                     text=name,
-                    help=escape(short_id(location_id, 40)),
+                    help=escape(" · ".join([*where, short_id(location_id, 40)])),
                 )
                 shown += 1
                 if shown >= MAX_LOCATION_HITS:

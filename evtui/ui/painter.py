@@ -162,4 +162,5 @@ class Painter:
             del self._flash[location_id]
         if self._watch_dirty or new_second or expired:
             self._watch_dirty = False
-            monitor.query_one(WatchlistPanel).show(app.watchlist, app.store, wall, self._flash)
+            panel = monitor.query_one(WatchlistPanel)
+            panel.show(app.watchlist, app.store, wall, self._flash, app.places.name)

@@ -93,6 +93,7 @@ class WatchActions:
         except WatchlistError as exc:
             app.notify(f"{exc} (kept for this session)", severity="error", markup=False)
         app.notify(message, markup=False)
+        app.places.relabel()
         self._painter.watchlist_changed()
         if (monitor := app.get_screen_stack_base()) is not None:
             monitor.query_one(EventLog).relabel()

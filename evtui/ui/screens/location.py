@@ -1,4 +1,5 @@
-"""One location: every EVSE with its status, since when, how often it changed, and a timeline."""
+"""One location: what it is (name, operator, address, country, position), then every EVSE
+with its eMI3 id and connectors, status, since when, how often it changed, and a timeline."""
 
 from __future__ import annotations
 
@@ -14,11 +15,24 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from evtui.model import StateStore, Status, sample_history
+from evtui.model.directory import EvseInfo, LocationInfo
+from evtui.model.places import Places
 from evtui.safetext import safe_text
 from evtui.ui.theme import ago, local_time, short_id, status_style
 from evtui.watchlist import Watchlist
 
 TIMELINE_CELLS = 40
+CONNECTOR_CELLS = 28
+_STANDARDS = {
+    "IEC_62196_T2": "Type 2",
+    "IEC_62196_T2_COMBO": "CCS",
+    "IEC_62196_T1": "Type 1",
+    "IEC_62196_T1_COMBO": "CCS1",
+    "CHADEMO": "CHAdeMO",
+    "SAE_J3400": "NACS",
+    "DOMESTIC_F": "Schuko",
+}
+"""HERE's connector standards as drivers name them; any other is shown as HERE wrote it."""
 
 
 class LocationScreen(Screen[None]):
@@ -43,11 +57,15 @@ class LocationScreen(Screen[None]):
         store: StateStore,
         watchlist: Watchlist,
         now: Callable[[], datetime],
+        places: Places | None = None,
     ) -> None:
         super().__init__()
         self.location_id = location_id
         self.store = store
         self._watchlist = watchlist
+        self._places = places or Places(watchlist.label)
+        self._info: LocationInfo | None = None
+        self._evses: dict[str, EvseInfo] = {}
         self._now = now
         self._rows: list[str] = []
         self._view: _View | None = None
@@ -61,6 +79,7 @@ class LocationScreen(Screen[None]):
         table.add_column("since", key="since")
         table.add_column("changes", key="changes")
         table.add_column("timeline (this session)", key="timeline", width=TIMELINE_CELLS)
+        table.add_column("connectors · max kW", key="connectors", width=CONNECTOR_CELLS)
         yield table
         yield Footer()
 
@@ -77,16 +96,17 @@ class LocationScreen(Screen[None]):
         location = self.store.locations.get(self.location_id)
         # One line each, cut rather than wrapped: an id may be thousands of characters long.
         summary = Text(no_wrap=True, overflow="ellipsis")
-        label = self._watchlist.label(self.location_id)
-        if label:
-            summary.append(safe_text(label, 60), style="bold")
+        name = self._places.name(self.location_id)
+        if name:
+            summary.append(safe_text(name, 60), style="bold")
             summary.append("  ")
-        summary.append(safe_text(self.location_id, 100), style="" if label else "bold")
+        summary.append(safe_text(self.location_id, 100), style="" if name else "bold")
         if self.location_id in self._watchlist:
             summary.append("  ★ watched", style="bold yellow")
         else:
             summary.append("  not watched (w to watch)", style="dim")
         summary.append("\n")
+        self._describe(summary)
         table = self.query_one(DataTable)
         if location is None:
             summary.append("No update for this location in this session yet.", style="dim")
@@ -104,7 +124,7 @@ class LocationScreen(Screen[None]):
         if ids != self._rows:
             table.clear()
             for evse_id in ids:
-                table.add_row(*([Text()] * 5), key=evse_id)
+                table.add_row(*([Text()] * 6), key=evse_id)
             self._rows = ids
         self._view = _View(start, end, now)
         self._painted = set()
@@ -123,6 +143,11 @@ class LocationScreen(Screen[None]):
         if view is None:
             return
         table = self.query_one(DataTable)
+        info = self._places.info(self.location_id)
+        if info is not self._info:  # the directory's record arrived: every row again
+            self._info = info
+            self._evses = {e.id: e for e in (info.evses or ())} if info is not None else {}
+            self._painted = set()
         first = int(table.scroll_y)
         # Before its first layout the table has no height: a screenful of rows is in view.
         height = table.size.height or self.app.size.height
@@ -142,8 +167,11 @@ class LocationScreen(Screen[None]):
                     timeline.append("·", style="dim")
                 else:
                     timeline.append("█", style=status_style(status))
+            known = self._evses.get(evse_id)
+            eminame = known.evse_id if known is not None else None
             cells = {
-                "evse": Text(short_id(evse_id, 34)),
+                "evse": Text(safe_text(eminame, 34) if eminame else short_id(evse_id, 34)),
+                "connectors": _connectors(known),
                 "status": Text(safe_text(state.status, 16), style=status_style(state.status)),
                 "since": since,
                 "changes": Text(str(state.changes), justify="right"),
@@ -151,6 +179,39 @@ class LocationScreen(Screen[None]):
             }
             for column, value in cells.items():
                 table.update_cell(evse_id, column, value)
+
+    def _describe(self, summary: Text) -> None:
+        """What the directory and the id say of the location: operator, address, country,
+        position (marked when only the id gave it). Directory text is escaped and cut."""
+        places, location_id = self._places, self.location_id
+        info = places.info(location_id)
+        parts: list[str] = []
+        if info is not None and info.operator:
+            parts.append(safe_text(info.operator, 40))
+        if info is not None and (info.address or info.city):
+            parts.append(safe_text(info.address or info.city or "", 80))
+        if country := places.country_name(location_id):
+            parts.append(safe_text(country, 40))
+        line = " · ".join(parts)
+        summary.append(line or "Not in the directory (yet)", style="" if line else "dim")
+        if (position := places.position(location_id)) is not None:
+            lat, lng, from_id = position
+            summary.append(f"  {lat:.5f}, {lng:.5f}")
+            if from_id:
+                summary.append(" (from the id)", style="dim")
+        summary.append("\n")
+
+
+def _connectors(evse: EvseInfo | None) -> Text:
+    """`CCS 150 · Type 2 22`: each connector's standard and max kW, the fastest first."""
+    if evse is None or not evse.connectors:
+        return Text("-", style="dim")
+    connectors = sorted(evse.connectors, key=lambda c: -(c.max_kw or 0))
+    words = []
+    for c in connectors:
+        standard = _STANDARDS.get(c.standard or "", safe_text(c.standard or "?", 12))
+        words.append(f"{standard} {c.max_kw:g}" if c.max_kw is not None else standard)
+    return Text(safe_text(" · ".join(words), CONNECTOR_CELLS), no_wrap=True)
 
 
 @dataclass(frozen=True, slots=True)

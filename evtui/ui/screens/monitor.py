@@ -11,6 +11,7 @@ from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Sparkline
 
+from evtui.model.places import Places
 from evtui.ui.widgets.counters import StatusCounters
 from evtui.ui.widgets.event_log import EventLog, Labels
 from evtui.ui.widgets.status_bar import StatusBar
@@ -39,6 +40,7 @@ class MonitorScreen(Screen[None]):
         *,
         max_rows: int,
         labels: Labels,
+        places: Places | None = None,
         source_label: str,
         resume_hint: str,
         rejected_key: str = "x",
@@ -47,6 +49,7 @@ class MonitorScreen(Screen[None]):
         self._rejected_key = rejected_key
         self._max_rows = max_rows
         self._labels = labels
+        self._places = places
         self._source_label = source_label
         self._resume_hint = resume_hint
 
@@ -64,6 +67,7 @@ class MonitorScreen(Screen[None]):
                 spark.border_title = f"messages/s, last {SPARK_SECONDS // 60} min"
                 yield spark
             log = EventLog(self._max_rows, labels=self._labels, id="event-log")
+            log.places = self._places
             log.resume_hint = self._resume_hint
             yield log
             yield WatchlistPanel(id="watchlist")

@@ -39,6 +39,8 @@ class StatusBar(Static):
     watched: reactive[int] = reactive(0)
     recording: reactive[tuple[int, int] | None] = reactive(None)
     """(messages, bytes) written while recording; None when not recording."""
+    directory: reactive[str | None] = reactive(None)
+    """Why the directory cannot be asked ("directory not available (HTTP 403: …)"), if so."""
     mode: reactive[str | None] = reactive(None)
     """Shown instead of the connection state (a replay has no connection)."""
 
@@ -79,5 +81,10 @@ class StatusBar(Static):
             # Wall time, as the state's own: a wait counts down whatever the app's clock.
             described = shorten(safe_text(state.describe(time.time())), state_room, keep_tail=False)
             text.append(described, style=_STATE_STYLES[state.status])
+            state_room -= cell_width(described)
+        if self.directory and state_room > 12:
+            note = shorten(safe_text(self.directory), state_room - 3, keep_tail=False)
+            text.append(" · ", style="dim")
+            text.append(note, style="yellow")
         text.append_text(figures)
         return text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import ClassVar
 
@@ -14,7 +14,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from evtui.model import StateStore, Status
-from evtui.safetext import safe_text
+from evtui.safetext import safe_text, shorten
 from evtui.ui.theme import ago, short_id, status_style
 from evtui.watchlist import Watchlist
 
@@ -119,10 +119,13 @@ class WatchlistPanel(Vertical):
         store: StateStore,
         now: datetime,
         flashing: Collection[str] = (),
+        names: Callable[[str], str] | None = None,
     ) -> None:
-        """Bring the rows up to date with the watchlist and the store."""
+        """Bring the rows up to date with the watchlist and the store; `names` gives each
+        location's name (raw text; the label when None)."""
         ids = list(watchlist)
-        rows = {i: _row(i, watchlist, store, now, flashing) for i in ids}
+        name_of = names or watchlist.label
+        rows = {i: _row(i, name_of, store, now, flashing) for i in ids}
         table = self.table
         if ids != self._ids:
             keep = self.selected_location
@@ -152,13 +155,14 @@ class WatchlistPanel(Vertical):
 
 def _row(
     location_id: str,
-    watchlist: Watchlist,
+    names: Callable[[str], str],
     store: StateStore,
     now: datetime,
     flashing: Collection[str],
 ) -> tuple[Text, ...]:
-    label = watchlist.label(location_id)
-    name = Text(safe_text(label, 14) if label else short_id(location_id, 14), no_wrap=True)
+    label = names(location_id)
+    shown = shorten(safe_text(label), 14, keep_tail=False) if label else short_id(location_id, 14)
+    name = Text(shown, no_wrap=True)
     if location_id in flashing:
         name.stylize("reverse bold")
     location = store.locations.get(location_id)

@@ -11,7 +11,7 @@ from rich.segment import Segment
 from rich.style import Style
 
 from evtui.model import StatusChange
-from evtui.safetext import pad, safe_text
+from evtui.safetext import pad, safe_text, shorten
 from evtui.ui.theme import local_time, short_id, status_style
 
 __all__ = [
@@ -69,9 +69,10 @@ def _id_cell(identifier: str, width: int) -> str:
     return pad(short_id(identifier, width), width)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=8192)  # with directory names, one per location on screen
 def _label_cell(label: str) -> str:
-    return pad(safe_text(label, LOCATION_WIDTH), LOCATION_WIDTH)
+    # A name starts with what tells it apart (an id ends with it): cut the tail.
+    return pad(shorten(safe_text(label), LOCATION_WIDTH, keep_tail=False), LOCATION_WIDTH)
 
 
 @lru_cache(maxsize=64)

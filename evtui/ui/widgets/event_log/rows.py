@@ -10,6 +10,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 
 from evtui.model import EventFilter, StatusChange
+from evtui.model.places import Places
 
 __all__ = ["Entry", "Labels", "RowBuffer"]
 
@@ -48,6 +49,7 @@ class RowBuffer:
         changes: Iterable[StatusChange],
         event_filter: EventFilter,
         labels: Labels,
+        places: Places | None = None,
         *,
         paused: bool,
     ) -> int:
@@ -61,7 +63,7 @@ class RowBuffer:
             entry = (self.next_seq, change)
             self.next_seq += 1
             entries.append(entry)
-            if filtered and event_filter.matches(change, labels(change.location_id)):
+            if filtered and event_filter.matches(change, labels(change.location_id), places):
                 view.append(entry)
         added = len(view) - shown_before
         dropped = self._trim(entries)
@@ -84,11 +86,15 @@ class RowBuffer:
             self.view.clear()
         self.new_while_paused = 0
 
-    def refilter(self, event_filter: EventFilter, labels: Labels) -> None:
+    def refilter(
+        self, event_filter: EventFilter, labels: Labels, places: Places | None = None
+    ) -> None:
         """Build the view again for `event_filter` (labels may match its text)."""
         if event_filter.active:
             self.view = [
-                e for e in self.entries if event_filter.matches(e[1], labels(e[1].location_id))
+                e
+                for e in self.entries
+                if event_filter.matches(e[1], labels(e[1].location_id), places)
             ]
         else:
             self.view = self.entries

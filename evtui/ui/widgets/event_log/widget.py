@@ -27,6 +27,7 @@ from textual.strip import Strip
 from textual.style import Style as VisualStyle
 
 from evtui.model import EventFilter, StatusChange
+from evtui.model.places import Places
 from evtui.safetext import safe_text
 from evtui.ui.widgets.event_log.render import ROW_WIDTH, TITLE, change_row
 from evtui.ui.widgets.event_log.rows import Labels, RowBuffer
@@ -113,6 +114,8 @@ class EventLog(ScrollView, can_focus=True):
         self._styles_cache = LogStylesCache(self._row_key)
         self._rows = RowBuffer(max_rows)
         self.labels = labels
+        self.places: Places | None = None
+        """What place terms of the filter (`operator:`, `kw:`…) are matched against."""
         self._cursor: int | None = None
         """Sequence number of the highlighted row."""
         self._cache: LRUCache[RowKey, Strip] = LRUCache(1024)
@@ -138,7 +141,9 @@ class EventLog(ScrollView, can_focus=True):
         """Append rows; the oldest drop out beyond `max_rows`."""
         following = self.following
         window = None if following else self._window()
-        dropped = self._rows.extend(changes, self.filter, self.labels, paused=not following)
+        dropped = self._rows.extend(
+            changes, self.filter, self.labels, self.places, paused=not following
+        )
         if following:
             self._after_change()
             return
@@ -158,7 +163,7 @@ class EventLog(ScrollView, can_focus=True):
         """Labels changed: render rows again."""
         self._labels_version += 1
         self._cache.clear()
-        if self.filter.text:
+        if self.filter.text or self.filter.places_active:
             self._refilter()
         self.refresh()
 
@@ -166,7 +171,7 @@ class EventLog(ScrollView, can_focus=True):
         self._refilter()
 
     def _refilter(self) -> None:
-        self._rows.refilter(self.filter, self.labels)
+        self._rows.refilter(self.filter, self.labels, self.places)
         title = Text(TITLE)
         if self.filter.active:
             title.append(" · filter: ")
