@@ -166,3 +166,78 @@ async def test_statuses_the_stream_invents_later_grow_the_counters_within_bounds
         # Long names are cut, never the figures: every row still shows its share.
         rows = [line for line in text.splitlines() if "NEW_STAT…AME" in line]
         assert len(rows) == 3 and all("12.5%" in row for row in rows)
+
+
+# --- directory text: names, operators and addresses are as untrusted as ids ----------------
+
+HOSTILE_NAMES = [
+    "\x1b[31mRED\x1b[0m\x1b]0;pwned\x07 station",
+    "[bold red]loud[/] [link=http://evil]click[/link]",
+    "evil\u202egnp.exe\u2066x\u2069",
+    "充電站" * 30,
+    "N" * 5_000,
+]
+PLAIN = [PREFIX + f"plain{n}" for n in range(len(HOSTILE_NAMES))]
+
+
+def hostile_directory(path: Path) -> None:
+    """A real cache file whose records carry hostile text in every field shown."""
+    from evtui.directory import DirectoryCache
+    from evtui.model.directory import parse_location
+
+    records = []
+    for n, (location_id, name) in enumerate(zip(PLAIN, HOSTILE_NAMES, strict=True)):
+        raw = {
+            "id": location_id,
+            "location": {"lat": 52.5, "lng": 13.4},
+            "name": name,
+            "operator": {"name": HOSTILE_NAMES[(n + 1) % len(HOSTILE_NAMES)]},
+            "address": {"label": HOSTILE_NAMES[(n + 2) % len(HOSTILE_NAMES)], "city": name},
+            "evses": [
+                {
+                    "id": f"{location_id}:evse1\x1b[1m",
+                    "evseId": HOSTILE_NAMES[(n + 3) % len(HOSTILE_NAMES)],
+                    "connectors": [{"standard": "\x1b[5mX[/]", "maxPower": 150_000}],
+                }
+            ],
+        }
+        records.append((raw, parse_location(raw, 1.8e9)))
+    with DirectoryCache.open(path) as cache:
+        cache.put(records)
+
+
+@pytest.mark.parametrize("size", [(160, 48), (80, 24)])
+async def test_hostile_directory_text_is_shown_inert_and_cut(
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
+    cache = tmp_path / "directory.sqlite"
+    hostile_directory(cache)
+    docs = [
+        {"id": i, "evses": [evse(i, 1, status, minute)]}
+        for minute, status in enumerate(["AVAILABLE", "CHARGING"])
+        for i in PLAIN
+    ]
+    watchlist = Watchlist(tmp_path / "watchlist.json")
+    for location_id in PLAIN:
+        watchlist.add(location_id)
+    app = file_app(tmp_path, docs, watchlist=watchlist, directory_cache=cache)
+    async with app.run_test(size=size) as pilot:
+        await loaded(pilot)
+        await until(pilot, lambda: all(app.places.complete(i) for i in PLAIN))
+        await pilot.pause(0.3)
+        app.clear_notifications()
+        await pilot.pause(0.2)
+        text = assert_inert(app)
+        assert "\\x1b[31mRED" in text  # escaped, not dropped
+        for location_id in PLAIN:
+            app.open_location(location_id)
+            await pilot.pause(0.7)
+            assert isinstance(app.screen, LocationScreen)
+            text = assert_inert(app)
+            if size[0] >= 160:  # (narrower, the connectors column is scrolled off)
+                assert "\\x1b[5mX[/] 150" in text  # the standard, escaped, never markup
+            await pilot.press("escape")
+        text = await visit(pilot, "ctrl+p", *"loud")
+        assert "Open location" in text
+        await pilot.press("escape")
+        assert all(UNSAFE.search(t) is None for t in toasts(app))
