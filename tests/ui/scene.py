@@ -15,16 +15,19 @@ import os
 import time
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from textual.pilot import Pilot
 
 from evtui import paths
 from evtui.defaults import EV_CATALOG, EV_LAYER
+from evtui.directory import DirectoryCache
 from evtui.emulator import NetworkConfig, SyntheticNetwork
 from evtui.emulator.network import format_time
 from evtui.here.events import ConnectionStatus
 from evtui.model import Batch, StreamMessage, decode
+from evtui.model.directory import parse_location
 from evtui.recording import Player, Recorder, SessionOrigin, SessionReader
 from evtui.sources import PayloadFileSource
 from evtui.ui.app import EvtuiApp, ReplayOptions
@@ -60,6 +63,21 @@ def busiest(payloads: list[tuple[float, str]]) -> list[str]:
         payload = json.loads(text)
         updates[payload["id"]] += len(payload["evses"])
     return [location_id for location_id, _ in updates.most_common()]
+
+
+def write_directory(path: Path, *, seed: int = 1) -> Path:
+    """A directory cache file holding the scene network's records, as if looked up before:
+    the pictures show names, and nobody is asked (a file source looks up nothing)."""
+    network = SyntheticNetwork(NetworkConfig(seed=seed, locations=LOCATIONS))
+    records = []
+    for location_id in network.location_ids():
+        raw = network.location_record(location_id, started_at=START)
+        assert raw is not None
+        info = replace(parse_location(raw, START), id=location_id)
+        records.append((raw, info))
+    with DirectoryCache.open(path, refresh_days=365) as cache:
+        cache.put(records)
+    return path
 
 
 def write_payloads(path: Path, *, seed: int = 1, minutes: float = MINUTES) -> list[str]:
@@ -108,6 +126,7 @@ def make_replay_app(tmp: Path, **options: object) -> EvtuiApp:
         settings_path=settings_path,
         sessions_dir=tmp,
         replay=ReplayOptions(**options),  # type: ignore[arg-type]
+        directory_cache=write_directory(tmp / "directory.sqlite"),
     )
 
 
@@ -137,7 +156,13 @@ def make_app(tmp: Path, *, watched: int = 3) -> EvtuiApp:
     source = PayloadFileSource(str(payloads), batch_size=1)
     source.label = "synthetic network, seed 1"
     clock = DataClock()
-    app = EvtuiApp(source, watchlist=watchlist, settings_path=settings_path, clock=clock)
+    app = EvtuiApp(
+        source,
+        watchlist=watchlist,
+        settings_path=settings_path,
+        clock=clock,
+        directory_cache=write_directory(tmp / "directory.sqlite"),
+    )
     clock.app = app
     return app
 
@@ -163,6 +188,11 @@ async def settle(pilot: Pilot[None]) -> None:
         await pilot.pause(0.05)
         if app.connection.status is ConnectionStatus.CLOSED:
             break
+    # The names are in (the cache loads in the background), and every shown record whole.
+    for _ in range(200):
+        if all(app.places.complete(i) for i in app.store.locations):
+            break
+        await pilot.pause(0.05)
     await pilot.pause(0.2)
     app.clear_notifications()
     await pilot.pause(0.1)
@@ -184,6 +214,12 @@ async def open_help(pilot: Pilot[None]) -> None:
 
 async def replay_half_way(pilot: Pilot[None]) -> None:
     """In a replay: go to 50% of the session (paused), with the toasts cleared."""
+    app = pilot.app
+    assert isinstance(app, EvtuiApp)
+    for _ in range(200):  # the names from the cache are in
+        if app.places.version:
+            break
+        await pilot.pause(0.05)
     await pilot.pause(0.2)
     await pilot.press("g", *"50%", "enter")
     await pilot.pause(0.3)

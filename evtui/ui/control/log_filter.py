@@ -32,9 +32,10 @@ class LogFilter:
             PromptScreen(
                 "Filter the log",
                 value=log.filter.query,
-                placeholder="text in ids or labels; status:charging,available",
-                help="Words match location or EVSE ids and labels. status:a,b keeps changes "
-                "into those statuses. Empty shows everything.",
+                placeholder="text; status:charging operator:ionity country:de city:berlin kw:>=150",
+                help="Words match location or EVSE ids, labels and names. status:a,b keeps "
+                "changes into those statuses; operator:, city: (part of), country: (de or "
+                "deu), kw:>=150 (any connector; >, <, <= too). Empty shows everything.",
             ),
             apply,
         )
