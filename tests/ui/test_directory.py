@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.command import CommandList, CommandPalette
 from textual.widgets import DataTable
 
 from evtui.emulator import EmulatorConfig, EmulatorServer
@@ -59,11 +60,12 @@ async def test_names_show_in_the_log_the_watchlist_and_the_location_screen(
         assert info is not None and info.name
         # In the log: a row of a named location shows the name, not the hash.
         log = app.screen.query_one(EventLog)
-        await until(pilot, lambda: any(app.places.name(c.location_id) for c in app.store.events))
-        await pilot.pause(0.3)
-        text = screen_text(app)
-        named = [app.places.name(c.location_id) for c in list(app.store.events)[-5:]]
-        assert any(n[:8] in text for n in named if n), text
+        def a_name_in_the_log() -> bool:
+            text = screen_text(app)
+            named = [app.places.name(c.location_id) for c in list(app.store.events)[-5:]]
+            return any(n[:8] in text for n in named if n)
+
+        await until(pilot, a_name_in_the_log)
         # In the watchlist panel.
         panel = app.screen.query_one(WatchlistPanel)
         assert info.name[:8] in str(panel.table.get_row_at(0)[0])
@@ -71,7 +73,8 @@ async def test_names_show_in_the_log_the_watchlist_and_the_location_screen(
         await pilot.press("tab", "enter")
         await until(pilot, lambda: isinstance(app.screen, LocationScreen))
         await until(pilot, lambda: app.places.complete(first))
-        await pilot.pause(0.7)
+        # The screen refreshes twice a second: wait for the one that has the whole record.
+        await until(pilot, lambda: str(info.operator)[:20] in screen_text(app))
         text = screen_text(app)
         assert info.name[:30] in text
         assert info.operator and info.operator[:20] in text
@@ -124,3 +127,32 @@ async def test_a_restart_with_the_cache_asks_the_directory_nothing(
         assert all(again.places.name(i) for i in again.store.locations)
         await pilot.press("q")
     assert demo.emulator.directory_asked == []
+
+
+async def test_the_palette_finds_a_location_by_its_operator_and_its_city(
+    demo: EmulatorServer, tmp_path: Path
+) -> None:
+    app = demo_app(demo, tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await until(pilot, lambda: len(app.store.locations) > 10, 15)
+        first = next(iter(app.store.locations))
+        app.watchlist.add(first)  # looked up first
+        await until(pilot, lambda: app.places.info(first) is not None, 10)
+        info = app.places.info(first)
+        assert info is not None and info.operator and info.city
+        for query in (info.operator, info.city):
+            await pilot.press("ctrl+p", *query)
+
+            def listed(name: str = app.display_name(first)) -> bool:
+                screen = app.screen
+                if not isinstance(screen, CommandPalette):
+                    return False
+                hits = screen.query_one(CommandList)
+                return any(
+                    name in str(hits.get_option_at_index(i).prompt)
+                    for i in range(hits.option_count)
+                )
+
+            await until(pilot, listed)
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, CommandPalette))
