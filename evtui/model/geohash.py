@@ -76,12 +76,12 @@ def encode(lat: float, lng: float, precision: int = 10) -> str:
     if not (-1e300 < lat < 1e300 and -1e300 < lng < 1e300):  # NaN and inf fail both
         raise ValueError(f"not a position: {lat!r}, {lng!r}")
     lat = min(max(lat, -90.0), 90.0)
-    lng = (lng + 180.0) % 360.0 - 180.0
+    if not -180.0 <= lng < 180.0:
+        lng = (lng + 180.0) % 360.0 - 180.0
     count = 5 * precision
     lng_bits, lat_bits = (count + 1) // 2, count // 2
-    # The cell index along each axis; the top edge (lat 90) belongs to the last cell.
-    lat_int = min(int((lat + 90.0) / 180.0 * (1 << lat_bits)), (1 << lat_bits) - 1)
-    lng_int = min(int((lng + 180.0) / 360.0 * (1 << lng_bits)), (1 << lng_bits) - 1)
+    lat_int = _index(lat, -90.0, 90.0, lat_bits)
+    lng_int = _index(lng, -180.0, 180.0, lng_bits)
     bits = 0
     for position in range(count):
         if position % 2 == 0:
@@ -91,3 +91,19 @@ def encode(lat: float, lng: float, precision: int = 10) -> str:
             lat_bits -= 1
             bits = (bits << 1) | ((lat_int >> lat_bits) & 1)
     return "".join(ALPHABET[(bits >> (5 * (precision - 1 - i))) & 31] for i in range(precision))
+
+
+def _index(value: float, low: float, high: float, bits: int) -> int:
+    """The cell along one axis that holds `value`, by halving the range `bits` times.
+
+    Halving is exact (each middle is a multiple of 90 / 2**k), so a value a hair below a
+    boundary stays below it; `(value - low) / size` would round -1e-15 + 90 up to 90.
+    """
+    index = 0
+    for _ in range(bits):
+        middle = (low + high) / 2
+        if value >= middle:
+            index, low = 2 * index + 1, middle
+        else:
+            index, high = 2 * index, middle
+    return index
