@@ -165,7 +165,9 @@ class DirectoryCache:
         for location_id, fetched_at, blob in self._select(sql, list(dict.fromkeys(ids))):
             try:
                 raw = json.loads(zlib.decompress(blob))
-                out[location_id] = replace(parse_location(raw, fetched_at), id=location_id)
+                out[location_id] = replace(
+                    parse_location(raw, fetched_at, need_position=False), id=location_id
+                )
             except (zlib.error, ValueError, BadRecord):
                 continue  # a record this evtui cannot read is as good as none: ask again
         return out

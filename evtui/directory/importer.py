@@ -47,16 +47,18 @@ def read_directory_file(path: Path, now: float) -> Imported:
     return _csv(text, now)
 
 
-def _take(result: Imported, line: int, record: Any, now: float) -> None:
-    try:
-        info = parse_location(record, now)
-    except BadRecord as exc:
-        result.refused.append((line, str(exc)))
-        return
-    raw_id = str(record["id"])
-    if ":" in raw_id and not raw_id.startswith(LOCATION_PREFIX):
+def _take(
+    result: Imported, line: int, record: Any, now: float, *, need_position: bool = True
+) -> None:
+    raw_id = record.get("id") if isinstance(record, dict) else None
+    if isinstance(raw_id, str) and ":" in raw_id and not raw_id.startswith(LOCATION_PREFIX):
         # An OCPI file carries the operator's ids: joining them by name or place is a guess.
         result.refused.append((line, f"id {raw_id[:80]!r} is not a HERE location id"))
+        return
+    try:
+        info = parse_location(record, now, need_position=need_position)
+    except BadRecord as exc:
+        result.refused.append((line, str(exc)))
         return
     result.records.append((record, info))
 
@@ -129,7 +131,13 @@ def _csv(text: str, now: float) -> Imported:
         if country and not (len(country) == 3 and country.isalpha()):
             result.refused.append((line, f"country: {country[:20]!r} is not an ISO alpha-3 code"))
             continue
-        _take(result, line, _v3(cells), now)
+        try:
+            record = _v3(cells)
+        except ValueError as exc:
+            result.refused.append((line, str(exc)))
+            continue
+        # A CSV row may give no position: the id's then stands.
+        _take(result, line, record, now, need_position=False)
     return result
 
 
@@ -152,6 +160,17 @@ def _v3(cells: dict[str, str]) -> dict[str, Any]:
     }
     if address:
         record["address"] = address
-    if cells.get("lat") or cells.get("lng"):
-        record["location"] = {"lat": cells.get("lat"), "lng": cells.get("lng")}
+    lat, lng = cells.get("lat", ""), cells.get("lng", "")
+    if lat or lng:
+        record["location"] = {"lat": _number("lat", lat), "lng": _number("lng", lng)}
     return record
+
+
+def _number(column: str, cell: str) -> float:
+    """A CSV cell as the number v3 would give; `ValueError` says which column is wrong."""
+    try:
+        value = float(cell)
+    except ValueError:
+        shown = repr(cell[:20]) if cell else "empty"
+        raise ValueError(f"{column}: {shown} is not a number") from None
+    return value

@@ -3,7 +3,9 @@
 `parse_location` turns one v3 `Location` object (an item of `/locations?ids=`) into a
 `LocationInfo`, or raises `BadRecord` naming the field that is wrong: callers refuse that one
 record and keep the rest of the batch. Directory text is untrusted, like the stream's: it is
-kept as data (never markup; the UI escapes it) and cut when absurdly long.
+kept as data (never markup; the UI escapes it) and cut to `MAX_TEXT` characters, ending in
+"…", everywhere (the cache and `evtui directory show` too): real names and addresses are far
+shorter, and a hostile one should not fill the cache.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError
 
 __all__ = [
     "LOCATION_PREFIX",
@@ -97,16 +99,18 @@ def _cut(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(_cut)]
 Id = Annotated[str, Field(min_length=1, max_length=MAX_ID)]
+# v3 gives numbers as JSON numbers: "52.1" or true in their place is a record of the wrong shape.
+Number = Annotated[float, Strict()]
 
 
 class _Lax(BaseModel):
-    # Lax: extra fields are HERE's business, and numbers given as strings are still numbers.
+    # Extra fields are HERE's business: a field added to v3 must not make records bad.
     model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
 
 class _Position(_Lax):
-    lat: float = Field(ge=-90, le=90)
-    lng: float = Field(ge=-180, le=180)
+    lat: Number = Field(ge=-90, le=90)
+    lng: Number = Field(ge=-180, le=180)
 
 
 class _Operator(_Lax):
@@ -125,7 +129,7 @@ class _Address(_Lax):
 class _Connector(_Lax):
     standard: Text | None = None
     powerType: Text | None = None
-    maxPower: float | None = Field(default=None, ge=0)
+    maxPower: Number | None = Field(default=None, ge=0)
 
 
 class _Evse(_Lax):
@@ -165,8 +169,12 @@ def _label(address: _Address) -> str | None:
     return ", ".join(p for p in (street, town) if p) or None
 
 
-def parse_location(record: Any, fetched_at: float) -> LocationInfo:
-    """One v3 `Location` object as a `LocationInfo`; `BadRecord` names what is wrong."""
+def parse_location(record: Any, fetched_at: float, *, need_position: bool = True) -> LocationInfo:
+    """One v3 `Location` object as a `LocationInfo`; `BadRecord` names what is wrong.
+
+    Every v3 record has `id` and `location`; `need_position=False` lets a record without a
+    position through (a CSV row that gives none, as the cache keeps it).
+    """
     if not isinstance(record, dict):
         raise BadRecord(f"a record must be a JSON object, not {type(record).__name__}")
     try:
@@ -175,6 +183,8 @@ def parse_location(record: Any, fetched_at: float) -> LocationInfo:
         error = exc.errors()[0]
         where = ".".join(str(p) for p in error["loc"]) or "record"
         raise BadRecord(f"{where}: {error['msg']}") from None
+    if need_position and model.location is None:
+        raise BadRecord("location: missing (every v3 record has its position)")
     address = model.address
     evses = None
     if model.evses is not None:

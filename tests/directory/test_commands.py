@@ -156,11 +156,12 @@ def test_import_takes_each_shape_and_names_each_refused_line(
         f"{content(4)},Hof 4,Stadtwerke,Markt 1,Tampere,33100,FIN,61.493773,23.820261\n"
         f"{content(5)},Hof 5,,,,,DE,,\n"
         f"{content(6)},Hof 6,,,,,,north,1\n"
+        f"{content(7)},Hof 7,,,,,,,\n"
     )
     done = evtui("directory", "import", str(table), env=home)
-    assert "took 1 records" in done.stdout
+    assert "took 2 records" in done.stdout
     assert f"{table}:3: refused: country: 'DE' is not an ISO alpha-3 code" in done.stderr
-    assert f"{table}:4: refused: location.lat:" in done.stderr
+    assert f"{table}:4: refused: lat: 'north' is not a number" in done.stderr
 
     done = evtui("directory", "show", "--offline", location_id(4), location_id(1), env=home)
     four, one = (json.loads(line) for line in done.stdout.splitlines())
@@ -171,6 +172,11 @@ def test_import_takes_each_shape_and_names_each_refused_line(
         61.493773,
     )
     assert four["position"] == "directory" and one["name"] == "Ladepark 1"
+    # A row that gives no position keeps the one its id carries.
+    done = evtui("directory", "show", "--offline", location_id(7), env=home)
+    seven = json.loads(done.stdout)
+    assert (seven["name"], seven["position"], seven["country"]) == ("Hof 7", "id", "DEU")
+    assert seven["lat"] == pytest.approx(52.477, abs=0.001)
 
 
 def test_a_corrupt_cache_is_moved_aside_and_show_goes_on(

@@ -17,7 +17,7 @@ from evtui.here import (
     HereClient,
 )
 from evtui.here.directory import DirectoryAnswer
-from evtui.model.directory import Connector, parse_location
+from evtui.model.directory import BadRecord, Connector, parse_location
 from tests.directory.records import content, location_id, v3_record
 
 
@@ -139,13 +139,21 @@ async def test_bad_records_are_refused_one_by_one(
     emulator.add_location_record(v3_record(4, name=["not", "text"]))
     emulator.add_location_record(v3_record(5, name="x" * 100_000, location={"lat": 95, "lng": 0}))
     emulator.add_location_record(v3_record(6, name="\x1b[31m[bold]red", operator=None))
-    answer = await fetch(server, credentials, [location_id(n) for n in range(1, 7)])
+    # Numbers as strings, and a record without its position, are of the wrong shape too.
+    emulator.add_location_record(v3_record(7, location={"lat": "52.1", "lng": 13.4}))
+    emulator.add_location_record({"id": location_id(8), "name": "Nowhere"})
+    connector = {"standard": "IEC_62196_T2", "powerType": "AC_3_PHASE", "maxPower": "22000"}
+    emulator.add_location_record(v3_record(9, evses=[{"id": "e", "connectors": [connector]}]))
+    answer = await fetch(server, credentials, [location_id(n) for n in range(1, 10)])
     assert set(answer.records) == {location_id(1), location_id(6)}
     why = dict(answer.refused)
     assert why[location_id(2)].startswith("location.lat: ")
     assert why[location_id(3)] == "evses.0.id: Field required"
     assert why[location_id(4)].startswith("name: ")
     assert why[location_id(5)].startswith("location.lat: ")
+    assert why[location_id(7)] == "location.lat: Input should be a valid number"
+    assert why[location_id(8)].startswith("location: missing")
+    assert why[location_id(9)] == "evses.0.connectors.0.maxPower: Input should be a valid number"
     # Untrusted text is kept as data, for the UI to escape.
     assert answer.records[location_id(6)][1].name == "\x1b[31m[bold]red"
 
@@ -156,7 +164,10 @@ def test_long_text_is_cut_and_odd_countries_are_dropped() -> None:
     )
     assert info.name is not None and len(info.name) == 300
     assert info.country is None and info.city == "B"
-    bare = parse_location({"id": content(1)}, 5.0)
+    with pytest.raises(BadRecord, match="location: missing"):
+        parse_location({"id": content(1)}, 5.0)
+    # What a CSV row without a position becomes: taken, with the id's position standing.
+    bare = parse_location({"id": content(1)}, 5.0, need_position=False)
     assert bare.id == location_id(1) and bare.evses is None and bare.lat is None
 
 
