@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -22,6 +23,7 @@ from evtui.defaults import (
 )
 
 if TYPE_CHECKING:
+    from evtui.model.directory import LocationInfo
     from evtui.recording import SessionOrigin
     from evtui.sources import DemoSettings, LiveSettings, Source
 
@@ -29,6 +31,7 @@ __all__ = [
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_USAGE",
+    "cached_places",
     "demo_settings",
     "fail",
     "live_settings",
@@ -151,3 +154,20 @@ def session_origin(args: argparse.Namespace, spec: str, source: Source) -> Sessi
     if spec == "demo":
         return SessionOrigin(source.label, "demo", EV_CATALOG, EV_LAYER)
     return SessionOrigin(source.label, "stdin" if spec == "-" else "file")
+
+
+def cached_places(command: str, ids: Iterable[str] | None = None) -> Mapping[str, LocationInfo]:
+    """The directory cache's display data (of `ids`, or all); none when there is no cache.
+
+    Never asks the network and never makes a cache; its warnings go to stderr.
+    """
+    from evtui import paths
+    from evtui.directory import DirectoryCache
+
+    path = paths.directory_cache_path()
+    if not path.exists():
+        return {}
+    with DirectoryCache.open(path) as cache:
+        for warning in cache.warnings:
+            sys.stderr.write(f"evtui {command}: warning: {warning}\n")
+        return cache.summaries(ids)

@@ -14,9 +14,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Literal, TextIO
 
-from evtui import paths
-from evtui.commands.common import EXIT_ERROR, fail
-from evtui.directory import DirectoryCache, describe
+from evtui.commands.common import EXIT_ERROR, cached_places, fail
+from evtui.directory import describe
 from evtui.model import Accepted, LocationUpdate, StateStore, StatusChange, decode
 from evtui.model.directory import LocationInfo
 from evtui.recording import SessionError, SessionReader
@@ -106,19 +105,9 @@ def run(args: argparse.Namespace) -> int:
     except SessionError as exc:
         fail(str(exc), EXIT_ERROR)
     with reader:
-        locate = locator(_cached_places())
+        locate = locator(cached_places("export"))
         if args.output is None:
             return run_export(reader, sys.stdout, sys.stderr, args.fmt, locate)
         with open(args.output, "w", encoding="utf-8", newline="") as out:
             return run_export(reader, out, sys.stderr, args.fmt, locate)
 
-
-def _cached_places() -> Mapping[str, LocationInfo]:
-    """The directory cache's display data; none when there is no cache (none is made)."""
-    path = paths.directory_cache_path()
-    if not path.exists():
-        return {}
-    with DirectoryCache.open(path) as cache:
-        for warning in cache.warnings:
-            sys.stderr.write(f"evtui export: warning: {warning}\n")
-        return cache.summaries()

@@ -8,11 +8,12 @@ import contextlib
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 from evtui import paths
-from evtui.commands.common import EXIT_ERROR, fail, open_source, session_origin
+from evtui.commands.common import EXIT_ERROR, cached_places, fail, open_source, session_origin
 from evtui.here import ConnectionState, ConnectionStatus
 from evtui.model import Batch
 from evtui.recording import Recorder, SessionError, default_session_path
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
             path,
             origin,
             watched=watchlist,
-            name=watchlist.label,
+            name=_namer(watchlist),
             max_events=settings.event_log_size,
         )
     except SessionError as exc:
@@ -143,6 +144,18 @@ async def run_record(
         return 1
     err.write(f"evtui record: {_summary(recorder, time.monotonic() - started)}\n")
     return code
+
+
+def _namer(watchlist: Watchlist) -> Callable[[str], str | None]:
+    """Names for alert markers, as the monitor gives them: the label, else the directory's
+    name (from its cache, read once here; a recorder never asks the network)."""
+    places = cached_places("record", list(watchlist))
+
+    def name(location_id: str) -> str | None:
+        info = places.get(location_id)
+        return watchlist.label(location_id) or (info.name if info is not None else None)
+
+    return name
 
 
 def _summary(recorder: Recorder, seconds: float) -> str:

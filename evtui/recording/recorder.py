@@ -20,6 +20,7 @@ from evtui.model import (
     StatusChange,
     id_tail,
 )
+from evtui.model.places import SHORT_ID
 from evtui.recording.format import Marker, SessionError
 from evtui.recording.writer import SessionWriter
 
@@ -189,7 +190,8 @@ class Recorder:
         at = batch.items[-1].message.received_at
         markers = []
         for alert in self._alerts.check(self._state.store, result, self._watched, at):
-            name = self._name(alert.location_id) or id_tail(alert.location_id)
+            # Named as the monitor names it: label, directory name, else the id's short form.
+            name = self._name(alert.location_id) or id_tail(alert.location_id)[:SHORT_ID]
             markers.append(self.writer.add_marker("alert", alert.describe(name), at))
         self.markers += len(markers)
         return markers

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from evtui.defaults import EV_CATALOG, EV_LAYER
+from evtui.directory import DirectoryCache
 from evtui.model import Batch, StreamMessage, decode
+from evtui.model.directory import parse_location
 from evtui.recording import Player, Recorder, SessionOrigin, SessionReader, parse_goto
 from tests.recording.helpers import START, evtui, gzip64
 
@@ -76,32 +78,48 @@ def test_a_watched_location_going_all_down_drops_an_alert_marker(tmp_path: Path)
     assert down["AVAILABLE"] == down["CHARGING"] == 0 and player.clock == START + 20
 
 
-def test_evtui_record_marks_alerts_of_the_watchlist_with_its_labels(tmp_path: Path) -> None:
+def test_evtui_record_marks_alerts_of_the_watchlist_with_their_display_names(
+    tmp_path: Path,
+) -> None:
+    # Depot has a label; Other has none but the directory cache knows its name.
     config = tmp_path / "config"
     (config / "evtui").mkdir(parents=True)
     (config / "evtui" / "watchlist.json").write_text(
-        json.dumps({"locations": [{"id": DEPOT, "label": "Depot north"}]})
+        json.dumps({"locations": [{"id": DEPOT, "label": "Depot north"}, {"id": OTHER}]})
     )
-    docs = [
-        {"id": DEPOT, "evses": [
-            {"id": "e1", "status": "AVAILABLE", "last_updated": "2026-11-26T08:00:00Z"},
-            {"id": "e2", "status": "CHARGING", "last_updated": "2026-11-26T08:00:00Z"}]},
-        {"id": DEPOT, "evses": [
-            {"id": "e1", "status": "OUT_OF_ORDER", "last_updated": "2026-11-26T08:01:00Z"},
-            {"id": "e2", "status": "INOPERATIVE", "last_updated": "2026-11-26T08:01:00Z"}]},
-    ]  # fmt: skip
+    cache = tmp_path / "cache"
+    (cache / "evtui").mkdir(parents=True)
+    record = {"id": OTHER, "location": {"lat": 52.5, "lng": 13.4}, "name": "Ladepark [b]Ost"}
+    with DirectoryCache.open(cache / "evtui" / "directory.sqlite") as directory:
+        directory.put([(record, parse_location(record, START))])
+
+    def both(minute: int, *statuses: str) -> list[dict[str, object]]:
+        stamp = f"2026-11-26T08:{minute:02d}:00Z"
+        return [
+            {"id": place, "evses": [
+                {"id": f"{place}:{n}", "status": status, "last_updated": stamp}
+                for n, status in enumerate(statuses)]}
+            for place in (DEPOT, OTHER)
+        ]  # fmt: skip
+
+    docs = both(0, "AVAILABLE", "CHARGING") + both(1, "OUT_OF_ORDER", "INOPERATIVE")
     payloads = tmp_path / "payloads.json"
     payloads.write_text("\n".join(json.dumps(doc) for doc in docs))
     path = tmp_path / "s.evtui"
 
     result = evtui(
         "record", "--source", str(payloads), "-o", str(path),
-        env={"XDG_CONFIG_HOME": str(config), "XDG_DATA_HOME": str(tmp_path / "data")},
+        env={
+            "XDG_CONFIG_HOME": str(config),
+            "XDG_DATA_HOME": str(tmp_path / "data"),
+            "XDG_CACHE_HOME": str(cache),
+        },
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     with SessionReader(path) as reader:
         assert [(m.seq, m.kind, m.label) for m in reader.markers()] == [
-            (2, "alert", "Depot north: all 2 EVSEs are down")
+            (4, "alert", "Depot north: all 2 EVSEs are down"),
+            (4, "alert", "Ladepark [b]Ost: all 2 EVSEs are down"),
         ]
         assert reader.info.source_kind == "file"
 

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from evtui.defaults import EV_CATALOG, EV_LAYER
 from evtui.model import Batch, StreamMessage, decode
@@ -294,3 +294,43 @@ async def test_from_the_live_monitor_a_session_opens_after_asking_and_a_bad_one_
         await pilot.press("y")
         await pilot.pause(0.3)
     assert app.next_session == good
+
+
+async def test_the_session_browser_lists_the_highlighted_sessions_markers(
+    tmp_path: Path,
+) -> None:
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    write_session(sessions / "plain.evtui")
+    marked = sessions / "marked.evtui"
+    recorder = Recorder.create(marked, SessionOrigin("test feed", "here"))
+    for n, item in enumerate(MESSAGES[:4]):
+        raw = gzip.compress(json.dumps(item).encode())
+        message = StreamMessage(0, n, base64.b64encode(raw).decode(), received_at=T0 + n)
+        recorder.record(Batch((decode(message),)))
+        recorder.mark(f"[bold]Ladepark {n}\x1b[31m", T0 + n)
+    recorder.close()
+    options = RecordOptions(sessions, SessionOrigin("payload file", "file"))
+    app = file_app(tmp_path, record=options)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("s")
+        await until(pilot, lambda: listed(app) == 2)
+        screen = app.screen
+        assert isinstance(screen, SessionsScreen)
+        panel = screen.query_one("#sessions-markers", Static)
+        table = screen.query_one(DataTable)
+        names = [str(table.get_row_at(i)[-1]) for i in range(2)]
+
+        def shown() -> str:
+            return str(panel.render()) if panel.display else ""
+
+        table.move_cursor(row=names.index("marked.evtui"))
+        await until(pilot, lambda: "Ladepark 3" in shown())
+        text = shown()
+        # Four markers, in order, the label as data: the brackets kept, the escape made harmless.
+        assert [line.split("mark  ", 1)[1] for line in text.splitlines()] == [
+            f"[bold]Ladepark {n}\\x1b[31m" for n in range(4)
+        ]
+        table.move_cursor(row=names.index("plain.evtui"))
+        await until(pilot, lambda: shown().startswith("no markers"))

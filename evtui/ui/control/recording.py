@@ -69,7 +69,7 @@ class RecordingControl:
                 path,
                 options.origin,
                 watched=app.watchlist,
-                name=app.watchlist.label,
+                name=app.display_name,
                 max_events=app.settings.event_log_size,
             )
         except SessionError as exc:

@@ -1,13 +1,19 @@
-"""The session browser: recorded sessions, newest first; open one to replay, delete one."""
+"""The session browser: recorded sessions, newest first; open one to replay, delete one.
+
+Under the table, the highlighted session's markers: the watchlist alerts it caught (by the
+locations' display names, as they were when it was recorded) and the user's own marks.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+import sqlite3
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -15,7 +21,14 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Static
 
-from evtui.recording import SessionInfo, delete_session, list_sessions
+from evtui.recording import (
+    Marker,
+    SessionError,
+    SessionInfo,
+    SessionReader,
+    delete_session,
+    list_sessions,
+)
 from evtui.safetext import safe_text
 from evtui.ui.theme import local_time
 from evtui.units import duration_text, size_text
@@ -61,7 +74,14 @@ class SessionsScreen(Screen[None]):
     DEFAULT_CSS = """
     SessionsScreen > DataTable { height: 1fr; border: round $primary-background; }
     SessionsScreen > #sessions-empty { padding: 1 2; color: $text-muted; }
+    SessionsScreen > #sessions-markers {
+        height: auto; max-height: 9; padding: 0 1;
+        border: round $primary-background; border-title-color: $text-muted;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
+    MARKERS_SHOWN = 6
+    """Markers listed under the table; the rest are counted."""
 
     class Open(Message):
         """The user chose a session to replay."""
@@ -82,6 +102,10 @@ class SessionsScreen(Screen[None]):
         table.border_title = Text(f"sessions in {self.directory}")
         table.add_columns("started", "duration", "messages", "size", "source", "state", "file")
         yield table
+        markers = Static(id="sessions-markers")
+        markers.border_title = "markers"
+        markers.display = False
+        yield markers
         yield Static(id="sessions-empty")
         yield Footer()
 
@@ -150,6 +174,29 @@ class SessionsScreen(Screen[None]):
             return None
         return self._paths[min(table.cursor_row, len(self._paths) - 1)]
 
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        path = self.selected
+        if path is not None:
+            self._read_markers(path)
+
+    @work(thread=True, exclusive=True, group="session-markers", exit_on_error=False)
+    def _read_markers(self, path: Path) -> None:
+        # A thread: a session on a slow disk must not hold the cursor up.
+        try:
+            with SessionReader(path) as reader:
+                shown: Text = markers_text(reader.markers(), self.MARKERS_SHOWN)
+        except (SessionError, OSError, sqlite3.Error) as exc:
+            shown = Text(f"cannot read its markers: {safe_text(str(exc), 200)}", style="dim")
+        self.app.call_from_thread(self._show_markers, path, shown)
+
+    def _show_markers(self, path: Path, shown: Text) -> None:
+        if path != self.selected or not self.is_attached:
+            return  # the cursor moved on, or the screen closed, while it was read
+        panel = self.query_one("#sessions-markers", Static)
+        panel.update(shown)
+        panel.display = True
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.action_open()
@@ -188,3 +235,23 @@ class SessionsScreen(Screen[None]):
             ConfirmScreen(f"Delete the session {safe_text(path.name)}? This cannot be undone."),
             answer,
         )
+
+
+def markers_text(markers: Sequence[Marker], shown: int) -> Text:
+    """One line per marker (the first `shown`), then how many more there are."""
+    if not markers:
+        return Text("no markers: alerts of watched locations and m drop them", style="dim")
+    text = Text()
+    for marker in markers[:shown]:
+        when = local_time(datetime.fromtimestamp(marker.at, UTC))
+        kind = ("alert", "bold yellow") if marker.kind == "alert" else ("mark", "cyan")
+        text.append(f"{when:%H:%M:%S} ", style="dim")
+        text.append(f"{kind[0]:<6}", style=kind[1])
+        text.append(safe_text(marker.label, 200))
+        text.append("\n")
+    if len(markers) > shown:
+        more = len(markers) - shown
+        text.append(f"… and {more:,} more (] and [ jump between them in replay)", style="dim")
+    else:
+        text.rstrip()
+    return text
