@@ -247,6 +247,40 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", dest="fmt", choices=("jsonl", "csv"), default="jsonl")
     export.add_argument("-o", "--output", metavar="FILE", help="write here, not to stdout")
 
+    report = commands.add_parser(
+        "report",
+        help="uptime, outages and usage of EVSEs, locations, operators, countries",
+        description="Fold the status history of sessions and payload files into reliability "
+        "figures (docs/reliability.md says how each is computed). Sessions are one history, "
+        "oldest first; gaps in reception count as unobserved.",
+    )
+    report.add_argument(
+        "sources", nargs="+", metavar="SOURCE", help="session files or payload files"
+    )
+    report.add_argument(
+        "--by",
+        choices=("evse", "location", "operator", "country", "network"),
+        default="location",
+        help="what a row is (default: location)",
+    )
+    report.add_argument("--rules", choices=("uk", "nevi", "afirev"), default="uk",
+                        help="what counts as down (default: uk)")  # fmt: skip
+    report.add_argument("--from", dest="start", metavar="T", help="window start, ISO 8601")
+    report.add_argument("--to", dest="end", metavar="T", help="window end, ISO 8601")
+    report.add_argument(
+        "--exclusions", metavar="FILE", help="CSV id,from,to,cause: outages to exclude (nevi)"
+    )
+    report.add_argument(
+        "--gap",
+        type=_positive_float,
+        default=300.0,
+        metavar="S",
+        help="seconds with nothing received that count as unobserved (default: 300)",
+    )
+    report.add_argument("--outages", action="store_true", help="list every outage instead")
+    report.add_argument("--format", dest="fmt", choices=("table", "csv", "jsonl"), default="table")
+    report.add_argument("-o", "--output", metavar="FILE", help="write here, not to stdout")
+
     commands.add_parser(
         "check",
         parents=[live, log, directory_url],
@@ -312,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             setup_logging(log)
         except OSError as exc:
             fail(f"--log {log}: {exc.strerror or exc}")
-    if args.command in ("tail", "record", "check", "export", "sessions", "directory"):
+    if args.command in ("tail", "record", "check", "export", "sessions", "directory", "report"):
         warnings_to_stderr()  # the monitor shows what matters on screen instead
 
     try:
@@ -348,6 +382,10 @@ def _run(args: argparse.Namespace) -> int:
         from evtui.commands import export
 
         return export.run(args)
+    if command == "report":
+        from evtui.commands import report
+
+        return report.run(args)
     if command == "check":
         from evtui.commands import check
 

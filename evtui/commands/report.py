@@ -1,0 +1,182 @@
+"""`evtui report`: uptime, outages and usage over sessions and payload files.
+
+Sources are read as `tail --source` reads them (sessions oldest first, then payload files in
+the order given), folded into one history (evtui.model.reliability) and written grouped as
+the user asked. Places (operator, country, name) come from the directory cache and the ids;
+a report never asks the network.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TextIO
+
+from evtui.commands.common import EXIT_ERROR, EXIT_USAGE, cached_places, fail, open_source
+from evtui.commands.report_output import Place, write_outages, write_rows
+from evtui.directory import describe
+from evtui.model import Accepted
+from evtui.model.directory import LocationInfo
+from evtui.model.reliability import RULES, History, Result, parse_exclusions, parse_time
+from evtui.model.reliability.grouping import group
+from evtui.recording import SessionReader, SessionSource, is_session_file
+from evtui.safetext import safe_text
+
+__all__ = ["run"]
+
+
+def run(args: argparse.Namespace) -> int:
+    """`evtui report`, from its parsed arguments."""
+    start = _time(args.start, "--from")
+    end = _time(args.end, "--to")
+    if start is not None and end is not None and end <= start:
+        fail("--to must be after --from")
+    for spec in args.sources:
+        if spec in ("here", "demo"):
+            fail(f"report reads recorded history (session files or payload files), not {spec}")
+    failed = False
+    exclusions = None
+    if args.exclusions:
+        exclusions, refused = _exclusions(Path(args.exclusions), sys.stderr)
+        failed = refused
+        if args.rules != "nevi" and exclusions:
+            sys.stderr.write(
+                "evtui report: note: exclusions apply only under --rules nevi (NEVI's "
+                "T_excluded); they change nothing here\n"
+            )
+    history = History(
+        RULES[args.rules], start=start, end=end, gap=args.gap, exclusions=exclusions
+    )
+    damaged = asyncio.run(_read(args, _ordered(args.sources), history, sys.stderr))
+    result = history.finish()
+    places = cached_places("report", {f.location for f in result.evses})
+    place = _placer(places)
+    out: TextIO
+    with _output(args.output) as out:
+        if args.outages:
+            write_outages(result, out, args.fmt, place)
+        else:
+            rows = group(result, args.by, lambda i: (place(i)["operator"], place(i)["country"]))
+            write_rows(result, rows, args.by, out, args.fmt, place)
+    _summary(result, sys.stderr)
+    return EXIT_ERROR if damaged or failed else 0
+
+
+def _time(text: str | None, option: str) -> float | None:
+    if text is None:
+        return None
+    try:
+        return parse_time(text)
+    except ValueError:
+        fail(f"{option} {text!r}: not an ISO 8601 time (e.g. 2026-11-01 or 2026-11-01T08:00Z)")
+
+
+def _exclusions(
+    path: Path, err: TextIO
+) -> tuple[dict[str, list[tuple[float, float]]], bool]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"--exclusions {path}: {exc}", EXIT_USAGE)
+    parsed = parse_exclusions(text)
+    for line, why in parsed.refused:
+        err.write(f"{safe_text(str(path), 200)}:{line}: refused: {safe_text(why, 200)}\n")
+    return parsed.intervals, bool(parsed.refused)
+
+
+def _ordered(sources: list[str]) -> list[str]:
+    """Sessions by their start, oldest first (one history); then payload files as given."""
+    sessions, files = [], []
+    for spec in sources:
+        if spec != "-" and Path(spec).is_file() and is_session_file(spec):
+            try:
+                with SessionReader(spec) as reader:
+                    started = reader.info.started_at
+            except Exception:  # unreadable: open_source says why when it is read
+                started = float("inf")
+            sessions.append((started, spec))
+        else:
+            files.append(spec)
+    return [spec for _, spec in sorted(sessions, key=lambda s: s[0])] + files
+
+
+async def _read(args: argparse.Namespace, specs: list[str], history: History, err: TextIO) -> bool:
+    """Fold every source into `history`; True when one of them was damaged or unreadable."""
+    from evtui.here import ConnectionState, ConnectionStatus
+
+    damaged = False
+    for spec in specs:
+        source = open_source(args, spec)
+        # Payload files have no receive clock: their read times say nothing of gaps.
+        clocked = isinstance(source, SessionSource)
+        async with source:
+            async for event in source:
+                if isinstance(event, ConnectionState):
+                    if event.status is ConnectionStatus.ERROR:
+                        err.write(f"evtui report: {safe_text(spec, 200)}: {event.detail}\n")
+                        damaged = True
+                    continue
+                for item in event.items:
+                    if clocked:
+                        history.received(item.message.received_at)
+                    if isinstance(item, Accepted):
+                        payload = item.payload
+                        for evse in payload.evses:
+                            at = evse.last_updated.timestamp()
+                            history.update(payload.id, evse.id, evse.status, at)
+    return damaged
+
+
+def _placer(places: Mapping[str, LocationInfo]) -> Place:
+    memo: dict[str, dict[str, str | None]] = {}
+
+    def place(location_id: str) -> dict[str, str | None]:
+        hit = memo.get(location_id)
+        if hit is None:
+            line = describe(location_id, places.get(location_id))
+            hit = memo[location_id] = {
+                "name": line["name"],
+                "operator": line["operator"],
+                "country": line["country"],
+            }
+        return hit
+
+    return place
+
+
+
+class _output:
+    """stdout, or the `-o` file (closed at the end)."""
+
+    def __init__(self, path: str | None) -> None:
+        self._path = path
+        self._file: TextIO | None = None
+
+    def __enter__(self) -> TextIO:
+        if self._path is None:
+            return sys.stdout
+        try:
+            self._file = open(self._path, "w", encoding="utf-8", newline="")
+        except OSError as exc:
+            fail(f"-o {self._path}: {exc.strerror or exc}", EXIT_ERROR)
+        return self._file
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            self._file.close()
+        else:
+            sys.stdout.flush()
+
+
+def _summary(result: Result, err: TextIO) -> None:
+    late = sum(f.late for f in result.evses)
+    gaps = sum(b - a for a, b in result.gaps)
+    parts = [f"{len(result.evses):,} EVSEs", f"rules {result.rules.name}"]
+    if result.gaps:
+        parts.append(f"{len(result.gaps)} gaps in reception ({gaps:,.0f} s unobserved)")
+    if late:
+        parts.append(f"{late:,} late updates not applied")
+    err.write("evtui report: " + ", ".join(parts) + "\n")

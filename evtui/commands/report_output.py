@@ -1,0 +1,237 @@
+"""How `evtui report` writes its rows: JSON lines, CSV, or an aligned table for people."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Literal, TextIO
+
+from evtui.model import KNOWN_STATUSES, id_tail
+from evtui.model.reliability import BUCKETS, Result
+from evtui.model.reliability.grouping import Grouping, Row
+from evtui.safetext import cell_width, pad, safe_text, shorten
+
+__all__ = ["Format", "Place", "row_object", "write_outages", "write_rows"]
+
+Format = Literal["table", "csv", "jsonl"]
+Place = Callable[[str], dict[str, str | None]]
+"""A location id's name, operator and country (alpha-3), each None when not known."""
+NAME_MIN = 12
+"""The table's first column is never narrower: other columns are dropped first."""
+
+
+def iso(at: float | None) -> str | None:
+    """POSIX seconds as ISO 8601 UTC (`2026-11-25T10:00:00Z`)."""
+    if at is None:
+        return None
+    return datetime.fromtimestamp(at, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _s(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 3)
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def row_object(result: Result, row: Row, by: Grouping, place: Place) -> dict[str, Any]:
+    """One row as the JSON object `--format jsonl` writes."""
+    f = row.figures
+    out: dict[str, Any] = dict(row.keys)
+    if by in ("evse", "location"):
+        out.update(place(row.keys["location"]))
+    out.update(
+        rules=result.rules.name,
+        **{"from": iso(result.start), "to": iso(result.end)},
+        evses=f.evses,
+        observed_s=_s(f.observed_s),
+        unobserved_s=_s(f.unobserved_s),
+        seconds={status: _s(s) for status, s in sorted(f.seconds.items())},
+        uptime_pct=_pct(f.uptime_pct),
+        outages=f.outages,
+        outage_s=_s(f.outage_s),
+        longest_outage_s=_s(f.longest_outage_s),
+        mttr_s=_s(f.mttr_s),
+        mtbf_s=_s(f.mtbf_s),
+        outage_buckets=dict(f.buckets),
+        utilisation_pct=_pct(f.utilisation_pct),
+        changes=f.changes,
+        late=f.late,
+        excluded_s=_s(f.excluded_s),
+        flapping=row.flapping,
+        stale=row.stale,
+    )
+    if by != "evse":
+        out.update(
+            flapping_evses=f.flapping_evses,
+            stale_evses=f.stale_evses,
+            over_97_pct=_pct(f.over_97_pct),
+            over_99_pct=_pct(f.over_99_pct),
+            all_down_s=_s(f.all_down_s),
+        )
+    return out
+
+
+def write_rows(
+    result: Result, rows: list[Row], by: Grouping, out: TextIO, fmt: Format, place: Place
+) -> None:
+    """The report's rows in `fmt`."""
+    objects = [row_object(result, row, by, place) for row in rows]
+    if fmt == "jsonl":
+        for obj in objects:
+            out.write(json.dumps(obj) + "\n")
+    elif fmt == "csv":
+        _csv(objects, out)
+    else:
+        _table(result, rows, by, out, place)
+
+
+def _csv(objects: list[dict[str, Any]], out: TextIO) -> None:
+    """Flat columns: `seconds` as `seconds_<STATUS>`, the buckets as `outages_<bucket>`."""
+    statuses = sorted({s for obj in objects for s in obj["seconds"]})
+    order = [s for s in KNOWN_STATUSES if s in statuses] + [
+        s for s in statuses if s not in KNOWN_STATUSES
+    ]
+    writer = csv.writer(out, lineterminator="\n")
+    header: list[str] = []
+    for obj in objects[:1]:
+        for key in obj:
+            if key == "seconds":
+                header += [f"seconds_{s}" for s in order]
+            elif key == "outage_buckets":
+                header += [f"outages_{name}" for name, _ in BUCKETS]
+            else:
+                header.append(key)
+    writer.writerow(header)
+    for obj in objects:
+        cells: list[Any] = []
+        for key, value in obj.items():
+            if key == "seconds":
+                cells += [value.get(s, 0.0) for s in order]
+            elif key == "outage_buckets":
+                cells += [value[name] for name, _ in BUCKETS]
+            else:
+                cells.append("" if value is None else value)
+        writer.writerow(cells)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f}m"
+    if seconds < 86400 * 2:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds / 86400:.1f}d"
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}%"
+
+
+def _label(row: Row, by: Grouping, place: Place) -> str:
+    keys = row.keys
+    if by in ("evse", "location"):
+        location = keys["location"]
+        name = place(location)["name"] or id_tail(location)[:18]
+        return f"{name} {id_tail(keys['evse'])[-6:]}" if by == "evse" else name
+    value = next(iter(keys.values()))
+    return "(not known)" if value is None else str(value)
+
+
+def _table(result: Result, rows: list[Row], by: Grouping, out: TextIO, place: Place) -> None:
+    """Aligned columns that fit the terminal, worst uptime first, under a title line."""
+    terminal = shutil.get_terminal_size((120, 24)).columns
+    proxy = " (a proxy: exclusions only as given)" if result.rules.name == "nevi" else ""
+    for line in (
+        f"{result.rules.title} uptime of {len(result.evses):,} EVSEs{proxy}",
+        f"from {iso(result.start)} to {iso(result.end)}",
+    ):
+        out.write(shorten(line, terminal, keep_tail=False) + "\n")
+    columns = ["uptime", "outages", "down", "longest", "MTTR", "util", "changes", "flags"]
+    if by != "evse":
+        columns.insert(0, "EVSEs")
+    cells = []
+    for row in rows:
+        f = row.figures
+        flags = ("F" if row.flapping else "") + ("S" if row.stale else "")
+        values = [
+            _percent(f.uptime_pct),
+            f"{f.outages:,}",
+            _duration(f.outage_s),
+            _duration(f.longest_outage_s),
+            _duration(f.mttr_s),
+            _percent(f.utilisation_pct),
+            f"{f.changes:,}",
+            flags,
+        ]
+        if by != "evse":
+            values.insert(0, f"{f.evses:,}")
+        cells.append((safe_text(_label(row, by, place)), values))
+    # Too narrow: the columns that matter least go first.
+    for drop in ("changes", "longest", "EVSEs", "down"):
+        widths = [max([len(c)] + [len(v[i]) for _, v in cells]) for i, c in enumerate(columns)]
+        if sum(widths) + 2 * len(widths) + NAME_MIN <= terminal or drop not in columns:
+            continue
+        index = columns.index(drop)
+        del columns[index]
+        cells = [(name, values[:index] + values[index + 1 :]) for name, values in cells]
+    widths = [max([len(c)] + [len(v[i]) for _, v in cells]) for i, c in enumerate(columns)]
+    fixed = sum(widths) + 2 * len(widths)
+    longest = max([4] + [cell_width(n) for n, _ in cells])
+    name_width = max(NAME_MIN, min(terminal - fixed, longest))
+    titles = zip(columns, widths, strict=True)
+    head = pad(by, name_width) + "".join("  " + c.rjust(w) for c, w in titles)
+    out.write(head.rstrip() + "\n")
+    for name, values in cells:
+        line = pad(shorten(name, name_width, keep_tail=False), name_width)
+        line += "".join("  " + v.rjust(w) for v, w in zip(values, widths, strict=True))
+        out.write(line.rstrip() + "\n")
+    if any(row.flapping or row.stale for row in rows):
+        out.write("flags: F flapping, S stale\n")
+
+
+def write_outages(result: Result, out: TextIO, fmt: Format, place: Place) -> None:
+    """Every outage: EVSE, location, start, end (null while ongoing), duration, statuses."""
+    rows: list[dict[str, Any]] = []
+    for figures in result.evses:
+        for outage in figures.outages:
+            rows.append(
+                {
+                    "evse": figures.evse,
+                    "location": figures.location,
+                    "name": place(figures.location)["name"],
+                    "rules": result.rules.name,
+                    "start": iso(outage.start),
+                    "end": iso(outage.end),
+                    "duration_s": _s(outage.duration),
+                    "statuses": list(outage.statuses),
+                }
+            )
+    rows.sort(key=lambda r: (r["start"], r["location"], r["evse"]))
+    if fmt == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row) + "\n")
+        return
+    if fmt == "csv":
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["evse", "location", "name", "rules", "start", "end", "duration_s",
+                         "statuses"])  # fmt: skip
+        for row in rows:
+            values = [*row.values()]
+            values[-1] = " ".join(row["statuses"])
+            writer.writerow(["" if v is None else v for v in values])
+        return
+    out.write(f"{len(rows):,} outages under {result.rules.title}\n")
+    for row in rows:
+        name = safe_text(row["name"] or id_tail(row["location"])[:18])
+        end = row["end"] or "ongoing"
+        out.write(
+            f"{row['start']}  {end:<20}  {_duration(row['duration_s']):>7}  "
+            f"{shorten(name, 40, keep_tail=False)} {id_tail(row['evse'])[-6:]}  "
+            f"{' '.join(row['statuses'])}\n"
+        )

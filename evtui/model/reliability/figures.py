@@ -1,0 +1,160 @@
+"""The figures of one EVSE, and of any group of EVSEs as ratios of sums (docs/reliability.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from evtui.model.reliability.rules import WORKING
+
+__all__ = ["BUCKETS", "EvseFigures", "GroupFigures", "Outage"]
+
+BUCKETS: tuple[tuple[str, float], ...] = (
+    ("<2h", 2 * 3600.0),
+    ("<24h", 24 * 3600.0),
+    ("<7d", 7 * 86400.0),
+    (">=7d", float("inf")),
+)
+"""Outage duration buckets, as France's national platform reports them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outage:
+    """A run of down time inside the window: `end` is None while it goes on at the end."""
+
+    start: float
+    end: float | None
+    duration: float
+    """Down seconds: the part inside the window, unobserved time left out."""
+    statuses: tuple[str, ...]
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return 100.0 * part / whole if whole > 0 else None
+
+
+@dataclass(frozen=True, slots=True)
+class EvseFigures:
+    """What one EVSE's history gives over a window."""
+
+    location: str
+    evse: str
+    observed_s: float
+    seconds: dict[str, float]
+    up_s: float
+    down_s: float
+    excluded_s: float
+    outages: tuple[Outage, ...]
+    ongoing: bool
+    changes: int
+    late: int
+    flapping: bool
+    stale: bool
+    status: str
+    """The status holding at the window's end."""
+
+    @property
+    def uptime_pct(self) -> float | None:
+        return _ratio(self.up_s, self.observed_s)
+
+    @property
+    def working_s(self) -> float:
+        return sum(s for status, s in self.seconds.items() if status in WORKING)
+
+    @property
+    def utilisation_pct(self) -> float | None:
+        return _ratio(self.seconds.get("CHARGING", 0.0), self.working_s)
+
+    @property
+    def longest_outage_s(self) -> float:
+        return max((o.duration for o in self.outages), default=0.0)
+
+
+@dataclass
+class GroupFigures:
+    """EVSEs' figures added up: seconds and counts summed, ratios taken of the sums."""
+
+    evses: int = 0
+    observed_s: float = 0.0
+    unobserved_s: float = 0.0
+    seconds: dict[str, float] = field(default_factory=dict)
+    up_s: float = 0.0
+    down_s: float = 0.0
+    excluded_s: float = 0.0
+    outages: int = 0
+    longest_outage_s: float = 0.0
+    buckets: dict[str, int] = field(default_factory=lambda: {name: 0 for name, _ in BUCKETS})
+    changes: int = 0
+    late: int = 0
+    flapping_evses: int = 0
+    stale_evses: int = 0
+    all_down_s: float = 0.0
+    observed_evses: int = 0
+    over_97: int = 0
+    over_99: int = 0
+
+    def add(self, figures: EvseFigures, window_s: float) -> None:
+        """Add one EVSE observed over a window of `window_s` seconds."""
+        self.evses += 1
+        self.observed_s += figures.observed_s
+        self.unobserved_s += max(0.0, window_s - figures.observed_s)
+        for status, seconds in figures.seconds.items():
+            self.seconds[status] = self.seconds.get(status, 0.0) + seconds
+        self.up_s += figures.up_s
+        self.down_s += figures.down_s
+        self.excluded_s += figures.excluded_s
+        self.outages += len(figures.outages)
+        self.longest_outage_s = max(self.longest_outage_s, figures.longest_outage_s)
+        for outage in figures.outages:
+            self.buckets[bucket(outage.duration)] += 1
+        self.changes += figures.changes
+        self.late += figures.late
+        self.flapping_evses += figures.flapping
+        self.stale_evses += figures.stale
+        uptime = figures.uptime_pct
+        if uptime is not None:
+            self.observed_evses += 1
+            self.over_97 += uptime > 97.0
+            self.over_99 += uptime > 99.0
+
+    def extend(self, figures: Iterable[EvseFigures], window_s: float) -> GroupFigures:
+        for one in figures:
+            self.add(one, window_s)
+        return self
+
+    @property
+    def uptime_pct(self) -> float | None:
+        return _ratio(self.up_s, self.observed_s)
+
+    @property
+    def outage_s(self) -> float:
+        return self.down_s
+
+    @property
+    def mttr_s(self) -> float | None:
+        return self.down_s / self.outages if self.outages else None
+
+    @property
+    def mtbf_s(self) -> float | None:
+        return self.up_s / self.outages if self.outages else None
+
+    @property
+    def utilisation_pct(self) -> float | None:
+        working = sum(s for status, s in self.seconds.items() if status in WORKING)
+        return _ratio(self.seconds.get("CHARGING", 0.0), working)
+
+    @property
+    def over_97_pct(self) -> float | None:
+        return _ratio(self.over_97, self.observed_evses)
+
+    @property
+    def over_99_pct(self) -> float | None:
+        return _ratio(self.over_99, self.observed_evses)
+
+
+def bucket(duration: float) -> str:
+    """The bucket an outage of `duration` seconds falls in."""
+    for name, limit in BUCKETS:
+        if duration < limit:
+            return name
+    return BUCKETS[-1][0]

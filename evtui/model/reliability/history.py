@@ -1,0 +1,122 @@
+"""A whole history of EVSE updates folded into figures: what `evtui report` computes.
+
+Feed `History` messages in the order they arrived (`received` with their receive time, when
+the source has one, then `update` for each EVSE they carry); `finish` gives every EVSE's
+figures over the window, and each location's all-down time.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from evtui.model.reliability.figures import EvseFigures
+from evtui.model.reliability.fold import Context, EvseFold
+from evtui.model.reliability.rules import RuleSet
+
+__all__ = ["DEFAULT_GAP", "History", "Result"]
+
+DEFAULT_GAP = 300.0
+"""Seconds with no message received after which the time until the next one is unobserved."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """The figures of a history over its window `[start, end)`."""
+
+    rules: RuleSet
+    start: float
+    end: float
+    evses: list[EvseFigures]
+    all_down_s: dict[str, float]
+    """Per location: seconds every observed EVSE of it was down."""
+    gaps: list[tuple[float, float]]
+
+    @property
+    def window_s(self) -> float:
+        return max(0.0, self.end - self.start)
+
+
+class History:
+    """Folds updates EVSE by EVSE, finding the gaps in reception on the way."""
+
+    def __init__(
+        self,
+        rules: RuleSet,
+        *,
+        start: float | None = None,
+        end: float | None = None,
+        gap: float = DEFAULT_GAP,
+        exclusions: dict[str, list[tuple[float, float]]] | None = None,
+    ) -> None:
+        self._ctx = Context(
+            rules,
+            -math.inf if start is None else start,
+            math.inf if end is None else end,
+            exclusions=exclusions or {},
+        )
+        self._start, self._end = start, end
+        self._gap = gap
+        self._folds: dict[tuple[str, str], EvseFold] = {}
+        self._oldest = math.inf
+        self._newest = -math.inf
+        """The newest `last_updated` so far (within the window's end)."""
+        self._last_received: float | None = None
+        self._gap_from: float | None = None
+        """Where a gap in reception began on the data's clock, until an update ends it."""
+
+    def received(self, at: float) -> None:
+        """A message (valid or not) was received at `at` (the receive clock)."""
+        last = self._last_received
+        quiet = last is not None and at - last > self._gap
+        if quiet and self._gap_from is None and self._newest > -math.inf:
+            self._gap_from = self._newest
+        self._last_received = at if last is None else max(last, at)
+
+    def update(self, location: str, evse: str, status: str, at: float) -> None:
+        """One EVSE update, in arrival order."""
+        if self._end is not None and at > self._end:
+            return
+        gap_from = self._gap_from
+        if gap_from is not None and at > gap_from:
+            self._ctx.add_gap(gap_from, at)
+            self._gap_from = None
+        key = (location, evse)
+        fold = self._folds.get(key)
+        if fold is None:
+            fold = self._folds[key] = EvseFold(self._ctx, location, evse)
+        if fold.update(status, at):
+            self._oldest = min(self._oldest, at)
+            self._newest = max(self._newest, at)
+
+    def finish(self) -> Result:
+        """Every EVSE's figures over the window (by default the oldest to the newest update)."""
+        start = self._start if self._start is not None else self._oldest
+        end = self._end if self._end is not None else self._newest
+        if not math.isfinite(start) or not math.isfinite(end):
+            start = end = 0.0  # no update at all
+        figures = [f.finish(end) for f in self._folds.values() if f.status is not None]
+        by_location: dict[str, list[list[float]]] = {}
+        for fold in self._folds.values():
+            by_location.setdefault(fold.location, []).extend(fold.pieces)
+        all_down = {location: _all_down(pieces) for location, pieces in by_location.items()}
+        return Result(self._ctx.rules, start, end, figures, all_down, list(self._ctx.gaps))
+
+
+def _all_down(pieces: list[list[float]]) -> float:
+    """Seconds in which every EVSE observed at the time was down (and one at least was)."""
+    events: list[tuple[float, int, int]] = []
+    for start, end, down in pieces:
+        flag = int(down)
+        events.append((start, 1, flag))
+        events.append((end, -1, -flag))
+    events.sort()
+    total, observed, downs = 0.0, 0, 0
+    previous = 0.0
+    for at, d_observed, d_down in events:
+        if observed and downs == observed:
+            total += at - previous
+        observed += d_observed
+        downs += d_down
+        previous = at
+    return total

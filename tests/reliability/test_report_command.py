@@ -1,0 +1,213 @@
+"""`evtui report`, run as a user runs it over payload files and sessions."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evtui.defaults import EV_CATALOG, EV_LAYER
+from evtui.directory import DirectoryCache
+from evtui.model import Batch, StreamMessage, decode
+from evtui.model.directory import parse_location
+from evtui.recording import Recorder, SessionOrigin
+from tests.conftest import evtui
+
+T0 = datetime(2026, 11, 26, 8, tzinfo=UTC).timestamp()
+H = 3600.0
+FIELDS = {
+    "location", "evse", "rules", "from", "to", "observed_s", "unobserved_s", "seconds",
+    "uptime_pct", "outages", "outage_s", "longest_outage_s", "mttr_s", "mtbf_s",
+    "utilisation_pct", "changes", "flapping", "stale",
+}  # fmt: skip
+
+
+def stamp(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).isoformat().replace("+00:00", "Z")
+
+
+def doc(location: str, at: float, **evses: str) -> dict[str, Any]:
+    return {
+        "id": f"here:evcp:charginglocation:{location}",
+        "evses": [
+            {"id": f"here:evcp:evse:{location}{name}", "status": status, "last_updated": stamp(at)}
+            for name, status in evses.items()
+        ],
+    }
+
+
+# Location "one": EVSE a out of order 10:00-11:30 of a day; b charging 6 h of it.
+# Location "two": its only EVSE c inoperative from 20:00 on (ongoing at the end).
+DAY = [
+    doc("one", T0, a="AVAILABLE", b="AVAILABLE"),
+    doc("two", T0, c="AVAILABLE"),
+    doc("one", T0 + 2 * H, a="OUT_OF_ORDER"),
+    doc("one", T0 + 3.5 * H, a="AVAILABLE", b="CHARGING"),
+    doc("one", T0 + 9.5 * H, b="AVAILABLE"),
+    doc("two", T0 + 12 * H, c="INOPERATIVE"),
+    doc("one", T0 + 24 * H, a="AVAILABLE"),
+]
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> dict[str, str]:
+    return {"XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+
+
+def payloads(tmp_path: Path, docs: list[dict[str, Any]]) -> Path:
+    path = tmp_path / "payloads.jsonl"
+    path.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    return path
+
+
+def jsonl(done: Any) -> list[dict[str, Any]]:
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def test_per_evse_jsonl_has_the_hand_computed_figures(tmp_path: Path, home: dict[str, str]) -> None:
+    rows = jsonl(evtui("report", str(payloads(tmp_path, DAY)), "--by", "evse", "--format",
+                       "jsonl", env=home))  # fmt: skip
+    by_evse = {row["evse"][-4:]: row for row in rows}
+    assert set(by_evse) == {"onea", "oneb", "twoc"}
+    assert all(set(row) >= FIELDS for row in rows)
+    a, b, c = by_evse["onea"], by_evse["oneb"], by_evse["twoc"]
+    assert (a["from"], a["to"]) == ("2026-11-26T08:00:00Z", "2026-11-27T08:00:00Z")
+    assert a["rules"] == "uk"
+    assert a["uptime_pct"] == 93.75 and a["outages"] == 1 and a["outage_s"] == 5400
+    assert a["mttr_s"] == 5400 and a["mtbf_s"] == 81_000 and a["changes"] == 2
+    assert a["seconds"] == {"AVAILABLE": 81_000, "OUT_OF_ORDER": 5_400}
+    assert b["utilisation_pct"] == 25.0 and b["uptime_pct"] == 100 and b["mttr_s"] is None
+    # c: down the last 12 h, still at the end.
+    assert c["uptime_pct"] == 50.0 and c["outages"] == 1 and c["longest_outage_s"] == 12 * H
+    assert [row["evse"][-4:] for row in rows] == ["twoc", "onea", "oneb"]  # worst first
+    outages = jsonl(evtui("report", "--outages", str(payloads(tmp_path, DAY)), "--format",
+                          "jsonl", env=home))  # fmt: skip
+    assert [(o["evse"][-4:], o["start"], o["end"], o["duration_s"], o["statuses"])
+            for o in outages] == [
+        ("onea", "2026-11-26T10:00:00Z", "2026-11-26T11:30:00Z", 5400, ["OUT_OF_ORDER"]),
+        ("twoc", "2026-11-26T20:00:00Z", None, 12 * H, ["INOPERATIVE"]),
+    ]  # fmt: skip
+
+
+def test_groups_are_ratios_of_sums_with_the_distribution(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    source = str(payloads(tmp_path, DAY))
+    [network] = jsonl(evtui("report", source, "--by", "network", "--format", "jsonl", env=home))
+    # Up: a 81,000 + b 86,400 + c 43,200 over 3 x 86,400 observed.
+    assert network["uptime_pct"] == round(100 * (81_000 + 86_400 + 43_200) / (3 * 86_400), 4)
+    assert network["outages"] == 2 and network["mttr_s"] == (5_400 + 43_200) / 2
+    assert network["evses"] == 3 and network["over_97_pct"] == round(100 / 3, 4)
+    locations = jsonl(evtui("report", source, "--format", "jsonl", env=home))
+    two = next(row for row in locations if row["location"].endswith("two"))
+    assert two["all_down_s"] == 12 * H and two["country"] is None
+    nevi = jsonl(evtui("report", source, "--by", "network", "--rules", "nevi", "--format",
+                       "jsonl", env=home))  # fmt: skip
+    assert nevi[0]["rules"] == "nevi"
+
+
+def test_a_window_clips_every_period(tmp_path: Path, home: dict[str, str]) -> None:
+    rows = jsonl(evtui("report", str(payloads(tmp_path, DAY)), "--by", "evse", "--from",
+                       "2026-11-26T11:00Z", "--to", "2026-11-26T13:00", "--format", "jsonl",
+                       env=home))  # fmt: skip
+    a = next(row for row in rows if row["evse"].endswith("onea"))
+    # 11:00-11:30 out of order, 11:30-13:00 available.
+    assert a["seconds"] == {"AVAILABLE": 5400, "OUT_OF_ORDER": 1800}
+    assert a["outage_s"] == 1800 and a["from"] == "2026-11-26T11:00:00Z"
+
+
+def test_the_table_fits_the_terminal_and_shows_names_as_data(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    cache = Path(home["XDG_CACHE_HOME"]) / "evtui"
+    cache.mkdir(parents=True)
+    record = {"id": "here:evcp:charginglocation:two", "location": {"lat": 1.0, "lng": 2.0},
+              "name": "[red]Hafen\x1b[2J" + "x" * 200}  # fmt: skip
+    with DirectoryCache.open(cache / "directory.sqlite") as directory:
+        directory.put([(record, parse_location(record, T0))])
+    done = evtui("report", str(payloads(tmp_path, DAY)), env={**home, "COLUMNS": "80"})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:2] == [
+        "UK PCPR 2023 uptime of 3 EVSEs",
+        "from 2026-11-26T08:00:00Z to 2026-11-27T08:00:00Z",
+    ]
+    assert all(len(line) <= 80 for line in lines), lines
+    # Worst first; the name is data: its escape shown, its brackets kept, cut to the column.
+    assert lines[3].startswith("[red]Hafen\\x1b[2J") and "50.00%" in lines[3]
+    assert "\x1b" not in done.stdout
+
+
+def test_csv_has_one_column_per_status_seen(tmp_path: Path, home: dict[str, str]) -> None:
+    done = evtui("report", str(payloads(tmp_path, DAY)), "--format", "csv", env=home)
+    header, *rows = done.stdout.splitlines()
+    columns = header.split(",")
+    assert "seconds_AVAILABLE" in columns and "seconds_INOPERATIVE" in columns
+    assert "outages_<2h" in columns and len(rows) == 2
+
+
+def record(path: Path, messages: list[tuple[float, dict[str, Any]]]) -> Path:
+    recorder = Recorder.create(path, SessionOrigin("test", "here", EV_CATALOG, EV_LAYER))
+    for n, (received, document) in enumerate(messages):
+        data = base64.b64encode(gzip.compress(json.dumps(document).encode())).decode()
+        recorder.record(Batch((decode(StreamMessage(0, n, data, received_at=received)),)))
+    recorder.close()
+    return path
+
+
+def test_sessions_are_one_history_and_the_time_between_them_is_unobserved(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    first = record(
+        tmp_path / "1.evtui",
+        [(T0, doc("one", T0, a="AVAILABLE")), (T0 + H, doc("one", T0 + H, a="OUT_OF_ORDER"))],
+    )
+    second = record(
+        tmp_path / "2.evtui",
+        [
+            (T0 + 3 * H, doc("one", T0 + 3 * H, a="AVAILABLE")),
+            (T0 + 4 * H, doc("one", T0 + 4 * H, a="AVAILABLE")),
+        ],
+    )
+    # Given newest first: sessions are read oldest first all the same.
+    # Messages an hour apart inside each session, two hours between them: a gap of 5,000 s.
+    done = evtui("report", str(second), str(first), "--by", "evse", "--format", "jsonl",
+                 "--gap", "5000", env=home)  # fmt: skip
+    [a] = jsonl(done)
+    # Observed 0-1 h and 3-4 h; the 2 h between the sessions are unobserved, and the outage
+    # that began at 1 h has no observed seconds until it ends at 3 h.
+    assert (a["observed_s"], a["unobserved_s"]) == (2 * H, 2 * H)
+    assert a["late"] == 0 and a["uptime_pct"] == 100.0
+    assert "1 gaps in reception (7,200 s unobserved)" in done.stderr
+
+
+def test_bad_exclusion_lines_are_named_and_the_rest_used(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    exclusions = tmp_path / "exclusions.csv"
+    exclusions.write_text(
+        "id,from,to,cause\n"
+        "here:evcp:charginglocation:two,2026-11-26T20:00Z,2026-11-27T02:00Z,utility\n"
+        "here:evcp:charginglocation:one,yesterday,2026-11-27T02:00Z,vandalism\n"
+    )
+    done = evtui("report", str(payloads(tmp_path, DAY)), "--rules", "nevi", "--by", "evse",
+                 "--exclusions", str(exclusions), "--format", "jsonl", env=home)  # fmt: skip
+    assert done.returncode == 1
+    assert f"{exclusions}:3: refused: from: 'yesterday' is not an ISO 8601 time" in done.stderr
+    c = next(r for r in map(json.loads, done.stdout.splitlines()) if r["evse"].endswith("twoc"))
+    # 6 of c's 12 down hours excluded: up 18 h of 24.
+    assert c["excluded_s"] == 6 * H and c["uptime_pct"] == 75.0
+
+
+def test_bad_arguments_are_said_plainly(tmp_path: Path, home: dict[str, str]) -> None:
+    source = str(payloads(tmp_path, DAY))
+    done = evtui("report", source, "--from", "last tuesday", env=home)
+    assert done.returncode == 2 and "--from 'last tuesday': not an ISO 8601 time" in done.stderr
+    done = evtui("report", "demo", env=home)
+    assert done.returncode == 2 and "session files or payload files" in done.stderr
