@@ -107,6 +107,7 @@ class EvseFold:
         "_last_return",
         "_latest_changes",
         "_run",
+        "_steady",
         "_unknown_since",
         "at",
         "changes",
@@ -142,6 +143,8 @@ class EvseFold:
         """Observed time as [start, end, down] pieces, neighbours of one class merged."""
         self._unknown_since = -math.inf
         self._classes: deque[int] = deque(maxlen=FLAP_STATES)
+        self._steady = 0
+        """Updates in a row whose class is the one before's."""
         self.flapping = False
         self._last_return: float | None = None
         self._charged = False
@@ -209,16 +212,27 @@ class EvseFold:
 
     def _hold(self, status: str, start: float, end: float) -> None:
         ctx = self._ctx
-        for a, b in ctx.observed(start, end):
-            self.seconds[status] = self.seconds.get(status, 0.0) + (b - a)
-            if ctx.rules.unknown_grace and status == "UNKNOWN":
-                turn = self._unknown_since + UNKNOWN_GRACE
-                self._piece(a, min(b, turn), False, status)
-                self._piece(max(a, turn), b, True, status)
-            elif ctx.rules.down(status):
-                self._down(a, b, status)
-            else:
-                self._piece(a, b, False, status)
+        gaps = ctx.gaps
+        if gaps and gaps[-1][1] > start:
+            for a, b in ctx.observed(start, end):
+                self._observed(status, a, b)
+        else:
+            # The usual case, without the generator: no gap since `start`.
+            start, end = max(start, ctx.start), min(end, ctx.end)
+            if start < end:
+                self._observed(status, start, end)
+
+    def _observed(self, status: str, start: float, end: float) -> None:
+        ctx = self._ctx
+        self.seconds[status] = self.seconds.get(status, 0.0) + (end - start)
+        if ctx.rules.unknown_grace and status == "UNKNOWN":
+            turn = self._unknown_since + UNKNOWN_GRACE
+            self._piece(start, min(end, turn), False, status)
+            self._piece(max(start, turn), end, True, status)
+        elif ctx.rules.down(status):
+            self._down(start, end, status)
+        else:
+            self._piece(start, end, False, status)
 
     def _down_at(self, status: str, at: float) -> bool:
         """Whether `status`, holding at `at`, is down there."""
@@ -275,8 +289,14 @@ class EvseFold:
 
     def _flap(self, previous: str | None, status: str, at: float) -> None:
         classes = self._classes
-        classes.append(flap_class(status))
-        share = _flap_share(classes)
+        kind = flap_class(status)
+        if classes and classes[-1] == kind:
+            self._steady += 1
+        else:
+            self._steady = 0
+        classes.append(kind)
+        # No class change in the whole history (the usual case): a share of 0.
+        share = 0.0 if self._steady >= FLAP_STATES - 1 else _flap_share(classes)
         if share > FLAP_HIGH:
             self.flapping = True
         elif share < FLAP_LOW:
