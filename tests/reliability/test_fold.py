@@ -17,7 +17,7 @@ def fold(
     start: float | None = None,
     end: float | None = None,
     exclusions: dict[str, list[tuple[float, float]]] | None = None,
-    received: list[tuple[float, list[tuple[str, float]]]] | None = None,
+    received: list[tuple[float, list[tuple[str, str, float]]]] | None = None,
 ) -> Result:
     """Updates of EVSE "E" at location "L" (or `(evse, status, at)` for others)."""
     history = History(RULES[rules], start=start, end=end, exclusions=exclusions)
@@ -26,8 +26,8 @@ def fold(
         history.update("L", evse, status, at)
     for at, batch in received or []:
         history.received(at)
-        for status, when in batch:
-            history.update("L", "E", status, when)
+        for evse, status, when in batch:
+            history.update("L", evse, status, when)
     return history.finish()
 
 
@@ -89,14 +89,15 @@ def test_an_outage_the_last_update_ends_has_ended() -> None:
 
 def test_a_gap_is_unobserved_and_does_not_split_an_outage() -> None:
     # Received at 0, 100 and 150 s; then nothing until 5,000 s (more than 300 s): a gap from
-    # the newest update before it (150) to the first newer one after it (5,000).
+    # the newest change before it (X's first status, 150) to the first newer change after it
+    # (X's, at 5,000). E's repeated OUT_OF_ORDER at 4,000 is no change: it ends no gap.
     result = fold(
         received=[
-            (0, [("AVAILABLE", 0)]),
-            (100, [("OUT_OF_ORDER", 100)]),
-            (150, [("OUT_OF_ORDER", 150)]),
-            (5_000, [("OUT_OF_ORDER", 5_000)]),
-            (5_100, [("AVAILABLE", 5_100)]),
+            (0, [("E", "AVAILABLE", 0)]),
+            (100, [("E", "OUT_OF_ORDER", 100)]),
+            (150, [("X", "AVAILABLE", 150)]),
+            (5_000, [("E", "OUT_OF_ORDER", 4_000), ("X", "CHARGING", 5_000)]),
+            (5_100, [("E", "AVAILABLE", 5_100)]),
         ],
         end=6_000,
     )
@@ -128,7 +129,9 @@ def test_utilisation_is_charging_over_working_time_and_null_without_working_time
 def test_flapping_starts_over_half_and_stops_under_a_quarter() -> None:
     flappy = [("AVAILABLE" if n % 2 else "OUT_OF_ORDER", n * 600.0) for n in range(12)]
     assert one(fold(*flappy)).flapping
-    calm = flappy + [("AVAILABLE", 8_000 + n * 600.0) for n in range(21)]
+    # Then 21 changes within the working class: the share falls under a quarter.
+    use = ["CHARGING", "AVAILABLE"]
+    calm = flappy + [(use[n % 2], 8_000 + n * 600.0) for n in range(21)]
     assert not one(fold(*calm)).flapping
     steady = [("AVAILABLE" if n % 2 else "CHARGING", n * 600.0) for n in range(30)]
     assert not one(fold(*steady)).flapping  # AVAILABLE <-> CHARGING is use, not flapping

@@ -110,6 +110,7 @@ class EvseFold:
         "_steady",
         "_unknown_since",
         "at",
+        "changed",
         "changes",
         "down_s",
         "evse",
@@ -121,6 +122,7 @@ class EvseFold:
         "outages",
         "pieces",
         "seconds",
+        "since",
         "status",
         "up_s",
     )
@@ -130,11 +132,15 @@ class EvseFold:
         self.location, self.evse = location, evse
         self.status: str | None = None
         self.at = -math.inf
-        """The `last_updated` of the status holding now."""
+        """The `last_updated` of the latest update applied (a repeat of the status too)."""
+        self.since = -math.inf
+        """When the status holding now began: the `last_updated` of its change."""
         self.first_at: float | None = None
         self.seconds: dict[str, float] = {}
         self.up_s = self.down_s = self.excluded_s = 0.0
         self.changes = self.late = 0
+        self.changed = False
+        """Whether the last update applied changed the status (or was the first)."""
         self._latest_changes = 0
         """Changes at `at` itself: outside a window that ends there."""
         self.outages: list[Outage] = []
@@ -164,24 +170,31 @@ class EvseFold:
         previous = self.status
         if at > self.at:
             self._latest_changes = 0
+        changed = status != previous
+        self.at = at
+        if not changed:
+            # A repeat: the status history goes on as it was (only staleness reads `at`).
+            self.changed = False
+            return True
         if previous is not None:
-            self._hold(previous, self.at, at)
-            if status != previous and at >= self._ctx.start:
+            self._hold(previous, self.since, at)
+            if at >= self._ctx.start:
                 self.changes += 1
                 self._latest_changes += 1
         else:
             self.first_at = at
-        if status == "UNKNOWN" and previous != "UNKNOWN":
+        if status == "UNKNOWN":
             self._unknown_since = at
         self._flap(previous, status, at)
-        self.status, self.at = status, at
+        self.status, self.since = status, at
+        self.changed = changed
         return True
 
     def finish(self, end: float) -> EvseFigures:
         """The figures with the window ending at `end` (the status holding until then)."""
         ctx = self._ctx
         assert self.status is not None, "an EVSE with no update has no figures"
-        self._hold(self.status, self.at, end)
+        self._hold(self.status, self.since, end)
         outages = list(self.outages)
         run = self._run
         # Ongoing when still down at the end; an update at the end itself may have ended it.

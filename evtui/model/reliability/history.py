@@ -60,7 +60,9 @@ class History:
         self._folds: dict[tuple[str, str], EvseFold] = {}
         self._oldest = math.inf
         self._newest = -math.inf
-        """The newest `last_updated` so far (within the window's end)."""
+        """The newest `last_updated` of a status change so far (within the window's end)."""
+        self._latest = -math.inf
+        """The newest `last_updated` of any update applied: the default window's end."""
         self._last_received: float | None = None
         self._gap_from: float | None = None
         """Where a gap in reception began on the data's clock, until an update ends it."""
@@ -77,22 +79,26 @@ class History:
         """One EVSE update, in arrival order."""
         if self._end is not None and at > self._end:
             return
-        gap_from = self._gap_from
-        if gap_from is not None and at > gap_from:
-            self._ctx.add_gap(gap_from, at)
-            self._gap_from = None
         key = (location, evse)
         fold = self._folds.get(key)
         if fold is None:
             fold = self._folds[key] = EvseFold(self._ctx, location, evse)
+        gap_from = self._gap_from
+        if gap_from is not None and at > gap_from and at >= fold.at and status != fold.status:
+            # The first change after a gap newer than its start ends it, before it is folded.
+            self._ctx.add_gap(gap_from, at)
+            self._gap_from = None
         if fold.update(status, at):
             self._oldest = min(self._oldest, at)
-            self._newest = max(self._newest, at)
+            if fold.changed:
+                # Gaps are placed on the status history's clock: repeats leave it as it is.
+                self._newest = max(self._newest, at)
+            self._latest = max(self._latest, at)
 
     def finish(self) -> Result:
         """Every EVSE's figures over the window (by default the oldest to the newest update)."""
         start = self._start if self._start is not None else self._oldest
-        end = self._end if self._end is not None else self._newest
+        end = self._end if self._end is not None else self._latest
         if not math.isfinite(start) or not math.isfinite(end):
             start = end = 0.0  # no update at all
         figures = [f.finish(end) for f in self._folds.values() if f.status is not None]
