@@ -199,7 +199,7 @@ def write_outages(result: Result, out: TextIO, fmt: Format, place: Place) -> Non
     """Every outage: EVSE, location, start, end (null while ongoing), duration, statuses."""
     rows: list[dict[str, Any]] = []
     for figures in result.evses:
-        for outage in figures.outages:
+        for outage in figures.outage_list:
             rows.append(
                 {
                     "evse": figures.evse,

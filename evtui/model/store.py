@@ -67,6 +67,11 @@ class StateStore(FullSnapshot, DeltaSnapshot):
     def newest(self, when: datetime | None) -> None:
         self._newest = None if when is None else to_micros(when)
 
+    @property
+    def status_names(self) -> list[str]:
+        """Status names by the codes `ApplyResult.history` gives (read-only: do not edit)."""
+        return self._names
+
     def evse_number(self, evse_id: str) -> int:
         """Where the EVSE is in `evses` (and in `dump`): the order the stream first named them."""
         return self._evse_row[to_key(evse_id)]
@@ -155,7 +160,9 @@ class StateStore(FullSnapshot, DeltaSnapshot):
         counts, transitions = self.counts, self.transitions
         log, changes, first_seen = self.events.append, result.changes.append, result.first_seen
         touched = result.locations.add
+        history = result.history.append
         newest = self._newest if self._newest is not None else NEVER
+        latest = NEVER
         updates = stale = 0
         for payload in payloads:
             location_id = payload.id
@@ -172,6 +179,8 @@ class StateStore(FullSnapshot, DeltaSnapshot):
                 t = to_micros(when)
                 if t > newest:
                     newest = t
+                if t > latest:
+                    latest = t
                 code = codes.get(update.status)
                 if code is None:
                     code = self._add_status(update.status)
@@ -179,6 +188,7 @@ class StateStore(FullSnapshot, DeltaSnapshot):
                 key = to_key(update.id)
                 row = evse_row.get(key)
                 if row is None:
+                    history((len(self._evse_ids), t, -1, code))
                     self._add_evse(key, lrow, code, t)
                     counts[status] += 1
                     first_seen.append(StatusChange(when, location_id, update.id, None, status))
@@ -193,6 +203,7 @@ class StateStore(FullSnapshot, DeltaSnapshot):
                 old_code = status_col[row]
                 if code == old_code:
                     continue
+                history((row, t, old_code, code))
                 old = names[old_code]
                 counts[old] -= 1
                 counts[status] += 1
@@ -213,6 +224,8 @@ class StateStore(FullSnapshot, DeltaSnapshot):
                     last_change[lrow] = t
         result.updates += updates
         result.stale += stale
+        if latest != NEVER:
+            result.latest = latest if result.latest is None else max(result.latest, latest)
         if newest != NEVER:
             self._newest = newest
 

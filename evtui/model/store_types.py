@@ -62,6 +62,12 @@ class ApplyResult:
     """EVSE records applied, including those that repeated the current status."""
     stale: int = 0
     """EVSE records older than what the store already had, and so ignored."""
+    history: list[tuple[int, int, int, int]] = field(default_factory=list)
+    """First sightings and changes together, in arrival order, as the reliability figures
+    fold them: (EVSE number, `last_updated` in microseconds, old status code or -1, new
+    status code); codes index `StateStore.status_names`."""
+    latest: int | None = None
+    """The newest `last_updated` applied (microseconds), repeats included; None: none."""
 
     @property
     def changed(self) -> bool:

@@ -40,7 +40,7 @@ def test_ninety_minutes_out_of_order_in_a_day_is_93_75_percent_under_uk() -> Non
     # 86,400 s observed, 5,400 down: 81,000 / 86,400 = 93.75 %.
     f = one(fold(("AVAILABLE", 0), ("OUT_OF_ORDER", 10 * H), ("AVAILABLE", 11.5 * H), end=DAY))
     assert f.uptime_pct == pytest.approx(93.75)
-    assert [(o.start, o.end, o.duration) for o in f.outages] == [(10 * H, 11.5 * H, 5400)]
+    assert [(o.start, o.end, o.duration) for o in f.outage_list] == [(10 * H, 11.5 * H, 5400)]
     assert f.seconds == {"AVAILABLE": 81_000, "OUT_OF_ORDER": 5_400}
     assert f.changes == 2 and f.longest_outage_s == 5400
 
@@ -50,13 +50,13 @@ def test_unknown_is_up_under_uk_an_outage_under_nevi_and_down_after_a_day_under_
     uk = one(fold(*history, end=40 * H))
     nevi = one(fold(*history, rules="nevi", end=40 * H))
     afirev = one(fold(*history, rules="afirev", end=40 * H))
-    assert uk.uptime_pct == 100 and not uk.outages
+    assert uk.uptime_pct == 100 and not uk.outage_list
     # NEVI: 30 h of 40 down.
     assert nevi.uptime_pct == pytest.approx(25.0)
-    assert [(o.start, o.end) for o in nevi.outages] == [(2 * H, 32 * H)]
+    assert [(o.start, o.end) for o in nevi.outage_list] == [(2 * H, 32 * H)]
     # AFIREV: UNKNOWN from 2 h is up for 24 h, down from 26 h to 32 h: 6 h of 40.
     assert afirev.uptime_pct == pytest.approx(85.0)
-    assert [(o.start, o.end, o.statuses) for o in afirev.outages] == [
+    assert [(o.start, o.end, o.statuses) for o in afirev.outage_list] == [
         (26 * H, 32 * H, ("UNKNOWN",))
     ]
 
@@ -65,7 +65,7 @@ def test_a_late_update_changes_no_figure_and_is_counted() -> None:
     plain = one(fold(("AVAILABLE", 0), ("CHARGING", 2 * H), end=4 * H))
     late = one(fold(("AVAILABLE", 0), ("CHARGING", 2 * H), ("OUT_OF_ORDER", H), end=4 * H))
     assert late.late == 1 and plain.late == 0
-    assert (late.seconds, late.outages, late.changes) == (plain.seconds, plain.outages, 1)
+    assert (late.seconds, late.outage_list, late.changes) == (plain.seconds, plain.outage_list, 1)
 
 
 def test_a_window_boundary_splits_a_period_and_an_outage_exactly() -> None:
@@ -73,18 +73,18 @@ def test_a_window_boundary_splits_a_period_and_an_outage_exactly() -> None:
     f = one(fold(*history, start=7 * H, end=12 * H))
     # In [7 h, 12 h): INOPERATIVE 7-9 (2 h), AVAILABLE 9-12 (3 h).
     assert f.seconds == {"INOPERATIVE": 2 * H, "AVAILABLE": 3 * H}
-    assert [(o.start, o.end, o.duration) for o in f.outages] == [(7 * H, 9 * H, 2 * H)]
+    assert [(o.start, o.end, o.duration) for o in f.outage_list] == [(7 * H, 9 * H, 2 * H)]
     assert f.changes == 1  # the change at 5 h is before the window
     # An outage still going on at the window's end has no end, and counts.
     g = one(fold(*history, start=0, end=8 * H))
-    assert [(o.start, o.end, o.duration) for o in g.outages] == [(5 * H, None, 3 * H)]
+    assert [(o.start, o.end, o.duration) for o in g.outage_list] == [(5 * H, None, 3 * H)]
     assert g.ongoing
 
 
 def test_an_outage_the_last_update_ends_has_ended() -> None:
     # The default window ends at the newest update: the AVAILABLE at 3 h ends the outage.
     f = one(fold(("AVAILABLE", 0), ("OUT_OF_ORDER", H), ("AVAILABLE", 3 * H)))
-    assert [(o.start, o.end) for o in f.outages] == [(H, 3 * H)] and not f.ongoing
+    assert [(o.start, o.end) for o in f.outage_list] == [(H, 3 * H)] and not f.ongoing
 
 
 def test_a_gap_is_unobserved_and_does_not_split_an_outage() -> None:
@@ -105,7 +105,7 @@ def test_a_gap_is_unobserved_and_does_not_split_an_outage() -> None:
     assert result.gaps == [(150, 5_000)]
     assert f.observed_s == 6_000 - 4_850
     # Down 100-150 and 5,000-5,100: one outage of 150 observed seconds.
-    assert [(o.start, o.end, o.duration) for o in f.outages] == [(100, 5_100, 150)]
+    assert [(o.start, o.end, o.duration) for o in f.outage_list] == [(100, 5_100, 150)]
 
 
 def test_exclusions_turn_down_time_up_under_nevi_only() -> None:
@@ -114,9 +114,9 @@ def test_exclusions_turn_down_time_up_under_nevi_only() -> None:
     nevi = one(fold(*history, rules="nevi", end=10 * H, exclusions=excluded))
     assert nevi.excluded_s == H and nevi.down_s == 3 * H
     # The excluded hour splits the outage in two.
-    assert [(o.start, o.end) for o in nevi.outages] == [(H, 2 * H), (3 * H, 5 * H)]
+    assert [(o.start, o.end) for o in nevi.outage_list] == [(H, 2 * H), (3 * H, 5 * H)]
     uk = one(fold(*history, end=10 * H, exclusions=excluded))
-    assert uk.excluded_s == 0 and uk.down_s == 4 * H and len(uk.outages) == 1
+    assert uk.excluded_s == 0 and uk.down_s == 4 * H and uk.outages == 1
 
 
 def test_utilisation_is_charging_over_working_time_and_null_without_working_time() -> None:

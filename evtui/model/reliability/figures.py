@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from evtui.model.reliability.rules import WORKING
-
 __all__ = ["BUCKETS", "EvseFigures", "GroupFigures", "Outage"]
 
 BUCKETS: tuple[tuple[str, float], ...] = (
@@ -41,33 +39,47 @@ class EvseFigures:
     evse: str
     observed_s: float
     seconds: dict[str, float]
+    """Observed seconds by status (a report), or by status class (the live figures)."""
     up_s: float
     down_s: float
-    excluded_s: float
-    outages: tuple[Outage, ...]
+    """Down seconds under the rule set: the outages' total."""
+    working_s: float
+    """Seconds in AVAILABLE, CHARGING, RESERVED or BLOCKED."""
+    charging_s: float
+    outages: int
+    """Outages that intersect the window, an ongoing one included."""
+    longest_outage_s: float
     ongoing: bool
-    changes: int
-    late: int
+    """Down at the window's end."""
     flapping: bool
     stale: bool
     status: str
     """The status holding at the window's end."""
+    changes: int = 0
+    late: int = 0
+    excluded_s: float = 0.0
+    outage_list: tuple[Outage, ...] = ()
+    """Each outage (a report; the live figures keep only the count and the longest)."""
+
+    @property
+    def outage_s(self) -> float:
+        return self.down_s
 
     @property
     def uptime_pct(self) -> float | None:
         return _ratio(self.up_s, self.observed_s)
 
     @property
-    def working_s(self) -> float:
-        return sum(s for status, s in self.seconds.items() if status in WORKING)
-
-    @property
     def utilisation_pct(self) -> float | None:
-        return _ratio(self.seconds.get("CHARGING", 0.0), self.working_s)
+        return _ratio(self.charging_s, self.working_s)
 
     @property
-    def longest_outage_s(self) -> float:
-        return max((o.duration for o in self.outages), default=0.0)
+    def mttr_s(self) -> float | None:
+        return self.down_s / self.outages if self.outages else None
+
+    @property
+    def mtbf_s(self) -> float | None:
+        return self.up_s / self.outages if self.outages else None
 
 
 @dataclass
@@ -78,6 +90,8 @@ class GroupFigures:
     observed_s: float = 0.0
     unobserved_s: float = 0.0
     seconds: dict[str, float] = field(default_factory=dict)
+    working_s: float = 0.0
+    charging_s: float = 0.0
     up_s: float = 0.0
     down_s: float = 0.0
     excluded_s: float = 0.0
@@ -100,12 +114,14 @@ class GroupFigures:
         self.unobserved_s += max(0.0, window_s - figures.observed_s)
         for status, seconds in figures.seconds.items():
             self.seconds[status] = self.seconds.get(status, 0.0) + seconds
+        self.working_s += figures.working_s
+        self.charging_s += figures.charging_s
         self.up_s += figures.up_s
         self.down_s += figures.down_s
         self.excluded_s += figures.excluded_s
-        self.outages += len(figures.outages)
+        self.outages += figures.outages
         self.longest_outage_s = max(self.longest_outage_s, figures.longest_outage_s)
-        for outage in figures.outages:
+        for outage in figures.outage_list:
             self.buckets[bucket(outage.duration)] += 1
         self.changes += figures.changes
         self.late += figures.late
@@ -140,8 +156,7 @@ class GroupFigures:
 
     @property
     def utilisation_pct(self) -> float | None:
-        working = sum(s for status, s in self.seconds.items() if status in WORKING)
-        return _ratio(self.seconds.get("CHARGING", 0.0), working)
+        return _ratio(self.charging_s, self.working_s)
 
     @property
     def over_97_pct(self) -> float | None:

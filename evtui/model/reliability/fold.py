@@ -15,9 +15,18 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from evtui.model.reliability.figures import EvseFigures, Outage
-from evtui.model.reliability.rules import UNKNOWN_GRACE, RuleSet, flap_class
+from evtui.model.reliability.rules import UNKNOWN_GRACE, WORKING, RuleSet, flap_class
 
-__all__ = ["FLAP_HIGH", "FLAP_LOW", "FLAP_STATES", "STALE_AFTER", "Context", "EvseFold"]
+__all__ = [
+    "FLAP_HIGH",
+    "FLAP_LOW",
+    "FLAP_STATES",
+    "RETURN_WITHIN",
+    "STALE_AFTER",
+    "Context",
+    "EvseFold",
+    "flap_share",
+]
 
 FLAP_STATES = 21
 """The classes the flapping share is taken over (Nagios: the last 21 checks)."""
@@ -204,6 +213,7 @@ class EvseFold:
         changes = self.changes - (self._latest_changes if self.at >= end else 0)
         threshold = ctx.stale_after.get(self.status)
         stale = threshold is not None and end - self.at > threshold
+        working = sum(s for status, s in self.seconds.items() if status in WORKING)
         return EvseFigures(
             location=self.location,
             evse=self.evse,
@@ -211,14 +221,18 @@ class EvseFold:
             seconds=dict(self.seconds),
             up_s=self.up_s,
             down_s=self.down_s,
-            excluded_s=self.excluded_s,
-            outages=tuple(outages),
+            working_s=working,
+            charging_s=self.seconds.get("CHARGING", 0.0),
+            outages=len(outages),
+            longest_outage_s=max((o.duration for o in outages), default=0.0),
             ongoing=ongoing,
-            changes=changes,
-            late=self.late,
             flapping=self.flapping,
             stale=stale,
             status=self.status,
+            changes=changes,
+            late=self.late,
+            excluded_s=self.excluded_s,
+            outage_list=tuple(outages),
         )
 
     # --- the time a status held ---------------------------------------------------------
@@ -309,12 +323,12 @@ class EvseFold:
             self._steady = 0
         classes.append(kind)
         # No class change in the whole history (the usual case): a share of 0.
-        share = 0.0 if self._steady >= FLAP_STATES - 1 else _flap_share(classes)
+        share = 0.0 if self._steady >= FLAP_STATES - 1 else flap_share(classes)
         if share > FLAP_HIGH:
             self.flapping = True
         elif share < FLAP_LOW:
             self.flapping = False
-        if status == "AVAILABLE" and previous is not None and previous != "AVAILABLE":
+        if status == "AVAILABLE" and previous is not None:  # a change: from another status
             last = self._last_return
             if last is not None and at - last <= RETURN_WITHIN and not self._charged:
                 self.flapping = True
@@ -324,7 +338,7 @@ class EvseFold:
             self._charged = True
 
 
-def _flap_share(classes: Sequence[int]) -> float:
+def flap_share(classes: Sequence[int]) -> float:
     """Nagios's weighted share (%) of class changes: the newest transition weighs most."""
     n = len(classes)
     if n < 2:
