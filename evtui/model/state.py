@@ -7,6 +7,7 @@ JSON-able data for the checkpoints that make seeking in a recording fast.
 
 from __future__ import annotations
 
+import base64
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 from evtui.model.activity import Activity
 from evtui.model.message import Batch, Decoded, Rejection
 from evtui.model.payload import from_micros, to_micros
+from evtui.model.reliability import RULES, EvseFigures, RuleSet
+from evtui.model.reliability.live import LiveFigures
 from evtui.model.store import StateStore
 from evtui.model.store_delta import StoreMark
 from evtui.model.store_types import ApplyResult, StatusChange
@@ -49,8 +52,10 @@ class SnapshotError(ValueError):
 class MonitorState:
     """The store, the activity window and the rejected messages, advanced batch by batch."""
 
-    def __init__(self, max_events: int = 10_000) -> None:
+    def __init__(self, max_events: int = 10_000, rules: RuleSet | None = None) -> None:
         self.store = StateStore(max_events=max_events)
+        self.reliability = LiveFigures(rules or RULES["uk"])
+        """Every EVSE's uptime, outages, utilisation and flapping (docs/reliability.md)."""
         self.activity = Activity()
         self.rejected: Counter[str] = Counter()
         """Rejected messages by reason, since the start."""
@@ -72,12 +77,7 @@ class MonitorState:
             return self._apply(batch, now)
         result = ApplyResult()
         for second_batch, second in _by_second(batch.items):
-            part = self._apply(second_batch, second)
-            result.changes.extend(part.changes)
-            result.first_seen.extend(part.first_seen)
-            result.locations.update(part.locations)
-            result.updates += part.updates
-            result.stale += part.stale
+            _merge(result, self._apply(second_batch, second))
         return result
 
     def catch_up(self, batch: Batch) -> None:
@@ -95,12 +95,43 @@ class MonitorState:
         return result
 
     def _fold(self, batch: Batch) -> ApplyResult:
-        result = self.store.apply(batch)
+        items = batch.items
+        cuts = self.reliability.silences([item.message.received_at for item in items])
+        if not cuts:
+            result = self._fold_part(batch)
+        else:
+            # Where a batch holds a silence in reception, its two sides are folded apart: the
+            # figures then do not depend on how messages were batched.
+            result = ApplyResult()
+            for start, end in zip([0, *cuts], [*cuts, len(items)], strict=True):
+                _merge(result, self._fold_part(Batch(items[start:end])))
         self.messages += len(batch)
         for rejection in batch.rejected:
             self.rejected[str(rejection.reason)] += 1
         self.rejections.extend(r.kept(KEEP_REJECTED_BYTES) for r in batch.rejected)
         return result
+
+    def _fold_part(self, batch: Batch) -> ApplyResult:
+        result = self.store.apply(batch)
+        if batch.items:
+            reliability = self.reliability
+            reliability.received(batch.items[0].message.received_at)
+            reliability.fold(result.history, self.store.status_names, result.latest)
+            reliability.received(batch.items[-1].message.received_at, after_silence=False)
+        return result
+
+    def evse_figures(self, evse_id: str, end: float | None = None) -> EvseFigures:
+        """An EVSE's reliability figures from its first status until `end` (by default the
+        newest update applied). KeyError for an EVSE the stream never named."""
+        store = self.store
+        row = store.evse_number(evse_id)
+        state = store.evses[evse_id]
+        if end is None:
+            end = self.reliability.latest
+        updated = state.last_updated.timestamp()
+        return self.reliability.figures(
+            row, state.location_id, evse_id, state.status, updated, max(end, updated)
+        )
 
     # --- snapshots -----------------------------------------------------------------------
 
@@ -118,8 +149,11 @@ class MonitorState:
             return statuses.setdefault(name, len(statuses))
 
         dumped = store.dump_binary(status) if binary else store.dump(status)
+        meta, columns = self.reliability.dump()
         return {
             **dumped,
+            "reliability": meta,
+            "reliability_columns": columns if binary else base64.b64encode(columns).decode(),
             "version": BINARY_VERSION if binary else SNAPSHOT_VERSION,
             "transitions": [[status(a), status(b), n] for (a, b), n in store.transitions.items()],
             "events": [
@@ -179,6 +213,7 @@ class MonitorState:
         return {
             "version": DELTA_VERSION,
             **store.dump_changes(mark, first_seen, changes, status),
+            "reliability": self.reliability.dump_delta(),
             "transitions": [[status(a), status(b), n] for (a, b), n in store.transitions.items()],
             **self._counters(status),
             "statuses": list(statuses),
@@ -225,7 +260,9 @@ class MonitorState:
     def _apply_delta(self, data: dict[str, Any], keep: int) -> None:
         store = self.store
         statuses: list[str] = data["statuses"]
-        store.events.extend(store.load_changes(data, statuses, keep))
+        history: list[tuple[int, int, int, int]] = []
+        store.events.extend(store.load_changes(data, statuses, keep, history))
+        self._restore_reliability(data.get("reliability"), None, history)
         store.transitions.clear()
         for old, new, n in data["transitions"]:
             store.transitions[(statuses[old], statuses[new])] = n
@@ -271,7 +308,42 @@ class MonitorState:
             for t, loc, evse, old, new in data["events"][max(0, len(data["events"]) - room) :]
         )
         state._load_counters(data, statuses)
+        columns = data.get("reliability_columns")
+        if isinstance(columns, str):
+            columns = base64.b64decode(columns)
+        state._restore_reliability(data.get("reliability"), columns, [])
         return state
+
+    def _restore_reliability(
+        self,
+        meta: dict[str, Any] | None,
+        columns: bytes | None,
+        history: list[tuple[int, int, int, int]],
+    ) -> None:
+        """The figures a snapshot (`columns`) or a delta (`history`) holds. A snapshot of an
+        evtui before them, or under other rules, has none: they then count from here on."""
+        reliability = self.reliability
+        try:
+            if columns is not None and meta is not None:
+                reliability.load(meta, columns)
+            else:
+                reliability.fold_restored(meta, history, self.store.status_names)
+        except ValueError:
+            rules = reliability.rules
+            self.reliability = LiveFigures(rules)
+            self.reliability.fold(history, self.store.status_names)
+
+
+def _merge(result: ApplyResult, part: ApplyResult) -> None:
+    """Add what one part of a batch changed to what the batch changed."""
+    result.changes.extend(part.changes)
+    result.first_seen.extend(part.first_seen)
+    result.locations.update(part.locations)
+    result.updates += part.updates
+    result.stale += part.stale
+    result.history.extend(part.history)
+    if part.latest is not None:
+        result.latest = part.latest if result.latest is None else max(result.latest, part.latest)
 
 
 def _int_keys(mapping: dict[Any, int]) -> Iterator[tuple[int, int]]:

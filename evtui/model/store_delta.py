@@ -129,11 +129,16 @@ class DeltaSnapshot(StoreColumns):
             counts[name] += 0
 
     def load_changes(
-        self, data: dict[str, Any], statuses: Sequence[str], keep: int | None = None
+        self,
+        data: dict[str, Any],
+        statuses: Sequence[str],
+        keep: int | None = None,
+        history: list[tuple[int, int, int, int]] | None = None,
     ) -> list[StatusChange]:
         """Apply what `dump_changes` gave; returns the last `keep` (all: None) of the status
         changes it made, oldest first, for the event log. `counts` is not kept up to date:
-        `recount` once done."""
+        `recount` once done. `history` gets the first sightings, then the changes, as
+        `ApplyResult.history` gives them (each EVSE's in order)."""
         for location_id in data["new_locations"]:
             self._add_location(location_id)
         code = [self._codes.get(name) for name in statuses]
@@ -146,6 +151,8 @@ class DeltaSnapshot(StoreColumns):
             key = to_key(evse_id)
             if key in self._evse_row or not 0 <= lrow < len(self._location_ids):
                 raise ValueError(f"EVSE {evse_id!r} cannot be added")
+            if history is not None:
+                history.append((len(self._evse_ids), t, -1, own[status]))
             self._add_evse(key, lrow, own[status], t)
         relinked = data["relinked"]
         location_col, next_col = self._location, self._next
@@ -187,6 +194,8 @@ class DeltaSnapshot(StoreColumns):
             past[row] = period
             period += 1
             new_code = status_col[row] = own[new]
+            if history is not None:
+                history.append((row, t, old_code, new_code))
             since_col[row] = t
             changes_col[row] += 1
             if lrow < 0:

@@ -154,6 +154,8 @@ def picture(state: MonitorState) -> dict[str, object]:
         "rejected": dict(state.rejected),
         "rejections": list(state.rejections),
         "messages": state.messages,
+        # The reliability figures of every EVSE (folded live, or restored by a seek).
+        "reliability": {evse_id: state.evse_figures(evse_id) for evse_id in store.evses},
     }
 
 

@@ -4,15 +4,16 @@
 must stay small), folds `ApplyResult.history` (first sightings and changes in arrival order)
 and gives an EVSE's `EvseFigures` at any time, its current status counted up to that time.
 It computes what `EvseFold` computes for a report with the default window, by the same rules
-(docs/reliability.md), and the tests hold the two to each other. Snapshots carry the columns
-so that a seek shows what playing from the start shows.
+(docs/reliability.md), and the tests hold the two to each other. A full snapshot carries the
+columns; a delta only the clocks, its changes folded again on restore: a seek shows what
+playing from the start shows.
 """
 
 from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +25,6 @@ from evtui.model.reliability.fold import (
     RETURN_WITHIN,
     STALE_AFTER,
     Context,
-    flap_share,
 )
 from evtui.model.reliability.history import DEFAULT_GAP
 from evtui.model.reliability.rules import DOWN, UNKNOWN_GRACE, RuleSet, flap_class
@@ -41,11 +41,17 @@ _NAMES = ("working, not charging", "CHARGING", "OUT_OF_ORDER or INOPERATIVE", "U
 _MICRO = 1e-6
 _NAN = math.nan
 
-# The flapping state of an EVSE, packed in one integer: the classes of its last 21 statuses
-# (2 bits each, newest lowest), how many there are, the flapping flag, how many in a row
-# repeated the class before, and whether it charged since its last return to AVAILABLE.
-_COUNT_SHIFT, _FLAG_BIT, _STEADY_SHIFT, _CHARGED_BIT = 42, 1 << 47, 48, 1 << 53
-_CLASS_MASK = (1 << 42) - 1
+# The flapping state of an EVSE, packed in one integer: whether each of its last 20 changes
+# changed the flapping class (bit 0 the newest), the class now, the flapping flag, and whether
+# it charged since its last return to AVAILABLE.
+_BITS = (1 << (FLAP_STATES - 1)) - 1
+_KIND_SHIFT, _FLAG_BIT, _CHARGED_BIT = FLAP_STATES - 1, 1 << 22, 1 << 23
+# Nagios's weights by age (the newest change 1.2, the oldest of 20 0.8), summed for each
+# pattern of 10 bits, so that a share takes two lookups; then in % of the 20 transitions.
+_STEP = 0.4 / (FLAP_STATES - 2)
+_LOW = [sum(1.2 - k * _STEP for k in range(10) if bits >> k & 1) for bits in range(1024)]
+_HIGH = [sum(1.2 - (k + 10) * _STEP for k in range(10) if bits >> k & 1) for bits in range(1024)]
+_PERCENT = 100.0 / (FLAP_STATES - 1)
 
 
 def _class_of(status: str) -> int:
@@ -88,8 +94,11 @@ class LiveFigures:
         self._flap = array("q")
         self._last_return = array("d")
         self._class_by_code: list[int] = []
+        self._flap_by_code: list[int] = []
         self.oldest = math.inf
         """The oldest change folded: where the figures' window starts."""
+        self.latest = -math.inf
+        """The newest update applied, repeats included: where the window ends by default."""
         self._newest = -math.inf
         self._last_received: float | None = None
         self._gap_from: float | None = None
@@ -104,35 +113,122 @@ class LiveFigures:
 
     # --- folding ------------------------------------------------------------------------
 
-    def received(self, at: float) -> None:
-        """Messages were received at `at` (the receive clock): a long silence is a gap."""
+    def received(self, at: float, *, after_silence: bool = True) -> None:
+        """Messages were received at `at` (the receive clock): a long silence before is a gap.
+
+        `after_silence=False`: the last of messages with no silence between them (`silences`
+        found none), which moves the receive clock on only."""
         last = self._last_received
-        quiet = last is not None and at - last > self._gap
+        quiet = after_silence and last is not None and at - last > self._gap
         if quiet and self._gap_from is None and self._newest > -math.inf:
             self._gap_from = self._newest
         self._last_received = at if last is None else max(last, at)
 
-    def fold(self, history: Sequence[tuple[int, int, int, int]], names: Sequence[str]) -> None:
+    def silences(self, received: Sequence[float]) -> list[int]:
+        """Where, in messages received at `received` (in order), one comes more than the gap
+        after the one before it (or, for the first, after the last received so far)."""
+        cuts = []
+        last = self._last_received
+        for i, at in enumerate(received):
+            if last is not None and at - last > self._gap and i:
+                cuts.append(i)
+            last = at if last is None else max(last, at)
+        return cuts
+
+    def fold(
+        self,
+        history: Sequence[tuple[int, int, int, int]],
+        names: Sequence[str],
+        latest: int | None = None,
+    ) -> None:
         """Fold first sightings and changes (`ApplyResult.history`); `names` are the status
-        names their codes index (`StateStore.status_names`)."""
-        classes = self._class_by_code
+        names their codes index (`StateStore.status_names`); `latest` is the newest update
+        applied with them (`ApplyResult.latest`, microseconds)."""
+        if latest is not None and latest * _MICRO > self.latest:
+            self.latest = latest * _MICRO
+        classes, kinds = self._class_by_code, self._flap_by_code
         while len(classes) < len(names):
-            classes.append(_class_of(names[len(classes)]))
+            name = names[len(classes)]
+            classes.append(_class_of(name))
+            kinds.append(flap_class(name))
+        rules = self.rules
+        down_by_class = [
+            c == _DOWN or (rules.other_down and c not in (_FREE, _CHARGING)) for c in range(5)
+        ]
+        grace = rules.unknown_grace
+        gaps = self._ctx.gaps
+        since, seconds, up = self._since, self._seconds, self._up
+        run_start, run_down, outages, longest = (
+            self._run_start,
+            self._run_down,
+            self._outages,
+            self._longest,
+        )
+        flap, last_return = self._flap, self._last_return
         for row, micros, old, new in history:
             at = micros * _MICRO
             gap_from = self._gap_from
             if gap_from is not None and at > gap_from:
                 self._ctx.add_gap(gap_from, at)
                 self._gap_from = None
-            if old < 0:
-                self._add(row, at)
-            else:
-                self._change(row, at, classes[old])
             if at > self._newest:
                 self._newest = at
             if at < self.oldest:
                 self.oldest = at
-            self._flap_with(row, names[new], at, old < 0)
+            name = names[new]
+            kind = kinds[new]
+            if old < 0 or row >= len(since) or since[row] != since[row]:
+                # First seen (or first seen since a snapshot that had no figures).
+                self._add(row, at)
+                flap[row] = kind << _KIND_SHIFT | (_CHARGED_BIT if name == "CHARGING" else 0)
+                continue
+            start = since[row]
+            held = classes[old]
+            if (gaps and gaps[-1][1] > start) or (grace and held == _UNKNOWN):
+                self._change(row, at, held)  # a gap to cut out, or AFIREV's UNKNOWN to split
+            elif at > start:
+                # The usual change, inline: the period it ends is up or down as a whole.
+                length = at - start
+                seconds[held][row] += length
+                if down_by_class[held]:
+                    if run_start[row] != run_start[row]:  # NaN: no outage going on
+                        run_start[row] = start
+                        run_down[row] = length
+                    else:
+                        run_down[row] += length
+                else:
+                    up[row] += length
+                    if run_start[row] == run_start[row]:  # the outage going on ends
+                        outages[row] += 1
+                        if run_down[row] > longest[row]:
+                            longest[row] = run_down[row]
+                        run_start[row] = _NAN
+                        run_down[row] = 0.0
+                since[row] = at
+            else:
+                since[row] = at
+            # Flapping: the share of class changes among the last 20, with hysteresis.
+            packed = flap[row]
+            bits = (packed << 1 & _BITS) | ((packed >> _KIND_SHIFT & 3) != kind)
+            flag = packed & _FLAG_BIT
+            if bits:
+                share = (_LOW[bits & 1023] + _HIGH[bits >> 10]) * _PERCENT
+                if share > FLAP_HIGH:
+                    flag = _FLAG_BIT
+                elif share < FLAP_LOW:
+                    flag = 0
+            else:
+                flag = 0
+            charged = packed & _CHARGED_BIT
+            if name == "AVAILABLE":  # a change to it is a return to it
+                last = last_return[row]
+                if last == last and at - last <= RETURN_WITHIN and not charged:
+                    flag = _FLAG_BIT
+                last_return[row] = at
+                charged = 0
+            elif name == "CHARGING":
+                charged = _CHARGED_BIT
+            flap[row] = bits | kind << _KIND_SHIFT | flag | charged
 
     def _add(self, row: int, at: float) -> None:
         while len(self._since) <= row:
@@ -219,39 +315,6 @@ class LiveFigures:
             acc.longest = max(acc.longest, acc.run_down)
             acc.run_start, acc.run_down = _NAN, 0.0
 
-    def _flap_with(self, row: int, status: str, at: float, first: bool) -> None:
-        packed = self._flap[row]
-        kind = flap_class(status)
-        count = (packed >> _COUNT_SHIFT) & 31
-        history = packed & _CLASS_MASK
-        steady = (packed >> _STEADY_SHIFT) & 31
-        steady = min(steady + 1, 31) if count and (history & 3) == kind else 0
-        history = ((history << 2) | kind) & _CLASS_MASK
-        count = min(count + 1, FLAP_STATES)
-        flapping = bool(packed & _FLAG_BIT)
-        share = 0.0 if steady >= FLAP_STATES - 1 else flap_share(_classes(history, count))
-        if share > FLAP_HIGH:
-            flapping = True
-        elif share < FLAP_LOW:
-            flapping = False
-        charged = bool(packed & _CHARGED_BIT)
-        # A change to AVAILABLE is a return to it (a change is from another status).
-        if status == "AVAILABLE" and not first:
-            last = self._last_return[row]
-            if not math.isnan(last) and at - last <= RETURN_WITHIN and not charged:
-                flapping = True
-            self._last_return[row] = at
-            charged = False
-        elif status == "CHARGING":
-            charged = True
-        self._flap[row] = (
-            history
-            | (count << _COUNT_SHIFT)
-            | (_FLAG_BIT if flapping else 0)
-            | (steady << _STEADY_SHIFT)
-            | (_CHARGED_BIT if charged else 0)
-        )
-
     # --- snapshots ----------------------------------------------------------------------
 
     def _columns(self) -> list[array[Any]]:
@@ -273,6 +336,7 @@ class LiveFigures:
             "rules": self.rules.name,
             "rows": len(self),
             "oldest": None if math.isinf(self.oldest) else self.oldest,
+            "latest": None if math.isinf(self.latest) else self.latest,
             "newest": None if math.isinf(self._newest) else self._newest,
             "last_received": self._last_received,
             "gap_from": self._gap_from,
@@ -282,14 +346,6 @@ class LiveFigures:
     def dump(self) -> tuple[dict[str, Any], bytes]:
         """Everything, as JSON-able data and the columns' bytes (`load` takes both)."""
         return self._meta(), b"".join(c.tobytes() for c in self._columns())
-
-    def dump_rows(self, rows: Iterable[int]) -> tuple[dict[str, Any], bytes]:
-        """Only `rows` (those that changed since an earlier dump), for `load_rows`."""
-        chosen = sorted(set(rows))
-        meta = {**self._meta(), "changed": chosen}
-        parts = (array(c.typecode, (c[r] for r in chosen)).tobytes() for c in self._columns())
-        data = b"".join(parts)
-        return meta, data
 
     def load(self, meta: dict[str, Any], data: bytes) -> None:
         """Replace everything with what `dump` gave. ValueError when it does not fit."""
@@ -305,26 +361,25 @@ class LiveFigures:
             offset += size
         self._load_meta(meta)
 
-    def load_rows(self, meta: dict[str, Any], data: bytes) -> None:
-        """Apply what `dump_rows` gave on top of the dump (or rows) taken before it."""
-        self._check(meta)
-        rows = int(meta["rows"])
-        chosen = [int(r) for r in meta["changed"]]
-        if chosen and (chosen[0] < 0 or chosen[-1] >= rows):
-            raise ValueError("reliability rows out of range")
-        if rows > len(self):
-            self._add(rows - 1, _NAN)
-        offset = 0
-        for column in self._columns():
-            size = len(chosen) * column.itemsize
-            values = array(column.typecode)
-            values.frombytes(data[offset : offset + size])
-            if len(values) != len(chosen):
-                raise ValueError("reliability rows cut short")
-            for r, value in zip(chosen, values, strict=True):
-                column[r] = value
-            offset += size
-        self._load_meta(meta)
+    def fold_restored(
+        self,
+        meta: dict[str, Any] | None,
+        history: Sequence[tuple[int, int, int, int]],
+        names: Sequence[str],
+    ) -> None:
+        """Fold what a delta snapshot's changes were (`StateStore.load_changes` gives them),
+        its `meta` (from `dump_delta`) bringing the gaps and clocks as they were then."""
+        if meta is not None:
+            self._check(meta)
+            self._ctx.gaps[:] = [(float(a), float(b)) for a, b in meta["gaps"]]
+        self._gap_from = None  # the gaps are known: none is found again
+        self.fold(history, names)
+        if meta is not None:
+            self._load_meta(meta)
+
+    def dump_delta(self) -> dict[str, Any]:
+        """What a delta snapshot carries: the clocks and gaps; its changes give the rest."""
+        return self._meta()
 
     def _check(self, meta: dict[str, Any]) -> None:
         if meta.get("version") != LIVE_VERSION:
@@ -334,6 +389,7 @@ class LiveFigures:
 
     def _load_meta(self, meta: dict[str, Any]) -> None:
         self.oldest = math.inf if meta["oldest"] is None else float(meta["oldest"])
+        self.latest = -math.inf if meta["latest"] is None else float(meta["latest"])
         self._newest = -math.inf if meta["newest"] is None else float(meta["newest"])
         self._last_received = meta["last_received"]
         self._gap_from = meta["gap_from"]
@@ -371,9 +427,3 @@ class LiveFigures:
             stale=threshold is not None and end - updated > threshold,
             status=status,
         )
-
-
-def _classes(history: int, count: int) -> list[int]:
-    """The packed classes, oldest first."""
-    return [(history >> (2 * i)) & 3 for i in range(count - 1, -1, -1)]
-
