@@ -31,8 +31,40 @@ def _ratio(part: float, whole: float) -> float | None:
     return 100.0 * part / whole if whole > 0 else None
 
 
+class _Ratios:
+    """The figures an EVSE and a group both derive from their sums, in one place."""
+
+    __slots__ = ()
+    up_s: float
+    down_s: float
+    observed_s: float
+    working_s: float
+    charging_s: float
+    outages: int
+
+    @property
+    def outage_s(self) -> float:
+        return self.down_s
+
+    @property
+    def uptime_pct(self) -> float | None:
+        return _ratio(self.up_s, self.observed_s)
+
+    @property
+    def utilisation_pct(self) -> float | None:
+        return _ratio(self.charging_s, self.working_s)
+
+    @property
+    def mttr_s(self) -> float | None:
+        return self.down_s / self.outages if self.outages else None
+
+    @property
+    def mtbf_s(self) -> float | None:
+        return self.up_s / self.outages if self.outages else None
+
+
 @dataclass(frozen=True, slots=True)
-class EvseFigures:
+class EvseFigures(_Ratios):
     """What one EVSE's history gives over a window."""
 
     location: str
@@ -61,29 +93,9 @@ class EvseFigures:
     outage_list: tuple[Outage, ...] = ()
     """Each outage (a report; the live figures keep only the count and the longest)."""
 
-    @property
-    def outage_s(self) -> float:
-        return self.down_s
-
-    @property
-    def uptime_pct(self) -> float | None:
-        return _ratio(self.up_s, self.observed_s)
-
-    @property
-    def utilisation_pct(self) -> float | None:
-        return _ratio(self.charging_s, self.working_s)
-
-    @property
-    def mttr_s(self) -> float | None:
-        return self.down_s / self.outages if self.outages else None
-
-    @property
-    def mtbf_s(self) -> float | None:
-        return self.up_s / self.outages if self.outages else None
-
 
 @dataclass
-class GroupFigures:
+class GroupFigures(_Ratios):
     """EVSEs' figures added up: seconds and counts summed, ratios taken of the sums."""
 
     evses: int = 0
@@ -137,26 +149,6 @@ class GroupFigures:
         for one in figures:
             self.add(one, window_s)
         return self
-
-    @property
-    def uptime_pct(self) -> float | None:
-        return _ratio(self.up_s, self.observed_s)
-
-    @property
-    def outage_s(self) -> float:
-        return self.down_s
-
-    @property
-    def mttr_s(self) -> float | None:
-        return self.down_s / self.outages if self.outages else None
-
-    @property
-    def mtbf_s(self) -> float | None:
-        return self.up_s / self.outages if self.outages else None
-
-    @property
-    def utilisation_pct(self) -> float | None:
-        return _ratio(self.charging_s, self.working_s)
 
     @property
     def over_97_pct(self) -> float | None:
