@@ -1,8 +1,18 @@
-"""How sizes and durations read in evtui's output, on screen and on the command line alike."""
+"""How sizes, durations and times read in evtui's output, on screen and on the command line
+alike."""
 
 from __future__ import annotations
 
-__all__ = ["duration_text", "size_text"]
+from datetime import UTC, datetime
+
+__all__ = ["duration_text", "iso_utc", "size_text"]
+
+
+def iso_utc(when: float | datetime) -> str:
+    """A time (POSIX seconds, or an aware datetime) as ISO 8601 UTC: `2026-11-25T10:00:00Z`."""
+    if not isinstance(when, datetime):
+        when = datetime.fromtimestamp(when, UTC)
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def size_text(n: int) -> str:

@@ -11,7 +11,6 @@ import csv
 import json
 import sys
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from typing import Any, Literal, TextIO
 
 from evtui.commands.common import EXIT_ERROR, cached_places, fail
@@ -19,6 +18,7 @@ from evtui.directory import describe
 from evtui.model import Accepted, LocationUpdate, StateStore, StatusChange, decode
 from evtui.model.directory import LocationInfo
 from evtui.recording import SessionError, SessionReader
+from evtui.units import iso_utc
 
 __all__ = ["FIELDS", "PLACE_FIELDS", "ExportFormat", "locator", "run", "run_export"]
 
@@ -42,10 +42,6 @@ def locator(known: Mapping[str, LocationInfo]) -> Locate:
         return hit
 
     return locate
-
-
-def _iso(ts: datetime) -> str:
-    return ts.isoformat().replace("+00:00", "Z")
 
 
 def run_export(
@@ -78,7 +74,7 @@ def run_export(
                     changes += result.changes
         for change in changes:
             row = (
-                _iso(change.time),
+                iso_utc(change.time),
                 change.location_id,
                 change.evse_id,
                 change.old,

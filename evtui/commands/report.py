@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
 from evtui.commands.common import EXIT_ERROR, EXIT_USAGE, cached_places, fail, open_source
+from evtui.commands.export import locator
 from evtui.commands.report_output import Place, write_outages, write_rows
-from evtui.directory import describe
 from evtui.model import Accepted
 from evtui.model.directory import LocationInfo
 from evtui.model.reliability import RULES, History, Result, parse_exclusions, parse_time
@@ -54,7 +55,6 @@ def run(args: argparse.Namespace) -> int:
     result = history.finish()
     places = cached_places("report", {f.location for f in result.evses})
     place = _placer(places)
-    out: TextIO
     with _output(args.output) as out:
         if args.outages:
             write_outages(result, out, args.fmt, place)
@@ -131,44 +131,24 @@ async def _read(args: argparse.Namespace, specs: list[str], history: History, er
 
 
 def _placer(places: Mapping[str, LocationInfo]) -> Place:
-    memo: dict[str, dict[str, str | None]] = {}
+    """Name, operator and country of a location: `evtui export`'s place columns."""
+    locate = locator(places)
 
     def place(location_id: str) -> dict[str, str | None]:
-        hit = memo.get(location_id)
-        if hit is None:
-            line = describe(location_id, places.get(location_id))
-            hit = memo[location_id] = {
-                "name": line["name"],
-                "operator": line["operator"],
-                "country": line["country"],
-            }
-        return hit
+        name, operator, country, _, _ = locate(location_id)
+        return {"name": name, "operator": operator, "country": country}
 
     return place
 
 
-
-class _output:
-    """stdout, or the `-o` file (closed at the end)."""
-
-    def __init__(self, path: str | None) -> None:
-        self._path = path
-        self._file: TextIO | None = None
-
-    def __enter__(self) -> TextIO:
-        if self._path is None:
-            return sys.stdout
-        try:
-            self._file = open(self._path, "w", encoding="utf-8", newline="")
-        except OSError as exc:
-            fail(f"-o {self._path}: {exc.strerror or exc}", EXIT_ERROR)
-        return self._file
-
-    def __exit__(self, *exc: object) -> None:
-        if self._file is not None:
-            self._file.close()
-        else:
-            sys.stdout.flush()
+def _output(path: str | None) -> contextlib.AbstractContextManager[TextIO]:
+    """stdout (left open), or the `-o` file (closed at the end)."""
+    if path is None:
+        return contextlib.nullcontext(sys.stdout)
+    try:
+        return open(path, "w", encoding="utf-8", newline="")
+    except OSError as exc:
+        fail(f"-o {path}: {exc.strerror or exc}", EXIT_ERROR)
 
 
 def _summary(result: Result, err: TextIO) -> None:

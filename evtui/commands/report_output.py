@@ -6,13 +6,13 @@ import csv
 import json
 import shutil
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
 from evtui.model import KNOWN_STATUSES, id_tail
 from evtui.model.reliability import BUCKETS, Result
 from evtui.model.reliability.grouping import Grouping, Row
 from evtui.safetext import cell_width, pad, safe_text, shorten
+from evtui.units import iso_utc
 
 __all__ = ["Format", "Place", "row_object", "write_outages", "write_rows"]
 
@@ -24,10 +24,8 @@ NAME_MIN = 12
 
 
 def iso(at: float | None) -> str | None:
-    """POSIX seconds as ISO 8601 UTC (`2026-11-25T10:00:00Z`)."""
-    if at is None:
-        return None
-    return datetime.fromtimestamp(at, UTC).isoformat().replace("+00:00", "Z")
+    """POSIX seconds as ISO 8601 UTC, None as null."""
+    return None if at is None else iso_utc(at)
 
 
 def _s(seconds: float | None) -> float | None:

@@ -5,11 +5,11 @@ The directory's position wins over the id's; `position` says which one gave lat/
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from evtui.model.directory import LocationInfo
 from evtui.model.location_id import IdFacts, decode_location_id
+from evtui.units import iso_utc
 
 __all__ = ["DirectoryState", "describe"]
 
@@ -48,7 +48,7 @@ def describe(
         ]
     fetched = None
     if info is not None:
-        fetched = datetime.fromtimestamp(info.fetched_at, UTC).isoformat().replace("+00:00", "Z")
+        fetched = iso_utc(info.fetched_at)
     return {
         "id": location_id,
         "country": country,

@@ -23,8 +23,7 @@ class Exclusions:
 
 def parse_time(text: str) -> float:
     """ISO 8601 as POSIX seconds; a time without an offset is UTC. ValueError when it is not."""
-    text = text.strip()
-    when = datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    when = datetime.fromisoformat(text.strip())
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return when.timestamp()
