@@ -42,14 +42,17 @@ MESSAGES: list[dict[str, object] | str] = [
 ]
 
 
-def write_session(path: Path, *, marks: tuple[int, ...] = ()) -> Path:
-    """A session of MESSAGES received STEP seconds apart, with user markers before `marks`."""
+def write_session(
+    path: Path, *, marks: tuple[int, ...] = (), label: str = "mark {n}"
+) -> Path:
+    """A session of MESSAGES received STEP seconds apart, with user markers before `marks`
+    (`label` with the message's number for `{n}`)."""
     origin = SessionOrigin("test feed", "here", EV_CATALOG, EV_LAYER)
     recorder = Recorder.create(path, origin)
     for n, item in enumerate(MESSAGES):
         at = T0 + n * STEP
         if n in marks:
-            recorder.mark(f"mark {n}", at)
+            recorder.mark(label.format(n=n), at)
         raw = item.encode() if isinstance(item, str) else gzip.compress(json.dumps(item).encode())
         message = StreamMessage(0, n, base64.b64encode(raw).decode(), received_at=at)
         recorder.record(Batch((decode(message),)))
@@ -302,14 +305,7 @@ async def test_the_session_browser_lists_the_highlighted_sessions_markers(
     sessions = tmp_path / "sessions"
     sessions.mkdir()
     write_session(sessions / "plain.evtui")
-    marked = sessions / "marked.evtui"
-    recorder = Recorder.create(marked, SessionOrigin("test feed", "here"))
-    for n, item in enumerate(MESSAGES[:4]):
-        raw = gzip.compress(json.dumps(item).encode())
-        message = StreamMessage(0, n, base64.b64encode(raw).decode(), received_at=T0 + n)
-        recorder.record(Batch((decode(message),)))
-        recorder.mark(f"[bold]Ladepark {n}\x1b[31m", T0 + n)
-    recorder.close()
+    write_session(sessions / "marked.evtui", marks=(0, 1, 2, 3), label="[bold]Ladepark {n}\x1b[31m")
     options = RecordOptions(sessions, SessionOrigin("payload file", "file"))
     app = file_app(tmp_path, record=options)
     async with app.run_test(size=(160, 40)) as pilot:
