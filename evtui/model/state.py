@@ -96,7 +96,7 @@ class MonitorState:
 
     def _fold(self, batch: Batch) -> ApplyResult:
         items = batch.items
-        cuts = self.reliability.silences([item.message.received_at for item in items])
+        cuts = self.reliability.silences(item.message.received_at for item in items)
         if not cuts:
             result = self._fold_part(batch)
         else:

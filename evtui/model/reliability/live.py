@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,7 +124,7 @@ class LiveFigures:
             self._gap_from = self._newest
         self._last_received = at if last is None else max(last, at)
 
-    def silences(self, received: Sequence[float]) -> list[int]:
+    def silences(self, received: Iterable[float]) -> list[int]:
         """Where, in messages received at `received` (in order), one comes more than the gap
         after the one before it (or, for the first, after the last received so far)."""
         cuts = []
