@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -29,6 +29,12 @@ class Settings(BaseModel):
     keys: dict[str, str] = Field(default_factory=dict)
     directory_refresh_days: int = Field(default=7, ge=1, le=365)
     """Days a location's directory record is used before it is asked for again."""
+    reliability_rules: Literal["uk", "nevi", "afirev"] = "uk"
+    """What counts as down in the reliability figures (docs/reliability.md)."""
+    outage_alert_minutes: float = Field(default=30.0, ge=1.0, le=7 * 24 * 60)
+    """A watched location's outage longer than this raises an alert (and a marker)."""
+    flapping_alerts: bool = True
+    """An EVSE of a watched location that starts flapping raises an alert."""
 
 
 def load_settings(path: Path) -> tuple[Settings, list[str]]:

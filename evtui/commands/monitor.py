@@ -17,6 +17,7 @@ from evtui import paths
 from evtui.commands.common import EXIT_ERROR, EXIT_USAGE, fail, open_source, session_origin
 from evtui.defaults import DEFAULT_CREDENTIALS
 from evtui.here import CredentialsError
+from evtui.model.reliability import RULES
 from evtui.recording import Player, SessionError, SessionReader, is_session_file
 from evtui.settings import Settings, load_settings
 from evtui.ui.app import EvtuiApp, RecordOptions, ReplayOptions
@@ -82,7 +83,11 @@ def run_replay(args: argparse.Namespace, path: Path) -> int:
     )
     with reader:
         app = EvtuiApp(
-            Player(reader, max_events=settings.event_log_size),
+            Player(
+                reader,
+                max_events=settings.event_log_size,
+                rules=RULES[settings.reliability_rules],
+            ),
             settings=settings,
             watchlist=watchlist,
             warnings=warnings,

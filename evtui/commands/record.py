@@ -16,6 +16,7 @@ from evtui import paths
 from evtui.commands.common import EXIT_ERROR, cached_places, fail, open_source, session_origin
 from evtui.here import ConnectionState, ConnectionStatus
 from evtui.model import Batch
+from evtui.model.reliability import RULES
 from evtui.recording import Recorder, SessionError, default_session_path
 from evtui.safetext import safe_text
 from evtui.settings import load_settings
@@ -51,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
             watched=watchlist,
             name=_namer(watchlist),
             max_events=settings.event_log_size,
+            rules=RULES[settings.reliability_rules],
         )
     except SessionError as exc:
         fail(str(exc), EXIT_ERROR)

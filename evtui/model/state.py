@@ -226,6 +226,7 @@ class MonitorState:
         rejections: Iterable[Rejection] = (),
         max_events: int = 10_000,
         deltas: Sequence[dict[str, Any]] = (),
+        rules: RuleSet | None = None,
     ) -> MonitorState:
         """The state `snapshot` saved (None: the empty state), then each of `deltas`
         (`snapshot_delta`, each taken against the one before) applied; with the rejected
@@ -243,9 +244,9 @@ class MonitorState:
                 keep[i] = room
                 room = max(0, room - len(deltas[i]["changes"]) // 4)
             if data is None:
-                state = cls(max_events=max_events)
+                state = cls(max_events=max_events, rules=rules)
             else:
-                state = cls._restore(data, max_events, room)
+                state = cls._restore(data, max_events, room, rules)
             for delta, n in zip(deltas, keep, strict=True):
                 state._apply_delta(delta, n)
             if deltas:
@@ -283,10 +284,12 @@ class MonitorState:
         self.messages = data["messages"]
 
     @classmethod
-    def _restore(cls, data: dict[str, Any], max_events: int, room: int) -> MonitorState:
+    def _restore(
+        cls, data: dict[str, Any], max_events: int, room: int, rules: RuleSet | None
+    ) -> MonitorState:
         """The state `data` holds, with only the last `room` of its events (the deltas
         applied after it push the others out of the log)."""
-        state = cls(max_events=max_events)
+        state = cls(max_events=max_events, rules=rules)
         store = state.store
         statuses: list[str] = data["statuses"]
         location_ids = [row[0] for row in data["locations"]]
@@ -323,14 +326,19 @@ class MonitorState:
         """The figures a snapshot (`columns`) or a delta (`history`) holds. A snapshot of an
         evtui before them, or under other rules, has none: they then count from here on."""
         reliability = self.reliability
+        if meta is not None and meta.get("rules") != reliability.rules.name:
+            recorded = RULES.get(str(meta.get("rules")))
+            if recorded is not None:
+                # Figures recorded under other rules: shown under those (the screens say
+                # which), rather than counted afresh from here.
+                reliability = self.reliability = LiveFigures(recorded)
         try:
             if columns is not None and meta is not None:
                 reliability.load(meta, columns)
             else:
                 reliability.fold_restored(meta, history, self.store.status_names)
         except ValueError:
-            rules = reliability.rules
-            self.reliability = LiveFigures(rules)
+            self.reliability = LiveFigures(reliability.rules)
             self.reliability.fold(history, self.store.status_names)
 
 

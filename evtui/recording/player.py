@@ -21,6 +21,7 @@ from evtui.model import (
     StreamMessage,
     decode,
 )
+from evtui.model.reliability import RuleSet
 from evtui.model.state import DELTA_VERSION
 from evtui.recording.format import Marker
 from evtui.recording.packing import pack_state, unpack_state
@@ -55,8 +56,12 @@ class _Memo:
 class Player:
     """A session being replayed: the state after `position` messages, and a playback clock."""
 
-    def __init__(self, reader: SessionReader, *, max_events: int = 10_000) -> None:
+    def __init__(
+        self, reader: SessionReader, *, max_events: int = 10_000, rules: RuleSet | None = None
+    ) -> None:
         self.reader = reader
+        self.rules = rules
+        """The reliability figures' rules (checkpoints recorded under others keep theirs)."""
         self.info: SessionInfo = reader.info
         self.total = reader.count
         """Messages in the session."""
@@ -64,7 +69,7 @@ class Player:
         self.marker_times = tuple(m.at for m in self.markers)
         """When each marker was dropped, for the progress bar (read on every repaint)."""
         self.max_events = max_events
-        self.state = MonitorState(max_events=max_events)
+        self.state = MonitorState(max_events=max_events, rules=rules)
         self.position = 0
         """Messages applied so far: the next one to apply is message `position`."""
         self.start_time = self.info.first_at or self.info.started_at
@@ -267,7 +272,7 @@ class Player:
         """Put the state where the checkpoint at `position` has it; False (and the checkpoint
         forgotten) when it cannot be trusted."""
         if position == 0:
-            state = MonitorState(max_events=self.max_events)
+            state = MonitorState(max_events=self.max_events, rules=self.rules)
             seqs: list[int] = []
             lossy = False
         else:
@@ -285,7 +290,7 @@ class Player:
                     and isinstance(item := decode(message), Rejection)
                 ]
                 state = MonitorState.restore(
-                    full, rejections, max_events=self.max_events, deltas=deltas
+                    full, rejections, max_events=self.max_events, deltas=deltas, rules=self.rules
                 )
             except (SnapshotError, ValueError, TypeError, KeyError, IndexError, AttributeError):
                 # Never trust a damaged checkpoint.

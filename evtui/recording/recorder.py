@@ -21,6 +21,7 @@ from evtui.model import (
     id_tail,
 )
 from evtui.model.places import SHORT_ID
+from evtui.model.reliability import RuleSet
 from evtui.recording.format import Marker, SessionError
 from evtui.recording.writer import SessionWriter
 
@@ -86,13 +87,14 @@ class Recorder:
         watched: Collection[str] = (),
         name: Callable[[str], str | None] = lambda _: None,
         max_events: int = 10_000,
+        rules: RuleSet | None = None,
     ) -> None:
         self.writer = writer
         self.started = time.monotonic()
         self._watched = watched
         self._name = name
         # The event log its checkpoints keep; a replay keeping more plays instead of using them.
-        self._state = MonitorState(max_events=max_events)
+        self._state = MonitorState(max_events=max_events, rules=rules)
         self._alerts = AlertTracker()
         self._rejection_seqs: deque[int] = deque(maxlen=KEEP_REJECTIONS)
         self._since_checkpoint = 0
@@ -117,6 +119,7 @@ class Recorder:
         watched: Collection[str] = (),
         name: Callable[[str], str | None] = lambda _: None,
         max_events: int = 10_000,
+        rules: RuleSet | None = None,
     ) -> Recorder:
         """Start a new session file at `path` (raises `SessionError`)."""
         writer = SessionWriter.create(
@@ -126,7 +129,7 @@ class Recorder:
             catalog=origin.catalog,
             layer=origin.layer,
         )
-        return cls(writer, watched=watched, name=name, max_events=max_events)
+        return cls(writer, watched=watched, name=name, max_events=max_events, rules=rules)
 
     @property
     def path(self) -> Path:

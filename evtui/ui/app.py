@@ -26,6 +26,7 @@ from textual.worker import Worker
 from evtui.here.events import ConnectionState, ConnectionStatus
 from evtui.model import Activity, EventFilter, MonitorState, Rejection, StateStore
 from evtui.model.places import Places
+from evtui.model.reliability import RULES
 from evtui.recording import Player, Recorder
 from evtui.safetext import safe_text
 from evtui.settings import Settings
@@ -45,6 +46,7 @@ from evtui.ui.screens.help import HelpScreen
 from evtui.ui.screens.location import LocationScreen
 from evtui.ui.screens.monitor import MonitorScreen
 from evtui.ui.screens.rejected import RejectedScreen
+from evtui.ui.screens.reliability import ReliabilityScreen
 from evtui.ui.screens.replay import ReplayScreen
 from evtui.ui.screens.sessions import SessionsScreen
 from evtui.ui.theme import short_id
@@ -80,6 +82,7 @@ class EvtuiApp(App[None]):
         Binding("m", "mark", "Marker", id="mark"),
         Binding("s", "sessions", "Sessions", id="sessions"),
         Binding("x", "show_rejected", "Rejected", id="show_rejected"),
+        Binding("u", "reliability", "Uptime", id="reliability"),
         Binding("question_mark", "help", "Help", id="help"),
     ]
 
@@ -112,7 +115,9 @@ class EvtuiApp(App[None]):
             self.clock = lambda: player.clock
         self.settings_path = settings_path
         """Where the settings came from, for the help screen."""
-        self._state = MonitorState(max_events=self.settings.event_log_size)
+        self._state = MonitorState(
+            max_events=self.settings.event_log_size, rules=RULES[self.settings.reliability_rules]
+        )
         self.connection = ConnectionState(ConnectionStatus.CONNECTING)
         """The source's latest connection state."""
         self.failure: str | None = None
@@ -435,6 +440,16 @@ class EvtuiApp(App[None]):
         """List the latest rejected messages."""
         if not isinstance(self.screen, RejectedScreen):
             self.push_screen(RejectedScreen(list(self.rejections), self.state.rejected))
+
+    def action_reliability(self) -> None:
+        """Show the reliability screen: locations worst uptime first."""
+        if not isinstance(self.screen, ReliabilityScreen):
+            self.push_screen(ReliabilityScreen(lambda: self.state, self.places))
+
+    def on_reliability_screen_location_chosen(
+        self, message: ReliabilityScreen.LocationChosen
+    ) -> None:
+        self.open_location(message.location_id)
 
     def action_help(self) -> None:
         """Show the keys, colours and files."""

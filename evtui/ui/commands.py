@@ -63,6 +63,9 @@ class EvtuiCommands(Provider):
         out.append(
             ("Show rejected messages", app.action_show_rejected, "why messages were dropped")
         )
+        out.append(
+            ("Reliability", app.action_reliability, "uptime, outages and flapping, worst first")
+        )
         out.append(("Help", app.action_help, "keys, colours and files"))
         return out
 

@@ -13,6 +13,7 @@ from textual.binding import Binding
 from evtui.ui.screens.location import LocationScreen
 from evtui.ui.screens.monitor import MonitorScreen
 from evtui.ui.screens.rejected import RejectedScreen
+from evtui.ui.screens.reliability import ReliabilityScreen
 from evtui.ui.screens.replay import ReplayScreen
 from evtui.ui.screens.sessions import SessionsScreen
 from evtui.ui.widgets.event_log import EventLog
@@ -39,6 +40,7 @@ def _binding_sections(app: type[object]) -> list[tuple[str, list[Binding]]]:
         ("Watchlist panel", _bindings(WatchlistTable)),
         ("Location screen", _bindings(LocationScreen)),
         ("Rejected messages", _bindings(RejectedScreen)),
+        ("Reliability", _bindings(ReliabilityScreen)),
         ("Sessions", _bindings(SessionsScreen)),
         ("Palette", [Binding("ctrl+p", "command_palette", "Command palette", id="palette")]),
     ]

@@ -86,7 +86,7 @@ def test_live_figures_are_the_reports(seed: int, rules: str) -> None:
         assert f.up_s == pytest.approx(r.up_s, abs=1e-6), evse
         assert f.working_s == pytest.approx(r.working_s, abs=1e-6), evse
         assert f.charging_s == pytest.approx(r.charging_s, abs=1e-6), evse
-        assert (f.outages, f.ongoing, f.flapping, f.stale, f.status) == (
-            r.outages, r.ongoing, r.flapping, r.stale, r.status
+        assert (f.outages, f.ongoing, f.flapping, f.stale, f.status, f.down_at_end) == (
+            r.outages, r.ongoing, r.flapping, r.stale, r.status, r.down_at_end
         ), evse  # fmt: skip
         assert f.longest_outage_s == pytest.approx(r.longest_outage_s, abs=1e-6), evse

@@ -90,6 +90,8 @@ class EvseFigures(_Ratios):
     changes: int = 0
     late: int = 0
     excluded_s: float = 0.0
+    down_at_end: bool = False
+    """The status holding at the window's end is down (even if it began right there)."""
     outage_list: tuple[Outage, ...] = ()
     """Each outage (a report; the live figures keep only the count and the longest)."""
 
@@ -114,6 +116,8 @@ class GroupFigures(_Ratios):
     late: int = 0
     flapping_evses: int = 0
     stale_evses: int = 0
+    down_now: int = 0
+    """EVSEs down at the window's end."""
     all_down_s: float = 0.0
     observed_evses: int = 0
     over_97: int = 0
@@ -139,6 +143,7 @@ class GroupFigures(_Ratios):
         self.late += figures.late
         self.flapping_evses += figures.flapping
         self.stale_evses += figures.stale
+        self.down_now += figures.down_at_end
         uptime = figures.uptime_pct
         if uptime is not None:
             self.observed_evses += 1

@@ -207,7 +207,8 @@ class EvseFold:
         outages = list(self.outages)
         run = self._run
         # Ongoing when still down at the end; an update at the end itself may have ended it.
-        ongoing = run is not None and self._down_at(self.status, end)
+        down_at_end = self._down_at(self.status, end)
+        ongoing = run is not None and down_at_end
         if run is not None:
             outages.append(run.outage(ongoing=ongoing))
         changes = self.changes - (self._latest_changes if self.at >= end else 0)
@@ -232,6 +233,7 @@ class EvseFold:
             changes=changes,
             late=self.late,
             excluded_s=self.excluded_s,
+            down_at_end=down_at_end,
             outage_list=tuple(outages),
         )
 

@@ -405,7 +405,8 @@ class LiveFigures:
         acc = self._load(row)
         kind = _class_of(status)
         self._hold(acc, kind, acc.since, end)
-        if not math.isnan(acc.run_start) and not self._down_at(kind, acc.since, end):
+        down_at_end = self._down_at(kind, acc.since, end)
+        if not math.isnan(acc.run_start) and not down_at_end:
             # A change at `end` itself ended the outage (it held no time in the window).
             self._close(acc)
         ongoing = not math.isnan(acc.run_start)
@@ -426,4 +427,5 @@ class LiveFigures:
             flapping=bool(self._flap[row] & _FLAG_BIT),
             stale=threshold is not None and end - updated > threshold,
             status=status,
+            down_at_end=down_at_end,
         )

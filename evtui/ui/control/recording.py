@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from evtui.model import Batch
+from evtui.model.reliability import RULES
 from evtui.recording import Recorder, SessionError, SessionOrigin, default_session_path
 from evtui.ui.host import Host
 from evtui.ui.keymap import KeyBindings
@@ -71,6 +72,7 @@ class RecordingControl:
                 watched=app.watchlist,
                 name=app.display_name,
                 max_events=app.settings.event_log_size,
+                rules=RULES[app.settings.reliability_rules],
             )
         except SessionError as exc:
             app.notify(str(exc), title="recording", severity="error", markup=False)

@@ -1,0 +1,65 @@
+"""The reliability screen, on a history small enough to compute by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable
+
+from evtui.ui.screens.location import LocationScreen
+from evtui.ui.screens.reliability import ReliabilityScreen
+from tests.ui.test_app import L1, L2, doc, file_app, loaded, until
+
+# L1: a AVAILABLE, CHARGING from minute 2; b AVAILABLE, OUT_OF_ORDER at minute 4 (the end).
+# L2: c CHARGING, INOPERATIVE from minute 1 to 3, then AVAILABLE.
+HISTORY = [
+    doc(L1, 0, a="AVAILABLE", b="AVAILABLE"),
+    doc(L2, 0, c="CHARGING"),
+    doc(L2, 1, c="INOPERATIVE"),
+    doc(L1, 2, a="CHARGING"),
+    doc(L2, 3, c="AVAILABLE"),
+    doc(L1, 4, b="OUT_OF_ORDER"),
+]
+
+
+def cells(table: DataTable[object]) -> list[list[str]]:
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_locations_worst_first_with_hand_computed_figures(tmp_path: Path) -> None:
+    app = file_app(tmp_path, HISTORY)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, ReliabilityScreen))
+        screen = app.screen
+        table = screen.query_one(DataTable)
+        await until(pilot, lambda: table.row_count == 2)
+        two, one = cells(table)
+        # L2: 120 of 240 s up (inoperative 2 min), one outage; charging 60 of 120 working s.
+        assert two[1:8] == ["1", "50.00%", "1", "2m", "2m", "2m", "50.00%"]
+        # L1: always up so far; b went down at the very end (flagged, no outage time yet);
+        # charging 120 of 480 working s.
+        assert one[1:8] == ["2", "100.00%", "0", "0m", "0m", "-", "25.00%"]
+        assert one[8] == "!" and two[8] == ""
+        assert "UK PCPR 2023 uptime" in str(table.border_title)
+        assert "2 locations" in str(table.border_title)
+        # Sorted by utilisation, then reversed.
+        while screen.sort_column != 7:
+            await pilot.press("s")
+        assert [row[7] for row in cells(table)] == ["25.00%", "50.00%"]
+        await pilot.press("S")
+        assert [row[7] for row in cells(table)] == ["50.00%", "25.00%"]
+        # Grouped by operator: the directory knows none, so one row of all three EVSEs.
+        await pilot.press("g")
+        await until(pilot, lambda: table.row_count == 1)
+        assert cells(table)[0][:3] == ["(not known)", "3", f"{100 * 600 / 720:.2f}%"]
+        # Back to locations; enter opens the worst one.
+        await pilot.press("g", "g")
+        await until(pilot, lambda: table.row_count == 2)
+        screen.sort_column, screen.descending = 2, False
+        screen.refresh_figures()
+        table.move_cursor(row=0)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, LocationScreen))
+        assert app.screen.location_id == L2  # type: ignore[attr-defined]
