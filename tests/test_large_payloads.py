@@ -224,6 +224,6 @@ async def test_the_monitor_shows_a_payload_of_9000_evses_and_its_location(
         # Rows are painted as they come into view: the last one, once scrolled to, shows.
         await pilot.press("ctrl+end")
         await until(pilot, lambda: table.cursor_row == 8_999)
-        await until(pilot, lambda: str(table.get_row_at(8_999)[1]) == "OUT_OF_ORDER")
+        await until(pilot, lambda: str(table.get_row_at(8_999)[1]).strip() == "OUT_OF_ORDER")
         await pilot.press("escape")
         await pilot.press("q")

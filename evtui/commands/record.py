@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
             name=_namer(watchlist),
             max_events=settings.event_log_size,
             rules=RULES[settings.reliability_rules],
+            outage_after=settings.outage_alert_minutes * 60,
+            flapping_alerts=settings.flapping_alerts,
         )
     except SessionError as exc:
         fail(str(exc), EXIT_ERROR)

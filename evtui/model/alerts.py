@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from evtui.model.payload import Status
+from evtui.model.state import MonitorState
 from evtui.model.store import StateStore
 from evtui.model.store_types import ApplyResult
 
@@ -19,6 +20,8 @@ DOWN_STATUSES = frozenset({Status.OUT_OF_ORDER.value, Status.INOPERATIVE.value})
 class AlertKind(StrEnum):
     AVAILABLE_AGAIN = "available again"
     ALL_DOWN = "all down"
+    LONG_OUTAGE = "long outage"
+    FLAPPING = "flapping"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,9 +31,18 @@ class Alert:
     kind: AlertKind
     location_id: str
     evses: tuple[str, ...]
+    seconds: float = 0.0
+    """For a long outage: how long the longest of them has lasted."""
 
     def describe(self, name: str) -> str:
         """One line about the location called `name`."""
+        count = len(self.evses)
+        if self.kind is AlertKind.LONG_OUTAGE:
+            what = "an EVSE has" if count == 1 else f"{count} EVSEs have"
+            return f"{name}: {what} been down for {_minutes(self.seconds)}"
+        if self.kind is AlertKind.FLAPPING:
+            what = "an EVSE" if count == 1 else f"{count} EVSEs"
+            return f"{name}: {what} started flapping (changing between up and down)"
         if self.kind is AlertKind.AVAILABLE_AGAIN:
             count = len(self.evses)
             what = "an EVSE is" if count == 1 else f"{count} EVSEs are"
@@ -38,6 +50,13 @@ class Alert:
         if len(self.evses) == 1:
             return f"{name}: its only EVSE is down"
         return f"{name}: all {len(self.evses)} EVSEs are down"
+
+
+def _minutes(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 ALERT_COOLDOWN = 60.0
@@ -56,6 +75,55 @@ class AlertTracker:
         self.cooldown = cooldown
         self._down: set[str] = set()
         self._raised: dict[tuple[str, AlertKind], float] = {}
+        self._long: set[str] = set()
+        """EVSEs whose outage going on was alerted on already."""
+        self._flapping: set[str] = set()
+        self._next_figures = float("-inf")
+
+    def check_figures(
+        self,
+        state: MonitorState,
+        watched: Collection[str],
+        *,
+        outage_after: float,
+        flapping: bool = True,
+    ) -> list[Alert]:
+        """Alerts from the reliability figures of `watched` locations' EVSEs: an outage going
+        on for longer than `outage_after` seconds (once per outage), and an EVSE that starts
+        flapping. Looked at once a second of the data's clock, however many batches come."""
+        now = state.reliability.latest
+        if now < self._next_figures or not watched:
+            return []
+        self._next_figures = now + 1.0
+        store = state.store
+        alerts: list[Alert] = []
+        for location_id in watched:
+            location = store.locations.get(location_id)
+            if location is None:
+                continue
+            long: list[str] = []
+            longest = 0.0
+            flappy: list[str] = []
+            for evse_id in location.evse_ids:
+                figures = state.evse_figures(evse_id)
+                if figures.open_outage_s >= outage_after:
+                    if evse_id not in self._long:
+                        self._long.add(evse_id)
+                        long.append(evse_id)
+                        longest = max(longest, figures.open_outage_s)
+                elif not figures.down_at_end:
+                    self._long.discard(evse_id)
+                if figures.flapping:
+                    if evse_id not in self._flapping:
+                        self._flapping.add(evse_id)
+                        flappy.append(evse_id)
+                else:
+                    self._flapping.discard(evse_id)
+            if long:
+                alerts.append(Alert(AlertKind.LONG_OUTAGE, location_id, tuple(long), longest))
+            if flappy and flapping:
+                alerts.append(Alert(AlertKind.FLAPPING, location_id, tuple(flappy)))
+        return alerts
 
     def check(
         self,

@@ -16,7 +16,7 @@ from evtui.model.activity import Activity
 from evtui.model.message import Batch, Decoded, Rejection
 from evtui.model.payload import from_micros, to_micros
 from evtui.model.reliability import RULES, EvseFigures, RuleSet
-from evtui.model.reliability.live import LiveFigures
+from evtui.model.reliability.live import LiveFigures, NetworkFigures
 from evtui.model.store import StateStore
 from evtui.model.store_delta import StoreMark
 from evtui.model.store_types import ApplyResult, StatusChange
@@ -132,6 +132,14 @@ class MonitorState:
         return self.reliability.figures(
             row, state.location_id, evse_id, state.status, updated, max(end, updated)
         )
+
+    def network_figures(self) -> NetworkFigures:
+        """The whole network's reliability now (the newest update applied as the end)."""
+        store = self.store
+        end = self.reliability.latest
+        if end != end or end == float("-inf"):
+            end = 0.0
+        return self.reliability.network(end, store.status_codes(), store.status_names)
 
     # --- snapshots -----------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ store_snapshot.py (whole) and store_delta.py (what changed since a mark).
 
 from __future__ import annotations
 
+from array import array
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
@@ -71,6 +72,27 @@ class StateStore(FullSnapshot, DeltaSnapshot):
     def status_names(self) -> list[str]:
         """Status names by the codes `ApplyResult.history` gives (read-only: do not edit)."""
         return self._names
+
+    def status_codes(self) -> array[int]:
+        """Each EVSE's status now, as a code into `status_names`, by EVSE number (the store's
+        own column: read it, never edit it)."""
+        return self._status
+
+    def update_times(self) -> array[int]:
+        """Each EVSE's last update, microseconds, by EVSE number (read-only, as above)."""
+        return self._updated
+
+    def location_of_evses(self) -> array[int]:
+        """Each EVSE's location number (see `location_number`), by EVSE number (read-only)."""
+        return self._location
+
+    def location_id_at(self, number: int) -> str:
+        """The id of location number `number`."""
+        return from_location_key(self._location_ids[number])
+
+    def evse_id_at(self, number: int) -> str:
+        """The id of EVSE number `number` (see `evse_number`)."""
+        return from_key(self._evse_ids[number])
 
     def evse_number(self, evse_id: str) -> int:
         """Where the EVSE is in `evses` (and in `dump`): the order the stream first named them."""

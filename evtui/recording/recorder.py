@@ -88,6 +88,8 @@ class Recorder:
         name: Callable[[str], str | None] = lambda _: None,
         max_events: int = 10_000,
         rules: RuleSet | None = None,
+        outage_after: float = 30 * 60.0,
+        flapping_alerts: bool = True,
     ) -> None:
         self.writer = writer
         self.started = time.monotonic()
@@ -95,6 +97,8 @@ class Recorder:
         self._name = name
         # The event log its checkpoints keep; a replay keeping more plays instead of using them.
         self._state = MonitorState(max_events=max_events, rules=rules)
+        self._outage_after = outage_after
+        self._flapping_alerts = flapping_alerts
         self._alerts = AlertTracker()
         self._rejection_seqs: deque[int] = deque(maxlen=KEEP_REJECTIONS)
         self._since_checkpoint = 0
@@ -120,6 +124,8 @@ class Recorder:
         name: Callable[[str], str | None] = lambda _: None,
         max_events: int = 10_000,
         rules: RuleSet | None = None,
+        outage_after: float = 30 * 60.0,
+        flapping_alerts: bool = True,
     ) -> Recorder:
         """Start a new session file at `path` (raises `SessionError`)."""
         writer = SessionWriter.create(
@@ -129,7 +135,15 @@ class Recorder:
             catalog=origin.catalog,
             layer=origin.layer,
         )
-        return cls(writer, watched=watched, name=name, max_events=max_events, rules=rules)
+        return cls(
+            writer,
+            watched=watched,
+            name=name,
+            max_events=max_events,
+            rules=rules,
+            outage_after=outage_after,
+            flapping_alerts=flapping_alerts,
+        )
 
     @property
     def path(self) -> Path:
@@ -192,7 +206,14 @@ class Recorder:
                 self._full_size = self.writer.checkpoint_size
         at = batch.items[-1].message.received_at
         markers = []
-        for alert in self._alerts.check(self._state.store, result, self._watched, at):
+        alerts = self._alerts.check(self._state.store, result, self._watched, at)
+        alerts += self._alerts.check_figures(
+            self._state,
+            self._watched,
+            outage_after=self._outage_after,
+            flapping=self._flapping_alerts,
+        )
+        for alert in alerts:
             # Named as the monitor names it: label, directory name, else the id's short form.
             name = self._name(alert.location_id) or id_tail(alert.location_id)[:SHORT_ID]
             markers.append(self.writer.add_marker("alert", alert.describe(name), at))

@@ -26,7 +26,7 @@ from textual.worker import Worker
 from evtui.here.events import ConnectionState, ConnectionStatus
 from evtui.model import Activity, EventFilter, MonitorState, Rejection, StateStore
 from evtui.model.places import Places
-from evtui.model.reliability import RULES
+from evtui.model.reliability import RULES, EvseFigures
 from evtui.recording import Player, Recorder
 from evtui.safetext import safe_text
 from evtui.settings import Settings
@@ -425,8 +425,21 @@ class EvtuiApp(App[None]):
         if isinstance(self.screen, LocationScreen):
             self.pop_screen()
         self.push_screen(
-            LocationScreen(location_id, self.store, self.watchlist, self.now, self.places)
+            LocationScreen(
+                location_id,
+                self.store,
+                self.watchlist,
+                self.now,
+                self.places,
+                figures=self._evse_figures,
+            )
         )
+
+    def _evse_figures(self, evse_id: str) -> EvseFigures | None:
+        try:
+            return self.state.evse_figures(evse_id)
+        except KeyError:
+            return None
 
     def on_event_log_location_selected(self, message: EventLog.LocationSelected) -> None:
         self.open_location(message.location_id)

@@ -17,6 +17,7 @@ from evtui.ui.host import Host
 from evtui.ui.screens.monitor import SPARK_SECONDS
 from evtui.ui.widgets.counters import StatusCounters
 from evtui.ui.widgets.event_log import EventLog
+from evtui.ui.widgets.network_summary import NetworkSummary
 from evtui.ui.widgets.replay_bar import ReplayBar, speed_text
 from evtui.ui.widgets.status_bar import StatusBar
 from evtui.ui.widgets.watchlist_panel import WatchlistPanel
@@ -32,6 +33,8 @@ to reach the screen (up to twice the interval the refresh rate sets): when paint
 SLOW_PAINT_SECONDS = 0.25
 """While changes stream in, the clock repaints the counters, watchlist, status and replay
 lines at most this often; the log keeps the full rate. Each of them costs a few ms a frame."""
+SUMMARY_SECONDS = 2
+"""The network summary is computed afresh this often (it reads every EVSE)."""
 
 
 class Painter:
@@ -50,6 +53,11 @@ class Painter:
         """No repaint of the clock before this time (monotonic)."""
         self._next_slow = 0.0
         """No repaint of the slow panels by the clock before this time (monotonic)."""
+        self._summary_dirty = True
+        self._summary_at = float("-inf")
+        self._summary_spacing = float(SUMMARY_SECONDS)
+        self._longest_at: str | None = None
+        """The location of the longest outage going on, as of the last summary."""
 
     @property
     def painting(self) -> bool:
@@ -61,6 +69,7 @@ class Painter:
     def absorb(self, result: ApplyResult, now: float) -> None:
         """Queue what `result` changed for the next repaint."""
         self._pending.extend(result.changes)
+        self._summary_dirty = True
         # The panel's ages move with the clock: repaint it after every batch, cheaply (its
         # cells are compared before they are written).
         self._watch_dirty = True
@@ -72,6 +81,7 @@ class Painter:
         """After a jump: the log is rebuilt from the state, not added to."""
         self._pending = []
         self._reset_log = True
+        self._summary_dirty = True
         self._flash.clear()
         self._watch_dirty = True
 
@@ -111,6 +121,31 @@ class Painter:
             PAINT_SPACING * (time.monotonic() - started), 2 / self._app.settings.refresh_rate
         )
         self._next_paint = started + spacing
+
+    def _summarise(self, summary: NetworkSummary) -> None:
+        """The network summary, only while it is on screen. It reads every EVSE once, so it is
+        computed at most every SUMMARY_SECONDS (or ten times as long as it took), but at once
+        when changes stop coming, so that a quiet screen shows the final figures."""
+        if not summary.display:
+            return
+        app = self._app
+        wall = time.monotonic()
+        final = self._summary_dirty and not self._pending
+        if final or wall >= self._summary_at + self._summary_spacing:
+            self._summary_dirty = False
+            self._summary_at = wall
+            state = app.state
+            figures = state.network_figures()
+            summary.rules = state.reliability.rules.title
+            self._longest_at = None
+            if figures.longest_row is not None:
+                evse_id = state.store.evse_id_at(figures.longest_row)
+                self._longest_at = state.store.evses[evse_id].location_id
+            summary.figures = figures
+            self._summary_spacing = max(SUMMARY_SECONDS, 10 * (time.monotonic() - wall))
+        # The name on every repaint: the directory's may arrive after the figures.
+        location = self._longest_at
+        summary.longest_name = app.display_name(location) if location is not None else ""
 
     def repaint(self, *, full: bool = True, log: bool = True) -> None:
         """Bring the monitor up to date: the log when `log`, the other panels when `full`."""
@@ -157,6 +192,7 @@ class Painter:
         if new_second:
             self._second = int(now)
             monitor.query_one(Sparkline).data = app.activity.per_second(now, SPARK_SECONDS)
+        self._summarise(monitor.query_one(NetworkSummary))
         expired = [i for i, until in self._flash.items() if until <= now]
         for location_id in expired:
             del self._flash[location_id]

@@ -16,6 +16,7 @@ from evtui.model.directory import parse_location
 from evtui.recording import Player, Recorder, SessionOrigin, SessionReader, parse_goto
 from tests.recording.helpers import START, evtui, gzip64
 
+FLAPPING = "Depot north: an EVSE started flapping (changing between up and down)"
 DEPOT = "here:evcp:charginglocation:depot"
 OTHER = "here:evcp:charginglocation:other"
 
@@ -49,6 +50,11 @@ def test_a_watched_location_going_all_down_drops_an_alert_marker(tmp_path: Path)
         report(DEPOT, START + 50, a="INOPERATIVE"),  # down again, within the cooldown
         report(DEPOT, START + 60, a="AVAILABLE"),
         report(DEPOT, START + 200, a="OUT_OF_ORDER"),  # down again, long after
+        # Other's reports keep the stream alive (a silence over 300 s would be unobserved
+        # time); half an hour on, b has been down since +20 s, a since +200 s.
+        *(report(OTHER, START + t, a="INOPERATIVE") for t in range(440, 2060, 240)),
+        report(OTHER, START + 2060, a="AVAILABLE"),
+        report(OTHER, START + 2100, a="INOPERATIVE"),  # no new alert for the same outages
     ]
     dropped = []
     for message in story:
@@ -62,11 +68,17 @@ def test_a_watched_location_going_all_down_drops_an_alert_marker(tmp_path: Path)
     assert markers == [
         (5, START + 20, "alert", "Depot north: all 2 EVSEs are down"),
         (7, START + 40, "alert", "Depot north: an EVSE is AVAILABLE again"),
+        # a came back to AVAILABLE twice within 60 s (+40, +60) and never charged.
+        (9, START + 60, "alert", FLAPPING),
         (10, START + 200, "alert", "Depot north: all 2 EVSEs are down"),
-        (10, START + 205, "user", "mine"),
+        # Longer than the 30 minutes of the default, once per outage: b's at +1,880 s (31
+        # minutes after +20 s), a's at +2,060 s (31 minutes after +200 s).
+        (17, START + 1880, "alert", "Depot north: an EVSE has been down for 31 min"),
+        (18, START + 2060, "alert", "Depot north: an EVSE has been down for 31 min"),
+        (19, START + 205, "user", "mine"),
     ]
     assert [(m.seq, m.kind, m.label) for m in dropped] == [
-        (s, k, lab) for s, _, k, lab in markers[:3]
+        (s, k, lab) for s, _, k, lab in markers[:6]
     ]
 
     # In the replay, ] lands just after the message that set the alert off.

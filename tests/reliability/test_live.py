@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from evtui.model import LocationUpdate, StateStore
-from evtui.model.reliability import RULES, EvseFigures, History
+from evtui.model.reliability import RULES, EvseFigures, GroupFigures, History
 from evtui.model.reliability.live import LiveFigures
 
 STATUSES = ["AVAILABLE", "CHARGING", "OUT_OF_ORDER", "INOPERATIVE", "UNKNOWN", "RESERVED",
@@ -54,6 +54,10 @@ def by_report(messages, rules: str) -> dict[str, EvseFigures]:  # type: ignore[n
 
 
 def by_live(messages, rules: str) -> dict[str, EvseFigures]:  # type: ignore[no-untyped-def]
+    return by_live_with_network(messages, rules)[0]
+
+
+def by_live_with_network(messages, rules: str):  # type: ignore[no-untyped-def]
     store, live, latest = StateStore(), LiveFigures(RULES[rules]), 0
     for received, items in messages:
         live.received(received)
@@ -71,7 +75,7 @@ def by_live(messages, rules: str) -> dict[str, EvseFigures]:  # type: ignore[no-
         row = store.evse_number(evse)
         updated = state.last_updated.timestamp()
         out[evse] = live.figures(row, state.location_id, evse, state.status, updated, end)
-    return out
+    return out, live.network(end, store.status_codes(), store.status_names), end
 
 
 @pytest.mark.parametrize("rules", ["uk", "nevi", "afirev"])
@@ -90,3 +94,64 @@ def test_live_figures_are_the_reports(seed: int, rules: str) -> None:
             r.outages, r.ongoing, r.flapping, r.stale, r.status, r.down_at_end
         ), evse  # fmt: skip
         assert f.longest_outage_s == pytest.approx(r.longest_outage_s, abs=1e-6), evse
+        assert f.open_outage_s == pytest.approx(r.open_outage_s, abs=1e-6), evse
+
+
+@pytest.mark.parametrize("rules", ["uk", "nevi", "afirev"])
+@pytest.mark.parametrize("seed", range(40))
+def test_the_network_summary_adds_up_the_evses(seed: int, rules: str) -> None:
+    messages = scripted(seed)
+    _, network, end = by_live_with_network(messages, rules)
+    report = by_report(messages, rules)
+    total = GroupFigures()
+    for figures in report.values():
+        total.add(figures, 0.0)
+    assert network.evses == len(report)
+    assert network.uptime_pct == pytest.approx(total.uptime_pct, abs=1e-9)
+    assert network.down_now == sum(f.down_at_end for f in report.values())
+    assert network.flapping == sum(f.flapping for f in report.values())
+    ongoing = [o.start for f in report.values() for o in f.outage_list if o.end is None]
+    just_down = [f for f in report.values() if f.down_at_end and not f.ongoing]
+    if ongoing:
+        assert network.longest_open == pytest.approx(end - min(ongoing), abs=1e-6)
+    elif not just_down:
+        assert network.longest_open == 0
+
+
+@pytest.mark.parametrize("rules", ["uk", "nevi", "afirev"])
+@pytest.mark.parametrize("seed", range(20))
+def test_locations_read_from_the_columns_add_up_their_evses_figures(seed: int, rules: str) -> None:
+    messages = scripted(seed)
+    store, live, latest = StateStore(), LiveFigures(RULES[rules]), 0
+    for received, items in messages:
+        live.received(received)
+        payloads = [
+            LocationUpdate.from_json(json.dumps({"id": location, "evses": [
+                {"id": evse, "status": status, "last_updated": stamp(at)}]}))
+            for location, evse, status, at in items
+        ]  # fmt: skip
+        result = store.apply(payloads)
+        live.fold(result.history, store.status_names)
+        latest = max(latest, result.latest or 0)
+    end = latest / 1e6
+    by_number = live.by_location(
+        end, store.status_codes(), store.status_names, store.location_of_evses(),
+        store.update_times(),
+    )  # fmt: skip
+    expected: dict[str, GroupFigures] = {}
+    for evse, state in store.evses.items():
+        figures = live.figures(
+            store.evse_number(evse), state.location_id, evse, state.status,
+            state.last_updated.timestamp(), end,
+        )  # fmt: skip
+        expected.setdefault(state.location_id, GroupFigures()).add(figures, 0.0)
+    got = {store.location_id_at(n): g for n, g in by_number.items()}
+    assert set(got) == set(expected)
+    for location, want in expected.items():
+        have = got[location]
+        for name in ("evses", "outages", "down_now", "flapping_evses", "stale_evses",
+                     "observed_evses", "over_97", "over_99"):  # fmt: skip
+            assert getattr(have, name) == getattr(want, name), (location, name)
+        for name in ("observed_s", "up_s", "down_s", "working_s", "charging_s",
+                     "longest_outage_s"):  # fmt: skip
+            assert getattr(have, name) == pytest.approx(getattr(want, name), abs=1e-6), name

@@ -80,8 +80,9 @@ async def test_names_show_in_the_log_the_watchlist_and_the_location_screen(
         assert info.operator and info.operator[:20] in text
         assert info.address and info.address[:20] in text
         table = app.screen.query_one(DataTable)
-        cells = [str(c) for c in table.get_row_at(0)]
-        assert any(w in cells[-1] for w in ("CCS", "Type 2", "CHAdeMO")), cells
+        keys = [k.value for k in table.columns]
+        cells = dict(zip(keys, map(str, table.get_row_at(0)), strict=True))
+        assert any(w in cells["connectors"] for w in ("CCS", "Type 2", "CHAdeMO")), cells
         assert log is not None
 
 

@@ -8,6 +8,7 @@ from textual.widgets import DataTable
 
 from evtui.ui.screens.location import LocationScreen
 from evtui.ui.screens.reliability import ReliabilityScreen
+from evtui.ui.widgets.network_summary import NetworkSummary
 from tests.ui.test_app import L1, L2, doc, file_app, loaded, until
 
 # L1: a AVAILABLE, CHARGING from minute 2; b AVAILABLE, OUT_OF_ORDER at minute 4 (the end).
@@ -63,3 +64,25 @@ async def test_locations_worst_first_with_hand_computed_figures(tmp_path: Path) 
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, LocationScreen))
         assert app.screen.location_id == L2  # type: ignore[attr-defined]
+
+
+async def test_the_network_summary_shows_under_the_rate_graph_on_a_wide_screen(
+    tmp_path: Path,
+) -> None:
+    app = file_app(tmp_path, HISTORY)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        summary = app.screen.query_one(NetworkSummary)
+        await until(pilot, lambda: summary.figures is not None and summary.figures.evses == 3)
+        text = str(summary.render())
+        # 600 of 720 observed seconds up (L2's c was inoperative 2 minutes); b down now,
+        # since the very end: no outage time yet, so no longest one.
+        assert f"uptime      {100 * 600 / 720:.2f}%  of 3 EVSEs" in text
+        assert "down now    1" in text
+        assert "flapping    0" in text
+        assert summary.border_subtitle == "UK PCPR 2023"
+    (tmp_path / "narrow").mkdir()
+    narrow = file_app(tmp_path / "narrow", HISTORY)
+    async with narrow.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        assert not narrow.screen.query_one(NetworkSummary).display

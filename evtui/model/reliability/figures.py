@@ -92,6 +92,8 @@ class EvseFigures(_Ratios):
     excluded_s: float = 0.0
     down_at_end: bool = False
     """The status holding at the window's end is down (even if it began right there)."""
+    open_outage_s: float = 0.0
+    """How long the outage going on at the end has lasted (0: none)."""
     outage_list: tuple[Outage, ...] = ()
     """Each outage (a report; the live figures keep only the count and the longest)."""
 
@@ -149,6 +151,20 @@ class GroupFigures(_Ratios):
             self.observed_evses += 1
             self.over_97 += uptime > 97.0
             self.over_99 += uptime > 99.0
+
+    def merge(self, other: GroupFigures) -> None:
+        """Add another group's sums to these (a location's into its operator's, say)."""
+        for name in (
+            "evses", "observed_s", "unobserved_s", "working_s", "charging_s", "up_s", "down_s",
+            "excluded_s", "outages", "changes", "late", "flapping_evses", "stale_evses",
+            "down_now", "all_down_s", "observed_evses", "over_97", "over_99",
+        ):  # fmt: skip
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for status, seconds in other.seconds.items():
+            self.seconds[status] = self.seconds.get(status, 0.0) + seconds
+        for bucket_name, count in other.buckets.items():
+            self.buckets[bucket_name] += count
+        self.longest_outage_s = max(self.longest_outage_s, other.longest_outage_s)
 
     def extend(self, figures: Iterable[EvseFigures], window_s: float) -> GroupFigures:
         for one in figures:

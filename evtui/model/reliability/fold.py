@@ -234,6 +234,7 @@ class EvseFold:
             late=self.late,
             excluded_s=self.excluded_s,
             down_at_end=down_at_end,
+            open_outage_s=outages[-1].duration if ongoing else 0.0,
             outage_list=tuple(outages),
         )
 

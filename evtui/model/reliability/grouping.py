@@ -9,7 +9,7 @@ from typing import Any, Literal
 from evtui.model.reliability.figures import GroupFigures
 from evtui.model.reliability.history import Result
 
-__all__ = ["GROUPINGS", "Grouping", "Row", "group"]
+__all__ = ["GROUPINGS", "Grouping", "Row", "group", "worst_first"]
 
 Grouping = Literal["evse", "location", "operator", "country", "network"]
 GROUPINGS: tuple[Grouping, ...] = ("evse", "location", "operator", "country", "network")
@@ -56,10 +56,11 @@ def group(result: Result, by: Grouping, place: Place) -> list[Row]:
         if by != "evse":
             total.all_down_s = sum(result.all_down_s.get(i, 0.0) for i in locations_of[key])
         rows.append(Row(keys[key], total, total.flapping_evses > 0, total.stale_evses > 0))
-    rows.sort(key=_worst_first)
+    rows.sort(key=worst_first)
     return rows
 
 
-def _worst_first(row: Row) -> tuple[float, str]:
+def worst_first(row: Row) -> tuple[float, str]:
+    """The sort key that puts the lowest uptime first (unknown last), then by keys."""
     uptime = row.figures.uptime_pct
     return (uptime if uptime is not None else 101.0, " ".join(str(v) for v in row.keys.values()))

@@ -86,7 +86,15 @@ class LiveFeed:
         result = self._state.apply(batch, now)
         self._recording.record(batch)
         self._painter.absorb(result, now)
-        self._notify_alerts(self.alerts.check(app.store, result, app.watchlist, now))
+        alerts = self.alerts.check(app.store, result, app.watchlist, now)
+        settings = app.settings
+        alerts += self.alerts.check_figures(
+            self._state,
+            app.watchlist,
+            outage_after=settings.outage_alert_minutes * 60,
+            flapping=settings.flapping_alerts,
+        )
+        self._notify_alerts(alerts)
 
     def _notify_alerts(self, alerts: Sequence[Alert]) -> None:
         app = self._app
@@ -94,7 +102,13 @@ class LiveFeed:
             app.notify(
                 alert.describe(app.display_name(alert.location_id)),
                 title="watchlist",
-                severity="error" if alert.kind is AlertKind.ALL_DOWN else "information",
+                severity=(
+                    "error"
+                    if alert.kind is AlertKind.ALL_DOWN
+                    else "warning"
+                    if alert.kind in (AlertKind.LONG_OUTAGE, AlertKind.FLAPPING)
+                    else "information"
+                ),
                 markup=False,
             )
         if len(alerts) > MAX_ALERTS_PER_BATCH:

@@ -73,6 +73,8 @@ class RecordingControl:
                 name=app.display_name,
                 max_events=app.settings.event_log_size,
                 rules=RULES[app.settings.reliability_rules],
+                outage_after=app.settings.outage_alert_minutes * 60,
+                flapping_alerts=app.settings.flapping_alerts,
             )
         except SessionError as exc:
             app.notify(str(exc), title="recording", severity="error", markup=False)

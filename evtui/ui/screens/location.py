@@ -1,5 +1,6 @@
 """One location: what it is (name, operator, address, country, position), then every EVSE
-with its eMI3 id and connectors, status, since when, how often it changed, and a timeline."""
+with its eMI3 id, status, since when, how often it changed, its uptime, outages and
+utilisation, its connectors, and a timeline as wide as the screen leaves it."""
 
 from __future__ import annotations
 
@@ -17,11 +18,13 @@ from textual.widgets import DataTable, Footer, Static
 from evtui.model import StateStore, Status, sample_history
 from evtui.model.directory import EvseInfo, LocationInfo
 from evtui.model.places import Places
+from evtui.model.reliability import EvseFigures
 from evtui.safetext import safe_text
 from evtui.ui.theme import ago, local_time, short_id, status_style
 from evtui.watchlist import Watchlist
 
-TIMELINE_CELLS = 40
+TIMELINE_MIN = 20
+"""The timeline takes what the other columns leave, never less than this."""
 CONNECTOR_CELLS = 28
 _STANDARDS = {
     "IEC_62196_T2": "Type 2",
@@ -33,6 +36,19 @@ _STANDARDS = {
     "DOMESTIC_F": "Schuko",
 }
 """HERE's connector standards as drivers name them; any other is shown as HERE wrote it."""
+TIMELINE_TITLE = "timeline (this session)"
+COLUMNS = {
+    "evse": ("EVSE", 24),
+    "status": ("status", 13),
+    "since": ("since", 16),
+    "changes": ("changes", 7),
+    "uptime": ("uptime", 6),
+    "outages": ("outages", 7),
+    "util": ("util", 4),
+    "connectors": ("connectors · max kW", CONNECTOR_CELLS),
+}
+"""Every column but the timeline, with its width in cells (fixed: see `_fit_timeline`)."""
+NUMBERS = frozenset({"changes", "uptime", "outages", "util"})
 
 
 class LocationScreen(Screen[None]):
@@ -58,9 +74,12 @@ class LocationScreen(Screen[None]):
         watchlist: Watchlist,
         now: Callable[[], datetime],
         places: Places | None = None,
+        figures: Callable[[str], EvseFigures | None] | None = None,
     ) -> None:
         super().__init__()
         self.location_id = location_id
+        self._figures = figures or (lambda _: None)
+        self._timeline_cells = TIMELINE_MIN
         self.store = store
         self._watchlist = watchlist
         self._places = places or Places(watchlist.label)
@@ -74,12 +93,8 @@ class LocationScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(id="summary")
         table: DataTable[Text] = DataTable(cursor_type="row", id="evses")
-        table.add_column("EVSE", key="evse")
-        table.add_column("status", key="status")
-        table.add_column("since", key="since")
-        table.add_column("changes", key="changes")
-        table.add_column("timeline (this session)", key="timeline", width=TIMELINE_CELLS)
-        table.add_column("connectors · max kW", key="connectors", width=CONNECTOR_CELLS)
+        self._timeline_cells = self._timeline_width(self.app.size.width)
+        self._add_columns(table)
         yield table
         yield Footer()
 
@@ -124,14 +139,47 @@ class LocationScreen(Screen[None]):
         if ids != self._rows:
             table.clear()
             for evse_id in ids:
-                table.add_row(*([Text()] * 6), key=evse_id)
+                table.add_row(*([Text()] * len(table.columns)), key=evse_id)
             self._rows = ids
         self._view = _View(start, end, now)
         self._painted = set()
         self._paint_rows_in_view()
 
     def on_resize(self) -> None:
-        self._paint_rows_in_view()
+        table = self.query_one(DataTable)
+        before = self._timeline_cells
+        self._fit_timeline(table)
+        if self._timeline_cells != before:
+            self.refresh_view()
+        else:
+            self._paint_rows_in_view()
+
+    def _add_columns(self, table: DataTable[Text]) -> None:
+        for key, (title, width) in COLUMNS.items():
+            table.add_column(title, key=key, width=width)
+        table.add_column(TIMELINE_TITLE, key="timeline", width=self._timeline_cells)
+
+    @staticmethod
+    def _timeline_width(width: int) -> int:
+        """What the other columns (of fixed widths) leave of `width` for the timeline."""
+        others = sum(w + 2 for _, w in COLUMNS.values())
+        return max(TIMELINE_MIN, width - others - 2 - 4)  # its padding, borders, scrollbar
+
+    def _fit_timeline(self, table: DataTable[Text]) -> None:
+        """Give the timeline the width the other columns leave (it is the last one). Every
+        column has a fixed width and every cell is padded to it: a cell narrower than its
+        column's widest would make the table measure the whole column again, and a location
+        can list thousands of EVSEs."""
+        if not table.size.width:
+            return
+        cells = self._timeline_width(table.size.width + 4)
+        if abs(cells - self._timeline_cells) < 2:
+            return
+        self._timeline_cells = cells
+        table.clear(columns=True)
+        self._add_columns(table)
+        self._rows = []  # the next refresh adds them again
+        self._painted = set()
 
     def _paint_rows_in_view(self, _: object = None) -> None:
         """Write the cells of the rows on screen (and the cursor's) that this refresh has not.
@@ -162,23 +210,27 @@ class LocationScreen(Screen[None]):
             since = Text(local_time(state.since).strftime("%H:%M:%S"))
             since.append(f" ({ago(view.now - state.since)})", style="dim")
             timeline = Text(no_wrap=True)
-            for status in sample_history(state.history, view.start, view.end, TIMELINE_CELLS):
+            cells_wide = self._timeline_cells
+            for status in sample_history(state.history, view.start, view.end, cells_wide):
                 if status is None:
                     timeline.append("·", style="dim")
                 else:
                     timeline.append("█", style=status_style(status))
             known = self._evses.get(evse_id)
             eminame = known.evse_id if known is not None else None
+            figures = self._figures(evse_id)
             cells = {
-                "evse": Text(safe_text(eminame, 34) if eminame else short_id(evse_id, 34)),
+                **_figure_cells(figures),
+                "evse": Text(safe_text(eminame, 24) if eminame else short_id(evse_id, 24)),
                 "connectors": _connectors(known),
                 "status": Text(safe_text(state.status, 16), style=status_style(state.status)),
                 "since": since,
-                "changes": Text(str(state.changes), justify="right"),
+                "changes": Text(str(state.changes)),
                 "timeline": timeline,
             }
             for column, value in cells.items():
-                table.update_cell(evse_id, column, value)
+                width = COLUMNS[column][1] if column in COLUMNS else cells_wide
+                table.update_cell(evse_id, column, _fixed(value, width, column in NUMBERS))
 
     def _describe(self, summary: Text) -> None:
         """What the directory and the id say of the location: operator, address, country,
@@ -200,6 +252,40 @@ class LocationScreen(Screen[None]):
             if from_id:
                 summary.append(" (from the id)", style="dim")
         summary.append("\n")
+
+
+def _fixed(text: Text, width: int, right: bool) -> Text:
+    """`text` in exactly `width` cells: cut with an ellipsis, or padded (numbers on the
+    right)."""
+    text = text.copy()
+    text.no_wrap = True
+    if text.cell_len > width:
+        text.truncate(width, overflow="ellipsis")
+    elif right:
+        # No-break spaces: the table drops a cell's leading spaces.
+        text.pad_left(width - text.cell_len, "\u00a0")
+    else:
+        text.pad_right(width - text.cell_len)
+    return text
+
+
+def _figure_cells(figures: EvseFigures | None) -> dict[str, Text]:
+    """Uptime (red under 97%), outages (a ! while down) and utilisation of one EVSE."""
+    if figures is None:
+        return {key: Text("-", style="dim") for key in ("uptime", "outages", "util")}
+    uptime = figures.uptime_pct
+    util = figures.utilisation_pct
+    outages = Text(f"{figures.outages:,}")
+    if figures.down_at_end:
+        outages.append("!", style="bold red")
+    return {
+        "uptime": Text(
+            "-" if uptime is None else f"{uptime:.1f}%",
+            style="bold red" if uptime is not None and uptime < 97 else "",
+        ),
+        "outages": outages,
+        "util": Text("-" if util is None else f"{util:.0f}%"),
+    }
 
 
 def _connectors(evse: EvseInfo | None) -> Text:

@@ -14,6 +14,7 @@ from textual.widgets import Footer, Sparkline
 from evtui.model.places import Places
 from evtui.ui.widgets.counters import StatusCounters
 from evtui.ui.widgets.event_log import EventLog, Labels
+from evtui.ui.widgets.network_summary import NetworkSummary
 from evtui.ui.widgets.status_bar import StatusBar
 from evtui.ui.widgets.watchlist_panel import WatchlistPanel
 
@@ -66,6 +67,7 @@ class MonitorScreen(Screen[None]):
                 spark = Sparkline([], id="activity")
                 spark.border_title = f"messages/s, last {SPARK_SECONDS // 60} min"
                 yield spark
+                yield NetworkSummary(id="network-summary")
             log = EventLog(self._max_rows, labels=self._labels, id="event-log")
             log.places = self._places
             log.resume_hint = self._resume_hint

@@ -94,7 +94,8 @@ class ReliabilityScreen(Screen[None]):
     def refresh_figures(self) -> None:
         """Compute the rows afresh from the state, keeping the cursor on the same row."""
         state = self._state()
-        result, rows = board(state, self._places, self.by)
+        result = board(state, self._places, self.by)
+        rows = result.rows
         if self._only is not None:
             field, value = self._only
             rows = [r for r in rows if self._group_of(r, field) == value]
@@ -114,9 +115,11 @@ class ReliabilityScreen(Screen[None]):
             f"{rules.title} uptime · {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} · "
             f"{len(self._rows):,} {scope}"
         )
-        down_now = sum(1 for f in result.evses if f.down_at_end)
-        flapping = sum(1 for f in result.evses if f.flapping)
-        note = f"{len(result.evses):,} EVSEs · {down_now:,} down now · {flapping:,} flapping"
+        network = result.network
+        note = (
+            f"{network.evses:,} EVSEs · {network.down_now:,} down now · "
+            f"{network.flapping_evses:,} flapping"
+        )
         if rules.name == "nevi":
             note += " · NEVI-style: a proxy (no exclusions)"
         note += "   flags: ! down now, F flapping, S stale"
