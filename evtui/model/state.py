@@ -8,6 +8,7 @@ JSON-able data for the checkpoints that make seeking in a recording fast.
 from __future__ import annotations
 
 import base64
+from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -16,7 +17,8 @@ from evtui.model.activity import Activity
 from evtui.model.message import Batch, Decoded, Rejection
 from evtui.model.payload import from_micros, to_micros
 from evtui.model.reliability import RULES, EvseFigures, RuleSet
-from evtui.model.reliability.live import LiveFigures, NetworkFigures
+from evtui.model.reliability.live import LiveFigures
+from evtui.model.reliability.scan import Ints, NetworkFigures, Totals, network, totals
 from evtui.model.store import StateStore
 from evtui.model.store_delta import StoreMark
 from evtui.model.store_types import ApplyResult, StatusChange
@@ -133,13 +135,28 @@ class MonitorState:
             row, state.location_id, evse_id, state.status, updated, max(end, updated)
         )
 
-    def network_figures(self) -> NetworkFigures:
-        """The whole network's reliability now (the newest update applied as the end)."""
+    def reliability_totals(
+        self, group_of: array[int] | Ints | None = None, groups: int = 1
+    ) -> Totals:
+        """Every EVSE's reliability now (the newest update applied as the end), added up by
+        group (`reliability.scan.totals`; by default one group: the network)."""
         store = self.store
         end = self.reliability.latest
         if end != end or end == float("-inf"):
             end = 0.0
-        return self.reliability.network(end, store.status_codes(), store.status_names)
+        return totals(
+            self.reliability,
+            end,
+            store.status_codes(),
+            store.status_names,
+            store.update_times(),
+            group_of,
+            groups,
+        )
+
+    def network_figures(self) -> NetworkFigures:
+        """The whole network's reliability now (the newest update applied as the end)."""
+        return network(self.reliability_totals())
 
     # --- snapshots -----------------------------------------------------------------------
 

@@ -73,6 +73,11 @@ class StateStore(FullSnapshot, DeltaSnapshot):
         """Status names by the codes `ApplyResult.history` gives (read-only: do not edit)."""
         return self._names
 
+    @property
+    def location_count(self) -> int:
+        """How many locations the store knows (location numbers run from 0 to this)."""
+        return len(self._location_ids)
+
     def status_codes(self) -> array[int]:
         """Each EVSE's status now, as a code into `status_names`, by EVSE number (the store's
         own column: read it, never edit it)."""

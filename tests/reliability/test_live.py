@@ -12,6 +12,7 @@ import pytest
 from evtui.model import LocationUpdate, StateStore
 from evtui.model.reliability import RULES, EvseFigures, GroupFigures, History
 from evtui.model.reliability.live import LiveFigures
+from evtui.model.reliability.scan import CHUNK, network, totals
 
 STATUSES = ["AVAILABLE", "CHARGING", "OUT_OF_ORDER", "INOPERATIVE", "UNKNOWN", "RESERVED",
             "BLOCKED", "PLANNED"]  # fmt: skip
@@ -75,7 +76,8 @@ def by_live_with_network(messages, rules: str):  # type: ignore[no-untyped-def]
         row = store.evse_number(evse)
         updated = state.last_updated.timestamp()
         out[evse] = live.figures(row, state.location_id, evse, state.status, updated, end)
-    return out, live.network(end, store.status_codes(), store.status_names), end
+    whole = totals(live, end, store.status_codes(), store.status_names, store.update_times())
+    return out, network(whole), end
 
 
 @pytest.mark.parametrize("rules", ["uk", "nevi", "afirev"])
@@ -134,9 +136,9 @@ def test_locations_read_from_the_columns_add_up_their_evses_figures(seed: int, r
         live.fold(result.history, store.status_names)
         latest = max(latest, result.latest or 0)
     end = latest / 1e6
-    by_number = live.by_location(
-        end, store.status_codes(), store.status_names, store.location_of_evses(),
-        store.update_times(),
+    by_location = totals(
+        live, end, store.status_codes(), store.status_names, store.update_times(),
+        store.location_of_evses(), store.location_count,
     )  # fmt: skip
     expected: dict[str, GroupFigures] = {}
     for evse, state in store.evses.items():
@@ -145,13 +147,72 @@ def test_locations_read_from_the_columns_add_up_their_evses_figures(seed: int, r
             state.last_updated.timestamp(), end,
         )  # fmt: skip
         expected.setdefault(state.location_id, GroupFigures()).add(figures, 0.0)
-    got = {store.location_id_at(n): g for n, g in by_number.items()}
+    t = by_location
+    got = {store.location_id_at(n): n for n in range(len(t)) if t.evses[n]}
     assert set(got) == set(expected)
     for location, want in expected.items():
-        have = got[location]
-        for name in ("evses", "outages", "down_now", "flapping_evses", "stale_evses",
-                     "observed_evses", "over_97", "over_99"):  # fmt: skip
-            assert getattr(have, name) == getattr(want, name), (location, name)
-        for name in ("observed_s", "up_s", "down_s", "working_s", "charging_s",
-                     "longest_outage_s"):  # fmt: skip
-            assert getattr(have, name) == pytest.approx(getattr(want, name), abs=1e-6), name
+        i = got[location]
+        counts = {"evses": t.evses, "outages": t.outages, "down_now": t.down_now,
+                  "flapping_evses": t.flapping, "stale_evses": t.stale,
+                  "observed_evses": t.observed_evses, "over_97": t.over_97,
+                  "over_99": t.over_99}  # fmt: skip
+        for name, column in counts.items():
+            assert column[i] == getattr(want, name), (location, name)
+        sums = {"observed_s": t.observed, "up_s": t.up, "working_s": t.working,
+                "charging_s": t.charging, "longest_outage_s": t.longest}  # fmt: skip
+        for name, column in sums.items():
+            assert column[i] == pytest.approx(getattr(want, name), abs=1e-6), (location, name)
+
+
+@pytest.mark.parametrize("together", [False, True])
+@pytest.mark.parametrize("rules", ["uk", "afirev"])
+def test_totals_read_in_chunks_add_up_every_evse_across_chunk_boundaries(
+    rules: str, together: bool
+) -> None:
+    # More EVSEs than two chunks, each location's EVSEs spread over all of them (EVSE n at
+    # location n % 7), or numbered together (n * 7 // count, as when a location's EVSEs are
+    # first seen in one message), a silence in reception in the middle: the totals by
+    # location and the network's must be the sums of every EVSE's own figures.
+    rng = random.Random(7)
+    store, live, latest = StateStore(), LiveFigures(RULES[rules]), 0
+    count = 2 * CHUNK + 123
+    for step, received in enumerate([T0, T0 + 10, T0 + 5000]):
+        live.received(received)
+        payloads = [
+            LocationUpdate.from_json(json.dumps({"id": f"L{n * 7 // count if together else n % 7}",
+                "evses": [
+                {"id": f"E{n}", "status": rng.choice(STATUSES),
+                 "last_updated": stamp(T0 + step * 3600 + rng.randint(0, 600))}]}))
+            for n in range(count)
+        ]  # fmt: skip
+        result = store.apply(payloads)
+        live.fold(result.history, store.status_names)
+        latest = max(latest, result.latest or 0)
+    end = latest / 1e6
+    expected: dict[int, GroupFigures] = {}
+    for evse, state in store.evses.items():
+        figures = live.figures(
+            store.evse_number(evse), state.location_id, evse, state.status,
+            state.last_updated.timestamp(), end,
+        )  # fmt: skip
+        expected.setdefault(store.location_number(state.location_id), GroupFigures()).add(
+            figures, 0.0
+        )
+    columns = (store.status_codes(), store.status_names, store.update_times())
+    by_location = totals(live, end, *columns, store.location_of_evses(), store.location_count)
+    assert by_location.evses.tolist() == [expected[n].evses for n in range(7)]
+    assert by_location.outages.tolist() == [expected[n].outages for n in range(7)]
+    assert by_location.down_now.tolist() == [expected[n].down_now for n in range(7)]
+    assert by_location.up.tolist() == pytest.approx([expected[n].up_s for n in range(7)])
+    assert by_location.observed.tolist() == pytest.approx(
+        [expected[n].observed_s for n in range(7)]
+    )
+    assert by_location.longest.tolist() == pytest.approx(
+        [expected[n].longest_outage_s for n in range(7)]
+    )
+    whole = network(totals(live, end, *columns))
+    assert whole.evses == count
+    assert whole.down_now == sum(g.down_now for g in expected.values())
+    up = sum(g.up_s for g in expected.values())
+    observed = sum(g.observed_s for g in expected.values())
+    assert whole.uptime_pct == pytest.approx(100 * up / observed)

@@ -196,7 +196,8 @@ async def test_enter_opens_the_location_and_escape_goes_back(tmp_path: Path) -> 
         screen = app.screen
         assert isinstance(screen, LocationScreen) and screen.location_id == L1
         table = screen.query_one(DataTable)
-        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        # Cells are padded to fixed widths (no-break spaces for right-aligned numbers).
+        rows = [[str(c).strip() for c in table.get_row_at(i)] for i in range(table.row_count)]
         assert [(r[1], r[3]) for r in rows] == [("AVAILABLE", "2"), ("OUT_OF_ORDER", "1")]
         await pilot.press("w")
         assert L1 in app.watchlist

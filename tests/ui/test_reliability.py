@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import DataTable
-
 from evtui.ui.screens.location import LocationScreen
 from evtui.ui.screens.reliability import ReliabilityScreen
+from evtui.ui.widgets.figures_table import FiguresTable
 from evtui.ui.widgets.network_summary import NetworkSummary
 from tests.ui.test_app import L1, L2, doc, file_app, loaded, until
 
@@ -23,8 +22,8 @@ HISTORY = [
 ]
 
 
-def cells(table: DataTable[object]) -> list[list[str]]:
-    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+def cells(table: FiguresTable) -> list[list[str]]:
+    return [table.row_cells(i) for i in range(table.row_count)]
 
 
 async def test_locations_worst_first_with_hand_computed_figures(tmp_path: Path) -> None:
@@ -34,7 +33,7 @@ async def test_locations_worst_first_with_hand_computed_figures(tmp_path: Path) 
         await pilot.press("u")
         await until(pilot, lambda: isinstance(app.screen, ReliabilityScreen))
         screen = app.screen
-        table = screen.query_one(DataTable)
+        table = screen.query_one(FiguresTable)
         await until(pilot, lambda: table.row_count == 2)
         two, one = cells(table)
         # L2: 120 of 240 s up (inoperative 2 min), one outage; charging 60 of 120 working s.

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from evtui.model.reliability.figures import EvseFigures, GroupFigures
+from evtui.model.reliability.figures import EvseFigures
 from evtui.model.reliability.fold import (
     FLAP_HIGH,
     FLAP_LOW,
@@ -29,7 +29,7 @@ from evtui.model.reliability.fold import (
 from evtui.model.reliability.history import DEFAULT_GAP
 from evtui.model.reliability.rules import DOWN, UNKNOWN_GRACE, RuleSet, flap_class
 
-__all__ = ["LIVE_VERSION", "LiveFigures", "NetworkFigures"]
+__all__ = ["CLASSES", "LIVE_VERSION", "Columns", "LiveFigures"]
 
 LIVE_VERSION = 1
 """What `dump` writes; `load` refuses anything else (the figures then start afresh)."""
@@ -37,6 +37,8 @@ LIVE_VERSION = 1
 # Status classes the seconds are kept by: what the rule sets and utilisation tell apart.
 _FREE, _CHARGING, _DOWN, _UNKNOWN, _OTHER = range(5)
 _CLASSES = 5
+CLASSES = ("free", "charging", "down", "unknown", "other")
+"""The status classes' names, in the order of `Columns.seconds` and `Columns.classes`."""
 _NAMES = ("working, not charging", "CHARGING", "OUT_OF_ORDER or INOPERATIVE", "UNKNOWN", "other")
 _MICRO = 1e-6
 _NAN = math.nan
@@ -64,19 +66,31 @@ def _class_of(status: str) -> int:
     return _UNKNOWN if status == "UNKNOWN" else _OTHER
 
 
-@dataclass(frozen=True, slots=True)
-class NetworkFigures:
-    """The whole network now: what the main screen's summary shows."""
+@dataclass(frozen=True)
+class Columns:
+    """The accumulators' columns by EVSE number, to read every EVSE at once (the scan)."""
 
-    evses: int
-    uptime_pct: float | None
-    """Σ up seconds / Σ observed seconds, under the rule set."""
-    down_now: int
-    flapping: int
-    longest_open: float
-    """Seconds the longest outage going on has lasted (0: none)."""
-    longest_row: int | None
-    """The EVSE number of that outage."""
+    since: array[float]
+    """When the current status began to count (NaN: no figures for the EVSE)."""
+    seconds: list[array[float]]
+    """Seconds held, by status class (`CLASSES`), up to `since`."""
+    outages: array[int]
+    """Outages ended by `since`."""
+    longest: array[float]
+    run_start: array[float]
+    """When the outage going on at `since` began (NaN: none)."""
+    run_down: array[float]
+    """Its down seconds so far."""
+    up: array[float]
+    flap: array[int]
+    flag_bit: int
+    """The bit of `flap` that says the EVSE is flapping."""
+    classes: list[int]
+    """Each status code's class."""
+    down: list[bool]
+    """Whether each class is down under the rule set (UNKNOWN with a grace: at first not)."""
+    gaps: list[tuple[float, float]]
+    rules: RuleSet
 
 
 @dataclass
@@ -410,136 +424,31 @@ class LiveFigures:
         self._gap_from = meta["gap_from"]
         self._ctx.gaps[:] = [(float(a), float(b)) for a, b in meta["gaps"]]
 
-    def by_location(
-        self,
-        end: float,
-        codes: Sequence[int],
-        names: Sequence[str],
-        locations: Sequence[int],
-        updated: Sequence[int],
-    ) -> dict[int, GroupFigures]:
-        """Every location's figures at `end`, added up from the columns without a figures
-        object per EVSE: `codes`, `locations` and `updated` (microseconds) are the store's
-        columns of the EVSEs' statuses, location numbers and last updates."""
+    # --- reading ------------------------------------------------------------------------
+
+    def columns(self, names: Sequence[str]) -> Columns:
+        """The columns as they are (read them, never edit them), `names` being the store's
+        status names (`StateStore.status_names`) the codes index."""
         classes = self._class_by_code
         while len(classes) < len(names):
             classes.append(_class_of(names[len(classes)]))
-        stale_after = [STALE_AFTER.get(name) for name in names]
-        rules = self.rules
-        down_by_class = [self._down(c) for c in range(_CLASSES)]
-        since, seconds, up_col = self._since, self._seconds, self._up
-        run_start, run_down, outages_col, longest_col = (
-            self._run_start,
-            self._run_down,
+        return Columns(
+            self._since,
+            self._seconds,
             self._outages,
             self._longest,
+            self._run_start,
+            self._run_down,
+            self._up,
+            self._flap,
+            _FLAG_BIT,
+            list(classes),
+            [self._down(c) for c in range(_CLASSES)],
+            list(self._ctx.gaps),
+            self.rules,
         )
-        flap, gaps = self._flap, self._ctx.gaps
-        out: dict[int, GroupFigures] = {}
-        for row in range(min(len(since), len(codes))):
-            start = since[row]
-            if start != start:
-                continue
-            code = codes[row]
-            kind = classes[code]
-            free, charging = seconds[_FREE][row], seconds[_CHARGING][row]
-            closed = free + charging + seconds[2][row] + seconds[3][row] + seconds[4][row]
-            outages, longest = outages_col[row], longest_col[row]
-            if (gaps and gaps[-1][1] > start) or (rules.unknown_grace and kind == _UNKNOWN):
-                acc = self._load(row)
-                self._hold(acc, kind, start, end)
-                observed, up = sum(acc.seconds), acc.up_s
-                free, charging = acc.seconds[_FREE], acc.seconds[_CHARGING]
-                outages, longest = acc.outages, acc.longest
-                open_run = acc.run_down if acc.run_start == acc.run_start else -1.0
-            else:
-                length = max(0.0, end - start)
-                observed = closed + length
-                down = down_by_class[kind]
-                up = up_col[row] + (0.0 if down else length)
-                if kind == _FREE:
-                    free += length
-                elif kind == _CHARGING:
-                    charging += length
-                open_run = run_down[row] if run_start[row] == run_start[row] else -1.0
-                if down and length > 0:
-                    open_run = max(open_run, 0.0) + length
-            down_at_end = self._down_at(kind, start, end)
-            if open_run >= 0:  # an outage going on at the end, or ended by the last change
-                outages += 1
-                longest = max(longest, open_run)
-            group = out.get(locations[row])
-            if group is None:
-                group = out[locations[row]] = GroupFigures()
-            group.evses += 1
-            group.observed_s += observed
-            group.up_s += up
-            group.down_s += observed - up
-            group.working_s += free + charging
-            group.charging_s += charging
-            group.outages += outages
-            if longest > group.longest_outage_s:
-                group.longest_outage_s = longest
-            group.down_now += down_at_end
-            group.flapping_evses += bool(flap[row] & _FLAG_BIT)
-            threshold = stale_after[code]
-            group.stale_evses += threshold is not None and end - updated[row] * _MICRO > threshold
-            if observed > 0:
-                group.observed_evses += 1
-                group.over_97 += 100.0 * up / observed > 97.0
-                group.over_99 += 100.0 * up / observed > 99.0
-        return out
 
-    def network(self, end: float, codes: Sequence[int], names: Sequence[str]) -> NetworkFigures:
-        """The network's figures at `end`: every EVSE read once from the columns (cheaply:
-        no figures object is built), `codes` being their statuses (`status_codes`)."""
-        classes = self._class_by_code
-        while len(classes) < len(names):
-            classes.append(_class_of(names[len(classes)]))
-        rules = self.rules
-        down_by_class = [self._down(c) for c in range(_CLASSES)]
-        since, seconds, up_col = self._since, self._seconds, self._up
-        run_start, flap = self._run_start, self._flap
-        gaps = self._ctx.gaps
-        up = observed = 0.0
-        down_now = flapping = 0
-        longest, longest_row = 0.0, None
-        count = min(len(since), len(codes))
-        for row in range(count):
-            start = since[row]
-            if start != start:  # NaN: no figures for it (yet)
-                continue
-            kind = classes[codes[row]]
-            closed = (
-                seconds[0][row] + seconds[1][row] + seconds[2][row] + seconds[3][row]
-                + seconds[4][row]
-            )  # fmt: skip
-            began = run_start[row]
-            if (gaps and gaps[-1][1] > start) or (rules.unknown_grace and kind == _UNKNOWN):
-                acc = self._load(row)
-                self._hold(acc, kind, start, end)
-                row_up, row_observed = acc.up_s, sum(acc.seconds)
-                began = acc.run_start
-            else:
-                length = max(0.0, end - start)
-                row_observed = closed + length
-                row_up = up_col[row] + (0.0 if down_by_class[kind] else length)
-                if began != began and down_by_class[kind] and length > 0:
-                    began = start
-            up += row_up
-            observed += row_observed
-            if self._down_at(kind, start, end):
-                down_now += 1
-                if began != began:  # down from the very end: no time yet
-                    began = end
-                if end - began > longest:
-                    longest, longest_row = end - began, row
-            if flap[row] & _FLAG_BIT:
-                flapping += 1
-        uptime = 100.0 * up / observed if observed > 0 else None
-        return NetworkFigures(count, uptime, down_now, flapping, longest, longest_row)
-
-    # --- reading ------------------------------------------------------------------------
+    # --- reading, one EVSE -------------------------------------------------------------
 
     def figures(
         self, row: int, location: str, evse: str, status: str, updated: float, end: float

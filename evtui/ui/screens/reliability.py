@@ -7,25 +7,32 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+import numpy as np
+import numpy.typing as npt
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import Footer, Static
 
 from evtui.model.countries import lookup as country_by_code
 from evtui.model.places import Places
-from evtui.model.reliability.grouping import Grouping, Row
-from evtui.model.reliability_board import board
+from evtui.model.reliability.grouping import Grouping
+from evtui.model.reliability_board import SORTS, Board, board
 from evtui.model.state import MonitorState
 from evtui.safetext import safe_text
 from evtui.ui.theme import local_time
+from evtui.ui.widgets.figures_table import FiguresTable
 
 __all__ = ["ReliabilityScreen"]
 
 GROUPS: tuple[Grouping, ...] = ("location", "operator", "country")
 COLUMNS = ("name", "EVSEs", "uptime", "outages", "down", "longest", "MTTR", "util", "flags")
+"""The columns; after the name, in the order of `SORTS`."""
+WIDTHS = (0, 6, 8, 7, 6, 7, 6, 8, 5)
+"""Each column's width in cells; the name's (0) takes what the others leave, up to NAME."""
+NAME = 48
 REFRESH = 2.0
 """Seconds between two refreshes of the figures while the screen is open."""
 
@@ -55,7 +62,7 @@ class ReliabilityScreen(Screen[None]):
         Binding("g", "group", "Group", id="reliability_group"),
     ]
     DEFAULT_CSS = """
-    ReliabilityScreen > DataTable { height: 1fr; border: round $primary-background; }
+    ReliabilityScreen > FiguresTable { height: 1fr; border: round $primary-background; }
     ReliabilityScreen > #reliability-note { height: 1; padding: 0 1; color: $text-muted; }
     """
 
@@ -73,47 +80,44 @@ class ReliabilityScreen(Screen[None]):
         self.by: Grouping = "location"
         self.sort_column = 2  # uptime: worst first
         self.descending = False
-        self._rows: list[tuple[Any, list[Any], list[Text]]] = []
-        """Each row: its key, the raw values it sorts by, and its cells."""
+        self._board: Board | None = None
+        self._order: npt.NDArray[np.int64] = np.zeros(0, dtype=np.int64)
+        """The board's rows in the order shown."""
         self._only: tuple[Grouping, Any] | None = None
         """Drilled down into one operator or country: only its locations."""
+        self._widths: list[int] = []
 
     def compose(self) -> ComposeResult:
-        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True)
-        yield table
+        yield FiguresTable()
         yield Static(id="reliability-note")
         yield Footer()
 
     def on_mount(self) -> None:
         self.refresh_figures()
-        self.query_one(DataTable).focus()
+        self.query_one(FiguresTable).focus()
         self.set_interval(REFRESH, self.refresh_figures)
+
+    def on_resize(self) -> None:
+        if self._board is not None and self._widths != self._fitted_widths():
+            self._fill()
 
     # --- figures ------------------------------------------------------------------------
 
     def refresh_figures(self) -> None:
         """Compute the rows afresh from the state, keeping the cursor on the same row."""
-        state = self._state()
-        result = board(state, self._places, self.by)
-        rows = result.rows
-        if self._only is not None:
-            field, value = self._only
-            rows = [r for r in rows if self._group_of(r, field) == value]
-        self._rows = [self._row(row) for row in rows]
-        table: DataTable[Text] = self.query_one(DataTable)
         selected = self.selected_key
-        self._fill(table)
+        result = self._board = board(self._state(), self._places, self.by, self._only)
+        self._fill()
         if selected is not None:
-            keys = [key for key, _, _ in self._rows]
-            if selected in keys:
-                table.move_cursor(row=keys.index(selected))
+            self._move_to(selected)
+        table = self.query_one(FiguresTable)
         rules = result.rules
         start = local_time(datetime.fromtimestamp(result.start, UTC))
         end = local_time(datetime.fromtimestamp(result.end, UTC))
         scope = f"{self.by}s" if self._only is None else f"locations of {self._only[1]}"
         table.border_title = Text(
             f"{rules.title} uptime · {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} · "
-            f"{len(self._rows):,} {scope}"
+            f"{len(result):,} {scope}"
         )
         network = result.network
         note = (
@@ -125,44 +129,22 @@ class ReliabilityScreen(Screen[None]):
         note += "   flags: ! down now, F flapping, S stale"
         self.query_one("#reliability-note", Static).update(Text(note))
 
-    def _group_of(self, row: Row, field: Grouping) -> Any:
-        location = row.keys.get("location")
-        if location is None:
-            return None
-        if field == "operator":
-            return self._places.operator(location)
-        return self._places.country(location)
-
-    def _row(self, row: Row) -> tuple[Any, list[Any], list[Text]]:
-        f = row.figures
+    def _name_of(self, key: Any) -> str:
         if self.by == "location":
-            key = row.keys["location"]
-            name = self._places.display_name(key)
-        else:
-            key = next(iter(row.keys.values()))
-            if self.by == "country" and key is not None:
-                country = country_by_code(key)
-                name = country.name if country is not None else key
-            else:
-                name = "(not known)" if key is None else str(key)
-        flags = (
-            ("!" if f.down_now else "") + ("F" if row.flapping else "") + ("S" if row.stale else "")
-        )
-        raw = [
-            name.casefold(),
-            f.evses,
-            f.uptime_pct if f.uptime_pct is not None else 101.0,
-            f.outages,
-            f.outage_s,
-            f.longest_outage_s,
-            f.mttr_s if f.mttr_s is not None else -1.0,
-            f.utilisation_pct if f.utilisation_pct is not None else -1.0,
-            flags,
-        ]
+            return self._places.display_name(key)
+        if self.by == "country" and key is not None:
+            country = country_by_code(key)
+            return country.name if country is not None else str(key)
+        return "(not known)" if key is None else str(key)
+
+    def _cells(self, position: int) -> list[Text]:
+        assert self._board is not None
+        result, row = self._board, int(self._order[position])
+        f = result.figures(row)
         uptime = f.uptime_pct
         style = "bold red" if uptime is not None and uptime < 97 else ""
-        cells = [
-            Text(safe_text(name, 48), no_wrap=True, overflow="ellipsis"),
+        return [
+            Text(safe_text(self._name_of(result.key(row)), NAME), overflow="ellipsis"),
             Text(f"{f.evses:,}", justify="right"),
             Text(_percent(uptime), justify="right", style=style),
             Text(f"{f.outages:,}", justify="right"),
@@ -170,64 +152,91 @@ class ReliabilityScreen(Screen[None]):
             Text(_duration(f.longest_outage_s), justify="right"),
             Text(_duration(f.mttr_s), justify="right"),
             Text(_percent(f.utilisation_pct), justify="right"),
-            Text(flags, style="bold yellow"),
+            Text(result.flags(row), style="bold yellow"),
         ]
-        return key, raw, cells
 
-    def _fill(self, table: DataTable[Text]) -> None:
-        column = self.sort_column
-        ordered = sorted(self._rows, key=lambda r: r[1][column], reverse=self.descending)
-        self._rows = ordered
-        table.clear(columns=True)
+    def _sorted(self) -> npt.NDArray[np.int64]:
+        assert self._board is not None
+        result = self._board
+        if self.sort_column == 0:
+            # By name: the names of every row (the only sort that reads them all).
+            names = [self._name_of(result.key(i)).casefold() for i in range(len(result))]
+            ties = result.order("uptime").tolist()
+            ordered = sorted(ties, key=names.__getitem__, reverse=self.descending)
+            return np.asarray(ordered, dtype=np.int64)
+        return result.order(SORTS[self.sort_column - 1], self.descending)
+
+    def _fill(self) -> None:
+        table = self.query_one(FiguresTable)
+        self._order = self._sorted()
         headers = list(COLUMNS)
         headers[0] = self.by if self._only is None else "location"
-        mark = " ▼" if self.descending else " ▲"
-        headers[column] += mark
-        table.add_columns(*headers)
-        for _, _, cells in ordered:
-            table.add_row(*cells)
+        headers[self.sort_column] += " ▼" if self.descending else " ▲"
+        widths = self._widths = self._fitted_widths()
+        labels = [
+            Text(h, justify="right" if 0 < i < len(COLUMNS) - 1 else "left")
+            for i, h in enumerate(headers)
+        ]
+        table.show(labels, widths, len(self._order), self._cells)
+
+    def _fitted_widths(self) -> list[int]:
+        others = sum(WIDTHS) + len(WIDTHS)
+        room = self.size.width - 4  # the border and the scroll bar
+        return [max(12, min(NAME, room - others)), *WIDTHS[1:]]
+
+    def _move_to(self, key: Any) -> None:
+        assert self._board is not None
+        row = self._board.row_of(key)
+        if row is not None:
+            found = np.flatnonzero(self._order == row)
+            if len(found):
+                self.query_one(FiguresTable).move_cursor(int(found[0]))
 
     @property
     def selected_key(self) -> Any:
-        table: DataTable[Text] = self.query_one(DataTable)
-        if not self._rows or table.cursor_row < 0 or table.cursor_row >= len(self._rows):
+        """The key (location id, operator, country) of the row under the cursor."""
+        table = self.query_one(FiguresTable)
+        if self._board is None or table.cursor_row >= len(self._order):
             return None
-        return self._rows[table.cursor_row][0]
+        return self._board.key(int(self._order[table.cursor_row]))
 
     # --- actions ------------------------------------------------------------------------
 
     def action_sort(self) -> None:
         self.sort_column = (self.sort_column + 1) % len(COLUMNS)
-        self._fill(self.query_one(DataTable))
+        self._fill()
 
     def action_reverse(self) -> None:
         self.descending = not self.descending
-        self._fill(self.query_one(DataTable))
+        self._fill()
 
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+    def on_figures_table_header_selected(self, event: FiguresTable.HeaderSelected) -> None:
         event.stop()
-        if event.column_index == self.sort_column:
+        if event.column == self.sort_column:
             self.descending = not self.descending
         else:
-            self.sort_column, self.descending = event.column_index, False
-        self._fill(self.query_one(DataTable))
+            self.sort_column, self.descending = event.column, False
+        self._fill()
 
     def action_group(self) -> None:
         self._only = None
         self.by = GROUPS[(GROUPS.index(self.by) + 1) % len(GROUPS)]
         self.refresh_figures()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_figures_table_row_selected(self, event: FiguresTable.RowSelected) -> None:
         event.stop()
         self.action_open()
 
     def action_open(self) -> None:
         key = self.selected_key
-        if self._rows and self.by == "location":
+        if not len(self._order):
+            return
+        if self.by == "location":
             if key is not None:
                 self.post_message(self.LocationChosen(key))
-        elif self._rows:
+        else:
             # An operator or a country: its locations.
             self._only = (self.by, key)
             self.by = "location"
+            self.query_one(FiguresTable).move_cursor(0)
             self.refresh_figures()

@@ -7,7 +7,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from evtui.model.reliability.live import NetworkFigures
+from evtui.model.reliability.scan import NetworkFigures
 
 __all__ = ["NetworkSummary"]
 
