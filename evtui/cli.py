@@ -263,8 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
         default="location",
         help="what a row is (default: location)",
     )
-    report.add_argument("--rules", choices=("uk", "nevi", "afirev"), default="uk",
-                        help="what counts as down (default: uk)")  # fmt: skip
+    report.add_argument("--rules", choices=("uk", "nevi", "afirev"), default=None,
+                        help="what counts as down (default: uk; with --nevi-export: nevi)")
     report.add_argument("--from", dest="start", metavar="T", help="window start, ISO 8601")
     report.add_argument("--to", dest="end", metavar="T", help="window end, ISO 8601")
     report.add_argument(
@@ -278,6 +278,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds with nothing received that count as unobserved (default: 300)",
     )
     report.add_argument("--outages", action="store_true", help="list every outage instead")
+    report.add_argument(
+        "--nevi-export",
+        metavar="DIR",
+        help="write the US reporting tool's uptime and outage CSVs (NEVI-style, minutes) "
+        "into DIR instead",
+    )
     report.add_argument("--format", dest="fmt", choices=("table", "csv", "jsonl"), default="table")
     report.add_argument("-o", "--output", metavar="FILE", help="write here, not to stdout")
 

@@ -18,6 +18,7 @@ from typing import TextIO
 
 from evtui.commands.common import EXIT_ERROR, EXIT_USAGE, cached_places, fail, open_source
 from evtui.commands.export import locator
+from evtui.commands.nevi_export import write_nevi_export
 from evtui.commands.report_output import Place, write_outages, write_rows
 from evtui.model import Accepted
 from evtui.model.directory import LocationInfo
@@ -38,6 +39,13 @@ def run(args: argparse.Namespace) -> int:
     for spec in args.sources:
         if spec in ("here", "demo"):
             fail(f"report reads recorded history (session files or payload files), not {spec}")
+    if args.nevi_export is not None:
+        if args.rules not in (None, "nevi"):
+            fail(f"--nevi-export figures under the nevi rules, not --rules {args.rules}")
+        if args.outages:
+            fail("--nevi-export writes the outages itself: leave out --outages")
+        args.rules = "nevi"
+    args.rules = args.rules or "uk"
     failed = False
     exclusions = None
     if args.exclusions:
@@ -55,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
     result = history.finish()
     places = cached_places("report", {f.location for f in result.evses})
     place = _placer(places)
+    if args.nevi_export is not None:
+        _nevi_export(result, Path(args.nevi_export), sys.stderr)
+        _summary(result, sys.stderr)
+        return EXIT_ERROR if damaged or failed else 0
     with _output(args.output) as out:
         if args.outages:
             write_outages(result, out, args.fmt, place)
@@ -149,6 +161,18 @@ def _output(path: str | None) -> contextlib.AbstractContextManager[TextIO]:
         return open(path, "w", encoding="utf-8", newline="")
     except OSError as exc:
         fail(f"-o {path}: {exc.strerror or exc}", EXIT_ERROR)
+
+
+def _nevi_export(result: Result, directory: Path, err: TextIO) -> None:
+    try:
+        uptime, outages = write_nevi_export(result, directory)
+    except OSError as exc:
+        fail(f"--nevi-export {directory}: {exc.strerror or exc}", EXIT_ERROR)
+    count = sum(len(f.outage_list) for f in result.evses)
+    err.write(
+        f"evtui report: wrote {safe_text(str(uptime), 200)} ({len(result.evses):,} ports) and "
+        f"{safe_text(str(outages), 200)} ({count:,} outages), NEVI-style proxy\n"
+    )
 
 
 def _summary(result: Result, err: TextIO) -> None:

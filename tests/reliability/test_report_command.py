@@ -211,3 +211,42 @@ def test_bad_arguments_are_said_plainly(tmp_path: Path, home: dict[str, str]) ->
     assert done.returncode == 2 and "--from 'last tuesday': not an ISO 8601 time" in done.stderr
     done = evtui("report", "demo", env=home)
     assert done.returncode == 2 and "session files or payload files" in done.stderr
+
+
+def test_the_nevi_export_writes_the_reporting_tools_two_csvs_in_minutes(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    # a: out of order 10:00-11:30, its first half hour excluded (a utility outage, say).
+    exclusions = tmp_path / "exclusions.csv"
+    exclusions.write_text(
+        "id,from,to,cause\nhere:evcp:evse:onea,2026-11-26T10:00Z,2026-11-26T10:30Z,utility\n"
+    )
+    out = tmp_path / "nevi"
+    done = evtui("report", str(payloads(tmp_path, DAY)), "--nevi-export", str(out),
+                 "--exclusions", str(exclusions), env=home)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "(3 ports)" in done.stderr and "(2 outages)" in done.stderr and not done.stdout
+    uptime = (out / "nevi_uptime.csv").read_text().splitlines()
+    assert uptime[0].startswith("# A NEVI-style proxy computed by evtui")
+    assert uptime[1] == ("station_id,port_id,uptime_reporting_start,uptime_reporting_end,"
+                         "uptime,total_outage,total_outage_excl")  # fmt: skip
+    day = "2026-11-26T08:00:00Z,2026-11-27T08:00:00Z"
+    loc = "here:evcp:charginglocation:"
+    # a: (1,440 - (90 - 30)) / 1,440 minutes; c: inoperative the last 720 of 1,440.
+    assert uptime[2:] == [
+        f"{loc}one,here:evcp:evse:onea,{day},{100 * 1380 / 1440:.4f},90.00,30.00",
+        f"{loc}one,here:evcp:evse:oneb,{day},100.0000,0.00,0.00",
+        f"{loc}two,here:evcp:evse:twoc,{day},50.0000,720.00,0.00",
+    ]
+    outages = (out / "nevi_outages.csv").read_text().splitlines()
+    assert outages[0].startswith("# A NEVI-style proxy")
+    assert outages[1:] == [
+        "station_id,port_id,outage_id,outage_duration",
+        f"{loc}one,here:evcp:evse:onea,here:evcp:evse:onea#1,60.00",
+        f"{loc}two,here:evcp:evse:twoc,here:evcp:evse:twoc#1,720.00",
+    ]
+    assert sorted(p.name for p in out.iterdir()) == ["nevi_outages.csv", "nevi_uptime.csv"]
+    refused = evtui("report", str(payloads(tmp_path, DAY)), "--nevi-export", str(out),
+                    "--rules", "uk", env=home)  # fmt: skip
+    assert refused.returncode == 2
+    assert "--nevi-export figures under the nevi rules, not --rules uk" in refused.stderr
