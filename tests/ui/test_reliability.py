@@ -85,3 +85,28 @@ async def test_the_network_summary_shows_under_the_rate_graph_on_a_wide_screen(
     async with narrow.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
         assert not narrow.screen.query_one(NetworkSummary).display
+
+
+async def test_a_click_on_a_header_sorts_by_it_and_on_a_row_opens_it(tmp_path: Path) -> None:
+    app = file_app(tmp_path, HISTORY)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, ReliabilityScreen))
+        screen = app.screen
+        assert isinstance(screen, ReliabilityScreen)
+        table = screen.query_one(FiguresTable)
+        await until(pilot, lambda: table.row_count == 2)
+        widths = table._widths
+        util = sum(widths[:7]) + 7  # where the utilisation column starts, in the content
+        # The table's border is one cell wide: content (0, 0) is the header's first cell.
+        await pilot.click(FiguresTable, offset=(1 + util + 2, 1))
+        assert screen.sort_column == 7
+        assert [row[7] for row in cells(table)] == ["25.00%", "50.00%"]
+        await pilot.click(FiguresTable, offset=(1 + util + 2, 1))
+        assert screen.descending
+        assert [row[7] for row in cells(table)] == ["50.00%", "25.00%"]
+        # The second row (L1, 25 % utilisation): a click opens it.
+        await pilot.click(FiguresTable, offset=(3, 3))
+        await until(pilot, lambda: isinstance(app.screen, LocationScreen))
+        assert app.screen.location_id == L1  # type: ignore[attr-defined]

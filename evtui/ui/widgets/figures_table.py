@@ -155,15 +155,18 @@ class FiguresTable(ScrollView, can_focus=True):
         self.move_cursor(row if row >= 0 else self.row_count - 1)
 
     def on_click(self, event: events.Click) -> None:
-        if event.y == 0:
-            x, edge = event.x + self.scroll_offset.x, 0
+        at = event.get_content_offset(self)
+        if at is None:  # the border or a scroll bar
+            return
+        if at.y == 0:
+            x, edge = at.x + self.scroll_offset.x, 0
             for column, width in enumerate(self._widths):
                 edge += width + 1
                 if x < edge:
                     self.post_message(self.HeaderSelected(column))
                     return
             return
-        row = self.scroll_offset.y + event.y - 1
+        row = self.scroll_offset.y + at.y - 1
         if 0 <= row < self.row_count:
             self.move_cursor(row)
             self.post_message(self.RowSelected(row))
