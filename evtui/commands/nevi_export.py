@@ -28,7 +28,9 @@ _NOTE = (
     "# A NEVI-style proxy computed by evtui from OCPI status data (EV charge-point status "
     "updates), not from charger logs: the period is the observed time, not a calendar year; "
     "outages are runs of OUT_OF_ORDER, INOPERATIVE, UNKNOWN and other non-working statuses; "
-    "total_outage_excl holds only the exclusions supplied with --exclusions. Minutes."
+    "total_outage_excl holds only the exclusions supplied with --exclusions, and the outage "
+    "rows are what is left after them (they add up to total_outage - total_outage_excl); "
+    "ports never observed are left out. Minutes."
 )
 
 
@@ -41,30 +43,40 @@ def write_nevi_export(result: Result, directory: Path) -> tuple[Path, Path]:
     outage_rows = []
     for f in sorted(result.evses, key=lambda f: (f.location, f.evse)):
         uptime = f.uptime_pct
+        if uptime is None:  # never observed in the window: no figure to report
+            continue
         uptime_rows.append([
-            f.location, f.evse, start, end, "" if uptime is None else f"{uptime:.4f}",
+            f.location, f.evse, start, end, f"{uptime:.4f}",
             _minutes(f.down_s + f.excluded_s), _minutes(f.excluded_s),
         ])  # fmt: skip
         for number, outage in enumerate(f.outage_list, start=1):
             outage_rows.append([f.location, f.evse, f"{f.evse}#{number}",
                                 _minutes(outage.duration)])  # fmt: skip
-    uptime_path = _write(directory / UPTIME_FILE, UPTIME_COLUMNS, uptime_rows)
-    outages_path = _write(directory / OUTAGES_FILE, OUTAGE_COLUMNS, outage_rows)
-    return uptime_path, outages_path
+    # Both written before either replaces what was there: the two files are of one run.
+    files = [(directory / UPTIME_FILE, UPTIME_COLUMNS, uptime_rows),
+             (directory / OUTAGES_FILE, OUTAGE_COLUMNS, outage_rows)]  # fmt: skip
+    partials = [path.with_name(f".{path.name}.partial") for path, _, _ in files]
+    try:
+        for partial, (_, header, rows) in zip(partials, files, strict=True):
+            _write(partial, header, rows)
+    except OSError:
+        for partial in partials:
+            partial.unlink(missing_ok=True)
+        raise
+    for partial, (path, _, _) in zip(partials, files, strict=True):
+        partial.replace(path)
+    return files[0][0], files[1][0]
 
 
 def _minutes(seconds: float) -> str:
     return f"{seconds / 60:.2f}"
 
 
-def _write(path: Path, header: tuple[str, ...], rows: list[list[str]]) -> Path:
-    partial = path.with_name(f".{path.name}.partial")
-    with partial.open("w", encoding="utf-8", newline="") as out:
+def _write(path: Path, header: tuple[str, ...], rows: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as out:
         out.write(_NOTE + "\n")
         writer = csv.writer(out)
         writer.writerow(header)
         writer.writerows(rows)
         out.flush()
         os.fsync(out.fileno())
-    partial.replace(path)
-    return path

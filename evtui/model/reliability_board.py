@@ -47,6 +47,8 @@ class Board:
     network: GroupFigures
     _key_of: Callable[[int], Any]
     _row_of: Callable[[Any], int | None]
+    only: tuple[Grouping, Any] | None = None
+    """The operator or country whose locations these are (None: all)."""
 
     def __len__(self) -> int:
         return len(self.totals)
@@ -169,9 +171,11 @@ def board(
     if by == "location":
 
         def row_of(location_id: Any) -> int | None:
+            if not isinstance(location_id, str):
+                return None
             try:
                 number = store.location_number(location_id)
-            except KeyError:
+            except (KeyError, ValueError):
                 return None
             row = int(np.searchsorted(present, number))
             return row if row < len(present) and present[row] == number else None
@@ -179,7 +183,7 @@ def board(
         # As usual every location has EVSEs with figures: then the rows are the totals.
         rows = by_location if len(present) == len(by_location) else by_location.pick(present)
         return Board(reliability.rules, start, end, by, rows, network,
-                     lambda row: store.location_id_at(int(present[row])), row_of)  # fmt: skip
+                     lambda row: store.location_id_at(int(present[row])), row_of, only)  # fmt: skip
     group_key: Callable[[str], Hashable] = {
         "operator": places.operator,
         "country": places.country,
@@ -193,7 +197,7 @@ def board(
     grouped = state.reliability_totals(evse_groups, len(numbers))
     names = list(numbers)
     return Board(reliability.rules, start, end, by, grouped, network, names.__getitem__,
-                 numbers.get)  # fmt: skip
+                 numbers.get, only)  # fmt: skip
 
 
 def _sum(totals: Totals) -> GroupFigures:

@@ -44,12 +44,15 @@ async def test_locations_worst_first_with_hand_computed_figures(tmp_path: Path) 
         assert one[8] == "!" and two[8] == ""
         assert "UK PCPR 2023 uptime" in str(table.border_title)
         assert "2 locations" in str(table.border_title)
-        # Sorted by utilisation, then reversed.
+        # Sorted by utilisation, then reversed: the cursor stays on its location (L2).
+        assert screen.selected_key == L2 and table.cursor_row == 0
         while screen.sort_column != 7:
             await pilot.press("s")
         assert [row[7] for row in cells(table)] == ["25.00%", "50.00%"]
+        assert screen.selected_key == L2 and table.cursor_row == 1
         await pilot.press("S")
         assert [row[7] for row in cells(table)] == ["50.00%", "25.00%"]
+        assert screen.selected_key == L2 and table.cursor_row == 0
         # Grouped by operator: the directory knows none, so one row of all three EVSEs.
         await pilot.press("g")
         await until(pilot, lambda: table.row_count == 1)

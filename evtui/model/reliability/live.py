@@ -176,10 +176,7 @@ class LiveFigures:
         if latest is not None and latest * _MICRO > self.latest:
             self.latest = latest * _MICRO
         classes, kinds = self._class_by_code, self._flap_by_code
-        while len(classes) < len(names):
-            name = names[len(classes)]
-            classes.append(_class_of(name))
-            kinds.append(flap_class(name))
+        self._learn(names)
         rules = self.rules
         down_by_class = [
             c == _DOWN or (rules.other_down and c not in (_FREE, _CHARGING)) for c in range(5)
@@ -258,6 +255,14 @@ class LiveFigures:
             elif name == "CHARGING":
                 charged = _CHARGED_BIT
             flap[row] = bits | kind << _KIND_SHIFT | flag | charged
+
+    def _learn(self, names: Sequence[str]) -> None:
+        """Know the class and flapping class of every status code in `names`."""
+        classes, kinds = self._class_by_code, self._flap_by_code
+        while len(classes) < len(names):
+            classes.append(_class_of(names[len(classes)]))
+        while len(kinds) < len(names):
+            kinds.append(flap_class(names[len(kinds)]))
 
     def _add(self, row: int, at: float) -> None:
         while len(self._since) <= row:
@@ -429,9 +434,8 @@ class LiveFigures:
     def columns(self, names: Sequence[str]) -> Columns:
         """The columns as they are (read them, never edit them), `names` being the store's
         status names (`StateStore.status_names`) the codes index."""
+        self._learn(names)
         classes = self._class_by_code
-        while len(classes) < len(names):
-            classes.append(_class_of(names[len(classes)]))
         return Columns(
             self._since,
             self._seconds,

@@ -61,16 +61,6 @@ def _observed(start: Floats, end: Floats | float, gaps: list[tuple[float, float]
     return length
 
 
-def _first_observed(start: Floats, gaps: list[tuple[float, float]]) -> Floats:
-    """The first moment at or after each `start` outside every gap."""
-    if not gaps:
-        return start
-    out = start.copy()
-    for gap_start, gap_end in gaps:  # in order, so a moment pushed past one meets the next
-        out[(out >= gap_start) & (out < gap_end)] = gap_end
-    return out
-
-
 
 @dataclass
 class Totals:
@@ -91,9 +81,10 @@ class Totals:
     observed_evses: Ints
     over_97: Ints
     over_99: Ints
-    oldest_open: float = np.inf
-    """When the oldest outage going on at `end` began (inf: none)."""
-    oldest_open_row: int | None = None
+    longest_open: float = 0.0
+    """The down seconds of the longest outage going on at `end` (observed ones: gaps in
+    reception left out, as `EvseFigures.open_outage_s`; 0: none)."""
+    longest_open_row: int | None = None
     """The EVSE number of that outage."""
 
     def __len__(self) -> int:
@@ -102,8 +93,8 @@ class Totals:
     def pick(self, keep: Ints) -> Totals:
         """Only the groups `keep` (their numbers), in that order."""
         picked: dict[str, Any] = {name: getattr(self, name)[keep] for name in _SUMS}
-        return Totals(self.end, **picked, oldest_open=self.oldest_open,
-                      oldest_open_row=self.oldest_open_row)  # fmt: skip
+        return Totals(self.end, **picked, longest_open=self.longest_open,
+                      longest_open_row=self.longest_open_row)  # fmt: skip
 
 
 _ADDED = ("evses", "observed", "up", "working", "charging", "outages", "down_now", "flapping",
@@ -118,8 +109,8 @@ class _Sums:
     def __init__(self, groups: int) -> None:
         self.added = np.zeros((len(_ADDED), groups))  # counts too: exact in a float to 2**53
         self.longest = np.zeros(groups)
-        self.oldest_open: float = np.inf
-        self.oldest_open_row: int | None = None
+        self.longest_open: float = 0.0
+        self.longest_open_row: int | None = None
 
     def add(self, groups: Ints | None, part: dict[str, npt.NDArray[Any]], rows: Ints) -> None:
         """Add a chunk's EVSEs (`part`, EVSE numbers `rows`) to their `groups`."""
@@ -142,18 +133,18 @@ class _Sums:
             np.maximum.at(self.longest, groups, longest)
         down = part["down_now"]
         if down.any():
-            since = np.where(down, part["open_since"], np.inf)
-            at = int(np.argmin(since))
-            if since[at] < self.oldest_open:
-                self.oldest_open, self.oldest_open_row = float(since[at]), int(rows[at])
+            lasted = np.where(down, part["open_down"], 0.0)
+            at = int(np.argmax(lasted))
+            if lasted[at] > self.longest_open:
+                self.longest_open, self.longest_open_row = float(lasted[at]), int(rows[at])
 
     def totals(self, end: float) -> Totals:
         arrays: dict[str, Any] = {
             name: row if name in _FLOATS else row.round().astype(np.int64)
             for name, row in zip(_ADDED, self.added, strict=True)
         }
-        return Totals(end, **arrays, longest=self.longest, oldest_open=self.oldest_open,
-                      oldest_open_row=self.oldest_open_row)  # fmt: skip
+        return Totals(end, **arrays, longest=self.longest, longest_open=self.longest_open,
+                      longest_open_row=self.longest_open_row)  # fmt: skip
 
 
 def totals(
@@ -203,14 +194,14 @@ def network(figures: Totals) -> NetworkFigures:
     """The whole network's figures from its totals (one group: `totals` with no `group_of`)."""
     observed = float(figures.observed.sum())
     uptime = 100.0 * float(figures.up.sum()) / observed if observed > 0 else None
-    longest = figures.end - figures.oldest_open if figures.oldest_open_row is not None else 0.0
+    longest = figures.longest_open
     return NetworkFigures(
         evses=int(figures.evses.sum()),
         uptime_pct=uptime,
         down_now=int(figures.down_now.sum()),
         flapping=int(figures.flapping.sum()),
         longest_open=longest,
-        longest_row=figures.oldest_open_row if longest > 0 else None,
+        longest_row=figures.longest_open_row if longest > 0 else None,
     )
 
 
@@ -263,11 +254,9 @@ def _step(
         up_piece = np.where(
             grace, _observed(since, np.minimum(end, turn), gaps), np.where(down_class, 0, length)
         )
-        down_from = _first_observed(np.where(grace, np.maximum(since, turn), since), gaps)
         down_now = np.where(grace, end >= turn, down_class)
     else:
         up_piece = np.where(down_class, 0.0, length)
-        down_from = _first_observed(since, gaps)
         down_now = down_class
     down_piece = length - up_piece
 
@@ -280,7 +269,6 @@ def _step(
     opens = down_piece > 0
     is_open = still_open | opens
     open_down = np.where(still_open, run_down, 0.0) + down_piece
-    open_since = np.where(still_open, run_start, np.where(opens, down_from, np.nan))
     # A run open at the end counts whether or not the status is still down there (a change
     # at `end` itself ended it), as `figures` counts it.
     out["outages"] = _part(c.outages, lo, hi) + closed + is_open
@@ -288,7 +276,7 @@ def _step(
     out["longest"] = np.maximum(
         _part(c.longest, lo, hi), np.maximum(ended, np.where(is_open, open_down, 0.0))
     )
-    out["open_since"] = np.where(down_now, np.where(is_open, open_since, end), np.nan)
+    out["open_down"] = np.where(down_now & is_open, open_down, 0.0)
     out["down_now"] = down_now
 
     free = np.where(kind == _FREE, length, 0.0)

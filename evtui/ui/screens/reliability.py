@@ -30,9 +30,11 @@ __all__ = ["ReliabilityScreen"]
 GROUPS: tuple[Grouping, ...] = ("location", "operator", "country")
 COLUMNS = ("name", "EVSEs", "uptime", "outages", "down", "longest", "MTTR", "util", "flags")
 """The columns; after the name, in the order of `SORTS`."""
-WIDTHS = (0, 6, 8, 7, 6, 7, 6, 8, 5)
+WIDTHS = (0, 9, 8, 7, 7, 7, 7, 8, 5)
 """Each column's width in cells; the name's (0) takes what the others leave, up to NAME."""
 NAME = 48
+_NOTHING = object()
+"""No row under the cursor (None is a key: the operator or country not known)."""
 REFRESH = 2.0
 """Seconds between two refreshes of the figures while the screen is open."""
 
@@ -106,15 +108,18 @@ class ReliabilityScreen(Screen[None]):
     def refresh_figures(self) -> None:
         """Compute the rows afresh from the state, keeping the cursor on the same row."""
         selected = self.selected_key
+        if self._board is not None and (self._board.by, self._board.only) != (self.by, self._only):
+            selected = _NOTHING  # another kind of row: the cursor starts at the top
+            self.query_one(FiguresTable).move_cursor(0)
         result = self._board = board(self._state(), self._places, self.by, self._only)
         self._fill()
-        if selected is not None:
+        if selected is not _NOTHING:
             self._move_to(selected)
         table = self.query_one(FiguresTable)
         rules = result.rules
         start = local_time(datetime.fromtimestamp(result.start, UTC))
         end = local_time(datetime.fromtimestamp(result.end, UTC))
-        scope = f"{self.by}s" if self._only is None else f"locations of {self._only[1]}"
+        scope = f"{self.by}s" if self._only is None else f"locations of {self._name_of_only()}"
         table.border_title = Text(
             f"{rules.title} uptime · {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} · "
             f"{len(result):,} {scope}"
@@ -128,6 +133,16 @@ class ReliabilityScreen(Screen[None]):
             note += " · NEVI-style: a proxy (no exclusions)"
         note += "   flags: ! down now, F flapping, S stale"
         self.query_one("#reliability-note", Static).update(Text(note))
+
+    def _name_of_only(self) -> str:
+        assert self._only is not None
+        field, value = self._only
+        if value is None:
+            return f"no known {field}"
+        if field == "country":
+            country = country_by_code(value)
+            return country.name if country is not None else str(value)
+        return str(value)
 
     def _name_of(self, key: Any) -> str:
         if self.by == "location":
@@ -194,21 +209,29 @@ class ReliabilityScreen(Screen[None]):
 
     @property
     def selected_key(self) -> Any:
-        """The key (location id, operator, country) of the row under the cursor."""
+        """The key (location id, operator, country; None: not known) of the row under the
+        cursor, or `_NOTHING` when there is no row."""
         table = self.query_one(FiguresTable)
         if self._board is None or table.cursor_row >= len(self._order):
-            return None
+            return _NOTHING
         return self._board.key(int(self._order[table.cursor_row]))
 
     # --- actions ------------------------------------------------------------------------
 
     def action_sort(self) -> None:
         self.sort_column = (self.sort_column + 1) % len(COLUMNS)
-        self._fill()
+        self._refill()
 
     def action_reverse(self) -> None:
         self.descending = not self.descending
+        self._refill()
+
+    def _refill(self) -> None:
+        """Sort again, the cursor staying on its row."""
+        selected = self.selected_key
         self._fill()
+        if selected is not _NOTHING:
+            self._move_to(selected)
 
     def on_figures_table_header_selected(self, event: FiguresTable.HeaderSelected) -> None:
         event.stop()
@@ -216,7 +239,7 @@ class ReliabilityScreen(Screen[None]):
             self.descending = not self.descending
         else:
             self.sort_column, self.descending = event.column, False
-        self._fill()
+        self._refill()
 
     def action_group(self) -> None:
         self._only = None
@@ -229,14 +252,12 @@ class ReliabilityScreen(Screen[None]):
 
     def action_open(self) -> None:
         key = self.selected_key
-        if not len(self._order):
+        if key is _NOTHING:
             return
         if self.by == "location":
-            if key is not None:
-                self.post_message(self.LocationChosen(key))
+            self.post_message(self.LocationChosen(key))
         else:
             # An operator or a country: its locations.
             self._only = (self.by, key)
             self.by = "location"
-            self.query_one(FiguresTable).move_cursor(0)
             self.refresh_figures()

@@ -133,7 +133,7 @@ class FiguresTable(ScrollView, can_focus=True):
     # --- the cursor ---------------------------------------------------------------------
 
     def watch_cursor_row(self, old: int, new: int) -> None:
-        view = max(1, self.size.height - 1)
+        view = max(1, self.scrollable_content_region.height - 1)  # the header's line aside
         top = self.scroll_offset.y
         if new < top:
             self.scroll_to(y=new, animate=False)
@@ -149,7 +149,7 @@ class FiguresTable(ScrollView, can_focus=True):
         self.move_cursor(self.cursor_row + by)
 
     def action_page(self, by: int) -> None:
-        self.move_cursor(self.cursor_row + by * max(1, self.size.height - 2))
+        self.move_cursor(self.cursor_row + by * max(1, self.scrollable_content_region.height - 2))
 
     def action_go(self, row: int) -> None:
         self.move_cursor(row if row >= 0 else self.row_count - 1)
