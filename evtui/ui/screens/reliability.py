@@ -30,7 +30,7 @@ __all__ = ["ReliabilityScreen"]
 GROUPS: tuple[Grouping, ...] = ("location", "operator", "country")
 COLUMNS = ("name", "EVSEs", "uptime", "outages", "down", "longest", "MTTR", "util", "flags")
 """The columns; after the name, in the order of `SORTS`."""
-WIDTHS = (0, 9, 8, 7, 7, 7, 7, 8, 5)
+WIDTHS = (0, 8, 8, 7, 7, 7, 7, 8, 5)
 """Each column's width in cells; the name's (0) takes what the others leave, up to NAME."""
 NAME = 48
 _NOTHING = object()
@@ -197,7 +197,7 @@ class ReliabilityScreen(Screen[None]):
     def _fitted_widths(self) -> list[int]:
         others = sum(WIDTHS) + len(WIDTHS)
         room = self.size.width - 4  # the border and the scroll bar
-        return [max(12, min(NAME, room - others)), *WIDTHS[1:]]
+        return [max(8, min(NAME, room - others)), *WIDTHS[1:]]  # 80 columns: 10 for names
 
     def _move_to(self, key: Any) -> None:
         assert self._board is not None
