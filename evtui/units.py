@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-__all__ = ["duration_text", "iso_utc", "size_text"]
+__all__ = ["duration_text", "iso_utc", "percent_text", "size_text", "span_text"]
 
 
 def iso_utc(when: float | datetime) -> str:
@@ -30,3 +30,19 @@ def duration_text(seconds: float) -> str:
     h, rest = divmod(whole, 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02}:{s:02}" if h else f"{m}:{s:02}"
+
+
+def span_text(seconds: float | None) -> str:
+    """A length of time in a few cells: `12m`, `1.5h`, `3.2d`; `-` for none."""
+    if seconds is None:
+        return "-"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f}m"
+    if seconds < 2 * 86400:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds / 86400:.1f}d"
+
+
+def percent_text(value: float | None) -> str:
+    """A percentage as `97.25%`; `-` for none."""
+    return "-" if value is None else f"{value:.2f}%"

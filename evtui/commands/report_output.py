@@ -12,7 +12,7 @@ from evtui.model import KNOWN_STATUSES, id_tail
 from evtui.model.reliability import BUCKETS, Result
 from evtui.model.reliability.grouping import Grouping, Row
 from evtui.safetext import cell_width, pad, safe_text, shorten
-from evtui.units import iso_utc
+from evtui.units import iso_utc, percent_text, span_text
 
 __all__ = ["Format", "Place", "row_object", "write_outages", "write_rows"]
 
@@ -117,20 +117,6 @@ def _csv(objects: list[dict[str, Any]], out: TextIO) -> None:
         writer.writerow(cells)
 
 
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f}m"
-    if seconds < 86400 * 2:
-        return f"{seconds / 3600:.1f}h"
-    return f"{seconds / 86400:.1f}d"
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}%"
-
-
 def _label(row: Row, by: Grouping, place: Place) -> str:
     keys = row.keys
     if by in ("evse", "location"):
@@ -158,12 +144,12 @@ def _table(result: Result, rows: list[Row], by: Grouping, out: TextIO, place: Pl
         f = row.figures
         flags = ("F" if row.flapping else "") + ("S" if row.stale else "")
         values = [
-            _percent(f.uptime_pct),
+            percent_text(f.uptime_pct),
             f"{f.outages:,}",
-            _duration(f.outage_s),
-            _duration(f.longest_outage_s),
-            _duration(f.mttr_s),
-            _percent(f.utilisation_pct),
+            span_text(f.outage_s),
+            span_text(f.longest_outage_s),
+            span_text(f.mttr_s),
+            percent_text(f.utilisation_pct),
             f"{f.changes:,}",
             flags,
         ]
@@ -229,7 +215,7 @@ def write_outages(result: Result, out: TextIO, fmt: Format, place: Place) -> Non
         name = safe_text(row["name"] or id_tail(row["location"])[:18])
         end = row["end"] or "ongoing"
         out.write(
-            f"{row['start']}  {end:<20}  {_duration(row['duration_s']):>7}  "
+            f"{row['start']}  {end:<20}  {span_text(row['duration_s']):>7}  "
             f"{shorten(name, 40, keep_tail=False)} {id_tail(row['evse'])[-6:]}  "
             f"{' '.join(row['statuses'])}\n"
         )

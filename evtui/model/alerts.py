@@ -44,12 +44,11 @@ class Alert:
             what = "an EVSE" if count == 1 else f"{count} EVSEs"
             return f"{name}: {what} started flapping (changing between up and down)"
         if self.kind is AlertKind.AVAILABLE_AGAIN:
-            count = len(self.evses)
             what = "an EVSE is" if count == 1 else f"{count} EVSEs are"
             return f"{name}: {what} AVAILABLE again"
-        if len(self.evses) == 1:
+        if count == 1:
             return f"{name}: its only EVSE is down"
-        return f"{name}: all {len(self.evses)} EVSEs are down"
+        return f"{name}: all {count} EVSEs are down"
 
 
 def _minutes(seconds: float) -> str:

@@ -1,8 +1,11 @@
-"""Colours of the statuses and how ids and times are shown: one place, so every widget agrees."""
+"""Colours of the statuses and how ids, times and table cells are shown: one place, so every
+widget agrees."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+
+from rich.text import Text
 
 from evtui.model import id_tail
 from evtui.safetext import safe_text
@@ -42,3 +45,17 @@ def ago(delta: timedelta) -> str:
         if seconds >= size:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+def fixed_cell(text: Text, width: int, *, right: bool = False) -> Text:
+    """`text` in exactly `width` cells: cut with an ellipsis, or padded (on the left when
+    `right`, with no-break spaces: a DataTable drops a cell's leading spaces)."""
+    text = text.copy()
+    text.no_wrap = True
+    if text.cell_len > width:
+        text.truncate(width, overflow="ellipsis")
+    elif right:
+        text.pad_left(width - text.cell_len, "\u00a0")
+    else:
+        text.pad_right(width - text.cell_len)
+    return text

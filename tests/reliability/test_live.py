@@ -58,7 +58,8 @@ def by_live(messages, rules: str) -> dict[str, EvseFigures]:  # type: ignore[no-
     return by_live_with_network(messages, rules)[0]
 
 
-def by_live_with_network(messages, rules: str):  # type: ignore[no-untyped-def]
+def folded(messages, rules: str):  # type: ignore[no-untyped-def]
+    """The store and its live figures after `messages`, and the newest update (the end)."""
     store, live, latest = StateStore(), LiveFigures(RULES[rules]), 0
     for received, items in messages:
         live.received(received)
@@ -71,6 +72,11 @@ def by_live_with_network(messages, rules: str):  # type: ignore[no-untyped-def]
         live.fold(result.history, store.status_names)
         latest = max(latest, result.latest or 0)
     end = latest / 1e6
+    return store, live, end
+
+
+def by_live_with_network(messages, rules: str):  # type: ignore[no-untyped-def]
+    store, live, end = folded(messages, rules)
     out = {}
     for evse, state in store.evses.items():
         row = store.evse_number(evse)
@@ -125,19 +131,7 @@ def test_the_network_summary_adds_up_the_evses(seed: int, rules: str) -> None:
 @pytest.mark.parametrize("rules", ["uk", "nevi", "afirev"])
 @pytest.mark.parametrize("seed", range(20))
 def test_locations_read_from_the_columns_add_up_their_evses_figures(seed: int, rules: str) -> None:
-    messages = scripted(seed)
-    store, live, latest = StateStore(), LiveFigures(RULES[rules]), 0
-    for received, items in messages:
-        live.received(received)
-        payloads = [
-            LocationUpdate.from_json(json.dumps({"id": location, "evses": [
-                {"id": evse, "status": status, "last_updated": stamp(at)}]}))
-            for location, evse, status, at in items
-        ]  # fmt: skip
-        result = store.apply(payloads)
-        live.fold(result.history, store.status_names)
-        latest = max(latest, result.latest or 0)
-    end = latest / 1e6
+    store, live, end = folded(scripted(seed), rules)
     by_location = totals(
         live, end, store.status_codes(), store.status_names, store.update_times(),
         store.location_of_evses(), store.location_count,

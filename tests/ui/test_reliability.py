@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual.pilot import Pilot
+
 from evtui.ui.screens.location import LocationScreen
 from evtui.ui.screens.reliability import ReliabilityScreen
 from evtui.ui.widgets.figures_table import FiguresTable
@@ -26,15 +28,23 @@ def cells(table: FiguresTable) -> list[list[str]]:
     return [table.row_cells(i) for i in range(table.row_count)]
 
 
+async def opened(pilot: Pilot[None]) -> tuple[ReliabilityScreen, FiguresTable]:
+    """Press `u` on the loaded monitor; the screen and its table, once both rows show."""
+    app = pilot.app
+    await loaded(pilot)
+    await pilot.press("u")
+    await until(pilot, lambda: isinstance(app.screen, ReliabilityScreen))
+    screen = app.screen
+    assert isinstance(screen, ReliabilityScreen)
+    table = screen.query_one(FiguresTable)
+    await until(pilot, lambda: table.row_count == 2)
+    return screen, table
+
+
 async def test_locations_worst_first_with_hand_computed_figures(tmp_path: Path) -> None:
     app = file_app(tmp_path, HISTORY)
     async with app.run_test(size=(160, 48)) as pilot:
-        await loaded(pilot)
-        await pilot.press("u")
-        await until(pilot, lambda: isinstance(app.screen, ReliabilityScreen))
-        screen = app.screen
-        table = screen.query_one(FiguresTable)
-        await until(pilot, lambda: table.row_count == 2)
+        screen, table = await opened(pilot)
         two, one = cells(table)
         # L2: 120 of 240 s up (inoperative 2 min), one outage; charging 60 of 120 working s.
         assert two[1:8] == ["1", "50.00%", "1", "2m", "2m", "2m", "50.00%"]
@@ -93,13 +103,7 @@ async def test_the_network_summary_shows_under_the_rate_graph_on_a_wide_screen(
 async def test_a_click_on_a_header_sorts_by_it_and_on_a_row_opens_it(tmp_path: Path) -> None:
     app = file_app(tmp_path, HISTORY)
     async with app.run_test(size=(120, 30)) as pilot:
-        await loaded(pilot)
-        await pilot.press("u")
-        await until(pilot, lambda: isinstance(app.screen, ReliabilityScreen))
-        screen = app.screen
-        assert isinstance(screen, ReliabilityScreen)
-        table = screen.query_one(FiguresTable)
-        await until(pilot, lambda: table.row_count == 2)
+        screen, table = await opened(pilot)
         widths = table._widths
         util = sum(widths[:7]) + 7  # where the utilisation column starts, in the content
         # The table's border is one cell wide: content (0, 0) is the header's first cell.

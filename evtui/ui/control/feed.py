@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from textual.notifications import SeverityLevel
+
 from evtui.here.errors import HereError
 from evtui.here.events import ConnectionState, ConnectionStatus
 from evtui.model import Alert, AlertKind, AlertTracker, Batch, MonitorState
@@ -20,6 +22,13 @@ __all__ = ["MAX_ALERTS_PER_BATCH", "LiveFeed"]
 log = logging.getLogger("evtui.ui")
 
 MAX_ALERTS_PER_BATCH = 3
+SEVERITY: dict[AlertKind, SeverityLevel] = {
+    AlertKind.ALL_DOWN: "error",
+    AlertKind.LONG_OUTAGE: "warning",
+    AlertKind.FLAPPING: "warning",
+    AlertKind.AVAILABLE_AGAIN: "information",
+}
+"""How loudly each alert is notified."""
 
 
 class LiveFeed:
@@ -102,13 +111,7 @@ class LiveFeed:
             app.notify(
                 alert.describe(app.display_name(alert.location_id)),
                 title="watchlist",
-                severity=(
-                    "error"
-                    if alert.kind is AlertKind.ALL_DOWN
-                    else "warning"
-                    if alert.kind in (AlertKind.LONG_OUTAGE, AlertKind.FLAPPING)
-                    else "information"
-                ),
+                severity=SEVERITY[alert.kind],
                 markup=False,
             )
         if len(alerts) > MAX_ALERTS_PER_BATCH:

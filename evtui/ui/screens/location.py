@@ -20,7 +20,7 @@ from evtui.model.directory import EvseInfo, LocationInfo
 from evtui.model.places import Places
 from evtui.model.reliability import EvseFigures
 from evtui.safetext import safe_text
-from evtui.ui.theme import ago, local_time, short_id, status_style
+from evtui.ui.theme import ago, fixed_cell, local_time, short_id, status_style
 from evtui.watchlist import Watchlist
 
 TIMELINE_MIN = 20
@@ -230,7 +230,8 @@ class LocationScreen(Screen[None]):
             }
             for column, value in cells.items():
                 width = COLUMNS[column][1] if column in COLUMNS else cells_wide
-                table.update_cell(evse_id, column, _fixed(value, width, column in NUMBERS))
+                cell = fixed_cell(value, width, right=column in NUMBERS)
+                table.update_cell(evse_id, column, cell)
 
     def _describe(self, summary: Text) -> None:
         """What the directory and the id say of the location: operator, address, country,
@@ -252,21 +253,6 @@ class LocationScreen(Screen[None]):
             if from_id:
                 summary.append(" (from the id)", style="dim")
         summary.append("\n")
-
-
-def _fixed(text: Text, width: int, right: bool) -> Text:
-    """`text` in exactly `width` cells: cut with an ellipsis, or padded (numbers on the
-    right)."""
-    text = text.copy()
-    text.no_wrap = True
-    if text.cell_len > width:
-        text.truncate(width, overflow="ellipsis")
-    elif right:
-        # No-break spaces: the table drops a cell's leading spaces.
-        text.pad_left(width - text.cell_len, "\u00a0")
-    else:
-        text.pad_right(width - text.cell_len)
-    return text
 
 
 def _figure_cells(figures: EvseFigures | None) -> dict[str, Text]:

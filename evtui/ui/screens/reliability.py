@@ -24,6 +24,7 @@ from evtui.model.state import MonitorState
 from evtui.safetext import safe_text
 from evtui.ui.theme import local_time
 from evtui.ui.widgets.figures_table import FiguresTable
+from evtui.units import percent_text, span_text
 
 __all__ = ["ReliabilityScreen"]
 
@@ -37,20 +38,6 @@ _NOTHING = object()
 """No row under the cursor (None is a key: the operator or country not known)."""
 REFRESH = 2.0
 """Seconds between two refreshes of the figures while the screen is open."""
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 3600:
-        return f"{seconds / 60:.0f}m"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.1f}h"
-    return f"{seconds / 86400:.1f}d"
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.2f}%"
 
 
 class ReliabilityScreen(Screen[None]):
@@ -137,17 +124,14 @@ class ReliabilityScreen(Screen[None]):
     def _name_of_only(self) -> str:
         assert self._only is not None
         field, value = self._only
-        if value is None:
-            return f"no known {field}"
-        if field == "country":
-            country = country_by_code(value)
-            return country.name if country is not None else str(value)
-        return str(value)
+        return f"no known {field}" if value is None else self._name_of(value, field)
 
-    def _name_of(self, key: Any) -> str:
-        if self.by == "location":
+    def _name_of(self, key: Any, by: Grouping | None = None) -> str:
+        """How a row's key reads: a location's display name, a country's name, an operator."""
+        by = by or self.by
+        if by == "location":
             return self._places.display_name(key)
-        if self.by == "country" and key is not None:
+        if by == "country" and key is not None:
             country = country_by_code(key)
             return country.name if country is not None else str(key)
         return "(not known)" if key is None else str(key)
@@ -161,12 +145,12 @@ class ReliabilityScreen(Screen[None]):
         return [
             Text(safe_text(self._name_of(result.key(row)), NAME), overflow="ellipsis"),
             Text(f"{f.evses:,}", justify="right"),
-            Text(_percent(uptime), justify="right", style=style),
+            Text(percent_text(uptime), justify="right", style=style),
             Text(f"{f.outages:,}", justify="right"),
-            Text(_duration(f.outage_s), justify="right"),
-            Text(_duration(f.longest_outage_s), justify="right"),
-            Text(_duration(f.mttr_s), justify="right"),
-            Text(_percent(f.utilisation_pct), justify="right"),
+            Text(span_text(f.outage_s), justify="right"),
+            Text(span_text(f.longest_outage_s), justify="right"),
+            Text(span_text(f.mttr_s), justify="right"),
+            Text(percent_text(f.utilisation_pct), justify="right"),
             Text(result.flags(row), style="bold yellow"),
         ]
 

@@ -22,6 +22,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from evtui.ui.theme import fixed_cell
+
 __all__ = ["FiguresTable"]
 
 Cells = Callable[[int], Sequence[Text]]
@@ -97,9 +99,7 @@ class FiguresTable(ScrollView, can_focus=True):
         console = self.app.console
         segments: list[Segment] = []
         for cell, width in zip(cells, self._widths, strict=False):
-            text = cell.copy()
-            text.no_wrap = True
-            text.align("right" if text.justify == "right" else "left", width)
+            text = fixed_cell(cell, width, right=cell.justify == "right")
             text.append(" ")
             segments.extend(text.render(console, end=""))
         return segments
