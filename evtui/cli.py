@@ -198,6 +198,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="the session file to create (default: a new file in the sessions directory)",
     )
+    rec.add_argument(
+        "--archive",
+        metavar="DIR",
+        help="also write the status changes to this archive, a file every few minutes",
+    )
+    rec.add_argument(
+        "--writer", metavar="NAME", help="this recorder's name in archive files (default: host)"
+    )
     _demo_options(rec)
 
     replay = commands.add_parser(
@@ -255,7 +263,16 @@ def build_parser() -> argparse.ArgumentParser:
         "oldest first; gaps in reception count as unobserved.",
     )
     report.add_argument(
-        "sources", nargs="+", metavar="SOURCE", help="session files or payload files"
+        "sources", nargs="*", metavar="SOURCE", help="session files or payload files"
+    )
+    report.add_argument(
+        "--archive", metavar="DIR", help="report over this archive (DuckDB), not SOURCEs"
+    )
+    report.add_argument(
+        "--memory-limit",
+        default="2GB",
+        metavar="SIZE",
+        help="DuckDB's memory bound for --archive (default: 2GB; spills to disk beyond)",
     )
     report.add_argument(
         "--by",
@@ -286,6 +303,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--format", dest="fmt", choices=("table", "csv", "jsonl"), default="table")
     report.add_argument("-o", "--output", metavar="FILE", help="write here, not to stdout")
+
+    archive = commands.add_parser(
+        "archive",
+        help="add sessions to a Parquet archive that DuckDB, Spark or Trino can read",
+        description="Fold session files (oldest first, one history) into status changes "
+        "and write them to the archive directory DIR (made if absent) as Parquet files. A "
+        "session the archive holds already is skipped; a damaged one adds what is readable.",
+    )
+    archive.add_argument("paths", nargs="+", metavar="SESSION... DIR")
+    archive.add_argument(
+        "--writer", metavar="NAME", help="this writer's name in file names (default: host name)"
+    )
 
     commands.add_parser(
         "check",
@@ -352,7 +381,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             setup_logging(log)
         except OSError as exc:
             fail(f"--log {log}: {exc.strerror or exc}")
-    if args.command in ("tail", "record", "check", "export", "sessions", "directory", "report"):
+    if args.command in (
+        "tail", "record", "check", "export", "sessions", "directory", "report", "archive"
+    ):  # fmt: skip
         warnings_to_stderr()  # the monitor shows what matters on screen instead
 
     try:
@@ -392,6 +423,10 @@ def _run(args: argparse.Namespace) -> int:
         from evtui.commands import report
 
         return report.run(args)
+    if command == "archive":
+        from evtui.commands import archive
+
+        return archive.run(args)
     if command == "check":
         from evtui.commands import check
 

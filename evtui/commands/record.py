@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import TextIO
 
 from evtui import paths
+from evtui.archive import ArchiveError, ArchiveWriter, placer, session_key
+from evtui.commands.archive import default_writer
 from evtui.commands.common import EXIT_ERROR, cached_places, fail, open_source, session_origin
 from evtui.here import ConnectionState, ConnectionStatus
 from evtui.model import Batch
 from evtui.model.reliability import RULES
-from evtui.recording import Recorder, SessionError, default_session_path
+from evtui.recording import Recorder, SessionError, SessionReader, default_session_path
 from evtui.safetext import safe_text
 from evtui.settings import load_settings
 from evtui.sources import Source
@@ -29,6 +31,10 @@ __all__ = ["run", "run_record"]
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 PROGRESS_EVERY = 5.0
 """Seconds between progress lines on a terminal."""
+ARCHIVE_EVERY = 180.0
+"""Seconds between the archive files a recording writes (and at its end)."""
+ARCHIVE_ROWS = 1_000_000
+"""...or sooner, once this many changes wait: bounds a recorder's memory on a busy stream."""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,6 +64,20 @@ def run(args: argparse.Namespace) -> int:
         )
     except SessionError as exc:
         fail(str(exc), EXIT_ERROR)
+    archive = None
+    if args.archive:
+        with SessionReader(recorder.path) as header:
+            key = session_key(header)
+        try:
+            archive = ArchiveWriter(
+                Path(args.archive).expanduser(),
+                args.writer or default_writer(),
+                key,
+                place=placer(cached_places("record")),
+            )
+        except ArchiveError as exc:
+            recorder.abandon()
+            fail(str(exc), EXIT_ERROR)
     return asyncio.run(
         run_record(
             source,
@@ -66,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
             duration=args.duration,
             limit=args.limit,
             progress=sys.stderr.isatty(),
+            archive=archive,
         )
     )
 
@@ -78,13 +99,39 @@ async def run_record(
     duration: float | None = None,
     limit: int | None = None,
     progress: bool = False,
+    archive: ArchiveWriter | None = None,
 ) -> int:
     """Record `source` until `duration` seconds pass, `limit` messages are recorded, the source
     ends, or SIGTERM, SIGHUP or Ctrl-C; return the exit code.
 
     Each batch is acknowledged only once it is in the file, so a live source never commits
-    past what the recording holds.
+    past what the recording holds. With `archive`, the status changes also go to the archive,
+    a file every `ARCHIVE_EVERY` seconds and at the end, however the recording ends.
     """
+    try:
+        return await _record(source, recorder, err, duration, limit, progress, archive)
+    finally:
+        if archive is not None:
+            try:
+                archive.close()
+            except ArchiveError as exc:
+                err.write(f"evtui record: {exc}\n")
+            else:
+                err.write(
+                    f"evtui record: {archive.written_changes:,} status changes in "
+                    f"{len(archive.files):,} files in the archive {archive.directory}\n"
+                )
+
+
+async def _record(
+    source: Source,
+    recorder: Recorder,
+    err: TextIO,
+    duration: float | None,
+    limit: int | None,
+    progress: bool,
+    archive: ArchiveWriter | None,
+) -> int:
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()
     if task is not None:
@@ -94,7 +141,7 @@ async def run_record(
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, task.cancel)
     started = time.monotonic()
-    last_progress = started
+    last_progress = last_archive = started
     code = 0
     err.write(f"evtui record: recording {safe_text(source.label, 120)} to {recorder.path}\n")
     err.flush()
@@ -115,12 +162,24 @@ async def run_record(
                         recorder.record(event)
                         source.ack(event)
                         now = time.monotonic()
+                        if archive is not None:
+                            first, written = recorder.recorded
+                            archive.add(enumerate(written.items, first))
+                            if now - last_archive >= ARCHIVE_EVERY or (
+                                archive.pending >= ARCHIVE_ROWS
+                            ):
+                                last_archive = now
+                                archive.flush()
                         if progress and now - last_progress >= PROGRESS_EVERY:
                             last_progress = now
                             err.write(f"evtui record: {_summary(recorder, now - started)}\n")
                             err.flush()
                         if limit is not None and recorder.messages >= limit:
                             break
+    except ArchiveError as exc:
+        recorder.close()
+        err.write(f"evtui record: {exc}; the session file keeps every message\n")
+        return 1
     except SessionError as exc:
         recorder.abandon()
         kept = recorder.messages

@@ -36,6 +36,10 @@ def run(args: argparse.Namespace) -> int:
     end = _time(args.end, "--to")
     if start is not None and end is not None and end <= start:
         fail("--to must be after --from")
+    if args.archive is not None and args.sources:
+        fail("report reads an --archive or SOURCEs, not both")
+    if args.archive is None and not args.sources:
+        fail("give session files or payload files, or --archive DIR")
     for spec in args.sources:
         if spec in ("here", "demo"):
             fail(f"report reads recorded history (session files or payload files), not {spec}")
@@ -56,11 +60,14 @@ def run(args: argparse.Namespace) -> int:
                 "evtui report: note: exclusions apply only under --rules nevi (NEVI's "
                 "T_excluded); they change nothing here\n"
             )
-    history = History(
-        RULES[args.rules], start=start, end=end, gap=args.gap, exclusions=exclusions
-    )
-    damaged = asyncio.run(_read(args, _ordered(args.sources), history, sys.stderr))
-    result = history.finish()
+    if args.archive is not None:
+        result, damaged = _from_archive(args, start, end, exclusions, sys.stderr)
+    else:
+        history = History(
+            RULES[args.rules], start=start, end=end, gap=args.gap, exclusions=exclusions
+        )
+        damaged = asyncio.run(_read(args, _ordered(args.sources), history, sys.stderr))
+        result = history.finish()
     places = cached_places("report", {f.location for f in result.evses})
     place = _placer(places)
     if args.nevi_export is not None:
@@ -140,6 +147,48 @@ async def _read(args: argparse.Namespace, specs: list[str], history: History, er
                             at = evse.last_updated.timestamp()
                             history.update(payload.id, evse.id, evse.status, at)
     return damaged
+
+
+def _from_archive(
+    args: argparse.Namespace,
+    start: float | None,
+    end: float | None,
+    exclusions: dict[str, list[tuple[float, float]]] | None,
+    err: TextIO,
+) -> tuple[Result, bool]:
+    """The figures computed by DuckDB over the archive; True when files had to be skipped."""
+    from evtui.archive import ArchiveError, ArchiveReader, archive_result
+    from evtui.archive.schema import SILENCE
+
+    if args.gap < SILENCE:
+        fail(f"--gap {args.gap:g}: an archive keeps silences of {SILENCE:.0f} s or more")
+    try:
+        reader = ArchiveReader(Path(args.archive).expanduser())
+    except ArchiveError as exc:
+        fail(str(exc), EXIT_ERROR)
+    for line in reader.skipped:
+        err.write(f"evtui report: skipped {safe_text(line, 400)}\n")
+    if reader.skipped:
+        count = len(reader.skipped)
+        err.write(
+            f"evtui report: the figures exclude {count:,} unreadable archive "
+            f"file{'s' if count != 1 else ''}\n"
+        )
+    try:
+        result = archive_result(
+            reader,
+            RULES[args.rules],
+            start=start,
+            end=end,
+            gap=args.gap,
+            exclusions=exclusions,
+            memory_limit=args.memory_limit,
+        )
+    except Exception as exc:  # DuckDB's errors (out of memory, disk): said, not a traceback
+        fail(f"--archive {args.archive}: {exc}", EXIT_ERROR)
+    finally:
+        reader.close()
+    return result, bool(reader.skipped)
 
 
 def _placer(places: Mapping[str, LocationInfo]) -> Place:

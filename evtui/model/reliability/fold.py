@@ -37,8 +37,10 @@ RETURN_WITHIN = 60.0
 STALE_AFTER: dict[str, float] = {"UNKNOWN": 24 * 3600.0, "CHARGING": 24 * 3600.0}
 """A status whose last update is older than this at the window's end is stale."""
 
-# Weights of the 20 transitions between 21 classes, oldest first: 0.8 up to 1.2.
-_WEIGHTS = [1.2 - (FLAP_STATES - 2 - i) * 0.4 / (FLAP_STATES - 2) for i in range(FLAP_STATES - 1)]
+# Weights of the 20 transitions between 21 classes, oldest first: 0.8 up to 1.2 in steps of
+# 0.4/19, kept as whole multiples of that step (38 up to 57) so that every computation of the
+# share (this fold, the live columns, the archive's SQL) gives the same bits: 2 W / 19 %.
+_WEIGHTS = [57 - (FLAP_STATES - 2 - i) for i in range(FLAP_STATES - 1)]
 
 
 @dataclass
@@ -347,11 +349,11 @@ def flap_share(classes: Sequence[int]) -> float:
     if n < 2:
         return 0.0
     weights = _WEIGHTS[FLAP_STATES - n :]
-    total = 0.0
+    total = 0
     for i in range(1, n):
         if classes[i] != classes[i - 1]:
             total += weights[i - 1]
-    return 100.0 * total / (FLAP_STATES - 1)
+    return 2.0 * total / 19
 
 
 def _merged(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -48,13 +48,18 @@ class History:
         end: float | None = None,
         gap: float = DEFAULT_GAP,
         exclusions: dict[str, list[tuple[float, float]]] | None = None,
+        gaps: list[tuple[float, float]] | None = None,
     ) -> None:
+        """`gaps`: gaps in reception known up front (sorted, disjoint), as an archive knows
+        them; `received` finds them as it goes otherwise."""
         self._ctx = Context(
             rules,
             -math.inf if start is None else start,
             math.inf if end is None else end,
             exclusions=exclusions or {},
         )
+        for a, b in gaps or ():
+            self._ctx.add_gap(a, b)
         self._start, self._end = start, end
         self._gap = gap
         self._folds: dict[tuple[str, str], EvseFold] = {}

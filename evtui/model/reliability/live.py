@@ -48,12 +48,11 @@ _NAN = math.nan
 # it charged since its last return to AVAILABLE.
 _BITS = (1 << (FLAP_STATES - 1)) - 1
 _KIND_SHIFT, _FLAG_BIT, _CHARGED_BIT = FLAP_STATES - 1, 1 << 22, 1 << 23
-# Nagios's weights by age (the newest change 1.2, the oldest of 20 0.8), summed for each
-# pattern of 10 bits, so that a share takes two lookups; then in % of the 20 transitions.
-_STEP = 0.4 / (FLAP_STATES - 2)
-_LOW = [sum(1.2 - k * _STEP for k in range(10) if bits >> k & 1) for bits in range(1024)]
-_HIGH = [sum(1.2 - (k + 10) * _STEP for k in range(10) if bits >> k & 1) for bits in range(1024)]
-_PERCENT = 100.0 / (FLAP_STATES - 1)
+# Nagios's weights by age (the newest change 1.2, the oldest of 20 0.8) in whole steps of
+# 0.4/19 (57 down to 38, as the report's fold counts them), summed for each pattern of 10
+# bits, so that a share takes two lookups; 2 W / 19 is then the share in %.
+_LOW = [sum(57 - k for k in range(10) if bits >> k & 1) for bits in range(1024)]
+_HIGH = [sum(57 - (k + 10) for k in range(10) if bits >> k & 1) for bits in range(1024)]
 
 
 def _class_of(status: str) -> int:
@@ -238,7 +237,7 @@ class LiveFigures:
             bits = (packed << 1 & _BITS) | ((packed >> _KIND_SHIFT & 3) != kind)
             flag = packed & _FLAG_BIT
             if bits:
-                share = (_LOW[bits & 1023] + _HIGH[bits >> 10]) * _PERCENT
+                share = 2.0 * (_LOW[bits & 1023] + _HIGH[bits >> 10]) / 19
                 if share > FLAP_HIGH:
                     flag = _FLAG_BIT
                 elif share < FLAP_LOW:

@@ -1,0 +1,125 @@
+"""Reading an archive: which of its files are evtui's, of a schema this evtui reads, and whole.
+
+`ArchiveReader` lists every table's files and checks each one's key-value metadata: a file
+that is not evtui's, is truncated, or has a newer schema version is left out and named in
+`skipped` (one line each), so a report says what its figures exclude and never mixes
+versions. `connect` gives a DuckDB connection with one view per table over the good files.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+
+from evtui.archive.schema import COLUMNS, SCHEMA_KEY, SCHEMA_VERSION, TABLES
+from evtui.archive.writer import ArchiveError
+
+__all__ = ["ArchiveReader"]
+
+
+class ArchiveReader:
+    """The readable files of the archive at `directory` (see the module's docstring)."""
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+        if not self.directory.is_dir():
+            raise ArchiveError(f"archive {directory}: no such directory")
+        self.skipped: list[str] = []
+        self.files: dict[str, list[Path]] = {}
+        self._db = duckdb.connect()
+        self._db.execute("SET TimeZone = 'UTC'")
+        for table in TABLES:
+            self.files[table] = self._checked(table, _listed(self.directory / table))
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """The connection, with a view per table (`status_changes`, `coverage`, ...)."""
+        for table in TABLES:
+            files = self.files[table]
+            if files:
+                listed = ", ".join(f"'{_quote(f)}'" for f in files)
+                select = ", ".join(f'"{c}"' for c in COLUMNS[table])
+                sql = f"SELECT {select} FROM read_parquet([{listed}], hive_partitioning = false)"
+            else:
+                columns = ", ".join(f'NULL::{t} AS "{c}"' for c, t in COLUMNS[table].items())
+                sql = f"SELECT {columns} WHERE false"
+            self._db.execute(f"CREATE OR REPLACE VIEW {table} AS {sql}")
+        return self._db
+
+    def complete_sessions(self) -> set[str]:
+        """The sessions whose end the archive holds (added completely)."""
+        db = self.connect()
+        rows = db.execute("SELECT DISTINCT session FROM coverage WHERE closed").fetchall()
+        return {str(session) for (session,) in rows}
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _checked(self, table: str, files: list[Path]) -> list[Path]:
+        if not files:
+            return []
+        try:
+            versions = self._versions(files)
+        except duckdb.Error:
+            # One of them is unreadable: find which, one at a time.
+            versions = {}
+            for path in files:
+                try:
+                    versions.update(self._versions([path]))
+                except duckdb.Error as exc:
+                    self.skipped.append(f"{path}: not a readable Parquet file ({_first_line(exc)})")
+                    versions[str(path)] = None
+        good = []
+        wanted = set(COLUMNS[table])
+        for path in files:
+            version = versions.get(str(path), "absent")
+            if version is None:
+                continue
+            if version == "absent":
+                self.skipped.append(f"{path}: not an evtui archive file (no {SCHEMA_KEY})")
+            elif not version.isdigit():
+                self.skipped.append(f"{path}: schema version {version!r} is not a number")
+            elif int(version) > SCHEMA_VERSION:
+                self.skipped.append(
+                    f"{path}: written with a newer schema version {version} (this evtui reads "
+                    f"{SCHEMA_VERSION}): upgrade evtui to read it"
+                )
+            else:
+                missing = wanted - self._columns(path)
+                if missing:
+                    self.skipped.append(f"{path}: lacks the columns {', '.join(sorted(missing))}")
+                else:
+                    good.append(path)
+        return good
+
+    def _versions(self, files: list[Path]) -> dict[str, str | None]:
+        listed = ", ".join(f"'{_quote(f)}'" for f in files)
+        rows = self._db.execute(
+            f"SELECT file_name, decode(value) FROM parquet_kv_metadata([{listed}]) "
+            f"WHERE decode(key) = '{SCHEMA_KEY}'"
+        ).fetchall()
+        return {str(name): str(value) for name, value in rows}
+
+    def _columns(self, path: Path) -> set[str]:
+        rows = self._db.execute(
+            "SELECT name FROM parquet_schema(?)", [str(path)]
+        ).fetchall()
+        return {str(name) for (name,) in rows}
+
+
+def _listed(folder: Path) -> list[Path]:
+    """Every finished Parquet file under `folder` (names starting with `.` are unfinished)."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.rglob("*.parquet") if not p.name.startswith(".") and p.is_file()
+    )
+
+
+def _quote(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__

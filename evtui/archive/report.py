@@ -1,0 +1,258 @@
+"""`evtui report --archive`: the report's figures computed by DuckDB over an archive.
+
+The SQL is report.sql beside this file, statement by statement; this module gives it the
+window, the gaps in reception (from the coverage table, placed on the data's clock as the
+session report places them) and the rule set, and turns its rows into the same `Result` the
+session report folds, so both write their rows through the same code. An EVSE named in an
+exclusions file (NEVI's T_excluded, a handful of EVSEs) is folded by the session report's own
+code from its archived changes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from importlib import resources
+from typing import Any
+
+import duckdb
+
+from evtui.archive.reader import ArchiveReader
+from evtui.archive.schema import SILENCE
+from evtui.model.reliability import History, Result
+from evtui.model.reliability.figures import EvseFigures, Outage
+from evtui.model.reliability.rules import UNKNOWN_GRACE, RuleSet
+
+__all__ = ["archive_result", "statements"]
+
+Exclusions = dict[str, list[tuple[float, float]]]
+
+
+def statements() -> dict[str, str]:
+    """report.sql's statements by their `-- name:`, in file order."""
+    text = resources.files("evtui.archive").joinpath("report.sql").read_text(encoding="utf-8")
+    parts = re.split(r"^-- name: (\w+)\n", text, flags=re.MULTILINE)
+    return {parts[i]: parts[i + 1].strip() for i in range(1, len(parts), 2)}
+
+
+def archive_result(
+    reader: ArchiveReader,
+    rules: RuleSet,
+    *,
+    start: float | None = None,
+    end: float | None = None,
+    gap: float = 300.0,
+    exclusions: Exclusions | None = None,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+) -> Result:
+    """The figures of every EVSE in the archive over `[start, end)`, as `History.finish`
+    gives them over the same changes read from sessions."""
+    if gap < SILENCE:
+        raise ValueError(f"an archive keeps silences of {SILENCE:.0f} s or more: --gap {gap:g}")
+    db = reader.connect()
+    if memory_limit is not None:
+        db.execute(f"SET memory_limit = '{memory_limit}'")
+    if threads is not None:
+        db.execute(f"SET threads = {int(threads)}")
+    sql = statements()
+    params: dict[str, Any] = {
+        "end": math.inf if end is None else end,
+        "start": -math.inf if start is None else start,
+        "other_down": rules.other_down,
+        "grace": rules.unknown_grace,
+        "grace_s": UNKNOWN_GRACE,
+    }
+    overlap = _order_sessions(db)
+    _run(db, sql["arrived"], params)
+    _run(db, sql["once" if overlap else "all_once"], params)
+    _run(db, sql["changes"], params)
+    oldest, newest = _run(db, sql["window"], params).fetchone() or (None, None)
+    if oldest is None or newest is None:
+        lo = hi = 0.0  # no update at all
+    else:
+        lo = float(oldest) if start is None else start
+        hi = float(newest) if end is None else end
+    params.update(start=lo, end=hi)
+    gaps = _gaps(db, gap, hi if end is not None else math.inf)
+    observed = _observed(lo, hi, gaps)
+    db.execute("CREATE OR REPLACE TEMP TABLE observed (a DOUBLE, b DOUBLE)")
+    if observed:
+        db.executemany("INSERT INTO observed VALUES (?, ?)", observed)
+    for name in ("periods", "pieces", "outages", "flapping"):
+        _run(db, sql[name], params)
+    outages: dict[tuple[str, str], list[Outage]] = {}
+    open_run: dict[tuple[str, str], bool] = {}
+    for location, evse, a, b, duration, statuses, is_open in _run(
+        db, sql["outage_list"], params
+    ).fetchall():
+        key = (location, evse)
+        outages.setdefault(key, []).append(Outage(a, b, duration, tuple(statuses)))
+        open_run[key] = bool(is_open)
+    figures = [
+        _figures(row, outages.get((row[0], row[1]), []), open_run.get((row[0], row[1]), False))
+        for row in _run(db, sql["evses"], params).fetchall()
+    ]
+    all_down = {str(loc): float(s) for loc, s in _run(db, sql["all_down"], params).fetchall()}
+    if exclusions and rules.other_down:
+        figures, all_down = _refold_excluded(db, figures, all_down, rules, lo, hi, gaps, exclusions)
+    return Result(rules, lo, hi, figures, all_down, gaps)
+
+
+def _run(db: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> Any:
+    """Run one statement with its `$name` parameters written in as literals (views cannot
+    take prepared parameters)."""
+
+    def literal(match: re.Match[str]) -> str:
+        value = params[match.group(1)]
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"'{value}'::DOUBLE"
+        return repr(float(value))
+
+    return db.execute(re.sub(r"\$(\w+)", literal, sql))
+
+
+def _figures(row: tuple[Any, ...], outages: list[Outage], is_open: bool) -> EvseFigures:
+    (location, evse, observed_s, seconds, up_s, down_s, working_s, charging_s, status,
+     changes, late, flapping, stale, down_at_end) = row  # fmt: skip
+    ongoing = bool(is_open and down_at_end and outages)
+    if outages:
+        last = outages[-1]
+        if ongoing:
+            outages[-1] = Outage(last.start, None, last.duration, last.statuses)
+    return EvseFigures(
+        location=location,
+        evse=evse,
+        observed_s=observed_s,
+        seconds=dict(seconds),
+        up_s=up_s,
+        down_s=down_s,
+        working_s=working_s,
+        charging_s=charging_s,
+        outages=len(outages),
+        longest_outage_s=max((o.duration for o in outages), default=0.0),
+        ongoing=ongoing,
+        flapping=bool(flapping),
+        stale=bool(stale),
+        status=status,
+        changes=int(changes),
+        late=int(late),
+        excluded_s=0.0,
+        down_at_end=bool(down_at_end),
+        open_outage_s=outages[-1].duration if ongoing else 0.0,
+        outage_list=tuple(outages),
+    )
+
+
+def _order_sessions(db: duckdb.DuckDBPyConnection) -> bool:
+    """Rank the sessions by when they began receiving; True when two of them overlap."""
+    db.execute(
+        "CREATE OR REPLACE TEMP TABLE session_order AS "
+        "SELECT session, row_number() OVER (ORDER BY min(received_from), session) AS rank, "
+        "min(epoch_us(received_from)) AS a, max(epoch_us(received_to)) AS b "
+        "FROM coverage GROUP BY session"
+    )
+    (overlaps,) = db.execute(
+        "SELECT count(*) FROM (SELECT a < lag(b) OVER (ORDER BY rank) AS o FROM session_order) "
+        "WHERE o"
+    ).fetchone() or (0,)
+    return bool(overlaps)
+
+
+def _gaps(db: duckdb.DuckDBPyConnection, gap: float, end: float) -> list[tuple[float, float]]:
+    """The gaps in reception on the data's clock, as the session report finds them.
+
+    A silence is a stretch of more than `gap` seconds in which no writer received anything
+    (between the coverage spans of every writer). As `History.received` does, it begins at
+    the newest change received before it, and ends at the first change received after it that
+    is newer than that; a silence that comes while the last one has not ended is part of it.
+    """
+    spans = db.execute(
+        "SELECT epoch_us(received_from) / 1e6, epoch_us(received_to) / 1e6 FROM coverage "
+        "ORDER BY 1, 2"
+    ).fetchall()
+    holes: list[tuple[float, float]] = []
+    reach: float | None = None
+    for a, b in spans:
+        if reach is not None and a - reach > gap:
+            holes.append((reach, a))
+        reach = b if reach is None else max(reach, b)
+    gaps: list[tuple[float, float]] = []
+    closed_at = -math.inf
+    for quiet_from, quiet_to in holes:
+        if closed_at >= quiet_to:
+            continue  # the gap before had not ended when this silence began
+        found = db.execute("SELECT max(t) FROM changes WHERE recv <= ?", [quiet_from]).fetchone()
+        since = None if found is None else found[0]
+        if since is None:
+            continue
+        after = db.execute(
+            "SELECT t, recv FROM changes WHERE recv >= ? AND t > ? AND t <= ? "
+            "ORDER BY recv, rank, seq LIMIT 1",
+            [quiet_to, since, end],
+        ).fetchone()
+        if after is None:
+            break  # never ended: the session report adds no gap either
+        until, closed_at = float(after[0]), float(after[1])
+        if gaps and since <= gaps[-1][1]:
+            gaps[-1] = (gaps[-1][0], max(gaps[-1][1], until))
+        elif until > since:
+            gaps.append((float(since), until))
+    return gaps
+
+
+def _observed(
+    start: float, end: float, gaps: list[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    out, at = [], start
+    for a, b in gaps:
+        if b <= at or a >= end:
+            continue
+        if a > at:
+            out.append((at, a))
+        at = max(at, b)
+    if at < end:
+        out.append((at, end))
+    return out
+
+
+def _refold_excluded(
+    db: duckdb.DuckDBPyConnection,
+    figures: list[EvseFigures],
+    all_down: dict[str, float],
+    rules: RuleSet,
+    start: float,
+    end: float,
+    gaps: list[tuple[float, float]],
+    exclusions: Exclusions,
+) -> tuple[list[EvseFigures], dict[str, float]]:
+    """Fold the EVSEs an exclusion names (by EVSE or location) with the session report's code,
+    from their archived changes, and replace their figures and their locations' all-down time.
+    """
+    named = {f.location for f in figures if f.location in exclusions} | {
+        f.location for f in figures if f.evse in exclusions
+    }
+    if not named:
+        return figures, all_down
+    history = History(rules, start=start, end=end, exclusions=exclusions, gaps=gaps)
+    rows = db.execute(
+        "SELECT location, evse, status, t FROM changes WHERE list_contains(?, location) "
+        "ORDER BY location, evse, t, rank, seq",
+        [sorted(named)],
+    ).fetchall()
+    for location, evse, status, t in rows:
+        history.update(location, evse, status, t)
+    refolded = history.finish()
+    again = {(f.location, f.evse): f for f in refolded.evses}
+    out = [again.get((f.location, f.evse), f) for f in figures]
+    late = {(f.location, f.evse): f.late for f in figures}
+    out = [_with_late(f, late.get((f.location, f.evse), 0)) for f in out]
+    return out, {**all_down, **{k: v for k, v in refolded.all_down_s.items() if k in named}}
+
+
+def _with_late(figures: EvseFigures, late: int) -> EvseFigures:
+    from dataclasses import replace
+
+    return replace(figures, late=late) if figures.late != late else figures

@@ -1,0 +1,86 @@
+"""Adding session files to an archive: `evtui archive SESSION... DIR`.
+
+Sessions are read oldest first and folded as one history (the EVSEs' states carried from one
+to the next, as `evtui report` reads them). A session the archive already holds completely is
+skipped; one added partly before (an interrupted run) is added again, and the report's SQL
+counts its rows once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evtui.archive.reader import ArchiveReader
+from evtui.archive.writer import ArchiveWriter, Placer
+from evtui.model import decode
+from evtui.recording import SessionError, SessionReader
+
+__all__ = ["Added", "add_sessions", "session_key"]
+
+FLUSH_ROWS = 2_000_000
+"""Changes held before a file is written: bounds the memory of a long session."""
+
+
+@dataclass
+class Added:
+    """What adding sessions did, for the command's summary."""
+
+    sessions: int = 0
+    skipped: list[str] = field(default_factory=list)
+    changes: int = 0
+    files: int = 0
+    problems: list[str] = field(default_factory=list)
+    """One line per session that was damaged or unreadable (what was readable is added)."""
+
+
+def session_key(reader: SessionReader) -> str:
+    """A session's id in the archive: the same file (or a copy of it) gives the same id."""
+    info = reader.info
+    text = f"{info.started_at!r}|{info.source}|{info.source_kind}|{info.catalog}|{info.layer}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def add_sessions(
+    paths: Sequence[str | Path],
+    directory: Path,
+    writer: str,
+    place: Placer | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Added:
+    """Add `paths` to the archive at `directory`; see the module's docstring."""
+    added = Added()
+    complete = ArchiveReader(directory).complete_sessions() if directory.exists() else set()
+    readers: list[tuple[float, Path, SessionReader]] = []
+    for path in paths:
+        try:
+            reader = SessionReader(path)
+        except SessionError as exc:
+            added.problems.append(str(exc))
+            continue
+        readers.append((reader.info.started_at, Path(path), reader))
+    state: dict[tuple[str, str], list[Any]] = {}
+    for _, path, reader in sorted(readers, key=lambda r: r[0]):
+        with reader:
+            key = session_key(reader)
+            if key in complete:
+                added.skipped.append(str(path))
+                continue
+            out = ArchiveWriter(directory, writer, key, place=place, state=state)
+            for chunk in reader.read():
+                out.add([(seq, decode(message)) for seq, message in chunk])
+                if out.pending >= FLUSH_ROWS:
+                    out.flush()
+            if reader.damage is not None:
+                added.problems.append(f"{path}: {reader.damage.describe()}")
+            out.close()
+            complete.add(key)
+            added.sessions += 1
+            added.changes += out.written_changes
+            added.files += len(out.files)
+            if progress is not None:
+                progress(f"{path}: {out.written_changes:,} changes")
+    return added

@@ -1,0 +1,52 @@
+"""`evtui archive SESSION... DIR`: add recorded sessions to a Parquet archive."""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import sys
+from pathlib import Path
+
+from evtui.archive import ArchiveError, add_sessions, placer
+from evtui.commands.common import EXIT_ERROR, cached_places, fail
+from evtui.safetext import safe_text
+
+__all__ = ["default_writer", "run"]
+
+
+def default_writer() -> str:
+    """This machine's name, as file names can hold it: parallel recorders on several
+    machines write files of their own into one archive."""
+    name = "".join(c if c.isalnum() or c in "-_" else "_" for c in socket.gethostname())
+    return name[:40] or "evtui"
+
+
+def run(args: argparse.Namespace) -> int:
+    """`evtui archive`, from its parsed arguments."""
+    if len(args.paths) < 2:
+        fail("give one or more session files, then the archive directory")
+    *sessions, target = args.paths
+    directory = Path(target).expanduser()
+    if directory.exists() and not directory.is_dir():
+        fail(f"{target} is a file: the last argument is the archive directory")
+    writer = args.writer or default_writer()
+    err = sys.stderr
+
+    def progress(line: str) -> None:
+        err.write(f"evtui archive: {safe_text(line, 300)}\n")
+
+    try:
+        added = add_sessions(
+            sessions, directory, writer, placer(cached_places("archive")), progress
+        )
+    except ArchiveError as exc:
+        fail(str(exc), EXIT_ERROR)
+    for path in added.skipped:
+        err.write(f"evtui archive: {safe_text(path, 300)} is in the archive already: skipped\n")
+    for problem in added.problems:
+        err.write(f"evtui archive: {safe_text(problem, 300)}\n")
+    err.write(
+        f"evtui archive: {added.sessions:,} session{'s' if added.sessions != 1 else ''} added "
+        f"({added.changes:,} status changes, {added.files:,} files) to {safe_text(target, 300)}\n"
+    )
+    return EXIT_ERROR if added.problems else 0
