@@ -75,25 +75,22 @@ def archive_result(
         hi = float(newest) if end is None else end
     params.update(start=lo, end=hi)
     gaps = _gaps(db, gap, hi if end is not None else math.inf)
-    observed = _observed(lo, hi, gaps)
-    db.execute("CREATE OR REPLACE TEMP TABLE observed (a DOUBLE, b DOUBLE)")
-    if observed:
-        db.executemany("INSERT INTO observed VALUES (?, ?)", observed)
-    for name in ("periods", "pieces", "outages", "flapping"):
-        _run(db, sql[name], params)
-    outages: dict[tuple[str, str], list[Outage]] = {}
-    open_run: dict[tuple[str, str], bool] = {}
-    for location, evse, a, b, duration, statuses, is_open in _run(
-        db, sql["outage_list"], params
-    ).fetchall():
-        key = (location, evse)
-        outages.setdefault(key, []).append(Outage(a, b, duration, tuple(statuses)))
-        open_run[key] = bool(is_open)
-    figures = [
-        _figures(row, outages.get((row[0], row[1]), []), open_run.get((row[0], row[1]), False))
-        for row in _run(db, sql["evses"], params).fetchall()
-    ]
-    all_down = {str(loc): float(s) for loc, s in _run(db, sql["all_down"], params).fetchall()}
+    _observed_macros(db, _observed(lo, hi, gaps))
+    _run(db, sql["periods"], params)
+    outages: dict[int, list[Outage]] = {}
+    for k, _, a, b, duration, statuses in _run(db, sql["outages"], params).fetchall():
+        outages.setdefault(k, []).append(Outage(a, b, duration, tuple(statuses)))
+    figures = []
+    location_of: dict[int, str] = {}
+    for row in _run(db, sql["evses"], params).fetchall():
+        *values, is_open, k, lk = row
+        location_of[lk] = values[0]
+        figures.append(_figures(tuple(values), outages.get(k, []), bool(is_open)))
+    all_down = {
+        location_of[lk]: float(s or 0.0)
+        for lk, s in _run(db, sql["all_down"], params).fetchall()
+        if lk in location_of
+    }
     if exclusions and rules.other_down:
         figures, all_down = _refold_excluded(db, figures, all_down, rules, lo, hi, gaps, exclusions)
     return Result(rules, lo, hi, figures, all_down, gaps)
@@ -203,6 +200,23 @@ def _gaps(db: duckdb.DuckDBPyConnection, gap: float, end: float) -> list[tuple[f
     return gaps
 
 
+def _observed_macros(db: duckdb.DuckDBPyConnection, spans: list[tuple[float, float]]) -> None:
+    """observed_len, observed_first and observed_last (see report.sql) over `spans`."""
+    if not spans:
+        spans = [(0.0, 0.0)]
+    a = [(repr(x), repr(y)) for x, y in spans]
+    length = " + ".join(f"greatest(0, least(y, {hi}) - greatest(x, {lo}))" for lo, hi in a)
+    first = " ".join(
+        f"WHEN greatest(x, {lo}) < least(y, {hi}) THEN greatest(x, {lo})" for lo, hi in a
+    )
+    last = " ".join(
+        f"WHEN greatest(x, {lo}) < least(y, {hi}) THEN least(y, {hi})" for lo, hi in reversed(a)
+    )
+    db.execute(f"CREATE OR REPLACE TEMP MACRO observed_len(x, y) AS {length}")
+    db.execute(f"CREATE OR REPLACE TEMP MACRO observed_first(x, y) AS CASE {first} END")
+    db.execute(f"CREATE OR REPLACE TEMP MACRO observed_last(x, y) AS CASE {last} END")
+
+
 def _observed(
     start: float, end: float, gaps: list[tuple[float, float]]
 ) -> list[tuple[float, float]]:
@@ -238,8 +252,10 @@ def _refold_excluded(
         return figures, all_down
     history = History(rules, start=start, end=end, exclusions=exclusions, gaps=gaps)
     rows = db.execute(
-        "SELECT location, evse, status, t FROM changes WHERE list_contains(?, location) "
-        "ORDER BY location, evse, t, rank, seq",
+        "SELECT n.location, n.evse, c.status, c.t FROM changes c JOIN ("
+        "  SELECT DISTINCT hash(location, evse) AS k, location, evse FROM status_changes"
+        "  WHERE list_contains(?, location)) n USING (k) "
+        "ORDER BY n.location, n.evse, c.t, c.rank, c.seq",
         [sorted(named)],
     ).fetchall()
     for location, evse, status, t in rows:

@@ -6,9 +6,11 @@
 -- views `status_changes`, `late_updates`, `seen` (one per table, over the archive's files) and
 -- two small tables it fills itself:
 --   session_order(session, rank)  sessions by when they began receiving (from `coverage`)
---   observed(a, b)  the window [from, to) minus the gaps in reception, as disjoint intervals
---                   (the gaps come from `coverage`: see evtui/archive/report.py), made once
---                   the statement `changes` has run
+-- and three macros it makes once the statement `changes` has run, from the window [from, to)
+-- minus the gaps in reception (found in `coverage`: see evtui/archive/report.py):
+--   observed_len(x, y)    observed seconds in [x, y)
+--   observed_first(x, y)  the first observed instant in [x, y) (NULL: none)
+--   observed_last(x, y)   the end of the last observed stretch in [x, y)
 -- and these parameters:
 --   $end        the window's end (seconds since the epoch; 'inf' until the data decides it)
 --   $start      the window's start
@@ -16,31 +18,31 @@
 --   $grace      an unbroken UNKNOWN is up for $grace_s seconds, then down (afirev)
 --   $grace_s    86400
 -- Times are DOUBLE seconds since the epoch; WORKING = AVAILABLE, CHARGING, RESERVED, BLOCKED.
--- To run it elsewhere: create the three views over the Parquet files, `observed` as one row
--- (from, to) when there were no gaps, replace the parameters, and run the statements in order.
+-- To run it elsewhere: create the three views over the Parquet files, `session_order`, and the
+-- macros (with no gaps: observed_len(x, y) = greatest(0, least(y, $end) - greatest(x, $start))),
+-- replace the parameters, and run the statements in order.
+-- EVSEs and locations are keyed by a 64-bit hash of their ids (`k`, `lk`): sorting 10^8 rows by
+-- an integer instead of two 50-byte strings is what keeps a month of a continent in minutes.
 
 -- name: arrived
 -- Every archived change up to the window's end, with the order of its session: sessions are
 -- ranked by when they began receiving, and inside one `seq` is the order of arrival.
 CREATE OR REPLACE TEMP VIEW arrived AS
-SELECT c.location, c.evse, epoch_us(c."time") / 1e6 AS t, c.status,
-       epoch_us(c.received) / 1e6 AS recv, c."partition" AS part, c."offset" AS off,
-       c.seq % 65536 AS place, r.rank, c.seq
+SELECT hash(c.location, c.evse) AS k, hash(c.location) AS lk, epoch_us(c."time") / 1e6 AS t,
+       c.status, epoch_us(c.received) / 1e6 AS recv, r.rank, c.seq
 FROM status_changes c JOIN session_order r USING (session)
 WHERE epoch_us(c."time") / 1e6 <= $end;
 
 -- name: once
--- When sessions overlap in time (parallel recorders, or a session added twice), a message can
--- be in the archive twice: parallel recorders receive the uncommitted tail again after a
--- rebalance. The same change of the same message (time, status, Kafka partition and offset,
--- place in the message) counts once, as first received.
+-- When sessions overlap in time (parallel recorders, or a session added twice), a change can be
+-- in the archive twice: parallel recorders receive the uncommitted tail again after a
+-- rebalance. One EVSE's change to one status at one time is one change, as first received.
 CREATE OR REPLACE TEMP TABLE arrived_once AS
 SELECT * FROM arrived
-QUALIFY row_number() OVER (PARTITION BY location, evse, t, status, part, off, place
-                           ORDER BY recv, rank, seq) = 1;
+QUALIFY row_number() OVER (PARTITION BY k, t, status ORDER BY recv, rank, seq) = 1;
 
 -- name: all_once
--- Sessions that never overlap in time cannot hold a message twice.
+-- Sessions that never overlap in time cannot hold a change twice.
 CREATE OR REPLACE TEMP VIEW arrived_once AS SELECT * FROM arrived;
 
 -- name: changes
@@ -48,8 +50,8 @@ CREATE OR REPLACE TEMP VIEW arrived_once AS SELECT * FROM arrived;
 -- the status before it (a writer that saw the EVSE for the first time mid-history, after
 -- another) is no change.
 CREATE OR REPLACE TEMP TABLE changes AS
-SELECT location, evse, t, status, recv, rank, seq,
-       lag(status) OVER (PARTITION BY location, evse ORDER BY t, rank, seq) AS previous
+SELECT k, lk, t, status, recv, rank, seq,
+       lag(status) OVER (PARTITION BY k ORDER BY t, rank, seq) AS previous
 FROM arrived_once
 QUALIFY previous IS DISTINCT FROM status;
 
@@ -62,172 +64,175 @@ SELECT min(t),
 FROM changes;
 
 -- name: periods
--- Each status holds from its change to the EVSE's next change (the last one to the window's
--- end); `n` counts the EVSE's changes from 0.
+-- One pass over each EVSE's changes in order (one sort) gives everything that needs order:
+-- - each status holds from its change to the next (the last to the window's end): its observed
+--   seconds, up or down under the rule set (an UNKNOWN under afirev: up for $grace_s, then down);
+-- - `run`: the up stretches seen so far. Outages are maximal runs of down time ended only by up
+--   time (a gap in reception inside one leaves it whole), so down periods with the same `run`
+--   are one outage;
+-- - flapping, Nagios's way: the weighted share of class changes among the last 21 classes
+--   (weights 0.8 for the oldest of 20 transitions to 1.2 for the newest, counted in steps of
+--   0.4/19 as 38..57 so that W is whole and the share is 2 W / 19 %) starts it over 50 % and
+--   stops it under 25 %; two returns to AVAILABLE within 60 s with no CHARGING between start it
+--   too. `flag` is what the change decided (NULL: nothing); changes before the window count.
 CREATE OR REPLACE TEMP TABLE periods AS
-SELECT location, evse, status, previous, t AS a, coalesce(lead(t) OVER w, $end) AS b,
-       row_number() OVER w - 1 AS n
-FROM changes
-WINDOW w AS (PARTITION BY location, evse ORDER BY t, rank, seq);
-
--- name: pieces
--- The observed part of each period (inside the window and outside every gap), each marked up
--- or down under the rule set. Under afirev a run of UNKNOWN turns down $grace_s after it began.
-CREATE OR REPLACE TEMP TABLE pieces AS
-WITH cut AS (
-    SELECT p.location, p.evse, p.status, p.a AS since,
-           greatest(p.a, o.a) AS a, least(p.b, o.b) AS b
-    FROM periods p JOIN observed o ON p.a < o.b AND p.b > o.a
-    WHERE greatest(p.a, o.a) < least(p.b, o.b)
-),
-classed AS (
-    SELECT *, CASE
-        WHEN status IN ('AVAILABLE', 'CHARGING', 'RESERVED', 'BLOCKED') THEN false
-        WHEN status IN ('OUT_OF_ORDER', 'INOPERATIVE') THEN true
-        ELSE $other_down END AS down
-    FROM cut
-)
-SELECT location, evse, status, a, b, down FROM classed
-WHERE NOT ($grace AND status = 'UNKNOWN')
-UNION ALL
-SELECT location, evse, status, a, least(b, since + $grace_s), false FROM classed
-WHERE $grace AND status = 'UNKNOWN' AND a < least(b, since + $grace_s)
-UNION ALL
-SELECT location, evse, status, greatest(a, since + $grace_s), b, true FROM classed
-WHERE $grace AND status = 'UNKNOWN' AND greatest(a, since + $grace_s) < b;
-
--- name: outages
--- Outages: maximal runs of down pieces of one EVSE, ended only by up time (a gap in reception
--- inside one leaves it whole, its duration counting observed seconds). `open`: the EVSE's last
--- piece is down (the outage goes on if the EVSE is still down at the window's end).
-CREATE OR REPLACE TEMP TABLE outages AS
-WITH numbered AS (
+WITH classed AS (
     SELECT *,
-           sum(CASE WHEN down THEN 0 ELSE 1 END) OVER w AS run,
-           row_number() OVER w = count(*) OVER (PARTITION BY location, evse) AS last
-    FROM pieces
-    WINDOW w AS (PARTITION BY location, evse ORDER BY a
-                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-)
-SELECT location, evse, run, min(a) AS "start", max(b) AS "end", sum(b - a) AS duration,
-       list(DISTINCT status ORDER BY status) AS statuses, bool_or(last) AS open
-FROM numbered WHERE down
-GROUP BY location, evse, run;
-
--- name: flapping
--- Flapping, Nagios's way, at each change: the weighted share of class changes among the last
--- 21 classes (weights 0.8 for the oldest transition to 1.2 for the newest, counted in steps of
--- 0.4/19 as 38..57 so that W is whole and the share is 2 W / 19 %) starts it over 50 % and stops
--- it under 25 %; two returns to AVAILABLE within 60 s with no CHARGING between start it too. The
--- last change that decided holds at the end. Changes before the window count too.
-CREATE OR REPLACE TEMP TABLE flapping AS
-WITH classes AS (
-    SELECT location, evse, a AS t, n, status, previous,
+           CASE WHEN $grace AND status = 'UNKNOWN' THEN 'grace'
+                WHEN status IN ('AVAILABLE', 'CHARGING', 'RESERVED', 'BLOCKED') THEN 'up'
+                WHEN status IN ('OUT_OF_ORDER', 'INOPERATIVE') THEN 'down'
+                WHEN $other_down THEN 'down' ELSE 'up' END AS kind,
            CASE WHEN status IN ('AVAILABLE', 'CHARGING', 'RESERVED', 'BLOCKED') THEN 0
-                WHEN status IN ('OUT_OF_ORDER', 'INOPERATIVE') THEN 1 ELSE 2 END AS class
-    FROM periods
-),
-transitions AS (
-    SELECT *,
-           CASE WHEN class <> lag(class) OVER w THEN 1 ELSE 0 END AS x,
-           sum(CASE WHEN status = 'CHARGING' THEN 1 ELSE 0 END) OVER w AS charged,
+                WHEN status IN ('OUT_OF_ORDER', 'INOPERATIVE') THEN 1 ELSE 2 END AS class,
+           CASE WHEN previous IS NULL THEN 0
+                WHEN (CASE WHEN previous IN ('AVAILABLE', 'CHARGING', 'RESERVED', 'BLOCKED') THEN 0
+                           WHEN previous IN ('OUT_OF_ORDER', 'INOPERATIVE') THEN 1 ELSE 2 END)
+                     <> (CASE WHEN status IN ('AVAILABLE', 'CHARGING', 'RESERVED', 'BLOCKED') THEN 0
+                              WHEN status IN ('OUT_OF_ORDER', 'INOPERATIVE') THEN 1 ELSE 2 END)
+                THEN 1 ELSE 0 END AS x,
            status = 'AVAILABLE' AND previous IS NOT NULL AS returned
-    FROM classes
-    WINDOW w AS (PARTITION BY location, evse ORDER BY n)
+    FROM changes
 ),
-shares AS (
-    SELECT *,
-           57 * sum(x) OVER last20 - (n * sum(x) OVER last20 - sum(n * x) OVER last20) AS w,
-           last_value(CASE WHEN returned THEN t END IGNORE NULLS) OVER before AS last_return,
-           last_value(CASE WHEN returned THEN charged END IGNORE NULLS) OVER before
-               AS charged_then
-    FROM transitions
-    WINDOW last20 AS (PARTITION BY location, evse ORDER BY n
-                      ROWS BETWEEN 19 PRECEDING AND CURRENT ROW),
-           before AS (PARTITION BY location, evse ORDER BY n
+ordered AS (
+    SELECT k, lk, status, previous, kind, t AS a,
+           coalesce(lead(t) OVER w, $end) AS b,
+           row_number() OVER w - 1 AS n,
+           returned,
+           last_value(CASE WHEN returned THEN {'t': t, 'rank': rank, 'seq': seq} END
+                      IGNORE NULLS) OVER before AS last_return,
+           last_value(CASE WHEN status = 'CHARGING' THEN {'t': t, 'rank': rank, 'seq': seq} END
+                      IGNORE NULLS) OVER before AS last_charge,
+           57 * x + 56 * lag(x, 1, 0) OVER w + 55 * lag(x, 2, 0) OVER w
+           + 54 * lag(x, 3, 0) OVER w + 53 * lag(x, 4, 0) OVER w + 52 * lag(x, 5, 0) OVER w
+           + 51 * lag(x, 6, 0) OVER w + 50 * lag(x, 7, 0) OVER w + 49 * lag(x, 8, 0) OVER w
+           + 48 * lag(x, 9, 0) OVER w + 47 * lag(x, 10, 0) OVER w + 46 * lag(x, 11, 0) OVER w
+           + 45 * lag(x, 12, 0) OVER w + 44 * lag(x, 13, 0) OVER w + 43 * lag(x, 14, 0) OVER w
+           + 42 * lag(x, 15, 0) OVER w + 41 * lag(x, 16, 0) OVER w + 40 * lag(x, 17, 0) OVER w
+           + 39 * lag(x, 18, 0) OVER w + 38 * lag(x, 19, 0) OVER w AS weight
+    FROM classed
+    WINDOW w AS (PARTITION BY k ORDER BY t, rank, seq),
+           before AS (PARTITION BY k ORDER BY t, rank, seq
                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ),
-decided AS (
-    SELECT location, evse, n, CASE
-        WHEN returned AND t - last_return <= 60 AND charged = charged_then THEN true
-        WHEN 2.0 * w / 19 > 50 THEN true
-        WHEN 2.0 * w / 19 < 25 THEN false END AS flag
-    FROM shares
+measured AS (
+    SELECT *,
+           CASE kind WHEN 'up' THEN observed_len(a, b)
+                     WHEN 'grace' THEN observed_len(a, least(b, a + $grace_s)) ELSE 0 END AS up_s,
+           CASE kind WHEN 'down' THEN observed_len(a, b)
+                     WHEN 'grace' THEN observed_len(greatest(a, a + $grace_s), b) ELSE 0 END
+               AS down_s,
+           CASE kind WHEN 'grace' THEN greatest(a, a + $grace_s) ELSE a END AS down_from,
+           CASE WHEN returned AND a - last_return.t <= 60
+                     AND (last_charge IS NULL OR last_charge < last_return) THEN true
+                WHEN 2.0 * weight / 19 > 50 THEN true
+                WHEN 2.0 * weight / 19 < 25 THEN false END AS flag
+    FROM ordered
 )
-SELECT location, evse, arg_max(flag, n) AS flapping
-FROM decided WHERE flag IS NOT NULL
-GROUP BY location, evse;
+SELECT * EXCLUDE (last_return, last_charge),
+       coalesce(sum(CASE WHEN up_s > 0 THEN 1 ELSE 0 END) OVER (
+           PARTITION BY k ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), 0) AS run
+FROM measured;
+
+-- name: outages
+-- Every outage in order: where its observed down time starts and ends, its down seconds, its
+-- statuses. `open`: the EVSE's last observed time is down (it goes on if still down at the end).
+SELECT k, run, min(observed_first(down_from, b)) AS "start", max(observed_last(down_from, b))
+       AS "end", sum(down_s) AS duration, list(DISTINCT status ORDER BY status) AS statuses
+FROM periods WHERE down_s > 0
+GROUP BY k, run ORDER BY k, run;
 
 -- name: evses
 -- Each EVSE's figures over the window. `seconds` are observed seconds per status; `changes`
 -- counts those inside [start, end) but first sightings; `late` the updates older than the
 -- EVSE's newest (not applied); `stale` an UNKNOWN or CHARGING last updated over 24 h before
--- the end (a repeat of the status, kept in `seen`, is an update too).
-SELECT c.location, c.evse,
+-- the end (a repeat of the status, kept in `seen`, is an update too); `open` whether its last
+-- observed time is down.
+WITH names AS (
+    SELECT hash(location, evse) AS k, any_value(location) AS location, any_value(evse) AS evse
+    FROM status_changes GROUP BY 1
+),
+per_status AS (
+    SELECT k, status, sum(up_s) AS up_s, sum(down_s) AS down_s FROM periods GROUP BY k, status
+),
+totals AS (
+    SELECT k, sum(up_s) AS up_s, sum(down_s) AS down_s,
+           sum(up_s + down_s) FILTER (WHERE status IN ('AVAILABLE', 'CHARGING', 'RESERVED',
+                                                       'BLOCKED')) AS working_s,
+           sum(up_s + down_s) FILTER (WHERE status = 'CHARGING') AS charging_s,
+           map_from_entries(list({'k': status, 'v': up_s + down_s})
+                            FILTER (WHERE up_s + down_s > 0)) AS seconds
+    FROM per_status GROUP BY k
+),
+last AS (
+    SELECT k, any_value(lk) AS lk, arg_max(status, n) AS status, max(a) AS last_t,
+           count(*) FILTER (WHERE previous IS NOT NULL AND a >= $start AND a < $end) AS changes,
+           coalesce(arg_max(flag, n) FILTER (WHERE flag IS NOT NULL), false) AS flapping,
+           coalesce(arg_max(down_s > 0, n) FILTER (WHERE up_s + down_s > 0), false) AS open
+    FROM periods GROUP BY k
+),
+late AS (
+    SELECT hash(location, evse) AS k, count(*) AS late FROM late_updates
+    WHERE epoch_us("time") / 1e6 <= $end GROUP BY 1
+),
+seen_last AS (
+    SELECT hash(location, evse) AS k, max(epoch_us("time") / 1e6) AS seen_t FROM seen
+    WHERE epoch_us("time") / 1e6 <= $end GROUP BY 1
+)
+SELECT n.location, n.evse,
        coalesce(s.up_s, 0) + coalesce(s.down_s, 0) AS observed_s,
        coalesce(s.seconds, MAP {}) AS seconds,
        coalesce(s.up_s, 0) AS up_s, coalesce(s.down_s, 0) AS down_s,
        coalesce(s.working_s, 0) AS working_s, coalesce(s.charging_s, 0) AS charging_s,
-       c.status, c.changes, coalesce(l.late, 0) AS late,
-       coalesce(f.flapping, false) AS flapping,
+       c.status, c.changes, coalesce(l.late, 0) AS late, c.flapping,
        c.status IN ('UNKNOWN', 'CHARGING')
            AND $end - greatest(c.last_t, coalesce(v.seen_t, c.last_t)) > 86400 AS stale,
        CASE WHEN $grace AND c.status = 'UNKNOWN' THEN $end >= c.last_t + $grace_s
             WHEN c.status IN ('AVAILABLE', 'CHARGING', 'RESERVED', 'BLOCKED') THEN false
             WHEN c.status IN ('OUT_OF_ORDER', 'INOPERATIVE') THEN true
-            ELSE $other_down END AS down_at_end
-FROM (
-    SELECT location, evse, arg_max(status, n) AS status, max(a) AS last_t,
-           count(*) FILTER (WHERE previous IS NOT NULL AND a >= $start AND a < $end) AS changes
-    FROM periods GROUP BY location, evse
-) c
-LEFT JOIN (
-    SELECT location, evse, sum(up) AS up_s, sum(dn) AS down_s,
-           sum(up + dn) FILTER (WHERE status IN ('AVAILABLE', 'CHARGING', 'RESERVED', 'BLOCKED'))
-               AS working_s,
-           sum(up + dn) FILTER (WHERE status = 'CHARGING') AS charging_s,
-           map_from_entries(list({'k': status, 'v': up + dn})) AS seconds
-    FROM (SELECT location, evse, status,
-                 coalesce(sum(b - a) FILTER (WHERE NOT down), 0) AS up,
-                 coalesce(sum(b - a) FILTER (WHERE down), 0) AS dn
-          FROM pieces GROUP BY location, evse, status)
-    GROUP BY location, evse
-) s USING (location, evse)
-LEFT JOIN flapping f USING (location, evse)
-LEFT JOIN (
-    SELECT location, evse, count(*) AS late FROM late_updates
-    WHERE epoch_us("time") / 1e6 <= $end GROUP BY location, evse
-) l USING (location, evse)
-LEFT JOIN (
-    SELECT location, evse, max(epoch_us("time") / 1e6) AS seen_t FROM seen
-    WHERE epoch_us("time") / 1e6 <= $end GROUP BY location, evse
-) v USING (location, evse)
-ORDER BY c.location, c.evse;
-
--- name: outage_list
--- Every outage in order, for the figures that need each one (duration buckets, the list).
-SELECT location, evse, "start", "end", duration, statuses, open
-FROM outages ORDER BY location, evse, "start";
+            ELSE $other_down END AS down_at_end,
+       c.open, c.k, c.lk
+FROM last c JOIN names n USING (k)
+LEFT JOIN totals s USING (k)
+LEFT JOIN late l USING (k)
+LEFT JOIN seen_last v USING (k)
+ORDER BY n.location, n.evse;
 
 -- name: all_down
 -- Per location, the seconds in which every EVSE observed at the time was down (and one at least
--- was): a sweep over the pieces' edges, counting EVSEs observed and EVSEs down.
-WITH edges AS (
-    SELECT location, a AS edge, 1 AS observed, CASE WHEN down THEN 1 ELSE 0 END AS downs
-    FROM pieces
+-- was). A location of one EVSE: its down time. Else a sweep over the instants at which the
+-- location's count of observed EVSEs or of down EVSEs changes (first sightings, and changes
+-- between up and down: most changes, AVAILABLE to CHARGING say, change neither).
+WITH sizes AS (
+    SELECT lk, count(DISTINCT k) AS evses, sum(down_s) AS down_s FROM periods GROUP BY lk
+),
+marked AS (
+    SELECT p.lk, p.k, p.a, p.b, p.kind, p.n,
+           CASE WHEN p.kind = 'down' THEN 1 ELSE 0 END AS down_start,
+           CASE WHEN p.kind = 'down' OR (p.kind = 'grace' AND p.b > p.a + $grace_s) THEN 1
+                ELSE 0 END AS down_end
+    FROM periods p JOIN sizes s USING (lk) WHERE s.evses > 1 AND s.down_s > 0
+),
+edges AS (
+    -- at its start a period puts its own down state in place of the one before it
+    SELECT lk, a AS edge, CASE WHEN n = 0 THEN 1 ELSE 0 END AS observed,
+           down_start - coalesce(lag(down_end) OVER (PARTITION BY k ORDER BY n), 0) AS downs
+    FROM marked
     UNION ALL
-    SELECT location, b, -1, CASE WHEN down THEN -1 ELSE 0 END FROM pieces
+    -- an UNKNOWN under afirev turns down $grace_s after it began
+    SELECT lk, a + $grace_s, 0, 1 FROM marked WHERE kind = 'grace' AND b > a + $grace_s
 ),
 steps AS (
-    SELECT location, edge, sum(observed) AS observed, sum(downs) AS downs
-    FROM edges GROUP BY location, edge
+    SELECT lk, edge, sum(observed) AS observed, sum(downs) AS downs
+    FROM edges WHERE observed <> 0 OR downs <> 0 GROUP BY lk, edge
 ),
 running AS (
-    SELECT location, edge, lead(edge) OVER w - edge AS length,
+    SELECT lk, edge, coalesce(lead(edge) OVER w, $end) AS next,
            sum(observed) OVER w AS observed, sum(downs) OVER w AS downs
     FROM steps
-    WINDOW w AS (PARTITION BY location ORDER BY edge
+    WINDOW w AS (PARTITION BY lk ORDER BY edge
                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 )
-SELECT location, coalesce(sum(length) FILTER (WHERE observed > 0 AND downs = observed), 0)
-FROM running GROUP BY location;
+SELECT lk, sum(observed_len(edge, next)) FILTER (WHERE observed > 0 AND downs = observed)
+FROM running GROUP BY lk
+UNION ALL
+SELECT lk, down_s FROM sizes WHERE evses = 1 OR down_s = 0;

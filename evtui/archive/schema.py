@@ -14,7 +14,6 @@ __all__ = [
     "README",
     "SCHEMA_KEY",
     "SCHEMA_VERSION",
-    "SEQ_SPAN",
     "SILENCE",
     "TABLES",
 ]
@@ -26,9 +25,6 @@ SCHEMA_KEY: Final = "evtui_archive_schema"
 SILENCE: Final = 60.0
 """Seconds without a message after which a writer's coverage starts a new span: a report can
 find gaps in reception of this length or more (its `--gap` cannot be shorter)."""
-
-SEQ_SPAN: Final = 65_536
-"""`seq` is the message's place in its session times this, plus the EVSE's place in it."""
 
 TABLES: Final = ("status_changes", "late_updates", "seen", "coverage", "locations")
 """The tables, each a folder; the first three are partitioned by `date=` (UTC, of `time`)."""
@@ -47,8 +43,6 @@ COLUMNS: Final[dict[str, dict[str, str]]] = {
         "received": "TIMESTAMPTZ",
         "session": "VARCHAR",
         "seq": "BIGINT",
-        "partition": "INTEGER",
-        "offset": "BIGINT",
     },
     "late_updates": {
         "time": "TIMESTAMPTZ",
@@ -58,8 +52,6 @@ COLUMNS: Final[dict[str, dict[str, str]]] = {
         "received": "TIMESTAMPTZ",
         "session": "VARCHAR",
         "seq": "BIGINT",
-        "partition": "INTEGER",
-        "offset": "BIGINT",
     },
     "seen": {
         "location": "VARCHAR",
@@ -105,18 +97,18 @@ writer saw the stream. `date` (UTC date of `time`) is only in the path.
 - location, evse: the charging location's id and the EVSE's id
 - status, previous: OCPI statuses (AVAILABLE, CHARGING, ...; new ones may come)
 - received: when the writer received the message
-- session: the recording it came from; seq: its order there (message number x {SEQ_SPAN:,}
-  + the EVSE's place in the message): two changes of one EVSE may share a `time`
-- partition, offset: the Kafka partition and offset of the message. Parallel writers can
-  receive a message twice (at-least-once delivery): rows with the same location, evse,
-  time, status, partition and offset are one change.
+- session: the recording it came from; seq: the row's place in it, in the order of arrival
+  (two changes of one EVSE may share a `time`: seq orders them)
+- Parallel writers can receive a message twice (at-least-once delivery): rows with the same
+  location, evse, time and status are one change.
 
 ## late_updates/date=.../*.parquet
 Updates older than the EVSE's newest, not applied (same columns, no `previous`).
 
 ## seen/date=.../*.parquet
-Per file written and EVSE, the newest `last_updated` of an update that repeated its status
-(repeats are not status changes; staleness reads them).
+Per file, EVSE and UTC day, the newest `last_updated` of an update that repeated the EVSE's
+status (repeats are no status changes; staleness reads them): exact for windows that end
+at midnight UTC.
 
 ## coverage/<writer>-<n>.parquet
 The spans in which a writer was receiving: `received_from`/`received_to`, messages in the

@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from evtui.archive.schema import COLUMNS, README, SCHEMA_KEY, SCHEMA_VERSION, SEQ_SPAN, SILENCE
+from evtui.archive.schema import COLUMNS, README, SCHEMA_KEY, SCHEMA_VERSION, SILENCE
 from evtui.model import Accepted, Rejection
 from evtui.model.payload import to_micros
 
@@ -63,9 +63,14 @@ class ArchiveWriter:
         self.state: dict[tuple[str, str], list[Any]] = {} if state is None else state
         """(location, evse) -> [status, newest last_updated (µs)]: a writer adding several
         sessions in a row hands it on, so that they are one history."""
-        self._changes: dict[str, list[Any]] = {name: [] for name in COLUMNS["status_changes"]}
-        self._late: dict[str, list[Any]] = {name: [] for name in COLUMNS["late_updates"]}
-        self._seen: dict[tuple[str, str], int] = {}
+        self._changes: list[tuple[Any, ...]] = []
+        """Rows of `status_changes` in column order, as tuples (one append per change)."""
+        self._late: list[tuple[Any, ...]] = []
+        self._count = 0
+        """Rows so far in this session: their `seq`."""
+        self._seen: dict[tuple[str, str, int], int] = {}
+        """(location, evse, UTC day) -> the newest repeat of the EVSE's status that day: a
+        report whose window ends at midnight knows each EVSE's last update exactly."""
         self._spans: list[_Span] = []
         self._span: _Span | None = None
         self._placed: set[str] = set()
@@ -86,56 +91,55 @@ class ArchiveWriter:
     @property
     def pending(self) -> int:
         """Rows (changes and late updates) held but not yet written."""
-        return len(self._changes["time"]) + len(self._late["time"])
+        return len(self._changes) + len(self._late)
 
     def add(self, items: Iterable[tuple[int, Accepted | Rejection]]) -> None:
-        """Fold messages in arrival order, each with its place (`seq`) in the session."""
-        state, seen = self.state, self._seen
-        ch, late = self._changes, self._late
-        for seq, item in items:
-            message = item.message
-            received = message.received_at
-            self._received(received)
-            if isinstance(item, Accepted):
-                payload = item.payload
-                location = payload.id
-                if location not in self._placed:
-                    self._placed.add(location)
-                    self._new_locations.append(location)
-                newest = self._span.newest_update if self._span else None
-                for index, update in enumerate(payload.evses):
-                    t = to_micros(update.last_updated)
-                    key = (location, update.id)
-                    held = state.get(key)
-                    previous: str | None = None
-                    if held is not None:
-                        if t < held[1]:
-                            _append(late, t, location, update.id, update.status, None,
-                                    received, self.session, seq * SEQ_SPAN + index, message)
-                            continue
-                        held[1] = t
-                        if held[0] == update.status:
-                            seen[key] = t
-                            newest = t if newest is None or t > newest else newest
-                            continue
-                        previous = held[0]
-                        held[0] = update.status
-                    else:
-                        state[key] = [update.status, t]
-                    seen.pop(key, None)
-                    newest = t if newest is None or t > newest else newest
-                    _append(ch, t, location, update.id, update.status, previous,
-                            received, self.session, seq * SEQ_SPAN + index, message)
-                if self._span is not None:
-                    self._span.newest_update = newest
-
-    def _received(self, at: float) -> None:
-        span = self._span
-        if span is None or at - span.received_to > SILENCE:
-            span = self._span = _Span(at, at)
-            self._spans.append(span)
-        span.received_to = max(span.received_to, at)
-        span.messages += 1
+        """Fold messages in arrival order (each with its place in the session, unused but for
+        the count of messages)."""
+        state, seen, session = self.state, self._seen, self.session
+        changes, late = self._changes.append, self._late.append
+        count = self._count
+        for _, item in items:
+            received = item.message.received_at
+            span = self._span
+            if span is None or received - span.received_to > SILENCE:
+                span = self._span = _Span(received, received)
+                self._spans.append(span)
+            elif received > span.received_to:
+                span.received_to = received
+            span.messages += 1
+            if not isinstance(item, Accepted):
+                continue
+            payload = item.payload
+            location = payload.id
+            if location not in self._placed:
+                self._placed.add(location)
+                self._new_locations.append(location)
+            r = int(received * 1_000_000)
+            newest = span.newest_update
+            for update in payload.evses:
+                t = to_micros(update.last_updated)
+                key = (location, update.id)
+                held = state.get(key)
+                status = update.status
+                if held is None:
+                    state[key] = [status, t]
+                    changes((t, location, update.id, status, None, r, session, count))
+                    count += 1
+                elif t < held[1]:
+                    late((t, location, update.id, status, r, session, count))
+                    count += 1
+                    continue
+                elif held[0] == status:
+                    held[1] = seen[location, update.id, t // DAY_US] = t
+                else:
+                    changes((t, location, update.id, status, held[0], r, session, count))
+                    count += 1
+                    held[0], held[1] = status, t
+                if newest is None or t > newest:
+                    newest = t
+            span.newest_update = newest
+        self._count = count
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -147,12 +151,7 @@ class ArchiveWriter:
             written += self._write_dated("status_changes", self._changes)
             written += self._write_dated("late_updates", self._late)
             if self._seen:
-                seen: dict[str, list[Any]] = {
-                    "location": [k[0] for k in self._seen],
-                    "evse": [k[1] for k in self._seen],
-                    "time": list(self._seen.values()),
-                    "session": [self.session] * len(self._seen),
-                }
+                seen = [(loc, evse, t, self.session) for (loc, evse, _), t in self._seen.items()]
                 written += self._write_dated("seen", seen)
             if self._new_locations:
                 written.append(self._write_locations())
@@ -162,10 +161,8 @@ class ArchiveWriter:
                 written.append(self._write_coverage(spans, closed))
         except (OSError, duckdb.Error) as exc:
             raise ArchiveError(f"archive {self.directory}: cannot write: {exc}") from None
-        self.written_changes += len(self._changes["time"])
-        for columns in (self._changes, self._late):
-            for values in columns.values():
-                values.clear()
+        self.written_changes += len(self._changes)
+        self._changes, self._late = [], []
         self._seen.clear()
         self._new_locations.clear()
         # The span going on continues in the next flush's coverage, from where it stands.
@@ -191,18 +188,20 @@ class ArchiveWriter:
         self._counter += 1
         return f"{self.writer}-{int(time.time() * 1_000_000)}{self._counter:03d}.parquet"
 
-    def _write_dated(self, table: str, columns: dict[str, list[Any]]) -> list[Path]:
-        if not columns["time"]:
+    def _write_dated(self, table: str, rows: list[tuple[Any, ...]]) -> list[Path]:
+        """One file per UTC date of `time` (the hive partition `date=`)."""
+        if not rows:
             return []
-        times = np.asarray(columns["time"], dtype=np.int64)
-        days = times // DAY_US
+        names = list(COLUMNS[table])
+        columns = {
+            name: np.asarray(values, dtype=np.int64 if name in _INTS else object)
+            for name, values in zip(names, zip(*rows, strict=True), strict=True)
+        }
+        days = columns["time"] // DAY_US
         written = []
         for day in np.unique(days):
             mask = days == day
-            data = {
-                name: (np.asarray(values, dtype=object if name not in _INTS else np.int64)[mask])
-                for name, values in columns.items()
-            }
+            data = {name: values[mask] for name, values in columns.items()}
             date = np.datetime64(int(day), "D").astype(str)
             folder = self.directory / table / f"date={date}"
             written.append(self._copy(table, data, folder))
@@ -263,12 +262,12 @@ class ArchiveWriter:
         return final
 
 
-_INTS = frozenset({"time", "received", "seq", "partition", "offset"})
+_INTS = frozenset({"time", "received", "seq"})
 # Rows of one EVSE together, in time order: the columns compress to a few bytes a change.
 _ORDER = {
-    "status_changes": "ORDER BY location, evse, time, seq",
-    "late_updates": "ORDER BY location, evse, time, seq",
-    "seen": "ORDER BY location, evse",
+    "status_changes": "ORDER BY location, evse, seq",
+    "late_updates": "ORDER BY location, evse, seq",
+    "seen": "ORDER BY location, evse, time",
     "locations": "ORDER BY id",
 }
 
@@ -282,31 +281,6 @@ def _cast(name: str, kind: str) -> str:
     if kind == "DOUBLE":
         return f"CASE WHEN isnan({quoted}) THEN NULL ELSE {quoted} END AS {quoted}"
     return f"{quoted}::{kind} AS {quoted}"
-
-
-def _append(
-    columns: dict[str, list[Any]],
-    t: int,
-    location: str,
-    evse: str,
-    status: str,
-    previous: str | None,
-    received: float,
-    session: str,
-    seq: int,
-    message: Any,
-) -> None:
-    columns["time"].append(t)
-    columns["location"].append(location)
-    columns["evse"].append(evse)
-    columns["status"].append(status)
-    if "previous" in columns:
-        columns["previous"].append(previous)
-    columns["received"].append(int(received * 1_000_000))
-    columns["session"].append(session)
-    columns["seq"].append(seq)
-    columns["partition"].append(message.partition)
-    columns["offset"].append(message.offset)
 
 
 def _quote(path: Path) -> str:
