@@ -45,6 +45,7 @@ def synthesize(directory: Path, days: int, evses: int, per_day: int = 10) -> int
         return rows
     db = duckdb.connect()
     db.execute("SET TimeZone = 'UTC'")
+    db.execute("SET enable_progress_bar = false")
     cycle = "[" + ", ".join(f"'{s}'" for s in CYCLE) + "]"
     slot = DAY_US // per_day
     for day in range(days):

@@ -8,12 +8,13 @@ versions. `connect` gives a DuckDB connection with one view per table over the g
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
 import duckdb
 
-from evtui.archive.schema import COLUMNS, SCHEMA_KEY, SCHEMA_VERSION, TABLES
+from evtui.archive.schema import COLUMNS, ROWS_KEY, SCHEMA_KEY, SCHEMA_VERSION, TABLES
 from evtui.archive.writer import ArchiveError
 
 __all__ = ["ArchiveReader"]
@@ -28,8 +29,12 @@ class ArchiveReader:
             raise ArchiveError(f"archive {directory}: no such directory")
         self.skipped: list[str] = []
         self.files: dict[str, list[Path]] = {}
+        self._rows: dict[str, str] = {}
+        """File -> its `ROWS_KEY` metadata (session and seq range), where it has one."""
         self._db = duckdb.connect()
+        # UTC for TIMESTAMPTZ; no progress bar on the terminal the report writes to.
         self._db.execute("SET TimeZone = 'UTC'")
+        self._db.execute("SET enable_progress_bar = false")
         for table in TABLES:
             self.files[table] = self._checked(table, _listed(self.directory / table))
 
@@ -46,6 +51,23 @@ class ArchiveReader:
                 sql = f"SELECT {columns} WHERE false"
             self._db.execute(f"CREATE OR REPLACE VIEW {table} AS {sql}")
         return self._db
+
+    def repeats_rows(self) -> bool:
+        """Whether two status_changes files of one session hold overlapping rows."""
+        flushes: dict[str, list[tuple[int, int]]] = {}
+        seen: set[str] = set()
+        for path in self.files["status_changes"]:
+            value = self._rows.get(str(path), "")
+            parts = value.rsplit(":", 3)
+            if len(parts) != 4 or value in seen or not parts[1].isdigit():
+                continue
+            seen.add(value)  # one flush's files of other dates say the same
+            flushes.setdefault(parts[0], []).append((int(parts[1]), int(parts[2])))
+        for spans in flushes.values():
+            ordered = sorted(spans)
+            if any(b[0] <= a[1] for a, b in itertools.pairwise(ordered)):
+                return True
+        return False
 
     def complete_sessions(self) -> set[str]:
         """The sessions whose end the archive holds (added completely)."""
@@ -96,10 +118,16 @@ class ArchiveReader:
     def _versions(self, files: list[Path]) -> dict[str, str | None]:
         listed = ", ".join(f"'{_quote(f)}'" for f in files)
         rows = self._db.execute(
-            f"SELECT file_name, decode(value) FROM parquet_kv_metadata([{listed}]) "
-            f"WHERE decode(key) = '{SCHEMA_KEY}'"
+            f"SELECT file_name, decode(key), decode(value) FROM parquet_kv_metadata([{listed}]) "
+            f"WHERE decode(key) IN ('{SCHEMA_KEY}', '{ROWS_KEY}')"
         ).fetchall()
-        return {str(name): str(value) for name, value in rows}
+        versions: dict[str, str | None] = {}
+        for name, key, value in rows:
+            if key == ROWS_KEY:
+                self._rows[str(name)] = str(value)
+            else:
+                versions[str(name)] = str(value)
+        return versions
 
     def _columns(self, path: Path) -> set[str]:
         rows = self._db.execute(

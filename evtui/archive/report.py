@@ -63,7 +63,7 @@ def archive_result(
         "grace": rules.unknown_grace,
         "grace_s": UNKNOWN_GRACE,
     }
-    overlap = _order_sessions(db)
+    overlap = _order_sessions(db) or reader.repeats_rows()
     _run(db, sql["arrived"], params)
     _run(db, sql["once" if overlap else "all_once"], params)
     _run(db, sql["changes"], params)
@@ -144,7 +144,8 @@ def _figures(row: tuple[Any, ...], outages: list[Outage], is_open: bool) -> Evse
 
 
 def _order_sessions(db: duckdb.DuckDBPyConnection) -> bool:
-    """Rank the sessions by when they began receiving; True when two of them overlap."""
+    """Rank the sessions by when they began receiving; True when two of them overlap in time
+    (parallel writers: a message may be in both)."""
     db.execute(
         "CREATE OR REPLACE TEMP TABLE session_order AS "
         "SELECT session, row_number() OVER (ORDER BY min(received_from), session) AS rank, "

@@ -34,12 +34,16 @@ FROM status_changes c JOIN session_order r USING (session)
 WHERE epoch_us(c."time") / 1e6 <= $end;
 
 -- name: once
--- When sessions overlap in time (parallel recorders, or a session added twice), a change can be
--- in the archive twice: parallel recorders receive the uncommitted tail again after a
--- rebalance. One EVSE's change to one status at one time is one change, as first received.
+-- A change can be in the archive twice: a session added again after an interrupted run (the
+-- same session and seq), or parallel recorders, one of which received the uncommitted tail again
+-- after a rebalance (the same EVSE, time and status in two sessions). Each counts once, as the
+-- session that received it first has it (a session's own A, B, A at one instant stays whole).
 CREATE OR REPLACE TEMP TABLE arrived_once AS
-SELECT * FROM arrived
-QUALIFY row_number() OVER (PARTITION BY k, t, status ORDER BY recv, rank, seq) = 1;
+SELECT * FROM (
+    SELECT * FROM arrived
+    QUALIFY row_number() OVER (PARTITION BY rank, seq ORDER BY recv) = 1
+)
+QUALIFY rank = first_value(rank) OVER (PARTITION BY k, t, status ORDER BY recv, rank, seq);
 
 -- name: all_once
 -- Sessions that never overlap in time cannot hold a change twice.
@@ -171,7 +175,8 @@ last AS (
     FROM periods GROUP BY k
 ),
 late AS (
-    SELECT hash(location, evse) AS k, count(*) AS late FROM late_updates
+    -- counted once when a session was added twice
+    SELECT hash(location, evse) AS k, count(DISTINCT (session, seq)) AS late FROM late_updates
     WHERE epoch_us("time") / 1e6 <= $end GROUP BY 1
 ),
 seen_last AS (

@@ -1,0 +1,72 @@
+"""Shared by the archive tests: sessions of scripted histories, and both reports over them."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from evtui.archive import ArchiveReader, archive_result
+from evtui.commands.report_output import row_object
+from evtui.defaults import EV_CATALOG, EV_LAYER
+from evtui.model import Accepted, Batch, StreamMessage, decode
+from evtui.model.reliability import RULES, History, Result
+from evtui.model.reliability.grouping import Grouping, group
+from evtui.recording import Recorder, SessionOrigin, SessionReader
+from tests.reliability.test_live import stamp
+
+Messages = Sequence[tuple[float, list[tuple[str, str, str, float]]]]
+"""(received at, [(location, evse, status, last_updated)]), as test_live's `scripted` makes."""
+
+
+def write_session(path: Path, messages: Messages, label: str = "test") -> Path:
+    """A session file holding `messages`, one a poll, offsets counting on from 0."""
+    recorder = Recorder.create(path, SessionOrigin(label, "here", EV_CATALOG, EV_LAYER))
+    for n, (received, items) in enumerate(messages):
+        document = {
+            "id": items[0][0],
+            "evses": [{"id": e, "status": s, "last_updated": stamp(at)} for _, e, s, at in items],
+        }
+        data = base64.b64encode(gzip.compress(json.dumps(document).encode())).decode()
+        recorder.record(Batch((decode(StreamMessage(0, n, data, received_at=received)),)))
+    recorder.close()
+    return path
+
+
+def session_result(paths: Sequence[Path], rules: str, **window: Any) -> Result:
+    """What `evtui report SESSION...` folds: the sessions oldest first, one history."""
+    history = History(RULES[rules], **window)
+    readers = sorted((SessionReader(p) for p in paths), key=lambda r: r.info.started_at)
+    for reader in readers:
+        with reader:
+            for chunk in reader.read():
+                for _, message in chunk:
+                    history.received(message.received_at)
+                    item = decode(message)
+                    if isinstance(item, Accepted):
+                        for e in item.payload.evses:
+                            at = e.last_updated.timestamp()
+                            history.update(item.payload.id, e.id, e.status, at)
+    return history.finish()
+
+
+def archived_result(directory: Path, rules: str, **window: Any) -> Result:
+    """What `evtui report --archive DIR` computes with DuckDB."""
+    reader = ArchiveReader(directory)
+    try:
+        return archive_result(reader, RULES[rules], **window)
+    finally:
+        reader.close()
+
+
+def rows(result: Result, by: Grouping) -> list[dict[str, Any]]:
+    """The report's rows as `--format jsonl` writes them (no directory: no names)."""
+
+    def place(_: str) -> dict[str, str | None]:
+        return {"name": None, "operator": None, "country": None}
+
+    grouped = group(result, by, lambda _: (None, None))
+    return [row_object(result, row, by, place) for row in grouped]

@@ -1,0 +1,174 @@
+"""The archive's files: what independent readers (pyarrow, DuckDB) find in them, and what
+happens to a session added twice, a damaged session, an interrupted run, and files that are
+not evtui's, cut short, or of a newer schema."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from evtui.archive import SCHEMA_VERSION, add_sessions
+from evtui.archive.schema import SCHEMA_KEY
+from tests.archive.helpers import archived_result, rows, session_result, write_session
+from tests.conftest import evtui
+from tests.recording.helpers import network_messages, record_session
+from tests.reliability.test_live import scripted
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> dict[str, str]:
+    return {"XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+
+
+def history(tmp_path: Path) -> Path:
+    """A session of three scripted histories one after another (late updates, repeats,
+    flapping, long silences), on 6 EVSEs of 3 locations."""
+    messages = []
+    offset = 0.0
+    for seed in (3, 4, 5):
+        part = scripted(seed)
+        shift = offset - part[0][0] + 10 if messages else 0.0
+        for received, items in part:
+            messages.append((received + shift, [(p, e, s, t + shift) for p, e, s, t in items]))
+        offset = messages[-1][0]
+    return write_session(tmp_path / "history.evtui", messages)
+
+
+def test_independent_readers_find_evtui_exports_rows(tmp_path: Path, home: dict[str, str]) -> None:
+    session = history(tmp_path)
+    archive = tmp_path / "archive"
+    assert evtui("archive", str(session), str(archive), env=home).returncode == 0
+    exported = evtui("export", str(session), "--format", "jsonl", env=home)
+    want = [
+        (r["time"], r["location"], r["evse"], r["old"], r["new"])
+        for r in map(json.loads, exported.stdout.splitlines())
+    ]
+    assert len(want) > 50
+    # pyarrow, reading the directory as a hive-partitioned dataset, as Spark would.
+    table = ds.dataset(archive / "status_changes", format="parquet", partitioning="hive").to_table()
+    got = sorted(
+        zip(table["seq"].to_pylist(), table["time"].to_pylist(), table["location"].to_pylist(),
+            table["evse"].to_pylist(), table["previous"].to_pylist(),
+            table["status"].to_pylist(), strict=True)
+    )  # fmt: skip
+    as_export = [
+        (t.strftime("%Y-%m-%dT%H:%M:%SZ"), loc, evse, old, new) for _, t, loc, evse, old, new in got
+    ]
+    assert as_export == want
+    dates = {str(d) for d in table["date"].to_pylist()}
+    assert dates == {t[:10] for t, *_ in want}
+    for path in (archive / "status_changes").rglob("*.parquet"):
+        metadata = pq.read_metadata(path).metadata
+        assert metadata[SCHEMA_KEY.encode()] == str(SCHEMA_VERSION).encode()
+    # DuckDB alone, as the archive's README tells a user to.
+    db = duckdb.connect()
+    (count, days) = db.execute(
+        f"SELECT count(*), count(DISTINCT date) FROM read_parquet("
+        f"'{archive}/status_changes/*/*.parquet', hive_partitioning = true)"
+    ).fetchone() or (0, 0)
+    assert (count, days) == (len(want), len(dates))
+    assert "schema version" in (archive / "README.md").read_text()
+
+
+def test_a_session_added_twice_adds_nothing(tmp_path: Path, home: dict[str, str]) -> None:
+    session = history(tmp_path)
+    archive = tmp_path / "archive"
+    evtui("archive", str(session), str(archive), env=home)
+    files = sorted(archive.rglob("*.parquet"))
+    again = evtui("archive", str(session), str(archive), env=home)
+    assert again.returncode == 0
+    assert "is in the archive already: skipped" in again.stderr
+    assert "0 sessions added" in again.stderr
+    assert sorted(archive.rglob("*.parquet")) == files
+
+
+def test_an_interrupted_run_leaves_whole_files_and_adding_again_counts_rows_once(
+    tmp_path: Path,
+) -> None:
+    session = history(tmp_path)
+    archive = tmp_path / "archive"
+    add_sessions([session], archive, "test")
+    # As if the run had been killed before it wrote the session's end (its last coverage
+    # file), and in the middle of writing a file (a temporary one left behind).
+    coverage = sorted((archive / "coverage").glob("*.parquet"))
+    coverage[-1].unlink()
+    leftover = next((archive / "status_changes").rglob("*.parquet"))
+    (leftover.parent / f".{leftover.name}.tmp").write_bytes(leftover.read_bytes()[:100])
+    added = add_sessions([session], archive, "test")
+    assert added.sessions == 1  # not complete: added again
+    want = session_result([session], "nevi")
+    assert rows(archived_result(archive, "nevi"), "evse") == rows(want, "evse")
+
+
+def test_bad_files_are_named_skipped_and_left_out_of_the_figures(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    session = history(tmp_path)
+    archive = tmp_path / "archive"
+    evtui("archive", str(session), str(archive), env=home)
+    options = ["--by", "location", "--format", "jsonl", "--gap", "600"]
+    before = evtui("report", "--archive", str(archive), *options, env=home)
+    assert before.returncode == 0, before.stderr
+    folder = next((archive / "status_changes").glob("date=*"))
+    good = next(folder.glob("*.parquet"))
+    # Not evtui's: a Parquet file of someone else's with the same columns.
+    pq.write_table(pq.read_table(good).replace_schema_metadata({}), folder / "foreign.parquet")
+    # Cut short.
+    (folder / "cut.parquet").write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    # A newer schema version: evtui must not mix its rows in.
+    newer = folder / "newer.parquet"
+    duckdb.connect().execute(
+        f"COPY (SELECT * FROM read_parquet('{good}')) TO '{newer}' "
+        f"(FORMAT parquet, KV_METADATA {{{SCHEMA_KEY}: '{SCHEMA_VERSION + 1}'}})"
+    )
+    after = evtui("report", "--archive", str(archive), *options, env=home)
+    assert after.returncode == 1
+    assert "Traceback" not in after.stderr
+    lines = after.stderr.splitlines()
+    for name, why in (
+        ("foreign.parquet", "not an evtui archive file"),
+        ("cut.parquet", "not a readable Parquet file"),
+        ("newer.parquet", f"newer schema version {SCHEMA_VERSION + 1}"),
+    ):
+        [line] = [x for x in lines if name in x]
+        assert why in line
+    assert "the figures exclude 3 unreadable archive files" in after.stderr
+    assert after.stdout == before.stdout
+
+
+def test_a_damaged_session_adds_what_is_readable_and_says_where_it_broke(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    intact = tmp_path / "intact.evtui"
+    record_session(intact, network_messages(locations=12, hours=12))
+    cut = tmp_path / "cut.evtui"
+    data = intact.read_bytes()
+    cut.write_bytes(data[: int(len(data) * 0.6)])
+    archive = tmp_path / "archive"
+    done = evtui("archive", str(cut), str(archive), env=home)
+    assert done.returncode == 1
+    assert "damaged at message" in done.stderr and "1 session added" in done.stderr
+    # The archive holds what the damaged session holds: both reports agree on it.
+    want = session_result([cut], "uk")
+    assert want.evses
+    assert rows(archived_result(archive, "uk"), "location") == rows(want, "location")
+
+
+def test_the_archive_is_where_the_user_said_or_the_command_says_why_not(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    session = history(tmp_path)
+    (tmp_path / "file").write_text("")
+    done = evtui("archive", str(session), str(tmp_path / "file"), env=home)
+    assert done.returncode == 2 and "is a file" in done.stderr
+    done = evtui("report", "--archive", str(tmp_path / "absent"), env=home)
+    assert done.returncode == 1 and "no such directory" in done.stderr
+    done = evtui("report", "--archive", str(tmp_path), str(session), env=home)
+    assert done.returncode == 2 and "not both" in done.stderr
+    done = evtui("report", "--archive", str(tmp_path), "--gap", "30", env=home)
+    assert done.returncode == 2 and "silences of 60 s or more" in done.stderr

@@ -1,0 +1,106 @@
+"""`evtui report --archive` (DuckDB's SQL over the Parquet files) against the report over the
+same sessions (the fold, update by update): two computations of the same rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evtui.archive import add_sessions
+from tests.archive.helpers import archived_result, rows, session_result, write_session
+from tests.conftest import evtui
+from tests.reliability.test_live import T0, scripted
+
+DAY = 86_400.0
+WINDOWS: list[tuple[str, dict[str, Any]]] = [
+    ("uk", {}),
+    ("nevi", {}),
+    ("afirev", {}),
+    # Windows ending at midnight UTC: before, inside and after most histories' changes.
+    ("uk", {"start": T0 - 8 * 3600 + DAY, "end": T0 - 8 * 3600 + 2 * DAY}),
+    ("afirev", {"start": T0 - 8 * 3600, "end": T0 - 8 * 3600 + 3 * DAY}),
+    (
+        "nevi",
+        {"exclusions": {"E1": [(T0, T0 + 30 * 3600)], "L2": [(T0 + 2 * 3600, T0 + 9 * 3600)]}},
+    ),
+]
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_the_archive_gives_the_session_reports_rows(tmp_path: Path, seed: int) -> None:
+    # Flapping runs, repeats, late updates, long UNKNOWNs, silences longer than the gap; odd
+    # seeds are two sessions, so the time between them is unobserved and the EVSEs' statuses
+    # carry from one to the other.
+    messages = scripted(seed)
+    if seed % 2:
+        half = len(messages) // 2
+        sessions = [
+            write_session(tmp_path / "1.evtui", messages[:half], "first"),
+            write_session(tmp_path / "2.evtui", messages[half:], "second"),
+        ]
+    else:
+        sessions = [write_session(tmp_path / "1.evtui", messages)]
+    added = add_sessions(sessions, tmp_path / "archive", "test")
+    assert added.sessions == len(sessions) and not added.problems
+    for rules, window in WINDOWS:
+        want = session_result(sessions, rules, **window)
+        got = archived_result(tmp_path / "archive", rules, **window)
+        assert (got.start, got.end, got.gaps) == (want.start, want.end, want.gaps)
+        for by in ("evse", "location", "network"):
+            assert rows(got, by) == rows(want, by), (rules, window, by)  # type: ignore[arg-type]
+
+
+def test_sessions_from_several_runs_are_one_history(tmp_path: Path) -> None:
+    # The second session added by a run of its own: its first sightings repeat the statuses
+    # the first left, and the report folds them as no change.
+    messages = scripted(7)
+    half = len(messages) // 2
+    first = write_session(tmp_path / "1.evtui", messages[:half], "first")
+    second = write_session(tmp_path / "2.evtui", messages[half:], "second")
+    add_sessions([first], tmp_path / "archive", "test")
+    add_sessions([second], tmp_path / "archive", "test")
+    want = session_result([first, second], "uk")
+    got = archived_result(tmp_path / "archive", "uk")
+    late_free = [r for r in rows(want, "evse") if r["late"] == 0]
+    assert late_free, "the history should have EVSEs with no late update"
+    # An update that is late only against the first session's history is not late for the
+    # second run's writer: compare the EVSEs without late updates.
+    by_evse = {(r["location"], r["evse"]): r for r in rows(got, "evse")}
+    for row in late_free:
+        assert by_evse[row["location"], row["evse"]] == row
+
+
+H = 3600.0
+
+
+def test_the_hand_computed_day_through_the_commands(tmp_path: Path) -> None:
+    # EVSE a out of order 02:00-03:30 of a 24 h day, b charging 6 h; c inoperative from 12:00.
+    day = [
+        (T0, [("one", "a", "AVAILABLE", T0), ("one", "b", "AVAILABLE", T0)]),
+        (T0 + 1, [("two", "c", "AVAILABLE", T0)]),
+        (T0 + 2 * H, [("one", "a", "OUT_OF_ORDER", T0 + 2 * H)]),
+        (T0 + 3.5 * H, [("one", "a", "AVAILABLE", T0 + 3.5 * H),
+                        ("one", "b", "CHARGING", T0 + 3.5 * H)]),
+        (T0 + 9.5 * H, [("one", "b", "AVAILABLE", T0 + 9.5 * H)]),
+        (T0 + 12 * H, [("two", "c", "INOPERATIVE", T0 + 12 * H)]),
+        (T0 + 24 * H, [("one", "a", "AVAILABLE", T0 + 24 * H)]),
+    ]  # fmt: skip
+    session = write_session(tmp_path / "day.evtui", day)
+    home = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "c")}
+    done = evtui("archive", str(session), str(tmp_path / "archive"), env=home)
+    assert done.returncode == 0, done.stderr
+    # Three first sightings and five changes; the last update of a repeats its status.
+    assert "1 session added (8 status changes" in done.stderr
+    options = ["--by", "evse", "--format", "jsonl", "--gap", "90000"]
+    over_archive = evtui("report", "--archive", str(tmp_path / "archive"), *options, env=home)
+    over_session = evtui("report", str(session), *options, env=home)
+    assert over_archive.returncode == 0, over_archive.stderr
+    assert over_archive.stdout == over_session.stdout
+    import json
+
+    figures = {r["evse"]: r for r in map(json.loads, over_archive.stdout.splitlines())}
+    assert figures["a"]["uptime_pct"] == 93.75 and figures["a"]["outages"] == 1
+    assert figures["b"]["utilisation_pct"] == 25.0
+    assert figures["c"]["outage_s"] == 12 * H and figures["c"]["uptime_pct"] == 50.0
