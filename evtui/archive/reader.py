@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -31,6 +32,7 @@ class ArchiveReader:
         self.files: dict[str, list[Path]] = {}
         self._rows: dict[str, str] = {}
         """File -> its `ROWS_KEY` metadata (session and seq range), where it has one."""
+        self._scratch: tempfile.TemporaryDirectory[str] | None = None
         self._db = duckdb.connect()
         # UTC for TIMESTAMPTZ; no progress bar on the terminal the report writes to.
         self._db.execute("SET TimeZone = 'UTC'")
@@ -75,8 +77,18 @@ class ArchiveReader:
         rows = db.execute("SELECT DISTINCT session FROM coverage WHERE closed").fetchall()
         return {str(session) for (session,) in rows}
 
+    @property
+    def scratch(self) -> Path:
+        """A private directory for what a query spills to disk, removed by `close`."""
+        if self._scratch is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="evtui-duckdb-")
+        return Path(self._scratch.name)
+
     def close(self) -> None:
         self._db.close()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+            self._scratch = None
 
     def _checked(self, table: str, files: list[Path]) -> list[Path]:
         if not files:

@@ -51,6 +51,10 @@ def archive_result(
     if gap < SILENCE:
         raise ValueError(f"an archive keeps silences of {SILENCE:.0f} s or more: --gap {gap:g}")
     db = reader.connect()
+    # Spill to a directory of our own (DuckDB's default is `.tmp` wherever the user stands),
+    # gone with the reader; in any order where order is not asked for (less memory).
+    db.execute(f"SET temp_directory = '{_quote(reader.scratch)}'")
+    db.execute("SET preserve_insertion_order = false")
     if memory_limit is not None:
         db.execute(f"SET memory_limit = '{memory_limit}'")
     if threads is not None:
@@ -94,6 +98,10 @@ def archive_result(
     if exclusions and rules.other_down:
         figures, all_down = _refold_excluded(db, figures, all_down, rules, lo, hi, gaps, exclusions)
     return Result(rules, lo, hi, figures, all_down, gaps)
+
+
+def _quote(path: Any) -> str:
+    return str(path).replace("'", "''")
 
 
 def _run(db: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> Any:

@@ -132,8 +132,8 @@ measured AS (
                 WHEN 2.0 * weight / 19 < 25 THEN false END AS flag
     FROM ordered
 )
-SELECT * EXCLUDE (last_return, last_charge),
-       coalesce(sum(CASE WHEN up_s > 0 THEN 1 ELSE 0 END) OVER (
+SELECT k, lk, status, previous IS NOT NULL AS changed, kind, a, b, n, up_s, down_s, down_from,
+       flag, coalesce(sum(CASE WHEN up_s > 0 THEN 1 ELSE 0 END) OVER (
            PARTITION BY k ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), 0) AS run
 FROM measured;
 
@@ -169,7 +169,7 @@ totals AS (
 ),
 last AS (
     SELECT k, any_value(lk) AS lk, arg_max(status, n) AS status, max(a) AS last_t,
-           count(*) FILTER (WHERE previous IS NOT NULL AND a >= $start AND a < $end) AS changes,
+           count(*) FILTER (WHERE changed AND a >= $start AND a < $end) AS changes,
            coalesce(arg_max(flag, n) FILTER (WHERE flag IS NOT NULL), false) AS flapping,
            coalesce(arg_max(down_s > 0, n) FILTER (WHERE up_s + down_s > 0), false) AS open
     FROM periods GROUP BY k
