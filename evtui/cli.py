@@ -129,6 +129,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _mode_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--mode",
+        choices=("serial", "parallel"),
+        default="serial",
+        help="serial (default): read every partition; parallel: share the partitions out "
+        "with the other consumers given the same --consumer-id (needs --consumer-id)",
+    )
+
+
 def _demo_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("emulated network")
     group.add_argument("--seed", type=int, default=1, help="same seed, same network (default 1)")
@@ -179,6 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tail.add_argument("--timeout", type=_positive_float, metavar="S", help="stop after S seconds")
     tail.add_argument("--format", dest="fmt", choices=("jsonl", "text"), default="jsonl")
+    _mode_option(tail)
     _demo_options(tail)
 
     rec = commands.add_parser(
@@ -206,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument(
         "--writer", metavar="NAME", help="this recorder's name in archive files (default: host)"
     )
+    _mode_option(rec)
     _demo_options(rec)
 
     replay = commands.add_parser(
@@ -369,6 +381,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `evtui` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
+    if getattr(args, "mode", "serial") == "parallel" and not getattr(args, "consumer_id", None):
+        fail("--mode parallel needs --consumer-id GROUP: the consumers sharing it share the work")
     from evtui.runtime import tune
 
     tune()

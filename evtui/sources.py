@@ -54,6 +54,7 @@ __all__ = [
 
 SourceEvent = Batch | ConnectionState
 Start = Literal["earliest", "latest", "committed"]
+Mode = Literal["serial", "parallel"]
 
 
 class Source(Protocol):
@@ -98,6 +99,8 @@ class LiveSettings:
     start: Start = "latest"
     directory_url: str = DEFAULT_DIRECTORY_URL
     """HERE's EV Charge Points API v3 base (the directory of locations)."""
+    mode: Mode = "serial"
+    """parallel: the consumers sharing `consumer_id` share the layer's partitions out."""
 
 
 class HereSource:
@@ -114,6 +117,7 @@ class HereSource:
         start: Start = "latest",
         label: str | None = None,
         directory_url: str = DEFAULT_DIRECTORY_URL,
+        mode: Mode = "serial",
     ) -> None:
         self.label = label or f"HERE {catalog} / {layer}"
         self._credentials = credentials
@@ -121,7 +125,7 @@ class HereSource:
         self._directory_url = directory_url
         self._client: HereClient | None = None
         self._options = StreamOptions(
-            catalog=catalog, layer=layer, consumer_id=consumer_id, start=start
+            catalog=catalog, layer=layer, consumer_id=consumer_id, start=start, mode=mode
         )
         self._stack = contextlib.AsyncExitStack()
         self._consumer: StreamConsumer | None = None
@@ -137,6 +141,7 @@ class HereSource:
             consumer_id=settings.consumer_id,
             start=settings.start,
             directory_url=settings.directory_url,
+            mode=settings.mode,
         )
 
     async def __aenter__(self) -> Self:
@@ -180,6 +185,8 @@ class DemoSettings:
     seed: int = 1
     speed: float = 60.0
     locations: int = 2000
+    mode: Mode = "serial"
+    """How the demo's own consumer reads the emulator (alone in its group either way)."""
 
 
 class DemoSource:
@@ -218,6 +225,7 @@ class DemoSource:
                 start="earliest",
                 label=self.label,
                 directory_url=server.directory_url,
+                mode=self.settings.mode,
             )
             await self._inner.__aenter__()
         except BaseException:

@@ -13,6 +13,7 @@ import pytest
 
 from evtui.emulator import EmulatorServer
 from evtui.model import KNOWN_STATUSES
+from evtui.recording import SessionReader
 from tests.conftest import evtui, location_doc
 
 
@@ -128,6 +129,37 @@ def test_tail_against_a_faulty_platform_prints_every_payload_once_and_cleans_up(
     assert sum(committed.values()) == len(published)
     assert emulator.live_subscriptions() == 0
     assert server.config.access_key_secret not in result.stdout + result.stderr
+
+
+def test_record_in_parallel_mode_records_only_its_share_of_the_partitions(
+    server: EmulatorServer, credentials_file: Path, tmp_path: Path
+) -> None:
+    emulator = server.emulator
+    server.config.session_timeout = 600  # the other recorder of the group never polls here
+    # Another recorder of the group, joined first: Kafka's range assignment gives it 0 and 1.
+    emulator.subscribe("rec", {"auto.offset.reset": "earliest"}, "parallel")
+    published = [emulator.publish(location_doc(n)) for n in range(40)]
+    share = sorted(w for w in published if w[0] in (2, 3))
+    out = tmp_path / "share.evtui"
+    home = {"XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+
+    result = evtui(
+        "record", "--credentials", str(credentials_file), "--lookup-url", server.lookup_url,
+        "--from", "earliest", "--mode", "parallel", "--consumer-id", "rec",
+        "--limit", str(len(share)), "-o", str(out), env=home,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    with SessionReader(out) as reader:
+        recorded = sorted((m.partition, m.offset) for chunk in reader.read() for _, m in chunk)
+    assert recorded == share
+    assert emulator.committed("rec") == {p: 1 + max(o for q, o in share if q == p) for p in (2, 3)}
+
+
+def test_parallel_mode_without_a_consumer_group_is_a_usage_error() -> None:
+    result = evtui("record", "--source", "demo", "--mode", "parallel", "--limit", "1")
+    assert result.returncode == 2
+    assert "--mode parallel needs --consumer-id" in result.stderr
 
 
 def test_check_passes_against_the_emulator(server: EmulatorServer, credentials_file: Path) -> None:

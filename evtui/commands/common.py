@@ -67,6 +67,7 @@ def live_settings(args: argparse.Namespace) -> LiveSettings:
         start=getattr(args, "start", "latest"),
         directory_url=getattr(args, "directory_url", None)
         or os.environ.get("EVTUI_DIRECTORY_URL", DEFAULT_DIRECTORY_URL),
+        mode=getattr(args, "mode", "serial"),
     )
 
 
@@ -79,6 +80,7 @@ def demo_settings(args: argparse.Namespace) -> DemoSettings:
         seed=getattr(args, "seed", defaults.seed),
         speed=getattr(args, "speed", defaults.speed),
         locations=getattr(args, "locations", defaults.locations),
+        mode=getattr(args, "mode", defaults.mode),
     )
 
 

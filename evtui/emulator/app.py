@@ -6,7 +6,8 @@ Layout on one host (`http://127.0.0.1:PORT`):
 - `GET /lookup/v1/resources/{hrn}/apis[/{api}/{version}]`: base URLs of `stream` v2, `blob` v1.
 - `POST /stream/v2/catalogs/{hrn}/layers/{layer}/subscribe`: answers a `nodeBaseURL` under
   `/stream-node/v2/...`, where poll (`GET .../partitions`), commit (`PUT .../offsets`),
-  seek (`PUT .../seek`) and unsubscribe (`DELETE .../subscribe`) live.
+  seek (`PUT .../seek`) and unsubscribe (`DELETE .../subscribe`) live. Each call names the
+  subscription's `mode`: `parallel` ones of a group share its partitions (`evtui.emulator.groups`).
 - `GET /blob/v1/catalogs/{hrn}/layers/{layer}/data/{handle}`: payloads over the inline limit.
 - `GET /v3/locations?ids=…&fields=…` and `GET /v3/locations/{id}`: HERE's EV Charge Points
   API v3, the directory of locations (`evtui.emulator.directory`).
@@ -33,7 +34,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from evtui.emulator.directory import Handler, directory_routes
-from evtui.emulator.service import Emulator, EmulatorError, Subscription
+from evtui.emulator.service import Emulator, EmulatorError, Mode, Subscription
 from evtui.here import oauth
 
 __all__ = ["create_app"]
@@ -95,12 +96,20 @@ def create_app(emulator: Emulator) -> Starlette:
         if "layer" in request.path_params and request.path_params["layer"] != config.layer:
             raise EmulatorError(404, "E213004", f"Layer {request.path_params['layer']} not found")
 
+    def mode_of(request: Request) -> Mode:
+        match mode := request.query_params.get("mode", "serial"):
+            case "serial" | "parallel":
+                return mode
+        raise EmulatorError(400, "E213013", f"Unknown mode {mode}")
+
     def subscription(request: Request) -> Subscription:
         check_catalog(request)
-        mode = request.query_params.get("mode", "serial")
-        if mode not in ("serial", "parallel"):
-            raise EmulatorError(400, "E213013", f"Unknown mode {mode}")
-        return emulator.subscription(request.query_params.get("subscriptionId"))
+        mode = mode_of(request)
+        sub = emulator.subscription(request.query_params.get("subscriptionId"))
+        if mode != sub.mode:
+            # Parallel calls must say so every time, as HERE asks (the mode is the subscription's).
+            raise EmulatorError(400, "E213013", f"Subscription is in {sub.mode} mode, not {mode}")
+        return sub
 
     async def token(request: Request) -> Response:
         body = (await request.body()).decode("utf-8", "replace")
@@ -168,13 +177,14 @@ def create_app(emulator: Emulator) -> Starlette:
     async def subscribe(request: Request) -> Response:
         bearer(request)
         check_catalog(request)
+        mode = mode_of(request)
         consumer_id = request.query_params.get("consumerId") or uuid.uuid4().hex
         try:
             body = json.loads(await request.body() or b"{}")
         except ValueError:
             raise EmulatorError(400, "E213011", "Body is not JSON") from None
         properties = (body or {}).get("kafkaConsumerProperties") or {}
-        sub = emulator.subscribe(consumer_id, properties)
+        sub = emulator.subscribe(consumer_id, properties, mode)
         host = str(request.base_url).rstrip("/")
         node = f"{host}/stream-node/v2/catalogs/{request.path_params['hrn']}"
         return JSONResponse({"nodeBaseURL": node, "subscriptionId": sub.id}, status_code=201)

@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from evtui.defaults import EV_CATALOG, EV_LAYER
+from evtui.emulator.groups import Gains, ParallelGroups
 from evtui.emulator.network import NetworkConfig, SyntheticNetwork, format_time
 
 __all__ = ["Emulator", "EmulatorConfig", "Faults", "Malformed"]
 
 Malformed = Literal["base64", "gzip", "json", "schema"]
+Mode = Literal["serial", "parallel"]
 
 MAX_GENERATED_PER_CALL = 50_000
 """Synthetic events published per poll (about), so one poll after a long pause stays quick."""
@@ -50,6 +52,9 @@ class EmulatorConfig:
     inline_limit: int = 1_000_000
     """Payloads larger than this (compressed) are served through Blob."""
     max_poll_records: int = 500
+    session_timeout: float = 30.0
+    """Seconds a parallel subscription may go without polling before its group hands its
+    partitions to the others (Kafka's session timeout)."""
     timestamp_window: float = 600.0
     catalog: str = EV_CATALOG
     layer: str = EV_LAYER
@@ -105,6 +110,10 @@ class Subscription:
     consumer_id: str
     positions: list[int]
     max_records: int
+    mode: Mode = "serial"
+    """Sent with every call: parallel subscriptions of a group share its partitions."""
+    reset: str = "latest"
+    """auto.offset.reset: where a partition the group never committed starts."""
     last_poll_token: str | None = None
     delivered: dict[int, int] = field(default_factory=dict)
 
@@ -135,6 +144,7 @@ class Emulator:
         self._log: list[list[_Stored]] = [[] for _ in range(self.config.partitions)]
         self._groups: dict[str, dict[int, int]] = {}
         self._subscriptions: dict[str, Subscription] = {}
+        self._parallel = ParallelGroups(self.config.partitions)
         self._tokens: dict[str, float] = {}
         self._nonces: dict[str, float] = {}
         self._blobs: dict[str, bytes] = {}
@@ -306,25 +316,52 @@ class Emulator:
 
     # -- subscriptions -------------------------------------------------------------------
 
-    def subscribe(self, consumer_id: str, properties: dict[str, Any]) -> Subscription:
+    def subscribe(
+        self, consumer_id: str, properties: dict[str, Any], mode: Mode = "serial"
+    ) -> Subscription:
         with self._lock:
             group = str(properties.get("group.id") or consumer_id)
-            reset = properties.get("auto.offset.reset", "latest")
-            committed = self._groups.get(group, {})
-            positions = [
-                committed.get(p, 0 if reset == "earliest" else len(self._log[p]))
-                for p in range(self.config.partitions)
-            ]
+            reset = str(properties.get("auto.offset.reset", "latest"))
+            positions = [self._start_of(group, reset, p) for p in range(self.config.partitions)]
             try:
                 max_records = int(properties.get("max.poll.records", self.config.max_poll_records))
             except (TypeError, ValueError):
                 raise EmulatorError(400, "E213011", "max.poll.records must be a number") from None
-            sub = Subscription(
-                secrets.token_hex(12), group, consumer_id, positions, max(1, max_records)
-            )
+            sub_id, records = secrets.token_hex(12), max(1, max_records)
+            sub = Subscription(sub_id, group, consumer_id, positions, records, mode, reset)
             self._subscriptions[sub.id] = sub
             self.subscribed.append(consumer_id)
+            if mode == "parallel":
+                self._expire_parallel()
+                self._hand_over(self._parallel.join(group, sub.id, self.clock()))
             return sub
+
+    def _start_of(self, group: str, reset: str, partition: int) -> int:
+        """Where a consumer of `group` starts in `partition`: after the group's last commit."""
+        default = 0 if reset == "earliest" else len(self._log[partition])
+        return self._groups.get(group, {}).get(partition, default)
+
+    def _hand_over(self, gains: Gains) -> None:
+        """A rebalance gave these subscriptions these partitions: each resumes them from the
+        group's committed offset, so what the last owner did not commit comes again."""
+        for sub_id, partitions in gains.items():
+            sub = self._subscriptions.get(sub_id)
+            if sub is None:
+                continue
+            for p in partitions:
+                sub.positions[p] = self._start_of(sub.group, sub.reset, p)
+                sub.delivered.pop(p, None)
+
+    def _expire_parallel(self) -> None:
+        """Rebalance the groups of parallel subscriptions silent past the session timeout."""
+        self._hand_over(self._parallel.expire(self.clock(), self.config.session_timeout))
+
+    def owned(self, sub: Subscription) -> frozenset[int]:
+        """The partitions `sub` reads: all of them in serial mode, its group's share else."""
+        with self._lock:
+            if sub.mode == "serial":
+                return frozenset(range(self.config.partitions))
+            return self._parallel.owned(sub.id)
 
     def subscription(self, subscription_id: str | None) -> Subscription:
         with self._lock:
@@ -341,7 +378,7 @@ class Emulator:
                 f.drop_subscriptions_after -= 1
                 if f.drop_subscriptions_after < 0:
                     f.drop_subscriptions_after = None
-                    self._subscriptions.clear()
+                    self.drop_subscriptions()
             if f.expire_tokens_after is not None:
                 f.expire_tokens_after -= 1
                 if f.expire_tokens_after < 0:
@@ -363,13 +400,20 @@ class Emulator:
             if sub.id not in self._subscriptions:
                 raise EmulatorError(404, "E213003", "Subscription not found")
             sub.last_poll_token = token
+            if sub.mode == "parallel":
+                self._expire_parallel()
+                if not self._parallel.is_member(sub.id):
+                    # Timed out of its group earlier: polling again joins it again.
+                    self._hand_over(self._parallel.join(sub.group, sub.id, self.clock()))
+                self._parallel.seen(sub.id, self.clock())
+            owned = self.owned(sub)
             out: list[str] = []
             room = sub.max_records
             while room > 0:
                 progressed = False
                 for p, log in enumerate(self._log):
                     start = sub.positions[p]
-                    if start >= len(log) or room <= 0:
+                    if p not in owned or start >= len(log) or room <= 0:
                         continue
                     share = max(1, room // self.config.partitions)
                     chunk = log[start : start + min(share, room)]
@@ -388,30 +432,42 @@ class Emulator:
                 raise EmulatorError(
                     412, "E213010", "Token change is not allowed on /offsets; poll first"
                 )
+            if sub.mode == "parallel":
+                self._expire_parallel()  # a member past its session timeout owns nothing
+            if bad := [p for p, _ in offsets if not 0 <= p < self.config.partitions]:
+                raise EmulatorError(400, "E213012", f"No partition {bad[0]}")
+            # A partition rebalanced away is another member's to commit now. All or nothing:
+            # the answer cannot say which of the offsets went through.
+            if any(p not in self.owned(sub) for p, _ in offsets):
+                raise EmulatorError(409, "E213028", "Unable to commit offset")
             group = self._groups.setdefault(sub.group, {})
             for partition, offset in offsets:
-                if not 0 <= partition < self.config.partitions:
-                    raise EmulatorError(400, "E213012", f"No partition {partition}")
                 if offset > sub.delivered.get(partition, -1):
                     raise EmulatorError(409, "E213028", "Unable to commit offset")
                 group[partition] = max(group.get(partition, 0), offset + 1)
 
     def seek(self, sub: Subscription, offsets: list[tuple[int, int]]) -> None:
+        """Move the next poll of each partition given; a partition the subscription does not
+        own is left alone (its position is reset from the group's commits when it gets it)."""
         with self._lock:
+            owned = self.owned(sub)
             for partition, offset in offsets:
                 if not 0 <= partition < self.config.partitions:
                     raise EmulatorError(400, "E213012", f"No partition {partition}")
-                sub.positions[partition] = max(0, min(offset, len(self._log[partition])))
+                if partition in owned:
+                    sub.positions[partition] = max(0, min(offset, len(self._log[partition])))
 
     def unsubscribe(self, sub: Subscription) -> None:
         with self._lock:
             if self._subscriptions.pop(sub.id, None) is not None:
                 self.unsubscribed += 1
+            self._hand_over(self._parallel.leave(sub.id))
 
     def drop_subscriptions(self) -> None:
         """Forget every subscription, as a restarted service node would."""
         with self._lock:
             self._subscriptions.clear()
+            self._parallel.clear()
 
     # -- what tests look at --------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
@@ -20,12 +20,13 @@ from evtui.here.errors import AccessDenied, StreamFailed, SubscriptionLost
 from evtui.here.platform import Platform
 from evtui.here.tokens import Token
 
-__all__ = ["MODE", "StreamNode", "Subscription"]
+__all__ = ["Mode", "StreamNode", "Subscription"]
 
 log = logging.getLogger("evtui.here")
 
-MODE = "serial"
-"""The consumption mode sent on every call: this consumer reads all of the layer's partitions."""
+Mode = Literal["serial", "parallel"]
+"""The consumption mode, sent on every call. serial: the subscription reads all of the layer's
+partitions; parallel: the subscriptions of one consumer group share them out."""
 
 
 @dataclass
@@ -37,10 +38,11 @@ class Subscription:
 class StreamNode:
     """Subscribes to one stream layer and calls the node of the subscription it holds."""
 
-    def __init__(self, client: Platform, catalog: str, layer: str) -> None:
+    def __init__(self, client: Platform, catalog: str, layer: str, mode: Mode = "serial") -> None:
         self._client = client
         self._catalog = catalog
         self._layer = layer
+        self.mode: Mode = mode
         self.subscription: Subscription | None = None
         """None until subscribed, and again once released or lost."""
         self._correlation_id: str | None = None
@@ -54,7 +56,7 @@ class StreamNode:
                 "POST",
                 f"{base}/layers/{quote(self._layer, safe='')}/subscribe",
                 what="Stream subscribe",
-                params={"mode": MODE, "consumerId": consumer_id},
+                params={"mode": self.mode, "consumerId": consumer_id},
                 json={"kafkaConsumerProperties": properties},
                 headers=self._correlation(),
             )
@@ -76,7 +78,7 @@ class StreamNode:
         except ValueError as exc:
             raise StreamFailed(str(exc)) from None
         self.subscription = Subscription(node, subscription_id)
-        log.info("subscribed as %s at %s", consumer_id, node)
+        log.info("subscribed as %s (%s mode) at %s", consumer_id, self.mode, node)
 
     def forget_base(self) -> None:
         """Have the next `subscribe` ask API Lookup for the stream base URL again."""
@@ -103,7 +105,7 @@ class StreamNode:
             method,
             f"{sub.node}/layers/{quote(self._layer, safe='')}/{endpoint}",
             what=what,
-            params={"subscriptionId": sub.subscription_id, "mode": MODE},
+            params={"subscriptionId": sub.subscription_id, "mode": self.mode},
             headers=self._correlation(),
             **kwargs,
         )

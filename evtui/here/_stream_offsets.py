@@ -4,6 +4,9 @@ the commit.
 Exactly-once for the reader rests on two rules kept here: a message at or below the delivered
 offset is never handed out again, and a commit covers only what the reader acknowledged (the
 service delivers everything after the last commit again to a new subscription).
+
+In parallel mode a rebalance may hand a partition to another consumer of the group at any poll;
+a commit for it is then refused (409), and it is that consumer's to commit from then on.
 """
 
 from __future__ import annotations
@@ -12,9 +15,12 @@ import logging
 import time
 from collections.abc import Iterable
 
+import httpx
+
 from evtui.here._stream_messages import Entry
 from evtui.here._stream_node import StreamNode
 from evtui.here._stream_poll import Poller
+from evtui.here.tokens import Token
 from evtui.model import Decoded
 
 __all__ = ["Offsets"]
@@ -93,6 +99,9 @@ class Offsets:
                 if token is not None:
                     continue
             break
+        if response.status_code == 409 and self._node.mode == "parallel":
+            await self._commit_each(offsets, token, response)
+            return
         if response.status_code in (409, 412):
             # 409 E213028 "unable to commit": later. 412: after the next poll renews the token.
             self.defer_commit()
@@ -102,3 +111,30 @@ class Offsets:
         self.commit_after_poll = False
         for item in offsets:
             self._committed[item["partition"]] = item["offset"]
+
+    async def _commit_each(
+        self, offsets: list[dict[str, int]], token: Token | None, refused: httpx.Response
+    ) -> None:
+        """After a parallel commit got 409: commit partition by partition (the answer does not
+        say which one the group took away), and let go of the refused ones."""
+        for item in offsets:
+            partition, offset = item["partition"], item["offset"]
+            response = refused
+            if len(offsets) > 1:
+                response, _ = await self._node.call(
+                    "PUT", "offsets", "Stream commit", token=token, json={"offsets": [item]}
+                )
+            if response.status_code == 409:
+                # Its new owner resumes from the group's last commit: the reader saw these
+                # messages, the group gets them again (at-least-once). Should the partition
+                # come back, later acknowledgements are committed as usual.
+                if self._acked.get(partition) == offset:
+                    del self._acked[partition]
+                log.info("partition %d went to another consumer of the group", partition)
+                continue
+            if response.status_code == 412:
+                self.defer_commit()
+                return
+            self._node.raise_for(response, "commit")
+            self._committed[partition] = offset
+        self.commit_after_poll = False

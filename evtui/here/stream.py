@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import Any, Literal, Self
 
 from evtui.here._stream_messages import Entry, decode_all, fetch_blobs, new_messages
-from evtui.here._stream_node import StreamNode
+from evtui.here._stream_node import Mode, StreamNode
 from evtui.here._stream_offsets import Offsets
 from evtui.here._stream_poll import Poller
 from evtui.here.errors import HereError, StreamFailed, SubscriptionLost, TransientError
@@ -57,6 +57,8 @@ class StreamOptions:
     backoff_max: float = 30.0
     error_backoff: float = 5.0
     """The first wait after an error that retrying rarely fixes (once the stream worked)."""
+    mode: Mode = "serial"
+    """parallel: the consumers given the same `consumer_id` share the layer's partitions."""
 
 
 class StreamConsumer:
@@ -70,7 +72,7 @@ class StreamConsumer:
         self._client = client
         self.options = options
         self.consumer_id = options.consumer_id or _default_consumer_id(client, options.start)
-        self._node = StreamNode(client, options.catalog, options.layer)
+        self._node = StreamNode(client, options.catalog, options.layer, options.mode)
         self._poller = Poller(self._node)
         self._offsets = Offsets(self._node, self._poller)
         self._pending: list[Entry] | None = None
@@ -151,7 +153,10 @@ class StreamConsumer:
                         self._lost = None
                     await self.subscribe()
                     self._ever_subscribed = True
-                    self._needs_seek = bool(self._offsets.delivered)
+                    # In parallel mode the group's commits say where each partition goes on,
+                    # whoever owned it meanwhile; the de-duplication skips what we saw.
+                    serial = self.options.mode == "serial"
+                    self._needs_seek = serial and bool(self._offsets.delivered)
                     yield _state(ConnectionStatus.SUBSCRIBED, self.options.layer)
                 if self._needs_seek:
                     await self._resume_after_resubscribe()

@@ -44,10 +44,16 @@ def stream_base(server: EmulatorServer, http: httpx.Client) -> str:
     return str(answer[0]["baseURL"])
 
 
-def subscribe(server: EmulatorServer, http: httpx.Client, **props: object) -> tuple[str, str]:
+def subscribe(
+    server: EmulatorServer,
+    http: httpx.Client,
+    mode: str = "serial",
+    consumer_id: str = "c1",
+    **props: object,
+) -> tuple[str, str]:
     response = http.post(
         f"{stream_base(server, http)}/layers/{EV_LAYER}/subscribe",
-        params={"mode": "serial", "consumerId": "c1"},
+        params={"mode": mode, "consumerId": consumer_id},
         json={"kafkaConsumerProperties": {"auto.offset.reset": "earliest", **props}},
     )
     assert response.status_code == 201
@@ -104,6 +110,37 @@ def test_poll_commit_seek_unsubscribe(server: EmulatorServer, http: httpx.Client
     lost = http.get(f"{node}/partitions", params=params)
     assert lost.status_code == 404
     assert lost.json()["code"] == "E213003"
+
+
+def test_parallel_subscriptions_of_a_group_share_the_partitions_and_commit_only_theirs(
+    server: EmulatorServer, http: httpx.Client
+) -> None:
+    for n in range(40):
+        server.emulator.publish(location_doc(n))
+    subs = [subscribe(server, http, "parallel", "group") for _ in range(5)]
+
+    def poll(node: str, sub: str) -> set[int]:
+        params = {"subscriptionId": sub, "mode": "parallel"}
+        answer = http.get(f"{node}/partitions", params=params).json()["messages"]
+        return {m["offset"]["partition"] for m in answer}
+
+    read = [poll(*s) for s in subs]
+    # One partition each to the first four; five consumers for four partitions: one idles.
+    assert read == [{0}, {1}, {2}, {3}, set()]
+
+    node, sub = subs[0]
+    params = {"subscriptionId": sub, "mode": "parallel"}
+    theirs = {"offsets": [{"partition": 1, "offset": 0}]}
+    refused = http.put(f"{node}/offsets", params=params, json=theirs)
+    assert refused.status_code == 409 and refused.json()["code"] == "E213028"
+    mine = {"offsets": [{"partition": 0, "offset": 0}]}
+    assert http.put(f"{node}/offsets", params=params, json=mine).status_code == 200
+    serial = http.get(f"{node}/partitions", params={"subscriptionId": sub, "mode": "serial"})
+    assert serial.status_code == 400 and serial.json()["code"] == "E213013"
+
+    # The first leaves: the idle one is handed a partition, the others move along one.
+    assert http.delete(f"{node}/subscribe", params=params).status_code == 200
+    assert [poll(*s) for s in subs[1:]] == [{0}, {1}, {2}, {3}]
 
 
 def test_commit_with_another_token_than_the_last_poll_is_412(
