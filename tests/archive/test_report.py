@@ -3,6 +3,7 @@ same sessions (the fold, update by update): two computations of the same rows.""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
@@ -104,3 +105,27 @@ def test_the_hand_computed_day_through_the_commands(tmp_path: Path) -> None:
     assert figures["a"]["uptime_pct"] == 93.75 and figures["a"]["outages"] == 1
     assert figures["b"]["utilisation_pct"] == 25.0
     assert figures["c"]["outage_s"] == 12 * H and figures["c"]["uptime_pct"] == 50.0
+
+
+def test_a_tail_received_twice_by_two_writers_counts_once(tmp_path: Path) -> None:
+    # At-least-once delivery: after a rebalance a second recorder receives again what the
+    # first had not committed. Here the second writer's session starts 40 messages before the
+    # first one's ends; it knows nothing of what came before (its first sightings).
+    rng = random.Random(5)
+    messages = []
+    at = {f"E{n}": T0 for n in range(6)}
+    for i in range(120):
+        evse = f"E{rng.randrange(6)}"
+        at[evse] += rng.choice([0, 30, 600, 3600])  # two changes of one instant now and then
+        status = rng.choice(["AVAILABLE", "CHARGING", "OUT_OF_ORDER", "UNKNOWN"])
+        messages.append((T0 + 10 * i, [(f"L{int(evse[1:]) % 3}", evse, status, at[evse])]))
+    whole = write_session(tmp_path / "whole.evtui", messages, "whole")
+    first = write_session(tmp_path / "1.evtui", messages[:80], "first")
+    second = write_session(tmp_path / "2.evtui", messages[40:], "second")
+    add_sessions([first], tmp_path / "archive", "w1")
+    add_sessions([second], tmp_path / "archive", "w2")
+    for rules in ("uk", "nevi", "afirev"):
+        want = session_result([whole], rules)
+        got = archived_result(tmp_path / "archive", rules)
+        for by in ("evse", "location"):
+            assert rows(got, by) == rows(want, by), (rules, by)  # type: ignore[arg-type]
