@@ -10,6 +10,7 @@ code from its archived changes.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from importlib import resources
@@ -45,9 +46,12 @@ def archive_result(
     exclusions: Exclusions | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
+    outage_list: bool = True,
 ) -> Result:
     """The figures of every EVSE in the archive over `[start, end)`, as `History.finish`
-    gives them over the same changes read from sessions."""
+    gives them over the same changes read from sessions. Without `outage_list` the figures
+    keep each EVSE's outage counts per bucket instead of every outage (a month of a continent
+    has tens of millions)."""
     if gap < SILENCE:
         raise ValueError(f"an archive keeps silences of {SILENCE:.0f} s or more: --gap {gap:g}")
     db = reader.connect()
@@ -67,34 +71,43 @@ def archive_result(
         "grace": rules.unknown_grace,
         "grace_s": UNKNOWN_GRACE,
     }
+    params["bucket"] = "true"
     overlap = _order_sessions(db) or reader.repeats_rows()
     _run(db, sql["arrived"], params)
-    _run(db, sql["once" if overlap else "all_once"], params)
-    _run(db, sql["changes"], params)
     oldest, newest = _run(db, sql["window"], params).fetchone() or (None, None)
     if oldest is None or newest is None:
         lo = hi = 0.0  # no update at all
     else:
         lo = float(oldest) if start is None else start
         hi = float(newest) if end is None else end
+    holes = _holes(db, gap)
+    gaps: list[tuple[float, float]] = []
+    if holes:
+        # Where a silence begins and ends on the data's clock needs every EVSE's changes.
+        _run(db, sql["once" if overlap else "all_once"], params)
+        _run(db, sql["changes"], params)
+        gaps = _gaps(db, holes, hi if end is not None else math.inf)
     params.update(start=lo, end=hi)
-    gaps = _gaps(db, gap, hi if end is not None else math.inf)
     _observed_macros(db, _observed(lo, hi, gaps))
-    _run(db, sql["periods"], params)
-    outages: dict[int, list[Outage]] = {}
-    for k, _, a, b, duration, statuses in _run(db, sql["outages"], params).fetchall():
-        outages.setdefault(k, []).append(Outage(a, b, duration, tuple(statuses)))
-    figures = []
-    location_of: dict[int, str] = {}
-    for row in _run(db, sql["evses"], params).fetchall():
-        *values, is_open, k, lk = row
-        location_of[lk] = values[0]
-        figures.append(_figures(tuple(values), outages.get(k, []), bool(is_open)))
-    all_down = {
-        location_of[lk]: float(s or 0.0)
-        for lk, s in _run(db, sql["all_down"], params).fetchall()
-        if lk in location_of
-    }
+    figures: list[EvseFigures] = []
+    all_down: dict[str, float] = {}
+    for bucket in _buckets(db, reader):
+        # A share of the locations at a time (whole locations, so every figure is whole):
+        # each share's sorts fit in memory; the files' row groups outside it are not read.
+        params["bucket"] = bucket
+        for name in ("arrived", "once" if overlap else "all_once", "changes", "periods"):
+            _run(db, sql[name], params)
+        outages: dict[int, list[Outage]] = {}
+        if outage_list:
+            for k, _, a, b, duration, statuses in _run(db, sql["outage_list"], params).fetchall():
+                outages.setdefault(k, []).append(Outage(a, b, duration, tuple(statuses)))
+        location_of: dict[int, str] = {}
+        for row in _run(db, sql["evses"], params).fetchall():
+            location_of[row[16]] = row[0]
+            figures.append(_figures(row, outages.get(row[15], []) if outage_list else None))
+        for lk, seconds in _run(db, sql["all_down"], params).fetchall():
+            if lk in location_of:
+                all_down[location_of[lk]] = float(seconds or 0.0)
     if exclusions and rules.other_down:
         figures, all_down = _refold_excluded(db, figures, all_down, rules, lo, hi, gaps, exclusions)
     return Result(rules, lo, hi, figures, all_down, gaps)
@@ -112,6 +125,8 @@ def _run(db: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> Any
         value = params[match.group(1)]
         if isinstance(value, bool):
             return "true" if value else "false"
+        if isinstance(value, str):
+            return value  # a condition evtui writes itself (a bucket's range of locations)
         if isinstance(value, float) and not math.isfinite(value):
             return f"'{value}'::DOUBLE"
         return repr(float(value))
@@ -119,14 +134,18 @@ def _run(db: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> Any
     return db.execute(re.sub(r"\$(\w+)", literal, sql))
 
 
-def _figures(row: tuple[Any, ...], outages: list[Outage], is_open: bool) -> EvseFigures:
+def _figures(row: tuple[Any, ...], outages: list[Outage] | None) -> EvseFigures:
+    """One row of the statement `evses` as the session report's EvseFigures."""
     (location, evse, observed_s, seconds, up_s, down_s, working_s, charging_s, status,
-     changes, late, flapping, stale, down_at_end) = row  # fmt: skip
-    ongoing = bool(is_open and down_at_end and outages)
-    if outages:
-        last = outages[-1]
+     changes, late, flapping, stale, down_at_end, is_open, _, _, count, longest, latest,
+     buckets) = row  # fmt: skip
+    ongoing = bool(is_open and down_at_end and count)
+    kept: tuple[Outage, ...] = ()
+    if outages is not None:
         if ongoing:
+            last = outages[-1]
             outages[-1] = Outage(last.start, None, last.duration, last.statuses)
+        kept = tuple(outages)
     return EvseFigures(
         location=location,
         evse=evse,
@@ -136,8 +155,8 @@ def _figures(row: tuple[Any, ...], outages: list[Outage], is_open: bool) -> Evse
         down_s=down_s,
         working_s=working_s,
         charging_s=charging_s,
-        outages=len(outages),
-        longest_outage_s=max((o.duration for o in outages), default=0.0),
+        outages=int(count),
+        longest_outage_s=float(longest),
         ongoing=ongoing,
         flapping=bool(flapping),
         stale=bool(stale),
@@ -146,8 +165,9 @@ def _figures(row: tuple[Any, ...], outages: list[Outage], is_open: bool) -> Evse
         late=int(late),
         excluded_s=0.0,
         down_at_end=bool(down_at_end),
-        open_outage_s=outages[-1].duration if ongoing else 0.0,
-        outage_list=tuple(outages),
+        open_outage_s=float(latest) if ongoing else 0.0,
+        outage_list=kept,
+        outage_buckets=None if outages is not None else tuple(buckets),
     )
 
 
@@ -167,14 +187,44 @@ def _order_sessions(db: duckdb.DuckDBPyConnection) -> bool:
     return bool(overlaps)
 
 
-def _gaps(db: duckdb.DuckDBPyConnection, gap: float, end: float) -> list[tuple[float, float]]:
-    """The gaps in reception on the data's clock, as the session report finds them.
+BUCKET_ROWS = 8_000_000
+"""Rows of status changes a share of the locations holds at most (the files' row groups
+permitting): its sorts then fit in a couple of GB."""
 
-    A silence is a stretch of more than `gap` seconds in which no writer received anything
-    (between the coverage spans of every writer). As `History.received` does, it begins at
-    the newest change received before it, and ends at the first change received after it that
-    is newer than that; a silence that comes while the last one has not ended is part of it.
-    """
+
+def _buckets(db: duckdb.DuckDBPyConnection, reader: ArchiveReader) -> list[str]:
+    """Conditions on `location` that split the archive's locations into shares of about
+    `BUCKET_ROWS` rows, in order, from the files' row-group statistics (files are sorted by
+    location, so a share's condition skips the row groups of the others)."""
+    files = reader.files["status_changes"]
+    if not files:
+        return ["true"]
+    listed = ", ".join(f"'{_quote(f)}'" for f in files)
+    groups = db.execute(
+        f"SELECT stats_min_value, row_group_num_rows FROM parquet_metadata([{listed}]) "
+        "WHERE path_in_schema = 'location' ORDER BY 1"
+    ).fetchall()
+    if sum(rows for _, rows in groups) <= BUCKET_ROWS or any(m is None for m, _ in groups):
+        return ["true"]
+    cuts: list[str] = []
+    held = 0
+    for low, rows in groups:
+        if held >= BUCKET_ROWS and (not cuts or low > cuts[-1]):
+            cuts.append(low)
+            held = 0
+        held += rows
+    bounds = [None, *cuts, None]
+    out = []
+    for low, high in itertools.pairwise(bounds):
+        parts = [f"location >= '{_quote(low)}'"] if low is not None else []
+        parts += [f"location < '{_quote(high)}'"] if high is not None else []
+        out.append(" AND ".join(parts))
+    return out
+
+
+def _holes(db: duckdb.DuckDBPyConnection, gap: float) -> list[tuple[float, float]]:
+    """Silences: stretches of more than `gap` seconds in which no writer received anything
+    (between the coverage spans of every writer), on the receive clock."""
     spans = db.execute(
         "SELECT epoch_us(received_from) / 1e6, epoch_us(received_to) / 1e6 FROM coverage "
         "ORDER BY 1, 2"
@@ -185,6 +235,16 @@ def _gaps(db: duckdb.DuckDBPyConnection, gap: float, end: float) -> list[tuple[f
         if reach is not None and a - reach > gap:
             holes.append((reach, a))
         reach = b if reach is None else max(reach, b)
+    return holes
+
+
+def _gaps(
+    db: duckdb.DuckDBPyConnection, holes: list[tuple[float, float]], end: float
+) -> list[tuple[float, float]]:
+    """The gaps in reception on the data's clock, as the session report finds them: as
+    `History.received` does, a silence begins at the newest change received before it, and
+    ends at the first change received after it that is newer than that; a silence that comes
+    while the last one has not ended is part of it."""
     gaps: list[tuple[float, float]] = []
     closed_at = -math.inf
     for quiet_from, quiet_to in holes:

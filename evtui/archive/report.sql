@@ -31,7 +31,7 @@ CREATE OR REPLACE TEMP VIEW arrived AS
 SELECT hash(c.location, c.evse) AS k, hash(c.location) AS lk, epoch_us(c."time") / 1e6 AS t,
        c.status, epoch_us(c.received) / 1e6 AS recv, r.rank, c.seq
 FROM status_changes c JOIN session_order r USING (session)
-WHERE epoch_us(c."time") / 1e6 <= $end;
+WHERE epoch_us(c."time") / 1e6 <= $end AND $bucket;
 
 -- name: once
 -- A change can be in the archive twice: a session added again after an interrupted run (the
@@ -61,11 +61,12 @@ QUALIFY previous IS DISTINCT FROM status;
 
 -- name: window
 -- The default window: from the oldest update to the newest one applied (a repeat of a status,
--- kept in `seen`, can be newer than the last change).
+-- kept in `seen`, can be newer than the last change). Over the rows as archived: what the
+-- statement `changes` leaves out repeats a status, and is an update applied all the same.
 SELECT min(t),
        greatest(max(t), (SELECT max(epoch_us("time") / 1e6) FROM seen
                          WHERE epoch_us("time") / 1e6 <= $end))
-FROM changes;
+FROM arrived;
 
 -- name: periods
 -- One pass over each EVSE's changes in order (one sort) gives everything that needs order:
@@ -137,7 +138,7 @@ SELECT k, lk, status, previous IS NOT NULL AS changed, kind, a, b, n, up_s, down
            PARTITION BY k ORDER BY n ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), 0) AS run
 FROM measured;
 
--- name: outages
+-- name: outage_list
 -- Every outage in order: where its observed down time starts and ends, its down seconds, its
 -- statuses. `open`: the EVSE's last observed time is down (it goes on if still down at the end).
 SELECT k, run, min(observed_first(down_from, b)) AS "start", max(observed_last(down_from, b))
@@ -153,7 +154,19 @@ GROUP BY k, run ORDER BY k, run;
 -- observed time is down.
 WITH names AS (
     SELECT hash(location, evse) AS k, any_value(location) AS location, any_value(evse) AS evse
-    FROM status_changes GROUP BY 1
+    FROM status_changes WHERE $bucket GROUP BY 1
+),
+runs AS (
+    SELECT k, run, sum(down_s) AS duration FROM periods WHERE down_s > 0 GROUP BY k, run
+),
+outage_totals AS (
+    -- per EVSE: how many, the longest, the last one's length, how many per duration bucket
+    SELECT k, count(*) AS outages, max(duration) AS longest, arg_max(duration, run) AS latest,
+           count(*) FILTER (WHERE duration < 7200) AS under_2h,
+           count(*) FILTER (WHERE duration >= 7200 AND duration < 86400) AS under_24h,
+           count(*) FILTER (WHERE duration >= 86400 AND duration < 604800) AS under_7d,
+           count(*) FILTER (WHERE duration >= 604800) AS over_7d
+    FROM runs GROUP BY k
 ),
 per_status AS (
     SELECT k, status, sum(up_s) AS up_s, sum(down_s) AS down_s FROM periods GROUP BY k, status
@@ -177,11 +190,11 @@ last AS (
 late AS (
     -- counted once when a session was added twice
     SELECT hash(location, evse) AS k, count(DISTINCT (session, seq)) AS late FROM late_updates
-    WHERE epoch_us("time") / 1e6 <= $end GROUP BY 1
+    WHERE epoch_us("time") / 1e6 <= $end AND $bucket GROUP BY 1
 ),
 seen_last AS (
     SELECT hash(location, evse) AS k, max(epoch_us("time") / 1e6) AS seen_t FROM seen
-    WHERE epoch_us("time") / 1e6 <= $end GROUP BY 1
+    WHERE epoch_us("time") / 1e6 <= $end AND $bucket GROUP BY 1
 )
 SELECT n.location, n.evse,
        coalesce(s.up_s, 0) + coalesce(s.down_s, 0) AS observed_s,
@@ -195,8 +208,12 @@ SELECT n.location, n.evse,
             WHEN c.status IN ('AVAILABLE', 'CHARGING', 'RESERVED', 'BLOCKED') THEN false
             WHEN c.status IN ('OUT_OF_ORDER', 'INOPERATIVE') THEN true
             ELSE $other_down END AS down_at_end,
-       c.open, c.k, c.lk
+       c.open, c.k, c.lk,
+       coalesce(o.outages, 0), coalesce(o.longest, 0), coalesce(o.latest, 0),
+       [coalesce(o.under_2h, 0), coalesce(o.under_24h, 0), coalesce(o.under_7d, 0),
+        coalesce(o.over_7d, 0)] AS buckets
 FROM last c JOIN names n USING (k)
+LEFT JOIN outage_totals o USING (k)
 LEFT JOIN totals s USING (k)
 LEFT JOIN late l USING (k)
 LEFT JOIN seen_last v USING (k)

@@ -183,6 +183,7 @@ def _from_archive(
             gap=args.gap,
             exclusions=exclusions,
             memory_limit=args.memory_limit,
+            outage_list=bool(args.outages or args.nevi_export is not None),
         )
     except Exception as exc:  # DuckDB's errors (out of memory, disk): said, not a traceback
         fail(f"--archive {args.archive}: {exc}", EXIT_ERROR)

@@ -53,11 +53,13 @@ def session_result(paths: Sequence[Path], rules: str, **window: Any) -> Result:
     return history.finish()
 
 
-def archived_result(directory: Path, rules: str, **window: Any) -> Result:
+def archived_result(
+    directory: Path, rules: str, outage_list: bool = True, **window: Any
+) -> Result:
     """What `evtui report --archive DIR` computes with DuckDB."""
     reader = ArchiveReader(directory)
     try:
-        return archive_result(reader, RULES[rules], **window)
+        return archive_result(reader, RULES[rules], outage_list=outage_list, **window)
     finally:
         reader.close()
 

@@ -45,12 +45,18 @@ def test_the_archive_gives_the_session_reports_rows(tmp_path: Path, seed: int) -
         sessions = [write_session(tmp_path / "1.evtui", messages)]
     added = add_sessions(sessions, tmp_path / "archive", "test")
     assert added.sessions == len(sessions) and not added.problems
-    for rules, window in WINDOWS:
+    for n, (rules, window) in enumerate(WINDOWS):
         want = session_result(sessions, rules, **window)
-        got = archived_result(tmp_path / "archive", rules, **window)
+        # Every outage kept (--outages), or only their counts (the rows): alike.
+        got = archived_result(tmp_path / "archive", rules, outage_list=bool(n % 2), **window)
         assert (got.start, got.end, got.gaps) == (want.start, want.end, want.gaps)
         for by in ("evse", "location", "network"):
             assert rows(got, by) == rows(want, by), (rules, window, by)  # type: ignore[arg-type]
+        if n % 2:
+            def outages(result: Any) -> list[Any]:
+                return [(f.evse, f.outage_list) for f in sorted(result.evses, key=lambda f: f.evse)]
+
+            assert outages(got) == outages(want)
 
 
 def test_sessions_from_several_runs_are_one_history(tmp_path: Path) -> None:
@@ -128,4 +134,33 @@ def test_a_tail_received_twice_by_two_writers_counts_once(tmp_path: Path) -> Non
         want = session_result([whole], rules)
         got = archived_result(tmp_path / "archive", rules)
         for by in ("evse", "location"):
+            assert rows(got, by) == rows(want, by), (rules, by)  # type: ignore[arg-type]
+
+
+def test_shares_of_the_locations_add_up_to_the_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A big archive is computed a share of its locations at a time: here three sessions of
+    # their own locations, one after another, computed in three shares.
+    sessions, shift, previous_end = [], 0.0, 0.0
+    for n, seed in enumerate((1, 2, 3)):
+        part = scripted(seed)
+        if sessions:
+            shift = previous_end - part[0][0] + 600
+        moved = [(r + shift, [(f"{'ABC'[n]}{p}", f"{'ABC'[n]}{e}", s, t + shift)
+                              for p, e, s, t in items]) for r, items in part]  # fmt: skip
+        previous_end = moved[-1][0]
+        sessions.append(write_session(tmp_path / f"{n}.evtui", moved, str(n)))
+        add_sessions([sessions[-1]], tmp_path / "archive", "test")
+    import evtui.archive.report as report
+
+    monkeypatch.setattr(report, "BUCKET_ROWS", 10)
+    reader = report.ArchiveReader(tmp_path / "archive")
+    assert len(report._buckets(reader.connect(), reader)) >= 3
+    reader.close()
+    for rules in ("uk", "afirev"):
+        want = session_result(sessions, rules)
+        got = archived_result(tmp_path / "archive", rules)
+        assert got.gaps == want.gaps
+        for by in ("evse", "location", "network"):
             assert rows(got, by) == rows(want, by), (rules, by)  # type: ignore[arg-type]

@@ -96,6 +96,8 @@ class EvseFigures(_Ratios):
     """How long the outage going on at the end has lasted (0: none)."""
     outage_list: tuple[Outage, ...] = ()
     """Each outage (a report; the live figures keep only the count and the longest)."""
+    outage_buckets: tuple[int, ...] | None = None
+    """Outages per duration bucket (BUCKETS' order), where `outage_list` is not kept."""
 
 
 @dataclass
@@ -139,8 +141,12 @@ class GroupFigures(_Ratios):
         self.excluded_s += figures.excluded_s
         self.outages += figures.outages
         self.longest_outage_s = max(self.longest_outage_s, figures.longest_outage_s)
-        for outage in figures.outage_list:
-            self.buckets[bucket(outage.duration)] += 1
+        if figures.outage_buckets is not None:
+            for (name, _), count in zip(BUCKETS, figures.outage_buckets, strict=True):
+                self.buckets[name] += count
+        else:
+            for outage in figures.outage_list:
+                self.buckets[bucket(outage.duration)] += 1
         self.changes += figures.changes
         self.late += figures.late
         self.flapping_evses += figures.flapping
