@@ -24,7 +24,8 @@ import duckdb
 from _harness import Figure, arguments, report
 from bench_recording import batches, build
 
-from evtui.archive import ArchiveWriter, add_sessions
+from evtui.archive import add_sessions
+from evtui.archive.follow import Follower
 from evtui.archive.schema import SCHEMA_KEY, SCHEMA_VERSION
 from evtui.model import Batch, MonitorState, decode
 from evtui.model.state import BINARY_VERSION, DELTA_VERSION
@@ -103,33 +104,36 @@ def timed(command: list[str]) -> tuple[float, float]:
     return seconds, (peak if peak > before else before) / 1024
 
 
-def archiving_cost(count: int, rounds: int = 3) -> tuple[float, float]:
+def archiving_cost(count: int, rounds: int = 3) -> tuple[float, float, float]:
     """Ingest rates (messages/s) of a live recorder (decode, the monitor's state, the session
-    file) without and with the archive written beside it, as `record --archive` runs (a file
-    of changes at the end here; every three minutes there): the best of `rounds` each."""
+    file) alone and with `record --archive`'s follower process archiving the file as it grows
+    (a file of changes every second here, every three minutes there): the best of `rounds`
+    each; and the seconds the follower took after the recording ended to finish."""
     chunks = list(batches(count))
-    without, with_ = [], []
+    without, with_, catch_up = [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(rounds):
             for archived in (False, True):
                 state = MonitorState()
-                origin = SessionOrigin("benchmark", "demo")
-                recorder = Recorder.create(Path(tmp) / f"cost-{n}-{archived}.evtui", origin)
-                writer = ArchiveWriter(Path(tmp) / f"a-{n}", "bench", f"s{n}") if archived else None
+                path = Path(tmp) / f"cost-{n}-{archived}.evtui"
+                recorder = Recorder.create(path, SessionOrigin("benchmark", "demo"))
+                follower = None
+                if archived:
+                    follower = Follower(path, Path(tmp) / f"a-{n}", "bench", f"s{n}", every=1.0)
+                    time.sleep(1.0)  # as a recorder runs: its follower is up before the stream
                 started = time.perf_counter()
                 for chunk in chunks:
                     batch = Batch(tuple(decode(m) for m in chunk))
                     state.apply(batch)
                     recorder.record(batch)
-                    if writer is not None:
-                        first, written = recorder.recorded
-                        writer.add(enumerate(written.items, first))
-                if writer is not None:
-                    writer.close()
-                recorder.close()
                 rate = count / (time.perf_counter() - started)
+                recorder.close()
+                if follower is not None:
+                    ended = time.perf_counter()
+                    follower.finish()
+                    catch_up.append(time.perf_counter() - ended)
                 (with_ if archived else without).append(rate)
-    return max(without), max(with_)
+    return max(without), max(with_), min(catch_up)
 
 
 def main() -> None:
@@ -158,7 +162,7 @@ def main() -> None:
                                   "--format", "jsonl", "-o", f"{tmp}/a"])  # fmt: skip
         slice_session, _ = timed(["report", str(session), "--by", "evse",
                                   "--format", "jsonl", "-o", f"{tmp}/s"])  # fmt: skip
-    without, with_ = archiving_cost(messages // 5 if not args.quick else messages)
+    without, with_, catch_up = archiving_cost(messages // 5 if not args.quick else messages)
     cost = 100 * (without / with_ - 1)
     scale = rows / 150_000_000
     figures = [
@@ -174,6 +178,7 @@ def main() -> None:
         Figure(f"evtui archive of the {messages:,}-message session", archiving, "s", "", None),
         Figure("archiving's cost to a live recorder", cost, "% of ingest", "<= 10 %",
                cost <= 10, "recorder alone (messages/s)", without),
+        Figure("the archive's follower done after the recording", catch_up, "s", "", None),
     ]  # fmt: skip
     report("bench_archive", figures, args.json)
 

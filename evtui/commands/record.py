@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TextIO
 
 from evtui import paths
-from evtui.archive import ArchiveError, ArchiveWriter, placer, session_key
+from evtui.archive import session_key
+from evtui.archive.follow import Follower
 from evtui.commands.archive import default_writer
 from evtui.commands.common import EXIT_ERROR, cached_places, fail, open_source, session_origin
 from evtui.here import ConnectionState, ConnectionStatus
@@ -33,8 +34,6 @@ PROGRESS_EVERY = 5.0
 """Seconds between progress lines on a terminal."""
 ARCHIVE_EVERY = 180.0
 """Seconds between the archive files a recording writes (and at its end)."""
-ARCHIVE_ROWS = 1_000_000
-"""...or sooner, once this many changes wait: bounds a recorder's memory on a busy stream."""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,18 +65,21 @@ def run(args: argparse.Namespace) -> int:
         fail(str(exc), EXIT_ERROR)
     archive = None
     if args.archive:
+        try:
+            Path(args.archive).expanduser().mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            recorder.abandon()
+            fail(f"--archive {args.archive}: {exc.strerror or exc}", EXIT_ERROR)
         with SessionReader(recorder.path) as header:
             key = session_key(header)
-        try:
-            archive = ArchiveWriter(
-                Path(args.archive).expanduser(),
-                args.writer or default_writer(),
-                key,
-                place=placer(cached_places("record")),
-            )
-        except ArchiveError as exc:
-            recorder.abandon()
-            fail(str(exc), EXIT_ERROR)
+        archive = Follower(
+            recorder.path,
+            Path(args.archive).expanduser(),
+            args.writer or default_writer(),
+            key,
+            places=dict(cached_places("record")),
+            every=ARCHIVE_EVERY,
+        )
     return asyncio.run(
         run_record(
             source,
@@ -99,27 +101,26 @@ async def run_record(
     duration: float | None = None,
     limit: int | None = None,
     progress: bool = False,
-    archive: ArchiveWriter | None = None,
+    archive: Follower | None = None,
 ) -> int:
     """Record `source` until `duration` seconds pass, `limit` messages are recorded, the source
     ends, or SIGTERM, SIGHUP or Ctrl-C; return the exit code.
 
     Each batch is acknowledged only once it is in the file, so a live source never commits
-    past what the recording holds. With `archive`, the status changes also go to the archive,
-    a file every `ARCHIVE_EVERY` seconds and at the end, however the recording ends.
+    past what the recording holds. With `archive`, a process of its own archives what the
+    session holds, a file every `ARCHIVE_EVERY` seconds and at the end, however it ends.
     """
     try:
-        return await _record(source, recorder, err, duration, limit, progress, archive)
+        return await _record(source, recorder, err, duration, limit, progress)
     finally:
         if archive is not None:
-            try:
-                archive.close()
-            except ArchiveError as exc:
-                err.write(f"evtui record: {exc}\n")
+            result = archive.finish()
+            if result.error is not None:
+                err.write(f"evtui record: archive: {safe_text(result.error, 300)}\n")
             else:
                 err.write(
-                    f"evtui record: {archive.written_changes:,} status changes in "
-                    f"{len(archive.files):,} files in the archive {archive.directory}\n"
+                    f"evtui record: {result.changes:,} status changes in {result.files:,} "
+                    "files in the archive\n"
                 )
 
 
@@ -130,7 +131,6 @@ async def _record(
     duration: float | None,
     limit: int | None,
     progress: bool,
-    archive: ArchiveWriter | None,
 ) -> int:
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()
@@ -141,7 +141,7 @@ async def _record(
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, task.cancel)
     started = time.monotonic()
-    last_progress = last_archive = started
+    last_progress = started
     code = 0
     err.write(f"evtui record: recording {safe_text(source.label, 120)} to {recorder.path}\n")
     err.flush()
@@ -162,24 +162,12 @@ async def _record(
                         recorder.record(event)
                         source.ack(event)
                         now = time.monotonic()
-                        if archive is not None:
-                            first, written = recorder.recorded
-                            archive.add(enumerate(written.items, first))
-                            if now - last_archive >= ARCHIVE_EVERY or (
-                                archive.pending >= ARCHIVE_ROWS
-                            ):
-                                last_archive = now
-                                archive.flush()
                         if progress and now - last_progress >= PROGRESS_EVERY:
                             last_progress = now
                             err.write(f"evtui record: {_summary(recorder, now - started)}\n")
                             err.flush()
                         if limit is not None and recorder.messages >= limit:
                             break
-    except ArchiveError as exc:
-        recorder.close()
-        err.write(f"evtui record: {exc}; the session file keeps every message\n")
-        return 1
     except SessionError as exc:
         recorder.abandon()
         kept = recorder.messages

@@ -113,9 +113,6 @@ class Recorder:
         self._last_at = float("-inf")
         self.markers = 0
         self.rejected = 0
-        self.recorded: tuple[int, Batch] = (0, Batch(()))
-        """The batch last written as the file holds it (receive times never going back) and
-        the place of its first message in the session: what an archive of it is fed."""
 
     @classmethod
     def create(
@@ -169,7 +166,6 @@ class Recorder:
             return []
         batch = self._in_time_order(batch)
         first = self.writer.messages
-        self.recorded = (first, batch)
         result = self._state.apply(batch)
         for i, item in enumerate(batch.items):
             if isinstance(item, Rejection):
