@@ -323,7 +323,12 @@ def build_parser() -> argparse.ArgumentParser:
         "and write them to the archive directory DIR (made if absent) as Parquet files. A "
         "session the archive holds already is skipped; a damaged one adds what is readable.",
     )
-    archive.add_argument("paths", nargs="+", metavar="SESSION... DIR")
+    archive.add_argument("paths", nargs="+", metavar="[SESSION...] DIR")
+    archive.add_argument(
+        "--compact",
+        action="store_true",
+        help="then merge each day's files into one (a recorder writes one every few minutes)",
+    )
     archive.add_argument(
         "--writer", metavar="NAME", help="this writer's name in file names (default: host name)"
     )

@@ -59,17 +59,27 @@ class ArchiveReader:
         flushes: dict[str, list[tuple[int, int]]] = {}
         seen: set[str] = set()
         for path in self.files["status_changes"]:
-            value = self._rows.get(str(path), "")
-            parts = value.rsplit(":", 3)
-            if len(parts) != 4 or value in seen or not parts[1].isdigit():
-                continue
-            seen.add(value)  # one flush's files of other dates say the same
-            flushes.setdefault(parts[0], []).append((int(parts[1]), int(parts[2])))
+            # A compacted file lists the flushes of the files it replaced, `;` between them.
+            for value in self._rows.get(str(path), "").split(";"):
+                parts = value.rsplit(":", 3)
+                if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit():
+                    continue
+                # One flush's files of other dates say the same; in one date's folder twice
+                # (a compaction interrupted before it removed what it replaced), it counts twice.
+                where = f"{path.parent}|{value}"
+                if value in seen and where not in seen:
+                    continue
+                seen.update((value, where))
+                flushes.setdefault(parts[0], []).append((int(parts[1]), int(parts[2])))
         for spans in flushes.values():
             ordered = sorted(spans)
             if any(b[0] <= a[1] for a, b in itertools.pairwise(ordered)):
                 return True
         return False
+
+    def rows_metadata(self, path: Path) -> str:
+        """The `ROWS_KEY` metadata of one of the files (empty when it has none)."""
+        return self._rows.get(str(path), "")
 
     def complete_sessions(self) -> set[str]:
         """The sessions whose end the archive holds (added completely)."""

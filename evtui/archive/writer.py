@@ -10,6 +10,7 @@ whole files, and a writer killed mid-flush loses only what it had not flushed.
 
 from __future__ import annotations
 
+import itertools
 import os
 import secrets
 import time
@@ -83,7 +84,6 @@ class ArchiveWriter:
         self._span: _Span | None = None
         self._placed: set[str] = set()
         self._new_locations: list[str] = []
-        self._counter = 0
         self.written_changes = 0
         self.files: list[Path] = []
         try:
@@ -193,10 +193,7 @@ class ArchiveWriter:
         return written
 
     def _name(self) -> str:
-        # Unique across restarts and writers without listing the directory: the writer's
-        # name, the time in microseconds, and a counter within this writer.
-        self._counter += 1
-        return f"{self.writer}-{int(time.time() * 1_000_000)}{self._counter:03d}.parquet"
+        return unique_name(self.writer)
 
     def _write_dated(self, table: str, rows: list[tuple[Any, ...]]) -> list[Path]:
         """One file per UTC date of `time` (the hive partition `date=`)."""
@@ -268,7 +265,7 @@ class ArchiveWriter:
         select = ", ".join(_cast(name, kind) for name, kind in COLUMNS[table].items())
         entries = {SCHEMA_KEY: str(SCHEMA_VERSION), **(more or {})}
         metadata = ", ".join(f"{key}: '{value}'" for key, value in entries.items())
-        order = _ORDER.get(table, "")
+        order = ORDER.get(table, "")
         self._db.register("batch", data)
         try:
             self._db.execute(
@@ -283,11 +280,20 @@ class ArchiveWriter:
         return final
 
 
+_COUNTER = itertools.count()
+
+
+def unique_name(writer: str) -> str:
+    """`<writer>-<n>.parquet`, unique across restarts and writers without listing the
+    directory: n is the time in microseconds and a counter of this process."""
+    return f"{writer}-{int(time.time() * 1_000_000)}{next(_COUNTER) % 1000:03d}.parquet"
+
+
 _INTS = frozenset({"time", "received", "seq"})
 # Rows of one EVSE together, in time order: the columns compress to a few bytes a change.
-_ORDER = {
-    "status_changes": "ORDER BY location, evse, seq",
-    "late_updates": "ORDER BY location, evse, seq",
+ORDER = {
+    "status_changes": "ORDER BY location, evse, time, seq",
+    "late_updates": "ORDER BY location, evse, time, seq",
     "seen": "ORDER BY location, evse, time",
     "locations": "ORDER BY id",
 }

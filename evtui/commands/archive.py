@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 from evtui.archive import ArchiveError, add_sessions, placer
+from evtui.archive.compact import compact
 from evtui.commands.common import EXIT_ERROR, cached_places, fail
 from evtui.safetext import safe_text
+from evtui.units import size_text
 
 __all__ = ["default_writer", "run"]
 
@@ -23,7 +25,7 @@ def default_writer() -> str:
 
 def run(args: argparse.Namespace) -> int:
     """`evtui archive`, from its parsed arguments."""
-    if len(args.paths) < 2:
+    if len(args.paths) < 2 and not args.compact:
         fail("give one or more session files, then the archive directory")
     *sessions, target = args.paths
     directory = Path(target).expanduser()
@@ -35,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
     def progress(line: str) -> None:
         err.write(f"evtui archive: {safe_text(line, 300)}\n")
 
+    if not sessions:
+        return _compact(directory, writer)
     try:
         added = add_sessions(
             sessions, directory, writer, placer(cached_places("archive")), progress
@@ -49,4 +53,19 @@ def run(args: argparse.Namespace) -> int:
         f"evtui archive: {added.sessions:,} session{'s' if added.sessions != 1 else ''} added "
         f"({added.changes:,} status changes, {added.files:,} files) to {safe_text(target, 300)}\n"
     )
-    return EXIT_ERROR if added.problems else 0
+    code = EXIT_ERROR if added.problems else 0
+    return max(code, _compact(directory, writer)) if args.compact else code
+
+
+def _compact(directory: Path, writer: str) -> int:
+    if not directory.is_dir():
+        fail(f"{directory}: no such archive directory", EXIT_ERROR)
+    try:
+        done = compact(directory, writer)
+    except ArchiveError as exc:
+        fail(str(exc), EXIT_ERROR)
+    sys.stderr.write(
+        f"evtui archive: compacted {done.merged:,} files into {done.written:,} "
+        f"({size_text(done.before)} -> {size_text(done.after)})\n"
+    )
+    return 0

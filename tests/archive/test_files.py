@@ -172,3 +172,32 @@ def test_the_archive_is_where_the_user_said_or_the_command_says_why_not(
     assert done.returncode == 2 and "not both" in done.stderr
     done = evtui("report", "--archive", str(tmp_path), "--gap", "30", env=home)
     assert done.returncode == 2 and "silences of 60 s or more" in done.stderr
+
+
+def test_compacting_merges_each_days_files_and_changes_no_figure(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    messages = scripted(8)
+    half = len(messages) // 2
+    first = write_session(tmp_path / "1.evtui", messages[:half], "first")
+    second = write_session(tmp_path / "2.evtui", messages[half:], "second")
+    archive = tmp_path / "archive"
+    evtui("archive", str(first), str(second), str(archive), env=home)
+    options = ["--by", "evse", "--format", "jsonl", "--gap", "600"]
+    before = evtui("report", "--archive", str(archive), *options, env=home)
+    files = sorted((archive / "status_changes").rglob("*.parquet"))
+    folders = {f.parent for f in files}
+    assert len(files) > len(folders), "two sessions should leave days of several files"
+    originals = {f: f.read_bytes() for f in files}
+    done = evtui("archive", "--compact", str(archive), env=home)
+    assert done.returncode == 0, done.stderr
+    assert "compacted" in done.stderr
+    after = sorted((archive / "status_changes").rglob("*.parquet"))
+    assert len(after) == len(folders)
+    assert evtui("report", "--archive", str(archive), *options, env=home).stdout == before.stdout
+    # A compaction stopped before it removed what it merged: both are there, counted once.
+    for path, data in originals.items():
+        path.write_bytes(data)
+    again = evtui("report", "--archive", str(archive), *options, env=home)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == before.stdout
