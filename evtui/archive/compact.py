@@ -5,7 +5,8 @@ dictionary, so a day of them takes twice the bytes a change that one file would.
 merges each date's files of a table into one, sorted by EVSE (a few bytes a change), and the
 coverage and locations files into one each. Each new file is written whole and renamed
 before the files it replaces are removed: a compaction stopped half-way leaves both, and a
-report counts their rows once (the new file's metadata lists the flushes it holds).
+report counts their rows once (a row and its copy sort side by side: the copy repeats the
+status before it, and is no change).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from evtui.archive.reader import ArchiveReader
-from evtui.archive.schema import COLUMNS, PARTITIONED, ROWS_KEY, SCHEMA_KEY, SCHEMA_VERSION, TABLES
+from evtui.archive.schema import COLUMNS, PARTITIONED, SCHEMA_KEY, SCHEMA_VERSION, TABLES
 from evtui.archive.writer import ORDER, ArchiveError, unique_name
 
 __all__ = ["Compacted", "compact"]
@@ -52,10 +53,7 @@ def compact(directory: Path, writer: str) -> Compacted:
             for folder, files in sorted(groups.items()):
                 if len(files) < 2:
                     continue
-                rows = ";".join(
-                    v for v in (reader.rows_metadata(f) for f in files) if v
-                )
-                _merge(db, table, folder, files, writer, rows, done)
+                _merge(db, table, folder, files, writer, done)
     except (OSError, duckdb.Error) as exc:
         raise ArchiveError(f"archive {directory}: cannot compact: {exc}") from None
     finally:
@@ -70,7 +68,6 @@ def _merge(
     folder: Path,
     files: list[Path],
     writer: str,
-    rows: str,
     done: Compacted,
 ) -> None:
     final = folder / unique_name(writer)
@@ -78,8 +75,6 @@ def _merge(
     listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
     columns = ", ".join(f'"{c}"' for c in COLUMNS[table])
     metadata = f"{SCHEMA_KEY}: '{SCHEMA_VERSION}'"
-    if rows:
-        metadata += f", {ROWS_KEY}: '{rows}'"
     db.execute(
         f"COPY (SELECT {columns} FROM read_parquet([{listed}], hive_partitioning = false) "
         f"{ORDER.get(table, '')}) TO '{str(temporary).replace(chr(39), chr(39) * 2)}' "

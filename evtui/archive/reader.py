@@ -8,14 +8,13 @@ versions. `connect` gives a DuckDB connection with one view per table over the g
 
 from __future__ import annotations
 
-import itertools
 import os
 import tempfile
 from pathlib import Path
 
 import duckdb
 
-from evtui.archive.schema import COLUMNS, ROWS_KEY, SCHEMA_KEY, SCHEMA_VERSION, TABLES
+from evtui.archive.schema import COLUMNS, SCHEMA_KEY, SCHEMA_VERSION, TABLES
 from evtui.archive.writer import ArchiveError
 
 __all__ = ["ArchiveReader"]
@@ -30,8 +29,6 @@ class ArchiveReader:
             raise ArchiveError(f"archive {directory}: no such directory")
         self.skipped: list[str] = []
         self.files: dict[str, list[Path]] = {}
-        self._rows: dict[str, str] = {}
-        """File -> its `ROWS_KEY` metadata (session and seq range), where it has one."""
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
         self._db = duckdb.connect()
         # UTC for TIMESTAMPTZ; no progress bar on the terminal the report writes to.
@@ -53,33 +50,6 @@ class ArchiveReader:
                 sql = f"SELECT {columns} WHERE false"
             self._db.execute(f"CREATE OR REPLACE VIEW {table} AS {sql}")
         return self._db
-
-    def repeats_rows(self) -> bool:
-        """Whether two status_changes files of one session hold overlapping rows."""
-        flushes: dict[str, list[tuple[int, int]]] = {}
-        seen: set[str] = set()
-        for path in self.files["status_changes"]:
-            # A compacted file lists the flushes of the files it replaced, `;` between them.
-            for value in self._rows.get(str(path), "").split(";"):
-                parts = value.rsplit(":", 3)
-                if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit():
-                    continue
-                # One flush's files of other dates say the same; in one date's folder twice
-                # (a compaction interrupted before it removed what it replaced), it counts twice.
-                where = f"{path.parent}|{value}"
-                if value in seen and where not in seen:
-                    continue
-                seen.update((value, where))
-                flushes.setdefault(parts[0], []).append((int(parts[1]), int(parts[2])))
-        for spans in flushes.values():
-            ordered = sorted(spans)
-            if any(b[0] <= a[1] for a, b in itertools.pairwise(ordered)):
-                return True
-        return False
-
-    def rows_metadata(self, path: Path) -> str:
-        """The `ROWS_KEY` metadata of one of the files (empty when it has none)."""
-        return self._rows.get(str(path), "")
 
     def complete_sessions(self) -> set[str]:
         """The sessions whose end the archive holds (added completely)."""
@@ -140,16 +110,10 @@ class ArchiveReader:
     def _versions(self, files: list[Path]) -> dict[str, str | None]:
         listed = ", ".join(f"'{_quote(f)}'" for f in files)
         rows = self._db.execute(
-            f"SELECT file_name, decode(key), decode(value) FROM parquet_kv_metadata([{listed}]) "
-            f"WHERE decode(key) IN ('{SCHEMA_KEY}', '{ROWS_KEY}')"
+            f"SELECT file_name, decode(value) FROM parquet_kv_metadata([{listed}]) "
+            f"WHERE decode(key) = '{SCHEMA_KEY}'"
         ).fetchall()
-        versions: dict[str, str | None] = {}
-        for name, key, value in rows:
-            if key == ROWS_KEY:
-                self._rows[str(name)] = str(value)
-            else:
-                versions[str(name)] = str(value)
-        return versions
+        return {str(name): str(value) for name, value in rows}
 
     def _columns(self, path: Path) -> set[str]:
         rows = self._db.execute(

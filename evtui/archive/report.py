@@ -72,7 +72,7 @@ def archive_result(
         "grace_s": UNKNOWN_GRACE,
     }
     params["bucket"] = "true"
-    overlap = _order_sessions(db) or reader.repeats_rows()
+    overlap = _order_sessions(db)
     _run(db, sql["arrived"], params)
     oldest, newest = _run(db, sql["window"], params).fetchone() or (None, None)
     if oldest is None or newest is None:

@@ -34,15 +34,14 @@ FROM status_changes c JOIN session_order r USING (session)
 WHERE epoch_us(c."time") / 1e6 <= $end AND $bucket;
 
 -- name: once
--- A change can be in the archive twice: a session added again after an interrupted run (the
--- same session and seq), or parallel recorders, one of which received the uncommitted tail again
--- after a rebalance (the same EVSE, time and status in two sessions). Each counts once, as the
--- session that received it first has it (a session's own A, B, A at one instant stays whole).
+-- Parallel recorders can both hold a change: one received the uncommitted tail again after a
+-- rebalance (the same EVSE, time and status in two sessions that overlap in time). It counts
+-- once, as the session that received it first has it (a session's own A, B, A at one instant
+-- stays whole). A row copied within one session (the session added again after an
+-- interrupted run, a compaction stopped half-way) needs nothing here: it sorts beside its
+-- original, repeats its status, and the statement `changes` drops it.
 CREATE OR REPLACE TEMP TABLE arrived_once AS
-SELECT * FROM (
-    SELECT * FROM arrived
-    QUALIFY row_number() OVER (PARTITION BY rank, seq ORDER BY recv) = 1
-)
+SELECT * FROM arrived
 QUALIFY rank = first_value(rank) OVER (PARTITION BY k, t, status ORDER BY recv, rank, seq);
 
 -- name: all_once

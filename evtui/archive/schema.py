@@ -12,7 +12,6 @@ from typing import Final
 __all__ = [
     "COLUMNS",
     "README",
-    "ROWS_KEY",
     "SCHEMA_KEY",
     "SCHEMA_VERSION",
     "SILENCE",
@@ -22,11 +21,6 @@ __all__ = [
 SCHEMA_VERSION: Final = 1
 SCHEMA_KEY: Final = "evtui_archive_schema"
 """The Parquet key-value metadata entry holding the schema version."""
-
-ROWS_KEY: Final = "evtui_rows"
-"""Metadata of a dated file: `session:first seq:last seq:flush` of the flush that wrote it (its
-files of other dates share it). Two flushes of one session whose ranges overlap (a session
-added again after an interrupted run) hold the same rows twice: a report counts them once."""
 
 SILENCE: Final = 60.0
 """Seconds without a message after which a writer's coverage starts a new span: a report can

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -25,7 +24,6 @@ import numpy as np
 from evtui.archive.schema import (
     COLUMNS,
     README,
-    ROWS_KEY,
     SCHEMA_KEY,
     SCHEMA_VERSION,
     SILENCE,
@@ -205,20 +203,13 @@ class ArchiveWriter:
             for name, values in zip(names, zip(*rows, strict=True), strict=True)
         }
         days = columns["time"] // DAY_US
-        flush = secrets.token_hex(4)
         written = []
         for day in np.unique(days):
             mask = days == day
             data = {name: values[mask] for name, values in columns.items()}
             date = np.datetime64(int(day), "D").astype(str)
             folder = self.directory / table / f"date={date}"
-            more = {}
-            if "seq" in columns:
-                # The whole flush's range (its files of other dates hold the rest) and which
-                # flush it was: see ROWS_KEY.
-                seqs = columns["seq"]
-                more[ROWS_KEY] = f"{self.session}:{seqs.min()}:{seqs.max()}:{flush}"
-            written.append(self._copy(table, data, folder, more))
+            written.append(self._copy(table, data, folder))
         return written
 
     def _write_locations(self) -> Path:
@@ -255,23 +246,19 @@ class ArchiveWriter:
         }
         return self._copy("coverage", data, self.directory / "coverage")
 
-    def _copy(
-        self, table: str, data: dict[str, Any], folder: Path, more: dict[str, str] | None = None
-    ) -> Path:
+    def _copy(self, table: str, data: dict[str, Any], folder: Path) -> Path:
         """Write `data` (a dict of NumPy columns) as one Parquet file of `table`, whole."""
         folder.mkdir(parents=True, exist_ok=True)
         final = folder / self._name()
         temporary = folder / f".{final.name}.tmp"
         select = ", ".join(_cast(name, kind) for name, kind in COLUMNS[table].items())
-        entries = {SCHEMA_KEY: str(SCHEMA_VERSION), **(more or {})}
-        metadata = ", ".join(f"{key}: '{value}'" for key, value in entries.items())
         order = ORDER.get(table, "")
         self._db.register("batch", data)
         try:
             self._db.execute(
                 f"COPY (SELECT {select} FROM batch {order}) TO '{_quote(temporary)}' "
                 f"(FORMAT parquet, COMPRESSION zstd, "
-                f"KV_METADATA {{{metadata}}})"
+                f"KV_METADATA {{{SCHEMA_KEY}: '{SCHEMA_VERSION}'}})"
             )
         finally:
             self._db.unregister("batch")
