@@ -245,36 +245,87 @@ def _gaps(
     `History.received` does, a silence begins at the newest change received before it, and
     ends at the first change received after it that is newer than that; a silence that comes
     while the last one has not ended is part of it."""
+    db.execute("CREATE OR REPLACE TEMP TABLE holes (h INTEGER, qf DOUBLE, qt DOUBLE)")
+    db.executemany(
+        "INSERT INTO holes VALUES (?, ?, ?)", [(i, a, b) for i, (a, b) in enumerate(holes)]
+    )
+    # Each change belongs to the stretch of reception after the last silence before it
+    # (-1: before the first): one pass gives each stretch's newest change ...
+    newest = dict(db.execute(
+        "SELECT coalesce(h.h, -1), max(c.t) FROM changes c "
+        "ASOF LEFT JOIN holes h ON c.recv >= h.qt GROUP BY 1"
+    ).fetchall())  # fmt: skip
+    since: list[float | None] = []
+    running: float | None = None
+    for h in range(len(holes)):
+        value = newest.get(h - 1)
+        if value is not None:
+            running = value if running is None else max(running, value)
+        since.append(running)
+    # ... and a second, each stretch's first change newer than the change the silence before
+    # it began at: where that silence ends.
+    db.execute("CREATE OR REPLACE TEMP TABLE since (h INTEGER, since DOUBLE)")
+    db.executemany(
+        "INSERT INTO since VALUES (?, ?)", [(h, v) for h, v in enumerate(since) if v is not None]
+    )
+    first = {
+        h: (float(t), float(r))
+        for h, t, r in db.execute(
+            "SELECT h.h, arg_min(c.t, {'r': c.recv, 'k': c.rank, 's': c.seq}), "
+            "arg_min(c.recv, {'r': c.recv, 'k': c.rank, 's': c.seq}) "
+            "FROM changes c ASOF JOIN holes h ON c.recv >= h.qt JOIN since s ON s.h = h.h "
+            "WHERE c.t > s.since AND c.t <= ? GROUP BY h.h",
+            [end],
+        ).fetchall()
+    }
     gaps: list[tuple[float, float]] = []
     closed_at = -math.inf
-    for quiet_from, quiet_to in holes:
+    for h, (_, quiet_to) in enumerate(holes):
         if closed_at >= quiet_to:
             continue  # the gap before had not ended when this silence began
-        found = db.execute("SELECT max(t) FROM changes WHERE recv <= ?", [quiet_from]).fetchone()
-        since = None if found is None else found[0]
-        if since is None:
+        began = since[h]
+        if began is None:
             continue
-        after = db.execute(
-            "SELECT t, recv FROM changes WHERE recv >= ? AND t > ? AND t <= ? "
-            "ORDER BY recv, rank, seq LIMIT 1",
-            [quiet_to, since, end],
-        ).fetchone()
+        after = first.get(h)
         if after is None:
-            break  # never ended: the session report adds no gap either
-        until, closed_at = float(after[0]), float(after[1])
-        if gaps and since <= gaps[-1][1]:
+            # Not ended before the next silence: the first such change anywhere after it.
+            found = db.execute(
+                "SELECT t, recv FROM changes WHERE recv >= ? AND t > ? AND t <= ? "
+                "ORDER BY recv, rank, seq LIMIT 1",
+                [quiet_to, began, end],
+            ).fetchone()
+            if found is None:
+                break  # never ended: the session report adds no gap either
+            after = (float(found[0]), float(found[1]))
+        until, closed_at = after
+        if gaps and began <= gaps[-1][1]:
             gaps[-1] = (gaps[-1][0], max(gaps[-1][1], until))
-        elif until > since:
-            gaps.append((float(since), until))
+        elif until > began:
+            gaps.append((float(began), until))
     return gaps
 
 
 def _observed_macros(db: duckdb.DuckDBPyConnection, spans: list[tuple[float, float]]) -> None:
-    """observed_len, observed_first and observed_last (see report.sql) over `spans`."""
+    """observed_len, observed_first and observed_last (see report.sql) over `spans`.
+
+    With a few spans, observed_len adds up each span's overlap: the same subtractions the
+    session report makes, bit for bit. With many (a year of daily sessions), it is the
+    difference of observed_upto, the observed seconds before an instant, found by a binary
+    search written as nested CASEs: a handful of comparisons a row instead of one a span.
+    """
     if not spans:
         spans = [(0.0, 0.0)]
     a = [(repr(x), repr(y)) for x, y in spans]
-    length = " + ".join(f"greatest(0, least(y, {hi}) - greatest(x, {lo}))" for lo, hi in a)
+    if len(spans) <= SPANS_SUMMED:
+        length = " + ".join(f"greatest(0, least(y, {hi}) - greatest(x, {lo}))" for lo, hi in a)
+    else:
+        before, total = [], 0.0
+        for lo, hi in spans:
+            before.append(total)
+            total += hi - lo
+        upto = _upto(spans, before, 0, len(spans))
+        db.execute(f"CREATE OR REPLACE TEMP MACRO observed_upto(x) AS {upto}")
+        length = "greatest(0, observed_upto(y) - observed_upto(x))"
     first = " ".join(
         f"WHEN greatest(x, {lo}) < least(y, {hi}) THEN greatest(x, {lo})" for lo, hi in a
     )
@@ -284,6 +335,22 @@ def _observed_macros(db: duckdb.DuckDBPyConnection, spans: list[tuple[float, flo
     db.execute(f"CREATE OR REPLACE TEMP MACRO observed_len(x, y) AS {length}")
     db.execute(f"CREATE OR REPLACE TEMP MACRO observed_first(x, y) AS CASE {first} END")
     db.execute(f"CREATE OR REPLACE TEMP MACRO observed_last(x, y) AS CASE {last} END")
+
+
+SPANS_SUMMED = 8
+"""Up to this many observed spans, observed_len sums them; beyond, it searches."""
+
+
+def _upto(spans: list[tuple[float, float]], before: list[float], i: int, j: int) -> str:
+    """observed_upto(x) for x from spans[i] on (and before spans[j]), as a CASE tree."""
+    if j - i == 1:
+        lo, hi = spans[i]
+        return f"({before[i]!r} + least(greatest(x - {lo!r}, 0), {hi - lo!r}))"
+    middle = (i + j) // 2
+    return (
+        f"CASE WHEN x < {spans[middle][0]!r} THEN {_upto(spans, before, i, middle)} "
+        f"ELSE {_upto(spans, before, middle, j)} END"
+    )
 
 
 def _observed(

@@ -59,6 +59,25 @@ def test_the_archive_gives_the_session_reports_rows(tmp_path: Path, seed: int) -
             assert outages(got) == outages(want)
 
 
+@pytest.mark.parametrize("seed", [1, 6, 9, 12])
+def test_many_gaps_are_searched_and_give_the_same_rows(
+    tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A year of daily sessions has hundreds of gaps: observed time is then found by a binary
+    # search over the observed spans instead of a sum over them (forced here).
+    import evtui.archive.report as report
+
+    monkeypatch.setattr(report, "SPANS_SUMMED", 0)
+    session = write_session(tmp_path / "1.evtui", scripted(seed))
+    add_sessions([session], tmp_path / "archive", "test")
+    for rules in ("uk", "nevi", "afirev"):
+        want = session_result([session], rules)
+        got = archived_result(tmp_path / "archive", rules, outage_list=False)
+        assert want.gaps and got.gaps == want.gaps
+        for by in ("evse", "location"):
+            assert rows(got, by) == rows(want, by), (rules, by)  # type: ignore[arg-type]
+
+
 def test_sessions_from_several_runs_are_one_history(tmp_path: Path) -> None:
     # The second session added by a run of its own: its first sightings repeat the statuses
     # the first left, and the report folds them as no change.
