@@ -91,12 +91,15 @@ def archive_result(
     _observed_macros(db, _observed(lo, hi, gaps))
     figures: list[EvseFigures] = []
     all_down: dict[str, float] = {}
-    for bucket in _buckets(db, reader):
+    buckets = _buckets(db, reader)
+    for bucket in buckets:
         # A share of the locations at a time (whole locations, so every figure is whole):
         # each share's sorts fit in memory; the files' row groups outside it are not read.
         params["bucket"] = bucket
-        for name in ("arrived", "once" if overlap else "all_once", "changes", "periods"):
-            _run(db, sql[name], params)
+        if not (holes and buckets == ["true"]):  # else `changes` holds them all already
+            for name in ("arrived", "once" if overlap else "all_once", "changes"):
+                _run(db, sql[name], params)
+        _run(db, sql["periods"], params)
         outages: dict[int, list[Outage]] = {}
         if outage_list:
             for k, _, a, b, duration, statuses in _run(db, sql["outage_list"], params).fetchall():
