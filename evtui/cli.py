@@ -214,9 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="also write the status changes to this archive, a file every few minutes",
     )
-    rec.add_argument(
-        "--writer", metavar="NAME", help="this recorder's name in archive files (default: host)"
-    )
+    _writer_option(rec)
     _mode_option(rec)
     _demo_options(rec)
 
@@ -318,20 +316,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     archive = commands.add_parser(
         "archive",
+        usage="evtui archive [-h] [--compact] [--writer NAME] [SESSION ...] DIR",
         help="add sessions to a Parquet archive that DuckDB, Spark or Trino can read",
         description="Fold session files (oldest first, one history) into status changes "
         "and write them to the archive directory DIR (made if absent) as Parquet files. A "
         "session the archive holds already is skipped; a damaged one adds what is readable.",
     )
-    archive.add_argument("paths", nargs="+", metavar="[SESSION...] DIR")
+    archive.add_argument(
+        "paths", nargs="+", metavar="PATH", help="session files, then the archive directory"
+    )
     archive.add_argument(
         "--compact",
         action="store_true",
         help="then merge each day's files into one (a recorder writes one every few minutes)",
     )
-    archive.add_argument(
-        "--writer", metavar="NAME", help="this writer's name in file names (default: host name)"
-    )
+    _writer_option(archive)
 
     commands.add_parser(
         "check",
@@ -381,6 +380,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _demo_options(emulate)
     return parser
+
+
+def _writer_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--writer", metavar="NAME", help="this writer's name in archive files (default: host)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

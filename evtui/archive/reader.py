@@ -51,6 +51,21 @@ class ArchiveReader:
             self._db.execute(f"CREATE OR REPLACE VIEW {table} AS {sql}")
         return self._db
 
+    def places(self) -> dict[str, dict[str, str | None]]:
+        """Name, operator and country (alpha-3) of each location the archive knows, from
+        its newest `locations` row that says: a report on another machine names them too."""
+        db = self.connect()
+        rows = db.execute(
+            "SELECT id, arg_max(name, written) FILTER (WHERE name IS NOT NULL), "
+            "arg_max(operator, written) FILTER (WHERE operator IS NOT NULL), "
+            "arg_max(country, written) FILTER (WHERE country IS NOT NULL) "
+            "FROM locations GROUP BY id"
+        ).fetchall()
+        return {
+            str(i): {"name": name, "operator": operator, "country": country}
+            for i, name, operator, country in rows
+        }
+
     def complete_sessions(self) -> set[str]:
         """The sessions whose end the archive holds (added completely)."""
         db = self.connect()

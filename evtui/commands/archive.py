@@ -26,7 +26,7 @@ def default_writer() -> str:
 def run(args: argparse.Namespace) -> int:
     """`evtui archive`, from its parsed arguments."""
     if len(args.paths) < 2 and not args.compact:
-        fail("give one or more session files, then the archive directory")
+        fail("give one or more session files, then the archive directory (or --compact DIR)")
     *sessions, target = args.paths
     directory = Path(target).expanduser()
     if directory.exists() and not directory.is_dir():

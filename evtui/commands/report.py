@@ -60,8 +60,9 @@ def run(args: argparse.Namespace) -> int:
                 "evtui report: note: exclusions apply only under --rules nevi (NEVI's "
                 "T_excluded); they change nothing here\n"
             )
+    archived: dict[str, dict[str, str | None]] = {}
     if args.archive is not None:
-        result, damaged = _from_archive(args, start, end, exclusions, sys.stderr)
+        result, damaged, archived = _from_archive(args, start, end, exclusions, sys.stderr)
     else:
         history = History(
             RULES[args.rules], start=start, end=end, gap=args.gap, exclusions=exclusions
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         damaged = asyncio.run(_read(args, _ordered(args.sources), history, sys.stderr))
         result = history.finish()
     places = cached_places("report", {f.location for f in result.evses})
-    place = _placer(places)
+    place = _placer(places, archived)
     if args.nevi_export is not None:
         _nevi_export(result, Path(args.nevi_export), sys.stderr)
         _summary(result, sys.stderr)
@@ -155,8 +156,9 @@ def _from_archive(
     end: float | None,
     exclusions: dict[str, list[tuple[float, float]]] | None,
     err: TextIO,
-) -> tuple[Result, bool]:
-    """The figures computed by DuckDB over the archive; True when files had to be skipped."""
+) -> tuple[Result, bool, dict[str, dict[str, str | None]]]:
+    """The figures computed by DuckDB over the archive; True when files had to be skipped;
+    what the archive's `locations` table says of each location."""
     from evtui.archive import ArchiveError, ArchiveReader, archive_result
     from evtui.archive.schema import SILENCE
 
@@ -185,20 +187,31 @@ def _from_archive(
             memory_limit=args.memory_limit,
             outage_list=bool(args.outages or args.nevi_export is not None),
         )
+        places = reader.places()
     except Exception as exc:  # DuckDB's errors (out of memory, disk): said, not a traceback
         fail(f"--archive {args.archive}: {exc}", EXIT_ERROR)
     finally:
         reader.close()
-    return result, bool(reader.skipped)
+    return result, bool(reader.skipped), places
 
 
-def _placer(places: Mapping[str, LocationInfo]) -> Place:
-    """Name, operator and country of a location: `evtui export`'s place columns."""
+def _placer(
+    places: Mapping[str, LocationInfo],
+    archived: Mapping[str, dict[str, str | None]] | None = None,
+) -> Place:
+    """Name, operator and country of a location: `evtui export`'s place columns; what an
+    archive wrote down fills in what this machine's directory cache does not know."""
     locate = locator(places)
+    archived = archived or {}
 
     def place(location_id: str) -> dict[str, str | None]:
         name, operator, country, _, _ = locate(location_id)
-        return {"name": name, "operator": operator, "country": country}
+        kept = archived.get(location_id, {})
+        return {
+            "name": name or kept.get("name"),
+            "operator": operator or kept.get("operator"),
+            "country": country or kept.get("country"),
+        }
 
     return place
 

@@ -201,3 +201,37 @@ def test_compacting_merges_each_days_files_and_changes_no_figure(
     again = evtui("report", "--archive", str(archive), *options, env=home)
     assert again.returncode == 0, again.stderr
     assert again.stdout == before.stdout
+
+
+def test_the_archive_names_its_locations_on_a_machine_without_the_directory(
+    tmp_path: Path,
+) -> None:
+    from evtui.directory import DirectoryCache
+    from evtui.model.directory import parse_location
+
+    here = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "c")}
+    cache = tmp_path / "cache" / "evtui"
+    cache.mkdir(parents=True)
+    named_id, other = "here:evcp:charginglocation:L1", "here:evcp:charginglocation:L2"
+    record = {"id": named_id, "location": {"lat": 1.0, "lng": 2.0}, "name": "Hafen Nord",
+              "operator": {"name": "Stadtwerke"}}  # fmt: skip
+    with DirectoryCache.open(cache / "directory.sqlite") as directory:
+        directory.put([(record, parse_location(record, 1_795_600_800.0))])
+    t0 = 1_795_600_800.0
+    session = write_session(tmp_path / "s.evtui", [
+        (t0, [(named_id, "a", "AVAILABLE", t0)]),
+        (t0 + 60, [(other, "b", "CHARGING", t0 + 60)]),
+        (t0 + 120, [(named_id, "a", "OUT_OF_ORDER", t0 + 120)]),
+    ])  # fmt: skip
+    assert evtui("archive", str(session), str(tmp_path / "archive"), env=here).returncode == 0
+    elsewhere = {"XDG_CACHE_HOME": str(tmp_path / "none"), "XDG_CONFIG_HOME": str(tmp_path / "c")}
+    done = evtui("report", "--archive", str(tmp_path / "archive"), "--by", "location",
+                 "--format", "jsonl", env=elsewhere)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    named = {r["location"]: r for r in map(json.loads, done.stdout.splitlines())}
+    assert named[named_id]["name"] == "Hafen Nord"
+    assert named[named_id]["operator"] == "Stadtwerke"
+    assert named[other]["name"] is None
+    # Without the archive's table, this machine knows no names.
+    plain = evtui("report", str(session), "--by", "location", "--format", "jsonl", env=elsewhere)
+    assert all(json.loads(line)["name"] is None for line in plain.stdout.splitlines())

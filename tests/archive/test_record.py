@@ -50,6 +50,19 @@ def wait_for_messages(session: Path, count: int) -> None:
     raise AssertionError("the recording did not start")
 
 
+def record_until(session: Path, archive: Path, home: dict[str, str], signum: int) -> bytes:
+    """Record the demo until 300 messages are in the session, then send `signum`; stderr."""
+    proc = recorder(session, archive, home)
+    try:
+        wait_for_messages(session, 300)
+    finally:
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=30)
+    if signum != signal.SIGKILL:
+        assert proc.returncode == 0, err
+    return err
+
+
 def same_reports(session: Path, archive: Path, home: dict[str, str]) -> None:
     over_session = evtui("report", str(session), *REPORT, env=home)
     over_archive = evtui("report", "--archive", str(archive), *REPORT, env=home)
@@ -64,13 +77,7 @@ def test_a_recording_stopped_by_a_signal_leaves_its_whole_archive(
     tmp_path: Path, home: dict[str, str], signum: int
 ) -> None:
     session, archive = tmp_path / "s.evtui", tmp_path / "archive"
-    proc = recorder(session, archive, home)
-    try:
-        wait_for_messages(session, 300)
-    finally:
-        proc.send_signal(signum)
-        _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 0, err
+    err = record_until(session, archive, home, signum)
     assert b"status changes in" in err and b"in the archive" in err
     same_reports(session, archive, home)
     # The recorder closed the session in the archive: adding the file again adds nothing.
@@ -82,12 +89,7 @@ def test_a_recorder_killed_outright_still_leaves_a_complete_archive(
     tmp_path: Path, home: dict[str, str]
 ) -> None:
     session, archive = tmp_path / "s.evtui", tmp_path / "archive"
-    proc = recorder(session, archive, home)
-    try:
-        wait_for_messages(session, 300)
-    finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
+    record_until(session, archive, home, signal.SIGKILL)
     # The archive's own process sees the recorder gone, reads the file to its end and closes
     # the session in the archive; until then, the files there are whole ones only.
     deadline = time.monotonic() + 30
