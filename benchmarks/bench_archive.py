@@ -20,13 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
 from _harness import Figure, arguments, report
 from bench_recording import batches, build
 
 from evtui.archive import add_sessions
 from evtui.archive.follow import Follower
 from evtui.archive.schema import SCHEMA_KEY, SCHEMA_VERSION
+from evtui.archive.writer import connect
 from evtui.model import Batch, MonitorState, decode
 from evtui.model.state import BINARY_VERSION, DELTA_VERSION
 from evtui.recording import FORMAT_VERSION, Recorder, SessionOrigin
@@ -44,9 +44,7 @@ def synthesize(directory: Path, days: int, evses: int, per_day: int = 10) -> int
     rows = days * evses * per_day
     if done.exists():
         return rows
-    db = duckdb.connect()
-    db.execute("SET TimeZone = 'UTC'")
-    db.execute("SET enable_progress_bar = false")
+    db = connect()
     cycle = "[" + ", ".join(f"'{s}'" for s in CYCLE) + "]"
     slot = DAY_US // per_day
     for day in range(days):

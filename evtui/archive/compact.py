@@ -11,15 +11,14 @@ status before it, and is no change).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from evtui.archive.reader import ArchiveReader
-from evtui.archive.schema import COLUMNS, PARTITIONED, SCHEMA_KEY, SCHEMA_VERSION, TABLES
-from evtui.archive.writer import ORDER, ArchiveError, unique_name
+from evtui.archive.schema import COLUMNS, PARTITIONED, TABLES
+from evtui.archive.writer import ORDER, ArchiveError, connect, sql_text, unique_name, write_whole
 
 __all__ = ["Compacted", "compact"]
 
@@ -40,9 +39,7 @@ def compact(directory: Path, writer: str) -> Compacted:
     """Merge the archive's files (see the module's docstring); files it cannot read are left
     where they are (the reader names them)."""
     reader = ArchiveReader(directory)
-    db = duckdb.connect()
-    db.execute("SET TimeZone = 'UTC'")
-    db.execute("SET enable_progress_bar = false")
+    db = connect()
     done = Compacted()
     try:
         for table in TABLES:
@@ -71,21 +68,14 @@ def _merge(
     done: Compacted,
 ) -> None:
     final = folder / unique_name(writer)
-    temporary = folder / f".{final.name}.tmp"
-    listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+    listed = ", ".join(sql_text(f) for f in files)
     columns = ", ".join(f'"{c}"' for c in COLUMNS[table])
-    metadata = f"{SCHEMA_KEY}: '{SCHEMA_VERSION}'"
-    db.execute(
-        f"COPY (SELECT {columns} FROM read_parquet([{listed}], hive_partitioning = false) "
-        f"{ORDER.get(table, '')}) TO '{str(temporary).replace(chr(39), chr(39) * 2)}' "
-        f"(FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{metadata}}})"
+    write_whole(
+        db,
+        f"SELECT {columns} FROM read_parquet([{listed}], hive_partitioning = false) "
+        f"{ORDER.get(table, '')}",
+        final,
     )
-    fd = os.open(temporary, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(temporary, final)
     done.before += sum(f.stat().st_size for f in files)
     done.after += final.stat().st_size
     for path in files:

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from evtui.archive.schema import COLUMNS, SCHEMA_KEY, SCHEMA_VERSION, TABLES
-from evtui.archive.writer import ArchiveError
+from evtui.archive.writer import ArchiveError, connect, sql_text
 
 __all__ = ["ArchiveReader"]
 
@@ -30,10 +30,7 @@ class ArchiveReader:
         self.skipped: list[str] = []
         self.files: dict[str, list[Path]] = {}
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
-        self._db = duckdb.connect()
-        # UTC for TIMESTAMPTZ; no progress bar on the terminal the report writes to.
-        self._db.execute("SET TimeZone = 'UTC'")
-        self._db.execute("SET enable_progress_bar = false")
+        self._db = connect()
         for table in TABLES:
             self.files[table] = self._checked(table, _listed(self.directory / table))
 
@@ -42,7 +39,7 @@ class ArchiveReader:
         for table in TABLES:
             files = self.files[table]
             if files:
-                listed = ", ".join(f"'{_quote(f)}'" for f in files)
+                listed = ", ".join(sql_text(f) for f in files)
                 select = ", ".join(f'"{c}"' for c in COLUMNS[table])
                 sql = f"SELECT {select} FROM read_parquet([{listed}], hive_partitioning = false)"
             else:
@@ -123,7 +120,7 @@ class ArchiveReader:
         return good
 
     def _versions(self, files: list[Path]) -> dict[str, str | None]:
-        listed = ", ".join(f"'{_quote(f)}'" for f in files)
+        listed = ", ".join(sql_text(f) for f in files)
         rows = self._db.execute(
             f"SELECT file_name, decode(value) FROM parquet_kv_metadata([{listed}]) "
             f"WHERE decode(key) = '{SCHEMA_KEY}'"
@@ -144,10 +141,6 @@ def _listed(folder: Path) -> list[Path]:
     return sorted(
         p for p in folder.rglob("*.parquet") if not p.name.startswith(".") and p.is_file()
     )
-
-
-def _quote(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _first_line(exc: Exception) -> str:

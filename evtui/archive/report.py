@@ -20,6 +20,7 @@ import duckdb
 
 from evtui.archive.reader import ArchiveReader
 from evtui.archive.schema import SILENCE
+from evtui.archive.writer import sql_text
 from evtui.model.reliability import History, Result
 from evtui.model.reliability.figures import EvseFigures, Outage
 from evtui.model.reliability.rules import UNKNOWN_GRACE, RuleSet
@@ -57,7 +58,7 @@ def archive_result(
     db = reader.connect()
     # Spill to a directory of our own (DuckDB's default is `.tmp` wherever the user stands),
     # gone with the reader; in any order where order is not asked for (less memory).
-    db.execute(f"SET temp_directory = '{_quote(reader.scratch)}'")
+    db.execute(f"SET temp_directory = {sql_text(reader.scratch)}")
     db.execute("SET preserve_insertion_order = false")
     if memory_limit is not None:
         db.execute(f"SET memory_limit = '{memory_limit}'")
@@ -105,19 +106,15 @@ def archive_result(
             for k, _, a, b, duration, statuses in _run(db, sql["outage_list"], params).fetchall():
                 outages.setdefault(k, []).append(Outage(a, b, duration, tuple(statuses)))
         location_of: dict[int, str] = {}
-        for row in _run(db, sql["evses"], params).fetchall():
-            location_of[row[16]] = row[0]
-            figures.append(_figures(row, outages.get(row[15], []) if outage_list else None))
+        for k, lk, *row in _run(db, sql["evses"], params).fetchall():
+            location_of[lk] = row[0]
+            figures.append(_figures(tuple(row), outages.get(k, []) if outage_list else None))
         for lk, seconds in _run(db, sql["all_down"], params).fetchall():
             if lk in location_of:
                 all_down[location_of[lk]] = float(seconds or 0.0)
     if exclusions and rules.other_down:
         figures, all_down = _refold_excluded(db, figures, all_down, rules, lo, hi, gaps, exclusions)
     return Result(rules, lo, hi, figures, all_down, gaps)
-
-
-def _quote(path: Any) -> str:
-    return str(path).replace("'", "''")
 
 
 def _run(db: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> Any:
@@ -140,7 +137,7 @@ def _run(db: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> Any
 def _figures(row: tuple[Any, ...], outages: list[Outage] | None) -> EvseFigures:
     """One row of the statement `evses` as the session report's EvseFigures."""
     (location, evse, observed_s, seconds, up_s, down_s, working_s, charging_s, status,
-     changes, late, flapping, stale, down_at_end, is_open, _, _, count, longest, latest,
+     changes, late, flapping, stale, down_at_end, is_open, count, longest, latest,
      buckets) = row  # fmt: skip
     ongoing = bool(is_open and down_at_end and count)
     kept: tuple[Outage, ...] = ()
@@ -202,7 +199,7 @@ def _buckets(db: duckdb.DuckDBPyConnection, reader: ArchiveReader) -> list[str]:
     files = reader.files["status_changes"]
     if not files:
         return ["true"]
-    listed = ", ".join(f"'{_quote(f)}'" for f in files)
+    listed = ", ".join(sql_text(f) for f in files)
     groups = db.execute(
         f"SELECT stats_min_value, row_group_num_rows FROM parquet_metadata([{listed}]) "
         "WHERE path_in_schema = 'location' ORDER BY 1"
@@ -219,8 +216,8 @@ def _buckets(db: duckdb.DuckDBPyConnection, reader: ArchiveReader) -> list[str]:
     bounds = [None, *cuts, None]
     out = []
     for low, high in itertools.pairwise(bounds):
-        parts = [f"location >= '{_quote(low)}'"] if low is not None else []
-        parts += [f"location < '{_quote(high)}'"] if high is not None else []
+        parts = [f"location >= {sql_text(low)}"] if low is not None else []
+        parts += [f"location < {sql_text(high)}"] if high is not None else []
         out.append(" AND ".join(parts))
     return out
 

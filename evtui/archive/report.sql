@@ -195,7 +195,7 @@ seen_last AS (
     SELECT hash(location, evse) AS k, max(epoch_us("time") / 1e6) AS seen_t FROM seen
     WHERE epoch_us("time") / 1e6 <= $end AND $bucket GROUP BY 1
 )
-SELECT n.location, n.evse,
+SELECT c.k, c.lk, n.location, n.evse,
        coalesce(s.up_s, 0) + coalesce(s.down_s, 0) AS observed_s,
        coalesce(s.seconds, MAP {}) AS seconds,
        coalesce(s.up_s, 0) AS up_s, coalesce(s.down_s, 0) AS down_s,
@@ -207,7 +207,7 @@ SELECT n.location, n.evse,
             WHEN c.status IN ('AVAILABLE', 'CHARGING', 'RESERVED', 'BLOCKED') THEN false
             WHEN c.status IN ('OUT_OF_ORDER', 'INOPERATIVE') THEN true
             ELSE $other_down END AS down_at_end,
-       c.open, c.k, c.lk,
+       c.open,
        coalesce(o.outages, 0), coalesce(o.longest, 0), coalesce(o.latest, 0),
        [coalesce(o.under_2h, 0), coalesce(o.under_24h, 0), coalesce(o.under_7d, 0),
         coalesce(o.over_7d, 0)] AS buckets

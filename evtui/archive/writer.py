@@ -91,10 +91,7 @@ class ArchiveWriter:
                 _write_text(readme, README)
         except OSError as exc:
             raise ArchiveError(f"archive {directory}: {exc.strerror or exc}") from None
-        self._db = duckdb.connect()
-        # UTC for TIMESTAMPTZ; no progress bar on the terminal the report writes to.
-        self._db.execute("SET TimeZone = 'UTC'")
-        self._db.execute("SET enable_progress_bar = false")
+        self._db = connect()
 
     @property
     def pending(self) -> int:
@@ -250,21 +247,45 @@ class ArchiveWriter:
         """Write `data` (a dict of NumPy columns) as one Parquet file of `table`, whole."""
         folder.mkdir(parents=True, exist_ok=True)
         final = folder / self._name()
-        temporary = folder / f".{final.name}.tmp"
         select = ", ".join(_cast(name, kind) for name, kind in COLUMNS[table].items())
         order = ORDER.get(table, "")
         self._db.register("batch", data)
         try:
-            self._db.execute(
-                f"COPY (SELECT {select} FROM batch {order}) TO '{_quote(temporary)}' "
-                f"(FORMAT parquet, COMPRESSION zstd, "
-                f"KV_METADATA {{{SCHEMA_KEY}: '{SCHEMA_VERSION}'}})"
-            )
+            write_whole(self._db, f"SELECT {select} FROM batch {order}", final)
         finally:
             self._db.unregister("batch")
-        _fsync(temporary)
-        os.replace(temporary, final)
         return final
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection as the archive's code uses it: UTC for TIMESTAMPTZ, and no
+    progress bar on the terminal a command writes to."""
+    db = duckdb.connect()
+    db.execute("SET TimeZone = 'UTC'")
+    db.execute("SET enable_progress_bar = false")
+    return db
+
+
+def sql_text(value: object) -> str:
+    """`value` (a path, an id) as an SQL string literal: DuckDB takes no parameters in a
+    COPY, a view or a SET."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def write_whole(db: duckdb.DuckDBPyConnection, select: str, final: Path) -> None:
+    """Write the rows of `select` as the Parquet file `final` with the schema version in its
+    metadata: under a temporary name (never read), synced, then renamed."""
+    temporary = final.with_name(f".{final.name}.tmp")
+    db.execute(
+        f"COPY ({select}) TO {sql_text(temporary)} (FORMAT parquet, COMPRESSION zstd, "
+        f"KV_METADATA {{{SCHEMA_KEY}: '{SCHEMA_VERSION}'}})"
+    )
+    fd = os.open(temporary, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(temporary, final)
 
 
 _COUNTER = itertools.count()
@@ -295,18 +316,6 @@ def _cast(name: str, kind: str) -> str:
     if kind == "DOUBLE":
         return f"CASE WHEN isnan({quoted}) THEN NULL ELSE {quoted} END AS {quoted}"
     return f"{quoted}::{kind} AS {quoted}"
-
-
-def _quote(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _write_text(path: Path, text: str) -> None:
