@@ -10,12 +10,9 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from evtui import paths
-from evtui.archive import session_key
-from evtui.archive.follow import Follower
-from evtui.commands.archive import default_writer
 from evtui.commands.common import EXIT_ERROR, cached_places, fail, open_source, session_origin
 from evtui.here import ConnectionState, ConnectionStatus
 from evtui.model import Batch
@@ -26,6 +23,9 @@ from evtui.settings import load_settings
 from evtui.sources import Source
 from evtui.units import size_text
 from evtui.watchlist import Watchlist
+
+if TYPE_CHECKING:
+    from evtui.archive.follow import Follower
 
 __all__ = ["run", "run_record"]
 
@@ -65,6 +65,12 @@ def run(args: argparse.Namespace) -> int:
         fail(str(exc), EXIT_ERROR)
     archive = None
     if args.archive:
+        # Only here: DuckDB takes a fifth of a second to import, which a recorder without
+        # an archive does not pay.
+        from evtui.archive import session_key
+        from evtui.archive.follow import Follower
+        from evtui.commands.archive import default_writer
+
         try:
             Path(args.archive).expanduser().mkdir(parents=True, exist_ok=True)
         except OSError as exc:
