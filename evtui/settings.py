@@ -35,6 +35,9 @@ class Settings(BaseModel):
     """A watched location's outage longer than this raises an alert (and a marker)."""
     flapping_alerts: bool = True
     """An EVSE of a watched location that starts flapping raises an alert."""
+    map_cells: Literal["urgent", "majority"] = "urgent"
+    """What a map cell holding several locations shows: the most urgent state, or the most
+    common one (`c` on the map switches it for the session)."""
 
 
 def load_settings(path: Path) -> tuple[Settings, list[str]]:

@@ -124,6 +124,16 @@ class EventFilter:
             for hay in (id_tail(change.location_id), id_tail(change.evse_id), label or "")
         )
 
+    def matches_location(self, location_id: str, label: str, places: Places | None) -> bool:
+        """Whether a location fits the place terms and the text (its id or name; `label` as in
+        `matches`): the map's test of a location, its EVSEs' statuses aside."""
+        if self.places_active and not self._place_matches(location_id, places):
+            return False
+        if not self.text:
+            return True
+        needle = self.text.casefold()
+        return needle in id_tail(location_id).casefold() or needle in label.casefold()
+
     def _place_matches(self, location_id: str, places: Places | None) -> bool:
         if places is None:
             return False

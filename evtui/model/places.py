@@ -43,6 +43,11 @@ class Places:
         self._names: dict[str, str] = {}
         self._powers: dict[str, tuple[float, ...]] = {}
         self.version = 0
+        self.loads = 0
+        """How many times `load` has replaced the cache's data: every id may have changed."""
+        self.touched: list[str] = []
+        """Ids whose record `update` or `forget` changed since, in order (only appended to:
+        a reader keeps how far it has read, and reads on from there)."""
 
     # --- what is known ---------------------------------------------------------------------
 
@@ -143,6 +148,7 @@ class Places:
     def load(self, summaries: Mapping[str, LocationInfo]) -> None:
         """The cache's display data of every location it keeps (a lazy mapping will do)."""
         self._summaries = summaries
+        self.loads += 1
         self._changed()
 
     def update(self, infos: Iterable[LocationInfo]) -> None:
@@ -150,6 +156,7 @@ class Places:
         for info in infos:
             self._infos[info.id] = info
             self._unknown.discard(info.id)
+            self.touched.append(info.id)
         self._changed()
 
     def forget(self, ids: Iterable[str]) -> None:
@@ -157,6 +164,7 @@ class Places:
         for location_id in ids:
             self._unknown.add(location_id)
             self._infos.pop(location_id, None)
+            self.touched.append(location_id)
         self._changed()
 
     def relabel(self) -> None:

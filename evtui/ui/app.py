@@ -35,6 +35,7 @@ from evtui.ui.commands import EvtuiCommands
 from evtui.ui.control.directory import DirectoryLookups
 from evtui.ui.control.feed import LiveFeed
 from evtui.ui.control.log_filter import LogFilter
+from evtui.ui.control.map import MapOpener
 from evtui.ui.control.recording import RecordingControl, RecordOptions
 from evtui.ui.control.replay import ReplayControl, ReplayOptions
 from evtui.ui.control.sessions import SessionsBrowser
@@ -44,6 +45,7 @@ from evtui.ui.keymap import KeyBindings
 from evtui.ui.painter import Painter
 from evtui.ui.screens.help import HelpScreen
 from evtui.ui.screens.location import LocationScreen
+from evtui.ui.screens.map import MapScreen
 from evtui.ui.screens.monitor import MonitorScreen
 from evtui.ui.screens.rejected import RejectedScreen
 from evtui.ui.screens.reliability import ReliabilityScreen
@@ -83,6 +85,7 @@ class EvtuiApp(App[None]):
         Binding("s", "sessions", "Sessions", id="sessions"),
         Binding("x", "show_rejected", "Rejected", id="show_rejected"),
         Binding("u", "reliability", "Uptime", id="reliability"),
+        Binding("M", "map", "Map", id="map"),
         Binding("question_mark", "help", "Help", id="help"),
     ]
 
@@ -136,6 +139,7 @@ class EvtuiApp(App[None]):
         self.recording = RecordingControl(host, record, self.painter, self.key_bindings)
         self.watch_actions = WatchActions(host, self.painter)
         self.log_filter = LogFilter(host)
+        self.map_opener = MapOpener(host, self.log_filter)
         self.sessions = SessionsBrowser(
             host, sessions_dir or (record.directory if record is not None else None)
         )
@@ -392,6 +396,8 @@ class EvtuiApp(App[None]):
         screen = self.screen
         if isinstance(screen, LocationScreen):
             return screen.location_id
+        if isinstance(screen, MapScreen):
+            return screen.selected_location
         if not isinstance(screen, MonitorScreen):
             return None
         panel = screen.query_one(WatchlistPanel)
@@ -462,6 +468,13 @@ class EvtuiApp(App[None]):
     def on_reliability_screen_location_chosen(
         self, message: ReliabilityScreen.LocationChosen
     ) -> None:
+        self.open_location(message.location_id)
+
+    def action_map(self, box: tuple[float, float, float, float] | None = None) -> None:
+        """Show the map (looking at `box`, west, south, east, north, when given)."""
+        self.map_opener.show(box)
+
+    def on_map_screen_location_chosen(self, message: MapScreen.LocationChosen) -> None:
         self.open_location(message.location_id)
 
     def action_help(self) -> None:

@@ -10,6 +10,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 from textual.markup import escape
 
+from evtui.map.world import countries
 from evtui.model import KNOWN_STATUSES, EventFilter
 from evtui.safetext import safe_text
 from evtui.ui.host import PaletteHost
@@ -66,6 +67,7 @@ class EvtuiCommands(Provider):
         out.append(
             ("Reliability", app.action_reliability, "uptime, outages and flapping, worst first")
         )
+        out.append(("Map", app.action_map, "where the locations are, coloured by state"))
         out.append(("Help", app.action_help, "keys, colours and files"))
         return out
 
@@ -85,6 +87,18 @@ class EvtuiCommands(Provider):
         needle = query.strip().casefold()
         if len(needle) < 3:
             return
+        for country in countries():
+            name = f"Map: {country.name}"
+            score = matcher.match(name)
+            if score > 0:
+                box = (country.west, country.south, country.east, country.north)
+                yield Hit(
+                    score,
+                    _highlight(matcher, name),
+                    partial(self._app.action_map, box),
+                    text=name,
+                    help="show the country on the map",
+                )
         app = self._app
         places = app.places
         shown = 0

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from textual.binding import Binding
 
 from evtui.ui.screens.location import LocationScreen
+from evtui.ui.screens.map import MapScreen
 from evtui.ui.screens.monitor import MonitorScreen
 from evtui.ui.screens.rejected import RejectedScreen
 from evtui.ui.screens.reliability import ReliabilityScreen
@@ -41,6 +42,7 @@ def _binding_sections(app: type[object]) -> list[tuple[str, list[Binding]]]:
         ("Location screen", _bindings(LocationScreen)),
         ("Rejected messages", _bindings(RejectedScreen)),
         ("Reliability", _bindings(ReliabilityScreen)),
+        ("Map", _bindings(MapScreen)),
         ("Sessions", _bindings(SessionsScreen)),
         ("Palette", [Binding("ctrl+p", "command_palette", "Command palette", id="palette")]),
     ]

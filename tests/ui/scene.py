@@ -31,6 +31,7 @@ from evtui.model.directory import parse_location
 from evtui.recording import Player, Recorder, SessionOrigin, SessionReader
 from evtui.sources import PayloadFileSource
 from evtui.ui.app import EvtuiApp, ReplayOptions
+from evtui.ui.screens.map import MapScreen
 from evtui.watchlist import Watchlist
 
 START = 1_795_600_800.0  # 2026-11-26T08:00:00Z
@@ -225,3 +226,15 @@ async def replay_half_way(pilot: Pilot[None]) -> None:
     await pilot.pause(0.3)
     pilot.app.clear_notifications()
     await pilot.pause(0.2)
+
+
+async def open_map(pilot: Pilot[None], *keys: str) -> None:
+    """Settle, open the map, press `keys` there, and wait until the map shows the result."""
+    await settle(pilot)
+    await pilot.press("M")
+    for _ in range(100):
+        await pilot.pause(0.05)
+        if isinstance(pilot.app.screen, MapScreen) and pilot.app.screen.frame is not None:
+            break
+    await pilot.press(*keys)
+    await pilot.pause(0.3)

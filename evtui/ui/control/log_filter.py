@@ -16,6 +16,12 @@ class LogFilter:
     def __init__(self, app: Host) -> None:
         self._app = app
 
+    @property
+    def current(self) -> EventFilter:
+        """The filter the log applies now (the map draws what it keeps)."""
+        monitor = self._app.get_screen_stack_base()
+        return monitor.query_one(EventLog).filter if monitor is not None else EventFilter()
+
     def ask(self) -> None:
         """Ask for a filter query for the event log."""
         app = self._app
