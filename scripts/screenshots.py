@@ -27,6 +27,7 @@ from tests.ui.scene import (  # noqa: E402
     open_help,
     replay_half_way,
     settle,
+    show_map,
 )
 
 OUT = ROOT / "screenshots"
@@ -56,6 +57,12 @@ async def main() -> None:
     for name, size, steps in shots:
         print(f"wrote {await shoot(name, size, steps)}")
     print(f"wrote {await shoot('replay', SIZE, replay_half_way, make_replay_app)}")
+
+    async def replay_map(pilot: Pilot[None]) -> None:
+        await replay_half_way(pilot)
+        await show_map(pilot)
+
+    print(f"wrote {await shoot('map', SIZE, replay_map, make_replay_app)}")
 
 
 if __name__ == "__main__":

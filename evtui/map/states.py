@@ -56,22 +56,29 @@ def _class(status: str) -> int:
 def location_states(store: StateStore, now_us: int) -> States:
     """Each location's `MapState`, by location number, at `now_us` (microseconds)."""
     names = store.status_names
-    classes = np.array([_class(n) for n in names] or [0], dtype=np.int64)
-    stale_after = np.array(
-        [STALE_AFTER.get(n, np.inf) * 1e6 for n in names] or [np.inf], dtype=np.float64
+    classes = np.array([_class(n) for n in names] or [0], dtype=np.int8)
+    # Each status's stale cut-off as a time: an EVSE updated before it is stale.
+    never = np.iinfo(np.int64).min
+    cutoff = np.array(
+        [now_us - int(STALE_AFTER[n] * 1e6) if n in STALE_AFTER else never for n in names]
+        or [never],
+        dtype=np.int64,
     )
     codes_column, updated_column = store.status_codes(), store.update_times()
     locations_column = store.location_of_evses()
-    # Copies: a view of the store's columns would stop them growing while it lived.
-    codes = np.frombuffer(codes_column, dtype=codes_column.typecode).astype(np.int64)
-    updated = np.frombuffer(updated_column, dtype=updated_column.typecode).copy()
-    location = np.frombuffer(locations_column, dtype=locations_column.typecode).astype(np.int64)
+    # Views of the store's columns, dropped before the end: a view that outlived this call
+    # would stop them growing (BufferError). Everything kept is a new array.
+    codes = np.frombuffer(codes_column, dtype=codes_column.typecode)
     evse_class = classes[codes]
-    stale = (now_us - updated) > stale_after[codes]
+    stale = np.frombuffer(updated_column, dtype=updated_column.typecode) < cutoff[codes]
+    del codes
     evse_class[stale & (evse_class != _DOWN)] = _UNKNOWN
+    location = np.frombuffer(locations_column, dtype=locations_column.typecode)
+    combined = location * np.int64(4) + evse_class
+    del location
     count = store.location_count
-    tally = np.bincount(location * 4 + evse_class, minlength=count * 4).reshape(count, 4)
-    total = tally.sum(axis=1)
+    tally = np.bincount(combined, minlength=count * 4).reshape(count, 4)
+    total = tally[:, 0] + tally[:, 1] + tally[:, 2] + tally[:, 3]  # (sum(axis=1): slower)
     down, unknown, free = tally[:, _DOWN], tally[:, _UNKNOWN], tally[:, _FREE]
     out = np.full(count, MapState.BUSY, dtype=np.int8)
     out[free > 0] = MapState.AVAILABLE

@@ -231,10 +231,16 @@ async def replay_half_way(pilot: Pilot[None]) -> None:
 async def open_map(pilot: Pilot[None], *keys: str) -> None:
     """Settle, open the map, press `keys` there, and wait until the map shows the result."""
     await settle(pilot)
+    await show_map(pilot, *keys)
+
+
+async def show_map(pilot: Pilot[None], *keys: str) -> None:
+    """Open the map, wait for its first frame, press `keys` there and let them show."""
     await pilot.press("M")
     for _ in range(100):
         await pilot.pause(0.05)
         if isinstance(pilot.app.screen, MapScreen) and pilot.app.screen.frame is not None:
             break
+    assert isinstance(pilot.app.screen, MapScreen), "the map did not open"
     await pilot.press(*keys)
     await pilot.pause(0.3)

@@ -17,8 +17,10 @@ from tests.ui.scene import (
     make_replay_app,
     open_first_watched,
     open_help,
+    open_map,
     replay_half_way,
     settle,
+    show_map,
 )
 
 SnapCompare = Callable[..., bool]
@@ -51,3 +53,25 @@ def test_paused_and_filtered_log(snap_compare: SnapCompare, tmp_path: Path) -> N
 
 def test_replay_paused_half_way(snap_compare: SnapCompare, tmp_path: Path) -> None:
     assert snap_compare(make_replay_app(tmp_path), terminal_size=SIZE, run_before=replay_half_way)
+
+
+def test_map_of_the_world(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    async def world(pilot: Pilot[None]) -> None:
+        await open_map(pilot, "0")
+
+    assert snap_compare(make_app(tmp_path), terminal_size=SIZE, run_before=world)
+
+
+def test_map_zoomed_in_at_80x24(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    async def zoomed(pilot: Pilot[None]) -> None:
+        await open_map(pilot, "plus", "plus", "l")
+
+    assert snap_compare(make_app(tmp_path), terminal_size=(80, 24), run_before=zoomed)
+
+
+def test_map_in_a_replay_half_way(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    async def replay_map(pilot: Pilot[None]) -> None:
+        await replay_half_way(pilot)
+        await show_map(pilot)
+
+    assert snap_compare(make_replay_app(tmp_path), terminal_size=SIZE, run_before=replay_map)

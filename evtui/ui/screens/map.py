@@ -34,7 +34,7 @@ from evtui.ui.theme import local_time, status_style
 from evtui.ui.widgets.world_map import STATE_STYLES, WorldMap
 from evtui.watchlist import Watchlist
 
-__all__ = ["MapScreen"]
+__all__ = ["MapScreen", "centre_text"]
 
 ZOOM_STEP = 1.5
 PAN_SHARE = 8
@@ -51,6 +51,14 @@ SHORT_LEGEND = {
 }
 """The legend's words under 110 columns."""
 Box = tuple[float, float, float, float]
+
+
+def centre_text(view: View) -> str:
+    """Where the view is centred and which lines it draws, e.g. `50.41°N 9.52°E · 1:50m`."""
+    lng, lat = view.unproject(view.width / 2, view.height / 2)
+    ns, ew = "N" if lat >= 0 else "S", "E" if lng >= 0 else "W"
+    scale = "50m" if view.detailed else "110m"
+    return f"{abs(lat):.2f}°{ns} {abs(lng):.2f}°{ew} · 1:{scale}"
 
 
 class MapScreen(Screen[None]):
@@ -304,11 +312,5 @@ class MapScreen(Screen[None]):
             if position is not None and position[2]:
                 line.append("  (position from the id)", style="dim")
         if view is not None:
-            lng, lat = view.unproject(view.width / 2, view.height / 2)
-            line.append(
-                f"  ·  {abs(lat):.2f}°{'N' if lat >= 0 else 'S'} {abs(lng):.2f}°"
-                f"{'E' if lng >= 0 else 'W'} · 1:{'50m' if view.detailed else '110m'}"
-                f" · {local_time(now):%H:%M:%S}",
-                style="dim",
-            )
+            line.append(f"  ·  {centre_text(view)} · {local_time(now):%H:%M:%S}", style="dim")
         self.query_one("#map-picked", Static).update(line)
