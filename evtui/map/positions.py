@@ -81,11 +81,15 @@ class Positions:
         self.count = 0
         self._loads = -1
         self._touched = 0
+        self._store = 0
 
     def update(self, store: StateStore, places: Places) -> bool:
         """Catch up with the store's new locations and the directory's changes; whether any
         position may have moved."""
         total = store.location_count
+        if id(store) != self._store or total < self.count:
+            # Another store, or a replay gone back: location numbers start over.
+            self._store, self._loads, self.count = id(store), -1, 0
         if places.loads != self._loads:
             self._loads, self._touched = places.loads, len(places.touched)
             self._fill(store, places, range(total))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from evtui.map.positions import Positions
 from evtui.ui.control.log_filter import LogFilter
 from evtui.ui.host import Host
 from evtui.ui.screens.map import Box, MapScreen
@@ -15,6 +16,8 @@ class MapOpener:
     def __init__(self, app: Host, log_filter: LogFilter) -> None:
         self._app = app
         self._log_filter = log_filter
+        self._positions = Positions()
+        """Kept from one map screen to the next: placing 200,000 locations takes 0.4 s."""
 
     def show(self, box: Box | None = None) -> None:
         """Show the map, looking at `box` (west, south, east, north) when given."""
@@ -35,5 +38,6 @@ class MapOpener:
                 cells=settings.map_cells,
                 refresh_rate=settings.refresh_rate,
                 box=box,
+                positions=self._positions,
             )
         )

@@ -62,7 +62,9 @@ def centre_text(view: View) -> str:
 
 
 class MapScreen(Screen[None]):
-    """The map, a legend with what is in view, and the picked location's line."""
+    """The map, a legend with what is in view, and the picked location's line. `positions`
+    may be kept from an earlier map screen: the first look at a large network is the costly
+    part of opening it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="map_back"),
@@ -104,6 +106,7 @@ class MapScreen(Screen[None]):
         cells: CellMode = "urgent",
         refresh_rate: float = 20.0,
         box: Box | None = None,
+        positions: Positions | None = None,
     ) -> None:
         super().__init__()
         self._store, self._places, self._watchlist = store, places, watchlist
@@ -116,9 +119,8 @@ class MapScreen(Screen[None]):
         self.view: View | None = None
         self.cursor: tuple[float, float] | None = None
         """Where the user clicked (dots); None: the centre of the view."""
-        self._positions = Positions()
+        self._positions = positions or Positions()
         self._shown = Shown()
-        self._store_id = 0
         self._key: object = None
         self._drawn_at = 0.0
         self.frame: Frame | None = None
@@ -214,9 +216,6 @@ class MapScreen(Screen[None]):
         if view is None:
             return
         store, places = self._store(), self._places
-        if id(store) != self._store_id or store.location_count < self._positions.count:
-            # Another store, or a replay gone back: location numbers start over.
-            self._store_id, self._positions = id(store), Positions()
         moved = self._positions.update(store, places)
         if self._first_look:
             # The first look: where the palette asked, else all the data, else the world.
