@@ -65,6 +65,10 @@ class MonitorState:
         """The latest rejected messages, oldest first."""
         self.messages = 0
         """Messages applied, valid or not."""
+        self.replayed: Activity | None = None
+        """While set (a recording of this state is under way), also the activity a replay of
+        the same batches counts: at each message's receive time, where `activity` counts at
+        the `now` given to `apply`. The recording's checkpoints keep this one."""
 
     @property
     def rejected_total(self) -> int:
@@ -75,11 +79,21 @@ class MonitorState:
 
         Replays pass no `now`, so the activity window depends only on what was recorded.
         """
-        if now is not None:
+        replayed = self.replayed
+        if now is not None and replayed is None:
             return self._apply(batch, now)
         result = ApplyResult()
+        # Folded a second at a time, as a replay folds it (the activity is counted so).
         for second_batch, second in _by_second(batch.items):
-            _merge(result, self._apply(second_batch, second))
+            part = self._fold(second_batch)
+            into = (c.new for c in part.changes)
+            if now is None:
+                self.activity.record(second, len(second_batch), into)
+            elif replayed is not None:
+                replayed.record(second, len(second_batch), into)
+            _merge(result, part)
+        if now is not None:
+            self.activity.record(now, len(batch), (c.new for c in result.changes))
         return result
 
     def catch_up(self, batch: Batch) -> None:
@@ -160,12 +174,13 @@ class MonitorState:
 
     # --- snapshots -----------------------------------------------------------------------
 
-    def snapshot(self, *, binary: bool = False) -> dict[str, Any]:
+    def snapshot(self, *, binary: bool = False, replayed: bool = False) -> dict[str, Any]:
         """The state as JSON-able data, without the rejected messages themselves.
 
         A recording keeps those messages; it saves where they are beside the snapshot.
         `binary`: the EVSEs' timelines as `bytes` values instead (version 4, for the session
         file, which keeps them beside the JSON): smaller, and restored several times faster.
+        `replayed`: with the activity a replay counts (`replayed`, when set).
         """
         store = self.store
         statuses: dict[str, int] = {}
@@ -191,20 +206,21 @@ class MonitorState:
                 ]
                 for c in store.events
             ],
-            **self._counters(status),
+            **self._counters(status, replayed),
             # Last, so that every status the fields above use is in it.
             "statuses": list(statuses),
         }
 
-    def _counters(self, status: Callable[[str], int]) -> dict[str, Any]:
+    def _counters(self, status: Callable[[str], int], replayed: bool) -> dict[str, Any]:
         """What a snapshot and a delta snapshot both hold in full."""
         store = self.store
+        activity = self.replayed if replayed and self.replayed is not None else self.activity
         return {
             "updates": store.updates,
             "newest": None if store.newest is None else to_micros(store.newest),
             "activity": [
                 [second, messages, {status(k): n for k, n in into.items()}]
-                for second, messages, into in self.activity.buckets()
+                for second, messages, into in activity.buckets()
             ],
             "rejected": dict(self.rejected),
             "messages": self.messages,
@@ -221,13 +237,17 @@ class MonitorState:
         mark: StoreMark,
         first_seen: Sequence[StatusChange],
         changes: Sequence[StatusChange],
+        history: Sequence[tuple[int, int, int, int]] | None = None,
+        *,
+        replayed: bool = False,
     ) -> dict[str, Any]:
         """What changed since `mark` was taken, as JSON-able data: restored on top of the
         snapshot (or delta) taken with the mark, it gives this state (see `restore`).
 
         `first_seen` and `changes` are every first sighting and status change the state applied
-        since the mark (`ApplyResult.first_seen` and `.changes`), in order. Much smaller than
-        a snapshot: no EVSE's timeline, only the periods and events added since.
+        since the mark (`ApplyResult.first_seen` and `.changes`), in order; `history`, their
+        `ApplyResult.history`, makes it faster. Much smaller than a snapshot: no EVSE's
+        timeline, only the periods and events added since. `replayed` as for `snapshot`.
         """
         store = self.store
         statuses: dict[str, int] = {}
@@ -237,10 +257,10 @@ class MonitorState:
 
         return {
             "version": DELTA_VERSION,
-            **store.dump_changes(mark, first_seen, changes, status),
+            **store.dump_changes(mark, first_seen, changes, status, history),
             "reliability": self.reliability.dump_delta(),
             "transitions": [[status(a), status(b), n] for (a, b), n in store.transitions.items()],
-            **self._counters(status),
+            **self._counters(status, replayed),
             "statuses": list(statuses),
         }
 
@@ -282,6 +302,18 @@ class MonitorState:
             raise SnapshotError(f"damaged snapshot: {exc!r}") from None
         state.rejections.extend(r.kept(KEEP_REJECTED_BYTES) for r in rejections)
         return state
+
+    def apply_delta(self, data: dict[str, Any]) -> None:
+        """Apply a `snapshot_delta` taken against this state as it is now: the state then
+        is the one the delta was taken from (a recording's writer keeps one so, to save
+        whole checkpoints the monitor need not take). Raises `SnapshotError`."""
+        if data.get("version") != DELTA_VERSION:
+            raise SnapshotError(f"delta version {data.get('version')!r} is not supported")
+        try:
+            self._apply_delta(data, self.store.events.maxlen or 0)
+            self.store.recount(data["statuses"][i] for i in data.get("counted", []))
+        except (KeyError, IndexError, TypeError, ValueError, OverflowError) as exc:
+            raise SnapshotError(f"damaged delta: {exc!r}") from None
 
     def _apply_delta(self, data: dict[str, Any], keep: int) -> None:
         store = self.store

@@ -52,6 +52,8 @@ class StoreColumns:
         self._p_status = array("I")
         self._p_prev = array("i")
         self._compact_at = 1_000_000
+        self.moves = 0
+        """EVSEs reported under another location than before, since the store was made."""
         # Location rows.
         # Locations by key (location_key.py): HERE's ids held as the bytes after the prefix.
         self._location_row: dict[LocationKey, int] = {}
@@ -121,6 +123,7 @@ class StoreColumns:
 
     def _move(self, row: int, to: int) -> None:
         # An EVSE reported under another location than before: the newest report wins.
+        self.moves += 1
         lrow = self._location[row]
         previous = -1
         current = self._first[lrow]

@@ -31,9 +31,11 @@ Format version 2 (about a quarter of the size of version 1, which evtui still re
   ids referring to `strings` (`pack_state`). The version inside says what it holds: 2, a whole
   state; 4, a whole state with the EVSEs' timelines as bytes in a second zlib stream after the
   JSON (byte planes of their delta-coded start times, then their statuses); 3, a delta: what
-  changed since the checkpoint it names as its `base` (0: the empty state), restored on top of
-  it. evtui 0.1.0 before these restores neither 3 nor 4: it takes them for damaged and replays from
-  an earlier checkpoint (or the start), still exactly.
+  changed since the checkpoint it names as its `base` (0: the checkpoint at 0, else the empty
+  state), restored on top of it. evtui 0.1.0 before these restores neither 3 nor 4: it takes them
+  for damaged and replays from an earlier checkpoint (or the start), still exactly. A recording
+  the monitor began mid-session has a whole one at 0: the monitor's state as it began, which a
+  replay starts from (an evtui that ignores it starts from the empty state, as before).
 
 Version 1 differs: an index of messages by `received_at`, no `strings` and no dictionary,
 `timestamp` and `key` as they came, documents never packed, checkpoints with ids in full.

@@ -87,6 +87,9 @@ class Player:
         self._lossy = False
         """Messages the file lost were skipped since the state was last whole: the next of the
         file's checkpoints, which the recorder took with them, is restored on the way."""
+        if 0 in self._saved:
+            # Recorded mid-session: the replay starts from the monitor's state then.
+            self._restore(0)
 
     # --- reading ahead -------------------------------------------------------------------
 
@@ -271,7 +274,7 @@ class Player:
     def _load(self, position: int) -> bool:
         """Put the state where the checkpoint at `position` has it; False (and the checkpoint
         forgotten) when it cannot be trusted."""
-        if position == 0:
+        if position == 0 and 0 not in self._saved:
             state = MonitorState(max_events=self.max_events, rules=self.rules)
             seqs: list[int] = []
             lossy = False
@@ -320,12 +323,14 @@ class Player:
             base = full.get("base")
             if not isinstance(base, int) or not 0 <= base < at:
                 raise SnapshotError("delta checkpoint without a base")
-            if base and base not in self._saved:
+            # Base 0 is the empty state, or the file's checkpoint at 0 if it has one.
+            stored = base in self._saved
+            if base and not stored:
                 # Forgotten as damaged (or never there): so is every delta built on it.
                 raise SnapshotError("delta checkpoint on a damaged one")
             at = base
-            full = self.reader.checkpoint(base) if base else None
-            if base and full is None:
+            full = self.reader.checkpoint(base) if stored else None
+            if stored and full is None:
                 self._saved = [p for p in self._saved if p != base]
                 raise SnapshotError("checkpoint unreadable")
         deltas.reverse()

@@ -13,7 +13,9 @@ from pathlib import Path
 from evtui.model import (
     KEEP_REJECTIONS,
     Accepted,
+    Activity,
     AlertTracker,
+    ApplyResult,
     Batch,
     MonitorState,
     Rejection,
@@ -22,6 +24,7 @@ from evtui.model import (
 )
 from evtui.model.places import SHORT_ID
 from evtui.model.reliability import RuleSet
+from evtui.recording.background import BackgroundWriter
 from evtui.recording.format import Marker, SessionError
 from evtui.recording.writer import SessionWriter
 
@@ -75,15 +78,19 @@ def default_session_path(directory: Path, kind: str, now: float | None = None) -
 class Recorder:
     """Writes batches to a session, with checkpoints for seeking and markers for alerts.
 
-    It folds what it records into its own `MonitorState`, exactly as a replay will, so its
-    checkpoints hold the state a replay reaches at the same place. Alerts for `watched`
-    locations drop markers by themselves.
+    Its checkpoints hold the state a replay reaches at the same place. It folds what it
+    records into a `MonitorState` of its own, exactly as a replay will; or, given the `live`
+    state the monitor applies every batch to (and, with it, puts in time order first:
+    `in_time_order`), it takes its checkpoints from that one, beginning with a full one of
+    the state as the recording starts, so that a replay from the first message shows what the
+    monitor showed. Alerts for `watched` locations drop markers by themselves.
     """
 
     def __init__(
         self,
-        writer: SessionWriter,
+        writer: SessionWriter | BackgroundWriter,
         *,
+        live: MonitorState | None = None,
         watched: Collection[str] = (),
         name: Callable[[str], str | None] = lambda _: None,
         max_events: int = 10_000,
@@ -96,7 +103,8 @@ class Recorder:
         self._watched = watched
         self._name = name
         # The event log its checkpoints keep; a replay keeping more plays instead of using them.
-        self._state = MonitorState(max_events=max_events, rules=rules)
+        self._state = live if live is not None else MonitorState(max_events=max_events, rules=rules)
+        self._live = live is not None
         self._outage_after = outage_after
         self._flapping_alerts = flapping_alerts
         self._alerts = AlertTracker()
@@ -105,14 +113,29 @@ class Recorder:
         self._since_full = 0
         self._full_size = 0
         self._checkpoint_at = 0
-        """The position of the last checkpoint (0: the empty state a delta may start from)."""
+        """The position of the last checkpoint (0: the start, which a delta may be taken
+        against: the empty state, or the state a recording of the live one began with)."""
         self._mark = self._state.mark()
         self._first_seen: list[StatusChange] = []
         self._changes: list[StatusChange] = []
+        self._history: list[tuple[int, int, int, int]] = []
         """What the state applied since the last checkpoint, for the next delta."""
         self._last_at = float("-inf")
         self.markers = 0
         self.rejected = 0
+        if live is not None:
+            # From now on the state also counts its activity as a replay of this file will.
+            live.replayed = Activity(live.activity.keep_seconds)
+            live.replayed.load(live.activity.buckets())
+            if live.messages:
+                self._start_checkpoint(live)
+
+    def _start_checkpoint(self, live: MonitorState) -> None:
+        """The state before the first message: what a replay starts from."""
+        state = live.snapshot(binary=True, replayed=True)
+        state["rejection_seqs"] = []
+        self.writer.write([], (time.time(), state), [])
+        self._full_size = self.writer.checkpoint_size
 
     @classmethod
     def create(
@@ -126,17 +149,35 @@ class Recorder:
         rules: RuleSet | None = None,
         outage_after: float = 30 * 60.0,
         flapping_alerts: bool = True,
+        live: MonitorState | None = None,
     ) -> Recorder:
-        """Start a new session file at `path` (raises `SessionError`)."""
-        writer = SessionWriter.create(
-            path,
-            source=origin.label,
-            source_kind=origin.kind,
-            catalog=origin.catalog,
-            layer=origin.layer,
-        )
+        """Start a new session file at `path` (raises `SessionError`).
+
+        With `live` (see the class), a process of its own packs and writes the session
+        (`BackgroundWriter`): the batches are handed over, `written` says when they are in.
+        """
+        writer: SessionWriter | BackgroundWriter
+        if live is None or not BackgroundWriter.available:
+            writer = SessionWriter.create(
+                path,
+                source=origin.label,
+                source_kind=origin.kind,
+                catalog=origin.catalog,
+                layer=origin.layer,
+            )
+        else:
+            writer = BackgroundWriter.create(
+                path,
+                max_events=live.store.events.maxlen or 0,
+                rules=live.reliability.rules,
+                source=origin.label,
+                source_kind=origin.kind,
+                catalog=origin.catalog,
+                layer=origin.layer,
+            )
         return cls(
             writer,
+            live=live,
             watched=watched,
             name=name,
             max_events=max_events,
@@ -157,16 +198,36 @@ class Recorder:
     def size(self) -> int:
         return self.writer.size
 
-    def record(self, batch: Batch) -> list[Marker]:
+    def written(self) -> int:
+        """Messages in the file (those handed over may be on their way). Raises
+        `SessionError` if the writer process said a write failed."""
+        writer = self.writer
+        return writer.poll() if isinstance(writer, BackgroundWriter) else writer.messages
+
+    def flush(self) -> int:
+        """Wait until every batch handed over is in the file; returns `written()`."""
+        writer = self.writer
+        if isinstance(writer, BackgroundWriter):
+            writer.flush()
+        return self.written()
+
+    def record(self, batch: Batch, applied: ApplyResult | None = None) -> list[Marker]:
         """Write the batch (one transaction) and return the markers its alerts dropped.
 
-        Raises `SessionError` when the file cannot be written; the recording is then over.
+        A recorder of the `live` state takes the batch as applied to it (`applied`: what the
+        apply returned), after `in_time_order`. Raises `SessionError` when the file cannot be
+        written; the recording is then over.
         """
         if not batch.items:
             return []
-        batch = self._in_time_order(batch)
         first = self.writer.messages
-        result = self._state.apply(batch)
+        if applied is None:
+            if self._live:
+                raise ValueError("a recorder of the live state records batches applied to it")
+            batch = self.in_time_order(batch)
+            result = self._state.apply(batch)
+        else:
+            result = applied
         for i, item in enumerate(batch.items):
             if isinstance(item, Rejection):
                 self._rejection_seqs.append(first + i)
@@ -175,6 +236,7 @@ class Recorder:
         self._since_full += len(batch)
         self._first_seen += result.first_seen
         self._changes += result.changes
+        self._history += result.history
         checkpoint = None
         due = max(
             CHECKPOINT_EVERY,
@@ -182,24 +244,29 @@ class Recorder:
             self._full_size // CHECKPOINT_BYTES,
         )
         full = self._since_full >= due
+        # The live state's writer process takes its whole checkpoints itself, from deltas.
+        whole = full and self._live and isinstance(self.writer, BackgroundWriter)
         if full or self._since_checkpoint >= DELTA_EVERY:
-            if full:
-                state = self._state.snapshot(binary=True)
+            if full and not whole:
+                state = self._state.snapshot(binary=True, replayed=True)
             else:
-                state = self._state.snapshot_delta(self._mark, self._first_seen, self._changes)
+                state = self._state.snapshot_delta(
+                    self._mark, self._first_seen, self._changes, self._history, replayed=True
+                )
                 state["base"] = self._checkpoint_at
             state["rejection_seqs"] = list(self._rejection_seqs)
             checkpoint = (batch.items[-1].message.received_at, state)
-        self.writer.write(
-            [item.message for item in batch.items],
-            checkpoint,
-            [item.document if isinstance(item, Accepted) else None for item in batch.items],
-        )
+        messages = [item.message for item in batch.items]
+        documents = [item.document if isinstance(item, Accepted) else None for item in batch.items]
+        if isinstance(self.writer, BackgroundWriter):
+            self.writer.write(messages, checkpoint, documents, whole=whole)
+        else:
+            self.writer.write(messages, checkpoint, documents)
         if checkpoint is not None:
             # Written: the next delta is taken against this one.
             self._checkpoint_at = self.writer.messages
             self._mark = self._state.mark()
-            self._first_seen, self._changes = [], []
+            self._first_seen, self._changes, self._history = [], [], []
             self._since_checkpoint = 0
             if full:
                 self._since_full = 0
@@ -220,7 +287,7 @@ class Recorder:
         self.markers += len(markers)
         return markers
 
-    def _in_time_order(self, batch: Batch) -> Batch:
+    def in_time_order(self, batch: Batch) -> Batch:
         """The batch with no message received before the one ahead of it.
 
         The wall clock may step back (NTP): a message is then taken as received with the one
@@ -244,10 +311,21 @@ class Recorder:
         return marker
 
     def close(self) -> None:
-        """End the session cleanly. Raises `SessionError` if the last write fails."""
-        self.writer.close()
+        """End the session cleanly, once every batch is written. Raises `SessionError` if a
+        write fails."""
+        try:
+            self.writer.close()
+        finally:
+            self._release()
 
     def abandon(self) -> None:
         """Stop without the end mark, after a write failed: the session shows as interrupted."""
-        with contextlib.suppress(SessionError):
-            self.writer.abandon()
+        try:
+            with contextlib.suppress(SessionError):
+                self.writer.abandon()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._live:
+            self._state.replayed = None

@@ -111,6 +111,22 @@ class SessionWriter:
             raise SessionError(f"cannot create {path}: {error_text(exc)}") from None
         return cls(path, db, dictionary)
 
+    @classmethod
+    def reopen(cls, path: Path) -> SessionWriter:
+        """Write to a session `create` made (in another process, say) before it holds any
+        message: its packer starts with no strings, as the file does."""
+        try:
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA synchronous=NORMAL")
+            row = db.execute("SELECT value FROM session WHERE key = 'dictionary'").fetchone()
+            (count,) = db.execute("SELECT count(*) FROM messages").fetchone()
+        except sqlite3.Error as exc:
+            raise SessionError(f"cannot open {path}: {error_text(exc)}") from None
+        if row is None or count:
+            db.close()
+            raise SessionError(f"cannot open {path}: not a new session")
+        return cls(path, db, base64.b64decode(row[0]))
+
     @property
     def size(self) -> int:
         """Bytes the session takes (as it will once the write-ahead log is folded in), as of

@@ -62,6 +62,8 @@ __all__ = ["EvtuiApp", "RecordOptions", "ReplayOptions"]
 
 QUIT_GRACE_SECONDS = 1.5
 """How long `q` waits for the source to commit and unsubscribe before leaving anyway."""
+RECORDING_CHECK = 0.25
+"""Seconds between looks at what the recording's writer process has said."""
 
 
 class EvtuiApp(App[None]):
@@ -283,6 +285,8 @@ class EvtuiApp(App[None]):
                 loop.add_signal_handler(signum, self._stop_on_signal, signum)
         # Repaint on a clock, never per message: the message rate must not drive the UI.
         self.set_interval(1 / self.settings.refresh_rate, self.painter.tick)
+        # A write the recording's process could not make is news even when the stream is quiet.
+        self.set_interval(RECORDING_CHECK, self.recording.written)
         self.painter.repaint()
 
     def _apply_theme(self) -> None:

@@ -16,6 +16,7 @@ from evtui.emulator import EmulatorServer
 from evtui.here import ConnectionStatus, parse_credentials
 from evtui.model import Accepted, decode
 from evtui.recording import SessionOrigin, SessionReader
+from evtui.recording.background import BackgroundWriter
 from evtui.sources import HereSource
 from evtui.ui.app import EvtuiApp, RecordOptions
 from evtui.watchlist import Watchlist
@@ -93,19 +94,19 @@ async def test_a_full_disk_stops_the_recording_and_the_monitor_goes_on(
     emulator = server.emulator
     session = tmp_path / "full.evtui"
     app = monitor(server, tmp_path, session)
-    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.connection.status is ConnectionStatus.SUBSCRIBED)
-        assert app.recorder is not None
-        # From now on no file may grow past 400 kB: writes fail as on a full disk.
-        resource.setrlimit(resource.RLIMIT_FSIZE, (400_000, hard))
-        try:
-            for n in range(3000):
-                emulator.publish(location_doc(n, evses=3))
-            await until(pilot, lambda: app.state.messages == 3000, seconds=60)
-        finally:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-        assert app.recorder is None
+        recorder = app.recorder
+        assert recorder is not None and isinstance(recorder.writer, BackgroundWriter)
+        # From now on the recording's writer process may not grow a file past 400 kB: its
+        # writes fail as on a full disk.
+        resource.prlimit(recorder.writer.pid, resource.RLIMIT_FSIZE, (400_000, hard))
+        for n in range(3000):
+            emulator.publish(location_doc(n, evses=3))
+        await until(pilot, lambda: app.state.messages == 3000, seconds=60)
+        # The writer says so a moment later; the monitor hears it with or without new messages.
+        await until(pilot, lambda: app.recorder is None)
         assert any(
             "(is the disk full?)" in t and "Recording stopped; the monitor goes on" in t
             for t in toasts(app)

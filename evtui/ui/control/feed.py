@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Sequence
 
 from textual.notifications import SeverityLevel
@@ -10,7 +11,7 @@ from textual.notifications import SeverityLevel
 from evtui.here.errors import HereError
 from evtui.here.events import ConnectionState, ConnectionStatus
 from evtui.model import Alert, AlertKind, AlertTracker, Batch, MonitorState
-from evtui.recording import SessionError
+from evtui.recording import Recorder, SessionError
 from evtui.sources import Source
 from evtui.ui.control.recording import RecordingControl
 from evtui.ui.host import Host
@@ -48,6 +49,9 @@ class LiveFeed:
         self._painter = painter
         self._recording = recording
         self.alerts = AlertTracker()
+        self._unwritten: deque[tuple[Recorder, int, Batch]] = deque()
+        """Batches handed to the recording, not yet acknowledged: with the messages the
+        session holds once each is written."""
 
     def start(self) -> None:
         """Run `consume` as the app's one stream worker."""
@@ -66,16 +70,17 @@ class LiveFeed:
         source = self.source
         try:
             async with source:
-                async for event in source:
-                    if isinstance(event, ConnectionState):
-                        app.connection = event
-                        # Rare, and what the header says must be current at once (paced
-                        # repaints may skip the side panels while changes stream in).
-                        self._painter.repaint()
-                        continue
-                    self._apply(event)
-                    # Acknowledged only once applied and recorded: a restart resumes after it.
-                    source.ack(event)
+                try:
+                    async for event in source:
+                        if isinstance(event, ConnectionState):
+                            app.connection = event
+                            # Rare, and what the header says must be current at once (paced
+                            # repaints may skip the side panels while changes stream in).
+                            self._painter.repaint()
+                            continue
+                        self._apply(event)
+                finally:
+                    self._settle()
         except (HereError, OSError, SessionError) as exc:
             app.failure = str(exc)
             app.connection = ConnectionState(ConnectionStatus.ERROR, str(exc))
@@ -89,11 +94,12 @@ class LiveFeed:
             # The feed is over: its final state on screen now, every panel of it.
             self._painter.repaint()
 
-    def _apply(self, batch: Batch) -> None:
+    def _apply(self, event: Batch) -> None:
         app = self._app
         now = app.clock()
+        batch = self._recording.in_time_order(event)
         result = self._state.apply(batch, now)
-        self._recording.record(batch)
+        self._acknowledge(event, self._recording.record(batch, result))
         self._painter.absorb(result, now)
         alerts = self.alerts.check(app.store, result, app.watchlist, now)
         settings = app.settings
@@ -104,6 +110,33 @@ class LiveFeed:
             flapping=settings.flapping_alerts,
         )
         self._notify_alerts(alerts)
+
+    def _acknowledge(self, batch: Batch, recorded: int | None) -> None:
+        """Acknowledge what is applied and, while recording, in the file: a restart resumes
+        after it. `recorded`: the messages the session holds once `batch` is written."""
+        recording = self._recording
+        if recorded is not None and recording.recorder is not None:
+            self._unwritten.append((recording.recorder, recorded, batch))
+        self._ack_written(recording.written() if self._unwritten else None)
+        if recorded is None:
+            self.source.ack(batch)
+
+    def _ack_written(self, written: int | None) -> None:
+        waiting = self._unwritten
+        current = self._recording.recorder
+        while waiting:
+            recorder, count, batch = waiting[0]
+            # A recording that is over was closed (all written) or failed (the monitor goes on).
+            if recorder is current and (written is None or count > written):
+                break
+            waiting.popleft()
+            self.source.ack(batch)
+
+    def _settle(self) -> None:
+        """Before the source commits on the way out: wait for the recording to write what it
+        was handed, and acknowledge it."""
+        if self._unwritten:
+            self._ack_written(self._recording.flush())
 
     def _notify_alerts(self, alerts: Sequence[Alert]) -> None:
         app = self._app

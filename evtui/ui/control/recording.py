@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from evtui.model import Batch
+from evtui.model import ApplyResult, Batch
 from evtui.model.reliability import RULES
 from evtui.recording import Recorder, SessionError, SessionOrigin, default_session_path
 from evtui.ui.host import Host
@@ -48,13 +48,40 @@ class RecordingControl:
         self.recorded: list[Path] = []
         """Sessions recorded during this run, for the CLI to name on exit."""
 
-    def record(self, batch: Batch) -> None:
-        """Write `batch` to the session being recorded, if one is."""
+    def in_time_order(self, batch: Batch) -> Batch:
+        """The batch as the recording will keep it (see `Recorder.in_time_order`), for the
+        live state to apply before `record`: the two then stay the same."""
+        return batch if self.recorder is None else self.recorder.in_time_order(batch)
+
+    def record(self, batch: Batch, applied: ApplyResult) -> int | None:
+        """Hand `batch`, as applied to the live state, to the session being recorded, if one
+        is; returns the messages it will hold once written (None: not recording)."""
         if self.recorder is not None:
             try:
-                self.recorder.record(batch)
+                self.recorder.record(batch, applied)
             except SessionError as exc:
                 self._failed(exc)
+            else:
+                return self.recorder.messages
+        return None
+
+    def flush(self) -> int | None:
+        """Wait until everything handed over is in the file; `written` then."""
+        if self.recorder is not None:
+            try:
+                return self.recorder.flush()
+            except SessionError as exc:
+                self._failed(exc)
+        return None
+
+    def written(self) -> int | None:
+        """Messages in the session file so far (None: not recording, or it stopped)."""
+        if self.recorder is not None:
+            try:
+                return self.recorder.written()
+            except SessionError as exc:
+                self._failed(exc)
+        return None
 
     def start(self) -> None:
         """Record from the next batch on, to `--record FILE` the first time."""
@@ -75,6 +102,7 @@ class RecordingControl:
                 rules=RULES[app.settings.reliability_rules],
                 outage_after=app.settings.outage_alert_minutes * 60,
                 flapping_alerts=app.settings.flapping_alerts,
+                live=app.state,
             )
         except SessionError as exc:
             app.notify(str(exc), title="recording", severity="error", markup=False)

@@ -20,6 +20,10 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
+def _lines(figures: NetworkFigures | None) -> int:
+    return 1 if figures is None or not figures.evses else 4
+
+
 class NetworkSummary(Static):
     """Set `figures`, `rules` and `longest_name`; the widget renders them."""
 
@@ -31,13 +35,19 @@ class NetworkSummary(Static):
     }
     """
 
-    figures: reactive[NetworkFigures | None] = reactive(None, layout=True)
+    figures: reactive[NetworkFigures | None] = reactive(None)
     rules: reactive[str] = reactive("UK PCPR 2023")
     longest_name: reactive[str] = reactive("")
     """Where the longest outage going on is (a display name, made safe by the app)."""
 
     def on_mount(self) -> None:
         self.border_title = "network reliability"
+
+    def watch_figures(self, old: NetworkFigures | None, new: NetworkFigures | None) -> None:
+        # Four lines once there are EVSEs, one before: only then does the screen's layout
+        # change (laying it out again takes 10-20 ms, at every repaint it would delay keys).
+        if _lines(old) != _lines(new):
+            self.refresh(layout=True)
 
     def watch_rules(self, rules: str) -> None:
         self.border_subtitle = rules

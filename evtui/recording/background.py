@@ -1,0 +1,360 @@
+"""Writing a session from a process of its own: the monitor hands each batch over and goes on.
+
+Packing a message and inserting it cost about as much as decoding and applying it; on the
+thread that ingests, a recording halved the monitor's throughput. `BackgroundWriter` has
+`SessionWriter`'s methods, but a write returns once the batch is handed over: a process of its
+own packs and writes it, one transaction a batch as before, and says so; `written` counts the
+messages it said are in the file, so that a live source commits no offset before its message
+is there. If the monitor is killed, the process writes what it was handed, then leaves the
+session as interrupted.
+
+The checkpoints come from the monitor's own state, as deltas (a few milliseconds each); the
+process applies each to a copy of that state it keeps (`_Shadow`) and, where a whole
+checkpoint is due, writes its copy whole: the monitor never stops for one (60 ms at 13,000
+EVSEs, seconds at a continent's million). POSIX only (the pipes are handed over by number);
+elsewhere the recorder writes on the monitor's thread as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import evtui
+from evtui.model import MonitorState, StreamMessage
+from evtui.model.reliability import RuleSet
+from evtui.model.state import DELTA_VERSION, SnapshotError
+from evtui.recording.format import Marker, SessionError
+from evtui.recording.writer import SessionWriter
+
+__all__ = ["AHEAD", "BackgroundWriter"]
+
+AHEAD = 16
+"""Batches handed over and not yet written before `write` waits for the process: a disk
+slower than the stream holds up the monitor instead of filling its memory."""
+PIPE_BYTES = 1 << 20
+"""The pipe's room (Linux's largest for anyone): some ten batches of 300 messages."""
+WAIT = 60.0
+"""Seconds `close` (and a full hand-over) waits for the process before giving up on it."""
+
+_Fields = tuple[int, int, str | bytes | None, int | None, str | None, str | None, float, bool]
+"""A message as handed over: partition, offset, data, timestamp, key, handle, receive time,
+inflated (pickled faster than the dataclass)."""
+
+
+class BackgroundWriter:
+    """Appends messages to a new session from a writer process (see the module)."""
+
+    available = os.name == "posix"
+    """Whether this system can run one."""
+
+    def __init__(
+        self, path: Path, *, max_events: int = 10_000, rules: RuleSet | None = None
+    ) -> None:
+        self.path = path
+        self.messages = 0
+        """Messages handed over so far; also the `seq` of the next one."""
+        self.written = 0
+        """Messages the process has written (committed to the file)."""
+        self.size = 0
+        """Bytes the session took at the last write reported."""
+        self.checkpoint_size = 0
+        """Bytes the last checkpoint reported written takes."""
+        self._error: str | None = None
+        self._pending = 1
+        """Requests handed over and not yet answered: first, the process's word that it has
+        the file open."""
+        # A fresh interpreter running this module (not multiprocessing's spawn, which would
+        # import the program's main module again in it), talking over two pipes.
+        requests, self._requests = _pipe()
+        self._replies, replies = _pipe()
+        package = str(Path(evtui.__file__).resolve().parent.parent)
+        path_env = os.pathsep.join(p for p in (package, os.environ.get("PYTHONPATH")) if p)
+        self._process = subprocess.Popen(  # noqa: S603 (this interpreter, this module)
+            [sys.executable, "-m", __name__, str(path), str(requests.fileno()),
+             str(replies.fileno())],
+            pass_fds=(requests.fileno(), replies.fileno()),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": path_env},
+            # Its own session: a terminal hanging up stops the monitor, and the writer then
+            # writes what it was handed before it leaves.
+            start_new_session=True,
+        )  # fmt: skip
+        # Only the process holds its ends: it sees the end of requests if this one dies.
+        requests.close()
+        replies.close()
+        # Room for several batches in the pipe: a hand-over is one write that does not wait
+        # (a thread to send them would take the interpreter's lock from the monitor instead).
+        if sys.platform.startswith("linux"):
+            import fcntl
+
+            with contextlib.suppress(OSError):
+                fcntl.fcntl(self._requests.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+        self._closed = False
+        # The state its whole checkpoints are taken from starts empty, as the monitor's did.
+        self._hand_over(("state", max_events, rules))
+
+    @property
+    def pid(self) -> int:
+        """The writer process's id."""
+        return self._process.pid
+
+    @classmethod
+    def create(
+        cls,
+        path: Path,
+        *,
+        max_events: int = 10_000,
+        rules: RuleSet | None = None,
+        **header: Any,
+    ) -> BackgroundWriter:
+        """Create the session file (as `SessionWriter.create`, which raises `SessionError`),
+        then hand it to a writer process; `max_events` and `rules`, the recorded state's."""
+        SessionWriter.create(path, **header).abandon()
+        return cls(path, max_events=max_events, rules=rules)
+
+    def _hand_over(self, request: tuple[Any, ...]) -> None:
+        if self._error is not None:
+            raise SessionError(self._error)
+        if self._closed:
+            raise SessionError(f"recording to {self.path} is over")
+        if self._pending >= AHEAD:
+            self._wait(self._pending - AHEAD + 1)
+        try:
+            self._requests.send(request)
+        except OSError:
+            self.poll()  # it says why, if it could
+            raise SessionError(
+                f"recording to {self.path} failed: the writer process stopped"
+            ) from None
+        self._pending += 1
+
+    def write(
+        self,
+        messages: Sequence[StreamMessage],
+        checkpoint: tuple[float, dict[str, Any]] | None = None,
+        documents: Sequence[bytes | None] | None = None,
+        *,
+        whole: bool = False,
+    ) -> int:
+        """Hand over `messages` (and a checkpoint taken after them), to be written in one
+        transaction; returns the `seq` of the first. Raises `SessionError` once the process
+        has said that a write failed (the recording is then over).
+
+        The checkpoints handed over are the state as it began (a whole one), then deltas,
+        each against the one before: the process applies each to a state of its own and,
+        where `whole`, writes that state whole instead of the delta. Taking a whole state
+        costs the monitor a pause (60 ms for 13,000 EVSEs); a delta, a few milliseconds."""
+        first = self.messages
+        if documents is None:
+            documents = [
+                m.data if m.inflated and isinstance(m.data, bytes) else None for m in messages
+            ]
+        # A message kept as its document needs no payload of its own (half the bytes to hand
+        # over); one whose document cannot be packed (it holds a NUL) is kept as it came.
+        fields: list[_Fields] = [
+            (
+                m.partition,
+                m.offset,
+                m.data if document is None or b"\x00" in document else None,
+                m.timestamp,
+                m.key,
+                m.data_handle,
+                m.received_at,
+                m.inflated,
+            )
+            for m, document in zip(messages, documents, strict=True)
+        ]
+        self._hand_over(("write", fields, checkpoint, documents, whole))
+        self.messages += len(fields)
+        return first
+
+    def add_marker(self, kind: str, label: str, at: float) -> Marker:
+        """Drop a marker after the messages handed over so far."""
+        marker = Marker(self.messages, at, kind, label)
+        self._hand_over(("marker", kind, label, at))
+        return marker
+
+    def poll(self) -> int:
+        """Take in what the process has said, without waiting; returns `written`. Raises
+        `SessionError` if a write failed or the process is gone."""
+        while self._pending and self._replies.poll():
+            self._take()
+        if self._error is None and self._pending and self._process.poll() is not None:
+            # It may have answered just before it stopped.
+            while self._pending and self._replies.poll():
+                self._take()
+            if self._pending:
+                self._error = f"recording to {self.path} failed: the writer process stopped"
+        if self._error is not None:
+            raise SessionError(self._error)
+        return self.written
+
+    def _take(self) -> None:
+        try:
+            reply = self._replies.recv()
+        except (EOFError, OSError):
+            self._error = f"recording to {self.path} failed: the writer process stopped"
+            self._pending = 0
+            return
+        self._pending -= 1
+        if reply[0] == "error":
+            self._error = str(reply[1])
+            self._pending = 0
+        else:
+            _, self.written, self.size, self.checkpoint_size = reply
+
+    def _wait(self, answers: int) -> None:
+        """Wait for `answers` more replies (or an error)."""
+        deadline = time.monotonic() + WAIT
+        target = max(0, self._pending - answers)
+        while self._pending > target and self._error is None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._replies.poll(min(left, 0.5)):
+                if left <= 0 or self._process.poll() is not None:
+                    self.poll()
+                    if left <= 0:
+                        raise SessionError(f"recording to {self.path} failed: no answer")
+                continue
+            self._take()
+        if self._error is not None:
+            raise SessionError(self._error)
+
+    def flush(self) -> None:
+        """Wait until every write handed over is done (and the process has started: some
+        0.3 s after `create`). Raises `SessionError`."""
+        self._wait(self._pending)
+
+    def close(self, ended_at: float | None = None) -> None:
+        """Wait for every write, then mark the session ended cleanly. Raises `SessionError`."""
+        if self._closed:
+            return
+        self._hand_over(("close", ended_at))
+        self._closed = True
+        try:
+            self._wait(self._pending)
+        finally:
+            self._stop()
+
+    def abandon(self) -> None:
+        """Stop without the end mark (the session shows as interrupted), once what was handed
+        over is written."""
+        if self._closed:
+            return
+        self._closed = True
+        self._stop()
+
+    def _stop(self) -> None:
+        with contextlib.suppress(OSError):
+            self._requests.close()
+        try:
+            self._process.wait(WAIT)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._replies.close()
+
+
+def _serve(path: Path, requests: Connection, replies: Connection) -> None:
+    """The writer process: each request written, and answered with what the file holds."""
+    try:
+        writer = SessionWriter.reopen(path)
+    except SessionError as exc:
+        replies.send(("error", str(exc)))
+        return
+    replies.send(("ok", writer.messages, writer.size, writer.checkpoint_size))
+    shadow = _Shadow()
+    while True:
+        try:
+            request = requests.recv()
+        except (EOFError, OSError):
+            # The monitor closed the pipe without closing the session, or died.
+            writer.abandon()
+            return
+        try:
+            if request[0] == "state":
+                _, max_events, rules = request
+                shadow = _Shadow(MonitorState(max_events=max_events, rules=rules), rules)
+            elif request[0] == "write":
+                _, fields, checkpoint, documents, whole = request
+                if checkpoint is not None:
+                    checkpoint = (checkpoint[0], shadow.keep(checkpoint[1], whole))
+                messages = [
+                    StreamMessage(
+                        partition=p,
+                        offset=o,
+                        data=d,
+                        timestamp=t,
+                        key=k,
+                        data_handle=h,
+                        received_at=r,
+                        inflated=inflated,
+                    )
+                    for p, o, d, t, k, h, r, inflated in fields
+                ]
+                writer.write(messages, checkpoint, documents)
+            elif request[0] == "marker":
+                _, kind, label, at = request
+                writer.add_marker(kind, label, at)
+            else:
+                writer.close(request[1])
+                replies.send(("ok", writer.messages, writer.size, writer.checkpoint_size))
+                return
+        except SessionError as exc:
+            writer.abandon()
+            replies.send(("error", str(exc)))
+            return
+        replies.send(("ok", writer.messages, writer.size, writer.checkpoint_size))
+
+
+class _Shadow:
+    """The writer process's copy of the recorded state, followed through the checkpoints."""
+
+    def __init__(self, state: MonitorState | None = None, rules: RuleSet | None = None) -> None:
+        self.state = state
+        self.rules = rules
+
+    def keep(self, data: dict[str, Any], whole: bool) -> dict[str, Any]:
+        """The checkpoint to write for `data`: itself, or the whole state it leads to."""
+        state = self.state
+        if state is None:
+            return data
+        try:
+            if data.get("version") != DELTA_VERSION:
+                self.state = MonitorState.restore(
+                    data, max_events=state.store.events.maxlen or 0, rules=self.rules
+                )
+                return data
+            state.apply_delta(data)
+            if not whole:
+                return data
+            full = state.snapshot(binary=True)
+        except SnapshotError:
+            # Deltas only from here on: a replay restores them on the last whole one.
+            self.state = None
+            return data
+        full["rejection_seqs"] = data.get("rejection_seqs", [])
+        return full
+
+
+def _pipe() -> tuple[Connection, Connection]:
+    """A one-way pipe as (reading end, writing end), each a `Connection`."""
+    read, write = os.pipe()
+    return Connection(read, writable=False), Connection(write, readable=False)
+
+
+if __name__ == "__main__":
+    _serve(
+        Path(sys.argv[1]),
+        Connection(int(sys.argv[2]), writable=False),
+        Connection(int(sys.argv[3]), readable=False),
+    )
