@@ -13,8 +13,9 @@ run of each counts (the least disturbed by the rest of the machine).
 Both run with the collector tuned as every evtui command runs (`evtui.runtime.tune`).
 
 - decode + apply: `evtui.model.decode` (base64, gunzip with the bomb guard, JSON parsed and
-  validated by pydantic, times checked) and `MonitorState.apply` (the store, the activity window,
-  the event log), as the monitor and `evtui tail` do.
+  validated by msgspec where it agrees with the pydantic schema, times checked) and
+  `MonitorState.apply` (the store, the activity window, the event log), as the monitor and
+  `evtui tail` do.
 - the same with the directory filling in the background: a thread doing, at the monitor's rate
   (a batch of 100 locations every second, `evtui.ui.control.directory`), what each batch costs
   this process: the v3 records of the network's locations parsed and written to a directory
