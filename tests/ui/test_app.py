@@ -4,6 +4,7 @@ payload file, and checked through what a user sees and the files it writes."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from textual.widgets import DataTable
 from evtui.emulator import EmulatorServer
 from evtui.here import parse_credentials
 from evtui.here.events import ConnectionStatus
-from evtui.settings import Settings
+from evtui.settings import Settings, load_settings
 from evtui.sources import HereSource, PayloadFileSource
 from evtui.ui.app import EvtuiApp
 from evtui.ui.screens.help import HelpScreen
@@ -327,3 +328,17 @@ async def test_w_on_a_following_log_holds_the_row_it_acted_on(tmp_path: Path) ->
         await pilot.press("w")
         assert not log.following and log.highlighted == newest
         assert newest is not None and list(app.watchlist) == [newest.location_id]
+
+
+async def test_the_readmes_sample_settings_load_without_a_warning(tmp_path: Path) -> None:
+    readme = Path(__file__).parents[2] / "README.md"
+    (sample,) = re.findall(r"```toml\n(.*?)```", readme.read_text(encoding="utf-8"), re.S)
+    path = tmp_path / "settings.toml"
+    path.write_text(sample, encoding="utf-8")
+    settings, warnings = load_settings(path)
+    assert warnings == []
+    assert settings.keys  # the sample's [keys] were read, so the check below covers them
+    app = file_app(tmp_path, settings=settings)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        assert [t for t in toasts(app) if t.startswith("settings")] == []
