@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator as op
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from evtui.model.countries import lookup as country_by_code
 from evtui.model.payload import KNOWN_STATUSES, id_tail
@@ -16,6 +16,8 @@ __all__ = ["EventFilter"]
 
 _STATUS_PREFIX = "status:"
 _PLACE_TERMS = ("operator", "country", "city", "kw")
+_TERM_LIKE = re.compile(r"([A-Za-z]+):[^:]+")
+"""`word:value` with one colon: meant as a term (an id pasted whole has several colons)."""
 _KW = re.compile(r"(>=|<=|>|<|=)?\s*(\d+(?:\.\d+)?)")
 _COMPARE: dict[str, Callable[[float, float], bool]] = {
     ">=": op.ge,
@@ -44,6 +46,8 @@ class EventFilter:
     country: str = ""
     city: str = ""
     kw: tuple[str, float] | None = None
+    notes: tuple[str, ...] = field(default=(), compare=False)
+    """What in the query was not taken as the user most likely meant it, to tell them."""
 
     @classmethod
     def parse(cls, query: str) -> EventFilter:
@@ -58,6 +62,7 @@ class EventFilter:
         words: list[str] = []
         statuses: set[str] = set()
         terms: dict[str, str] = {}
+        notes: list[str] = []
         for word in query.split():
             key, colon, value = word.partition(":")
             key = key.lower()
@@ -68,14 +73,24 @@ class EventFilter:
             elif word.upper() in KNOWN_STATUSES:
                 statuses.add(word.upper())
             else:
+                if _TERM_LIKE.fullmatch(word) and key not in _PLACE_TERMS:
+                    notes.append(
+                        f"{key}: is not a filter term (status, {', '.join(_PLACE_TERMS)}): "
+                        f"{word!r} is matched as text"
+                    )
                 words.append(word)
         country = terms.get("country", "")
         known = country_by_code(country) if country else None
+        if country and known is None:
+            notes.append(f"country:{country}: no such country code (de or deu, say)")
         kw = None
         if (match := _KW.fullmatch(terms.get("kw", ""))) is not None:
             kw = (match.group(1) or ">=", float(match.group(2)))
         elif "kw" in terms:
             words.append(f"kw:{terms['kw']}")  # not a comparison: match it as text
+            notes.append(
+                f"kw: takes kW, like kw:>=150 or kw:<50: 'kw:{terms['kw']}' is matched as text"
+            )
         return cls(
             " ".join(words),
             frozenset(statuses),
@@ -83,6 +98,7 @@ class EventFilter:
             country=known.alpha3 if known is not None else country.upper(),
             city=terms.get("city", ""),
             kw=kw,
+            notes=tuple(notes),
         )
 
     @property

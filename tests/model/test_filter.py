@@ -149,3 +149,21 @@ def test_places_decodes_once_and_names_by_label_then_directory_then_id() -> None
     p.forget([BERLIN])
     assert p.display_name(BERLIN) == "276u33d811u8y-aGVy"
     assert p.country(BERLIN) == "DEU"
+
+
+def test_terms_it_cannot_take_as_meant_are_noted_and_matched_as_text() -> None:
+    notes = EventFilter.parse("foo:bar kw:abc country:zz depot").notes
+    assert notes == (
+        "foo: is not a filter term (status, operator, country, city, kw): 'foo:bar' is "
+        "matched as text",
+        "country:zz: no such country code (de or deu, say)",
+        "kw: takes kW, like kw:>=150 or kw:<50: 'kw:abc' is matched as text",
+    )
+    f = EventFilter.parse("foo:bar kw:abc depot")
+    assert f.text == "foo:bar depot kw:abc"
+    # Well-formed terms, plain words and an id pasted whole are as meant: nothing to say.
+    query = "status:charging operator:ionity country:de city:berlin kw:>=150 depot"
+    assert EventFilter.parse(query).notes == ()
+    assert EventFilter.parse("here:evcp:charginglocation:ABC123").notes == ()
+    # The notes are not part of what the filter is.
+    assert EventFilter.parse("foo:bar") == EventFilter.parse(EventFilter.parse("foo:bar").query)

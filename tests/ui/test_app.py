@@ -187,6 +187,10 @@ async def test_filter_by_status_and_by_text(tmp_path: Path) -> None:
         assert [c.location_id for c in log.rows] == [L2]
         await pilot.press("slash", "ctrl+a", "ctrl+k", "enter")
         assert log.row_count == 4
+        # A term it cannot take as meant is said so, not left to show an empty log unexplained.
+        await pilot.press("slash", *"country:zz", "enter")
+        assert log.row_count == 0
+        assert "country:zz: no such country code (de or deu, say)" in toasts(app)
 
 
 async def test_enter_opens_the_location_and_escape_goes_back(tmp_path: Path) -> None:

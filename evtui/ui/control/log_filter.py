@@ -62,6 +62,8 @@ class LogFilter:
                 severity="warning",
                 markup=False,
             )
+        for note in event_filter.notes:
+            app.notify(note, severity="warning", markup=False)
         monitor = app.get_screen_stack_base()
         if monitor is not None:
             monitor.query_one(EventLog).filter = event_filter

@@ -76,5 +76,5 @@ class NetworkSummary(Static):
                 text.append(f"  {self.longest_name}")
         text.append("\nflapping    ", style="dim")
         text.append(f"{figures.flapping:,}", style="bold yellow" if figures.flapping else "")
-        text.append(" EVSEs  (u: the worst locations)", style="dim")
+        text.append(" EVSEs  (u for more)", style="dim")
         return text

@@ -172,10 +172,12 @@ class EventLog(ScrollView, can_focus=True):
 
     def _refilter(self) -> None:
         self._rows.refilter(self.filter, self.labels, self.places)
-        title = Text(TITLE)
         if self.filter.active:
-            title.append(" · filter: ")
-            title.append(safe_text(self.filter.query, 40), style="bold")
+            # The filter in place of the columns' legend: the rows show those, not the filter.
+            title = Text(TITLE.partition(":")[0] + " · filter: ")
+            title.append(safe_text(self.filter.query, 60), style="bold")
+        else:
+            title = Text(TITLE)
         self.border_title = title
         self._cache.clear()
         if self.following:
