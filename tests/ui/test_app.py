@@ -346,3 +346,15 @@ async def test_the_readmes_sample_settings_load_without_a_warning(tmp_path: Path
     async with app.run_test(size=(160, 48)) as pilot:
         await loaded(pilot)
         assert [t for t in toasts(app) if t.startswith("settings")] == []
+
+
+async def test_a_wider_log_gives_names_the_room(tmp_path: Path) -> None:
+    name = "Harbour Park and Ride, North"  # 28 cells: more than the 16 of a narrow log
+    app = file_app(tmp_path, watchlist=Watchlist(None, {L1: name}))
+    for size, shown in (((80, 24), name), ((160, 48), name[:17] + "…")):
+        async with app.run_test(size=size) as pilot:
+            await loaded(pilot)
+            log = app.query_one(EventLog)
+            lines = [log.render_line(y).text for y in range(log.row_count)]
+            assert any(f" {shown} " in line for line in lines), (size, lines)
+        app = file_app(tmp_path, watchlist=Watchlist(None, {L1: name}))

@@ -17,13 +17,18 @@ from evtui.ui.theme import local_time, short_id, status_style
 __all__ = [
     "EVSE_WIDTH",
     "LOCATION_WIDTH",
+    "MAX_LOCATION_WIDTH",
     "ROW_WIDTH",
     "STATUS_WIDTH",
     "TITLE",
     "change_row",
+    "location_width",
 ]
 
 LOCATION_WIDTH = 16
+"""The location column's cells in a log only as wide as a row needs."""
+MAX_LOCATION_WIDTH = 40
+"""The widest it gets in a wider log: room enough for most names, the rest stays blank."""
 EVSE_WIDTH = 10
 STATUS_WIDTH = 12
 ROW_WIDTH = 8 + 1 + LOCATION_WIDTH + 1 + EVSE_WIDTH + 1 + STATUS_WIDTH + 3 + STATUS_WIDTH
@@ -32,8 +37,16 @@ ROW_WIDTH = 8 + 1 + LOCATION_WIDTH + 1 + EVSE_WIDTH + 1 + STATUS_WIDTH + 3 + STA
 TITLE = "status changes: time · location · EVSE · old → new"
 
 
-def change_row(change: StatusChange, label: str = "") -> list[Segment]:
-    """One log row: time, location (label or short id), EVSE, old → new, as styled segments.
+def location_width(width: int) -> int:
+    """The location column's cells in a log `width` cells wide: what the other columns leave."""
+    return max(LOCATION_WIDTH, min(MAX_LOCATION_WIDTH, width - (ROW_WIDTH - LOCATION_WIDTH)))
+
+
+def change_row(
+    change: StatusChange, label: str = "", width: int = LOCATION_WIDTH
+) -> list[Segment]:
+    """One log row: time, location (label or short id, `width` cells), EVSE, old → new, as
+    styled segments.
 
     Stream text goes in as plain segment text, escaped, never as markup. Built as segments
     rather than a `Text`: every row of a busy log is new on each frame.
@@ -41,10 +54,11 @@ def change_row(change: StatusChange, label: str = "") -> list[Segment]:
     when = Segment(local_time(change.time).strftime("%H:%M:%S"), _DIM)
     evse = _id_cell(change.evse_id, EVSE_WIDTH)
     if label:
-        head = [when, _SPACE, Segment(_label_cell(label), _BOLD), Segment(f" {evse} ", _PLAIN)]
+        name = Segment(_label_cell(label, width), _BOLD)
+        head = [when, _SPACE, name, Segment(f" {evse} ", _PLAIN)]
     else:
         # Plain neighbours in one segment, as a `Text` renders them.
-        head = [when, Segment(f" {_id_cell(change.location_id, LOCATION_WIDTH)} {evse} ", _PLAIN)]
+        head = [when, Segment(f" {_id_cell(change.location_id, width)} {evse} ", _PLAIN)]
     if change.old is None:
         old = Segment(_NEW_CELL, _DIM)
     else:
@@ -70,9 +84,9 @@ def _id_cell(identifier: str, width: int) -> str:
 
 
 @lru_cache(maxsize=8192)  # with directory names, one per location on screen
-def _label_cell(label: str) -> str:
+def _label_cell(label: str, width: int) -> str:
     # A name starts with what tells it apart (an id ends with it): cut the tail.
-    return pad(shorten(safe_text(label), LOCATION_WIDTH, keep_tail=False), LOCATION_WIDTH)
+    return pad(shorten(safe_text(label), width, keep_tail=False), width)
 
 
 @lru_cache(maxsize=64)

@@ -29,7 +29,7 @@ from textual.style import Style as VisualStyle
 from evtui.model import EventFilter, StatusChange
 from evtui.model.places import Places
 from evtui.safetext import safe_text
-from evtui.ui.widgets.event_log.render import ROW_WIDTH, TITLE, change_row
+from evtui.ui.widgets.event_log.render import ROW_WIDTH, TITLE, change_row, location_width
 from evtui.ui.widgets.event_log.rows import Labels, RowBuffer
 from evtui.ui.widgets.event_log.textual_internals import (
     LogStylesCache,
@@ -419,7 +419,7 @@ class EventLog(ScrollView, can_focus=True):
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        segments = change_row(change, self.labels(change.location_id))
+        segments = change_row(change, self.labels(change.location_id), location_width(width))
         strip = Strip(segments).crop_extend(frame.scroll_x, frame.scroll_x + width, base)
         strip = strip.apply_style(base)
         if cursor is not None:
