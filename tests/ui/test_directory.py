@@ -79,6 +79,11 @@ async def test_names_show_in_the_log_the_watchlist_and_the_location_screen(
         assert info.name[:30] in text
         assert info.operator and info.operator[:20] in text
         assert info.address and info.address[:20] in text
+        # The address ends with the country: the header does not say it twice.
+        country = app.places.country_name(first)
+        assert country and info.address.endswith(country)
+        header = next(line for line in text.splitlines() if info.address[:20] in line)
+        assert header.count(country) == 1, header
         table = app.screen.query_one(DataTable)
         keys = [k.value for k in table.columns]
         cells = dict(zip(keys, map(str, table.get_row_at(0)), strict=True))

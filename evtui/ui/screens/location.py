@@ -241,9 +241,12 @@ class LocationScreen(Screen[None]):
         parts: list[str] = []
         if info is not None and info.operator:
             parts.append(safe_text(info.operator, 40))
-        if info is not None and (info.address or info.city):
-            parts.append(safe_text(info.address or info.city or "", 80))
-        if country := places.country_name(location_id):
+        where = (info.address or info.city or "") if info is not None else ""
+        if where:
+            parts.append(safe_text(where, 80))
+        country = places.country_name(location_id)
+        # A directory's address often ends with the country already ("Tampere, Finland").
+        if country and not where.rstrip(" .").casefold().endswith(country.casefold()):
             parts.append(safe_text(country, 40))
         line = " · ".join(parts)
         summary.append(line or "Not in the directory (yet)", style="" if line else "dim")
