@@ -7,6 +7,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from rich.cells import cell_len
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 
@@ -206,3 +207,18 @@ async def test_in_a_replay_the_map_shows_the_replay_position(tmp_path: Path) -> 
             and sum(screen.frame.counts) < sum(at_end)
             and list(screen.frame.counts) == expected_counts(app, screen),
         )
+
+
+async def test_the_picked_line_stays_whole_in_a_narrower_window(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(130, 40)) as pilot:
+        await open_map(pilot)
+        screen = the_map(app)
+
+        def picked_line() -> str:
+            return str(screen.query_one("#map-picked").render())
+
+        # A long label: the view's centre and then the clock give way, not the end of the line.
+        await pilot.press("e", *"Harbour Park and Ride, North Gate, Level 2", "enter")
+        await until(pilot, lambda: "Harbour Park" in picked_line())
+        assert cell_len(picked_line()) <= screen.size.width, picked_line()

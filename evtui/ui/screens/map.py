@@ -311,5 +311,10 @@ class MapScreen(Screen[None]):
             if position is not None and position[2]:
                 line.append("  (position from the id)", style="dim")
         if view is not None:
-            line.append(f"  ·  {centre_text(view)} · {local_time(now):%H:%M:%S}", style="dim")
+            # The view's centre and the clock come last: what the line has no room for goes.
+            clock = f"{local_time(now):%H:%M:%S}"
+            for tail in (f"  ·  {centre_text(view)} · {clock}", f"  ·  {clock}"):
+                if line.cell_len + len(tail) <= self.size.width:
+                    line.append(tail, style="dim")
+                    break
         self.query_one("#map-picked", Static).update(line)
