@@ -216,6 +216,10 @@ async def test_add_by_id_and_label_show_in_the_log_and_the_file(tmp_path: Path) 
         await loaded(pilot)
         await pilot.press("a", *L2, "enter")
         assert list(app.watchlist) == [L2]
+        # A typo is no location: said so, nothing watched.
+        await pilot.press("a", *"not-a-real-id", "enter")
+        assert list(app.watchlist) == [L2]
+        assert any(t.startswith("No location 'not-a-real-id' seen") for t in toasts(app))
         await pilot.press("e", *"Depot", "enter")
         assert app.watchlist.label(L1) == "Depot"
         saved = json.loads((tmp_path / "watchlist.json").read_text())

@@ -44,6 +44,16 @@ class WatchActions:
             location_id = resolve_location_id(answer or "", app.store.locations)
             if not location_id:
                 return
+            if ":" not in location_id and location_id not in app.store.locations:
+                # Neither an id nor the tail of one seen: most likely a typo, not a location.
+                app.notify(
+                    f"No location {safe_text(location_id, 40)!r} seen, and it is not a "
+                    "location id: paste the whole id (here:evcp:charginglocation:…) or the "
+                    "tail the screen shows",
+                    severity="warning",
+                    markup=False,
+                )
+                return
             if not app.watchlist.add(location_id):
                 app.notify(f"Already watching {app.display_name(location_id)}", markup=False)
                 return
