@@ -9,7 +9,6 @@ when the file no longer says how many it held. None of it runs while reading an 
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
 import zlib
 from dataclasses import dataclass
@@ -60,17 +59,16 @@ def with_unreadable(damage: Damage | None, seq: int, reason: str) -> Damage:
 
 def count_past_damage(db: sqlite3.Connection, reason: str) -> tuple[int, Damage]:
     """How many messages a file held whose `messages` table cannot say (its last pages are
-    gone, so `max(seq)` failed with `reason`), as far as messages can be found, and the
-    damage: from the last readable message on."""
+    gone, so `max(seq)` failed with `reason`): as far as messages can be read, and the damage:
+    from the last readable message on.
+
+    Neither a checkpoint's row nor a marker past them counts: what they stand for was in the
+    messages that are gone (a readable checkpoint there has the state, but no time to show on
+    a timeline, and no message to count). The count is what a replay plays and a listing
+    shows, and the messages before it are the readable ones, the damage says which not.
+    """
     last = last_readable(db)
-    damage = Damage(last + 1, None, reason)
-    bounds = [last + 1]
-    for query in ("SELECT max(seq) FROM checkpoints", "SELECT max(seq) FROM markers"):
-        with contextlib.suppress(sqlite3.Error, TypeError, ValueError):
-            (value,) = db.execute(query).fetchone()
-            if value is not None:
-                bounds.append(int(value))
-    return max(bounds), damage
+    return last + 1, Damage(last + 1, None, reason)
 
 
 def last_readable(db: sqlite3.Connection) -> int:

@@ -114,7 +114,7 @@ class SessionReader:
             dictionary = b""  # its packed messages read as damaged
         self._unpacker = Unpacker(self._db, self._version, dictionary)
         self.count = self._count()
-        """Messages in the session (where the file is damaged: as far as it says)."""
+        """Messages in the session; of a file cut short, up to the last readable one."""
         self._times: dict[int, float] = {}
 
     def _connect(self) -> sqlite3.Connection:
@@ -347,7 +347,9 @@ class SessionReader:
         markers = []
         for seq, at, kind, label in rows:
             with contextlib.suppress(TypeError, ValueError):  # a damaged row is left out
-                markers.append(Marker(int(seq), float(at), str(kind or "user"), str(label or "")))
+                marker = Marker(int(seq), float(at), str(kind or "user"), str(label or ""))
+                if 0 <= marker.seq <= self.count:  # past the end of a file cut short: gone
+                    markers.append(marker)
         return markers
 
     def checkpoints(self) -> list[int]:

@@ -1,0 +1,97 @@
+"""A session cut in half whose checkpoint row outlived its messages (as `head -c` of a demo
+recording leaves it): the count, the times, the damage message and the seeks all cover what
+is readable, and agree with one another."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from evtui.model import Batch, MonitorState
+from evtui.recording import Player, SessionReader, parse_goto
+from evtui.units import duration_text
+from tests.recording.helpers import Intact, evtui, picture
+
+
+@pytest.fixture(scope="module")
+def intact(tmp_path_factory: pytest.TempPathFactory) -> Intact:
+    # One checkpoint, late in the session: its row sits on an early page of the file.
+    return Intact(tmp_path_factory.mktemp("intact") / "s.evtui", checkpoint_every=2000)
+
+
+@pytest.fixture(scope="module")
+def half(intact: Intact, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = intact.path.read_bytes()
+    path = tmp_path_factory.mktemp("half") / "half.evtui"
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def readable_seqs(path: Path) -> list[int]:
+    with SessionReader(path) as reader:
+        return [seq for chunk in reader.read() for seq, _ in chunk]
+
+
+def test_the_cut_keeps_a_checkpoint_row_past_the_readable_messages(half: Path) -> None:
+    """The case the other tests stand on: the file still names a checkpoint whose messages
+    (and state) are gone."""
+    seqs = readable_seqs(half)
+    db = sqlite3.connect(half)
+    db.execute("PRAGMA writable_schema=ON")
+    (checkpoint,) = db.execute("SELECT max(seq) FROM checkpoints").fetchone()
+    db.close()
+    assert checkpoint > max(seqs) + 100
+
+
+def test_a_half_cut_session_counts_and_times_what_is_readable(
+    intact: Intact, half: Path
+) -> None:
+    seqs = readable_seqs(half)
+    extent = max(seqs) + 1
+    first, last = intact.messages[0].received_at, intact.messages[extent - 1].received_at
+    with SessionReader(half) as reader:
+        info = reader.info
+        assert info.damaged
+        assert info.messages == extent
+        assert (info.first_at, info.last_at) == (first, last)
+        player = Player(reader)
+        assert player.total == extent
+        assert (player.start_time, player.end_time) == (first, last)
+    listing = evtui("sessions", str(half.parent))
+    assert listing.returncode == 0, listing.stderr
+    line = next(x for x in listing.stdout.splitlines() if x.endswith("half.evtui"))
+    assert re.search(rf"{re.escape(duration_text(last - first))}\s+{extent:,}\s", line), line
+    assert "damaged" in line
+
+
+@pytest.mark.parametrize("percent", [10, 35, 90])
+def test_a_seek_into_the_readable_part_lands_on_the_message_received_then(
+    intact: Intact, half: Path, percent: int
+) -> None:
+    seqs = readable_seqs(half)
+    with SessionReader(half) as reader:
+        player = Player(reader)
+        player.advance()  # from the end back, as after `g` in a replay that has played out
+        at = parse_goto(f"{percent}%", player.start_time, player.end_time, player.clock)
+        player.seek_time(at)
+        received = [s for s in seqs if intact.messages[s].received_at <= at]
+        position = max(received) + 1
+        assert player.position == position
+        assert player.clock == at
+        state = MonitorState()
+        state.apply(Batch(tuple(intact.decoded[s] for s in received)))
+        assert picture(player.state) == picture(state)
+        # And a seek by position, forwards from there.
+        player.seek(position + 7)
+        state.apply(
+            Batch(tuple(intact.decoded[s] for s in seqs if position <= s < position + 7))
+        )
+        assert player.position == position + 7
+        assert picture(player.state) == picture(state)
+        # The timeline's end is the end of the replay: every readable message applied.
+        player.seek_time(parse_goto("100%", player.start_time, player.end_time, player.clock))
+        assert player.position == player.total
+        assert player.at_end
