@@ -27,40 +27,51 @@ class Damage:
 
     first_seq: int
     """The first message that could not be read."""
-    lost: int | None
-    """Messages that could not be read, counted where the file still says how many it held;
-    None where it no longer does (a truncated file: the rest of it is gone)."""
+    lost: int
+    """Messages before `cut` (all of them where the file is not cut short) found unreadable."""
     reason: str
+    cut: int | None = None
+    """A file cut short (a copy that stopped, a full disk): the messages from this one on are
+    gone, and no one knows how many there were. None where the file is not cut short."""
 
     def describe(self) -> str:
         where = f"the file is damaged at message {self.first_seq + 1:,}: {self.reason}; "
-        if self.lost is None:
-            return where + "the messages from there on could not all be read"
         plural = "s" if self.lost != 1 else ""
-        return where + f"{self.lost:,} message{plural} could not be read"
+        if self.cut is None:
+            return where + f"{self.lost:,} message{plural} could not be read"
+        if not self.lost:
+            return where + (
+                f"it is cut short there: the {self.cut:,} messages before it are readable, "
+                "the rest is lost"
+            )
+        return where + (
+            f"{self.lost:,} message{plural} could not be read, and it is cut short after "
+            f"message {self.cut:,}: {self.cut - self.lost:,} messages are readable, "
+            "the rest is lost"
+        )
 
 
 def with_unreadable(damage: Damage | None, seq: int, reason: str) -> Damage:
     """`damage` with message `seq` found unreadable too (the caller counts each `seq` once).
 
-    The earliest break gives the reason; where the count is already unknown it stays so.
+    The earliest break gives the reason. Past the cut of a file cut short, nothing is counted:
+    the description says those messages are gone.
     """
     if damage is None:
         return Damage(seq, 1, reason)
-    if damage.lost is None:
-        if seq < damage.first_seq:
-            return Damage(seq, None, reason)
-    elif seq < damage.first_seq:
-        return Damage(seq, damage.lost + 1, reason)
-    elif seq > damage.first_seq:
-        return Damage(damage.first_seq, damage.lost + 1, damage.reason)
-    return damage
+    cut = damage.cut
+    if cut is not None and seq >= cut:
+        return damage
+    lost = damage.lost + 1
+    if seq < damage.first_seq:
+        return Damage(seq, lost, reason, cut)
+    return Damage(damage.first_seq, lost, damage.reason, cut)
 
 
 def count_past_damage(db: sqlite3.Connection, reason: str) -> tuple[int, Damage]:
     """How many messages a file held whose `messages` table cannot say (its last pages are
     gone, so `max(seq)` failed with `reason`): as far as messages can be read, and the damage:
-    from the last readable message on.
+    cut short after the last readable message.
 
     Neither a checkpoint's row nor a marker past them counts: what they stand for was in the
     messages that are gone (a readable checkpoint there has the state, but no time to show on
@@ -68,7 +79,7 @@ def count_past_damage(db: sqlite3.Connection, reason: str) -> tuple[int, Damage]
     shows, and the messages before it are the readable ones, the damage says which not.
     """
     last = last_readable(db)
-    return last + 1, Damage(last + 1, None, reason)
+    return last + 1, Damage(last + 1, 0, reason, cut=last + 1)
 
 
 def last_readable(db: sqlite3.Connection) -> int:

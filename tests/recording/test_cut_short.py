@@ -67,6 +67,32 @@ def test_a_half_cut_session_counts_and_times_what_is_readable(
     assert "damaged" in line
 
 
+def test_the_damage_message_says_where_it_broke_and_how_much_was_read(
+    intact: Intact, half: Path
+) -> None:
+    seqs = readable_seqs(half)
+    extent = max(seqs) + 1
+    broke = min(set(range(extent + 1)) - set(seqs))
+    result = evtui("tail", "--source", str(half), "--format", "jsonl")
+    assert result.returncode == 1
+    summary = re.search(r"evtui tail: (\d+) payloads, (\d+) rejected", result.stderr)
+    assert summary is not None, result.stderr
+    assert int(summary.group(1)) + int(summary.group(2)) == len(seqs)
+    assert f"damaged at message {broke + 1:,}:" in result.stderr
+    assert re.search(rf"\b{len(seqs):,} messages (before it )?are readable", result.stderr), (
+        result.stderr
+    )
+    assert f"cut short after message {extent:,}" in result.stderr or broke == extent
+    with SessionReader(half) as reader:
+        # Replaying says the same as reading through.
+        player = Player(reader)
+        player.advance()
+        assert player.position == extent
+        assert reader.damage is not None
+        assert reader.damage.describe() in result.stderr
+    assert len(seqs) < len(intact.messages)
+
+
 @pytest.mark.parametrize("percent", [10, 35, 90])
 def test_a_seek_into_the_readable_part_lands_on_the_message_received_then(
     intact: Intact, half: Path, percent: int
