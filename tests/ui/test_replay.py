@@ -22,6 +22,7 @@ from evtui.ui.widgets.event_log import EventLog
 from evtui.ui.widgets.replay_bar import ReplayBar
 from evtui.ui.widgets.status_bar import StatusBar
 from evtui.watchlist import Watchlist
+from tests.recording.helpers import Intact
 from tests.ui.test_app import L1, L2, STORY, doc, file_app, loaded, toasts, until
 
 T0 = 1_795_600_800.0
@@ -330,3 +331,30 @@ async def test_the_session_browser_lists_the_highlighted_sessions_markers(
         ]
         table.move_cursor(row=names.index("plain.evtui"))
         await until(pilot, lambda: shown().startswith("no markers"))
+
+
+async def test_a_session_cut_short_plays_its_readable_messages_and_says_what_it_found(
+    tmp_path: Path,
+) -> None:
+    """The replay line counts what can be played; the last notice says what playing found
+    (a cut file can have lost messages before its cut too: said again when they are found)."""
+    intact = Intact(tmp_path / "whole.evtui")
+    data = intact.path.read_bytes()
+    cut = tmp_path / "cut.evtui"
+    cut.write_bytes(data[: int(len(data) * 0.6)])
+    reader = SessionReader(cut)
+    app = EvtuiApp(
+        Player(reader),
+        watchlist=Watchlist(tmp_path / "watchlist.json"),
+        sessions_dir=tmp_path,
+        replay=ReplayOptions(speed=None),
+    )
+    async with app.run_test(size=(160, 40)) as pilot:
+        await until(pilot, lambda: app.player is not None and app.player.at_end)
+        await repainted(pilot)
+        total = reader.count
+        assert total < len(intact.messages)
+        assert f"msg {total:,}/{total:,}" in str(app.query_one(ReplayBar).render())
+        assert reader.damage is not None
+        assert toasts(app)[-1].startswith(f"cut.evtui: {reader.damage.describe()}.")
+        await pilot.press("q")

@@ -45,7 +45,8 @@ class ReplayControl:
         self.speed: float | None = options.speed
         """None: as fast as it goes."""
         self.paused = options.paused
-        self._damage_warned = False
+        self._damage_warned: int | None = None
+        """The first unreadable message the last damage notice named (None: none given)."""
 
     def start(self) -> None:
         """Run `play` as the app's one stream worker."""
@@ -92,17 +93,20 @@ class ReplayControl:
                     app.notify(str(exc), severity="error", markup=False)
                     return
                 painter.absorb(result, app.clock())
-                if player.reader.damage is not None and not self._damage_warned:
+                damage = player.reader.damage
+                if damage is not None and damage.first_seq != self._damage_warned:
                     self.warn_damage()
                 if self.speed is not None or time.monotonic() >= until:
                     break
                 elapsed = 0.0
 
     def warn_damage(self) -> None:
-        """Say once what is wrong with a damaged session (the rest of it still plays)."""
+        """Say what is wrong with a damaged session (the rest of it still plays): once, and
+        again where playing finds it breaks earlier than it said (a file cut short can have
+        lost messages before its cut)."""
         damage = self.player.reader.damage
         if damage is not None:
-            self._damage_warned = True
+            self._damage_warned = damage.first_seq
             self._app.notify(
                 f"{self.player.info.path.name}: {damage.describe()}. "
                 "Everything readable is replayed.",
