@@ -10,6 +10,7 @@ from evtui.ui.screens.location import LocationScreen
 from evtui.ui.screens.reliability import ReliabilityScreen
 from evtui.ui.widgets.figures_table import FiguresTable
 from evtui.ui.widgets.network_summary import NetworkSummary
+from tests.ui.scene import make_app, settle
 from tests.ui.test_app import L1, L2, doc, file_app, loaded, until
 
 # L1: a AVAILABLE, CHARGING from minute 2; b AVAILABLE, OUT_OF_ORDER at minute 4 (the end).
@@ -67,6 +68,7 @@ async def test_locations_worst_first_with_hand_computed_figures(tmp_path: Path) 
         await pilot.press("g")
         await until(pilot, lambda: table.row_count == 1)
         assert cells(table)[0][:3] == ["(not known)", "3", f"{100 * 600 / 720:.2f}%"]
+        assert str(table.border_title).endswith(" · 1 operator")
         # Back to locations; enter opens the worst one.
         await pilot.press("g", "g")
         await until(pilot, lambda: table.row_count == 2)
@@ -117,3 +119,37 @@ async def test_a_click_on_a_header_sorts_by_it_and_on_a_row_opens_it(tmp_path: P
         await pilot.click(FiguresTable, offset=(3, 3))
         await until(pilot, lambda: isinstance(app.screen, LocationScreen))
         assert app.screen.location_id == L1  # type: ignore[attr-defined]
+
+
+async def scene_opened(pilot: Pilot[None]) -> tuple[ReliabilityScreen, FiguresTable]:
+    """The reliability screen over the scene's 400 locations (names, operators, countries)."""
+    await settle(pilot)
+    await pilot.press("u")
+    await until(pilot, lambda: isinstance(pilot.app.screen, ReliabilityScreen))
+    screen = pilot.app.screen
+    assert isinstance(screen, ReliabilityScreen)
+    return screen, screen.query_one(FiguresTable)
+
+
+async def test_titles_count_each_kind_of_row_and_headers_show_their_sort_marker(
+    tmp_path: Path,
+) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen, table = await scene_opened(pilot)
+        plurals = {"location": "locations", "operator": "operators", "country": "countries"}
+        for by in ("location", "operator", "country"):
+            await until(pilot, lambda by=by: screen.by == by and table.row_count > 1)
+            assert f"{table.row_count:,} {plurals[by]}" in str(table.border_title)
+            await pilot.press("g")
+        # At 160 columns every header and its marker show whole, whichever column sorts.
+        for _ in range(len(table._widths)):
+            await pilot.press("s")
+            headers = [h.plain for h in table._headers]
+            assert "▲" in headers[screen.sort_column]
+            assert all(len(h) <= w for h, w in zip(headers, table._widths, strict=True))
+    (tmp_path / "narrow").mkdir()
+    narrow = make_app(tmp_path / "narrow")
+    async with narrow.run_test(size=(80, 24)) as pilot:
+        screen, table = await scene_opened(pilot)
+        assert table._widths[0] == 10  # at 80 columns the names keep their room

@@ -29,11 +29,21 @@ from evtui.units import percent_text, span_text
 __all__ = ["ReliabilityScreen"]
 
 GROUPS: tuple[Grouping, ...] = ("location", "operator", "country")
+PLURALS: dict[Grouping, str] = {
+    "location": "locations",
+    "operator": "operators",
+    "country": "countries",
+}
+"""How the title counts each kind of row."""
 COLUMNS = ("name", "EVSEs", "uptime", "outages", "down", "longest", "MTTR", "util", "flags")
 """The columns; after the name, in the order of `SORTS`."""
 WIDTHS = (0, 8, 8, 7, 7, 7, 7, 8, 5)
 """Each column's width in cells; the name's (0) takes what the others leave, up to NAME."""
 NAME = 48
+NAME_AT_80 = 10
+"""The name's width at 80 columns, which wider figures' columns never take from it."""
+MARKER = 2
+"""The sort marker after a header: " ▲" or " ▼"."""
 _NOTHING = object()
 """No row under the cursor (None is a key: the operator or country not known)."""
 REFRESH = 2.0
@@ -106,7 +116,8 @@ class ReliabilityScreen(Screen[None]):
         rules = result.rules
         start = local_time(datetime.fromtimestamp(result.start, UTC))
         end = local_time(datetime.fromtimestamp(result.end, UTC))
-        scope = f"{self.by}s" if self._only is None else f"locations of {self._name_of_only()}"
+        rows = self.by if len(result) == 1 else PLURALS[self.by]
+        scope = rows if self._only is None else f"{rows} of {self._name_of_only()}"
         table.border_title = Text(
             f"{rules.title} uptime · {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} · "
             f"{len(result):,} {scope}"
@@ -179,9 +190,17 @@ class ReliabilityScreen(Screen[None]):
         table.show(labels, widths, len(self._order), self._cells)
 
     def _fitted_widths(self) -> list[int]:
-        others = sum(WIDTHS) + len(WIDTHS)
-        room = self.size.width - 4  # the border and the scroll bar
-        return [max(8, min(NAME, room - others)), *WIDTHS[1:]]  # 80 columns: 10 for names
+        """The name takes what the other columns leave (10 cells at 80 columns, up to NAME);
+        a column whose header and sort marker are wider than its figures widens to show
+        them whole, left to right, while the name keeps what it has at 80 columns."""
+        room = self.size.width - 4 - len(WIDTHS)  # the border, the scroll bar, the gaps
+        widths = list(WIDTHS)
+        for column, header in enumerate(COLUMNS[1:], start=1):
+            wanted = max(widths[column], len(header) + MARKER)
+            if room - sum(widths) - (wanted - widths[column]) >= NAME_AT_80:
+                widths[column] = wanted
+        widths[0] = max(8, min(NAME, room - sum(widths)))
+        return widths
 
     def _move_to(self, key: Any) -> None:
         assert self._board is not None
