@@ -55,15 +55,21 @@ async def test_locations_worst_first_with_hand_computed_figures(tmp_path: Path) 
         assert one[8] == "!" and two[8] == ""
         assert "UK PCPR 2023 uptime" in str(table.border_title)
         assert "2 locations" in str(table.border_title)
-        # Sorted by utilisation, then reversed: the cursor stays on its location (L2).
+        # Sorted by utilisation, then reversed: each time the cursor shows the top row.
         assert screen.selected_key == L2 and table.cursor_row == 0
         while screen.sort_column != 7:
             await pilot.press("s")
         assert [row[7] for row in cells(table)] == ["25.00%", "50.00%"]
-        assert screen.selected_key == L2 and table.cursor_row == 1
-        await pilot.press("S")
+        assert screen.selected_key == L1 and table.cursor_row == 0
+        await pilot.press("down", "S")
         assert [row[7] for row in cells(table)] == ["50.00%", "25.00%"]
         assert screen.selected_key == L2 and table.cursor_row == 0
+        # A refresh of the figures that reorders the rows keeps the cursor on its row.
+        await pilot.press("down")
+        assert screen.selected_key == L1
+        screen.descending = False
+        screen.refresh_figures()
+        assert screen.selected_key == L1 and table.cursor_row == 0
         # Grouped by operator: the directory knows none, so one row of all three EVSEs.
         await pilot.press("g")
         await until(pilot, lambda: table.row_count == 1)
@@ -153,3 +159,14 @@ async def test_titles_count_each_kind_of_row_and_headers_show_their_sort_marker(
     async with narrow.run_test(size=(80, 24)) as pilot:
         screen, table = await scene_opened(pilot)
         assert table._widths[0] == 10  # at 80 columns the names keep their room
+
+
+async def test_a_sort_shows_the_top_of_the_new_order(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen, table = await scene_opened(pilot)
+        await pilot.press(*["down"] * 60)
+        assert table.cursor_row == 60 and table.scroll_offset.y > 0
+        await pilot.press("s")
+        assert screen.sort_column == 3  # outages
+        assert table.cursor_row == 0 and table.scroll_offset.y == 0

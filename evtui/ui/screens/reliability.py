@@ -230,11 +230,10 @@ class ReliabilityScreen(Screen[None]):
         self._refill()
 
     def _refill(self) -> None:
-        """Sort again, the cursor staying on its row."""
-        selected = self.selected_key
+        """Sort again at the user's word, and show the top of the new order (a refresh of the
+        figures keeps the cursor on its row instead)."""
         self._fill()
-        if selected is not _NOTHING:
-            self._move_to(selected)
+        self.query_one(FiguresTable).move_cursor(0)
 
     def on_figures_table_header_selected(self, event: FiguresTable.HeaderSelected) -> None:
         event.stop()
