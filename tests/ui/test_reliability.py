@@ -7,6 +7,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from evtui.ui.screens.location import LocationScreen
+from evtui.ui.screens.monitor import MonitorScreen
 from evtui.ui.screens.reliability import ReliabilityScreen
 from evtui.ui.widgets.figures_table import FiguresTable
 from evtui.ui.widgets.network_summary import NetworkSummary
@@ -170,3 +171,23 @@ async def test_a_sort_shows_the_top_of_the_new_order(tmp_path: Path) -> None:
         await pilot.press("s")
         assert screen.sort_column == 3  # outages
         assert table.cursor_row == 0 and table.scroll_offset.y == 0
+
+
+async def test_escape_steps_back_one_level(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen, table = await scene_opened(pilot)
+        # Into an operator's locations and back: the operators, on the one entered.
+        await pilot.press("g")
+        await until(pilot, lambda: screen.by == "operator" and table.row_count > 3)
+        await pilot.press("down", "down")
+        entered = screen.selected_key
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.by == "location")
+        assert f"locations of {entered}" in str(table.border_title)
+        await pilot.press("escape")
+        assert app.screen is screen and screen.by == "operator"
+        assert screen.selected_key == entered and table.cursor_row == 2
+        assert "operators" in str(table.border_title)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MonitorScreen)

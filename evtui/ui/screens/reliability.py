@@ -54,7 +54,7 @@ class ReliabilityScreen(Screen[None]):
     """A table of figures; `s` sorts by the next column, `g` groups by the next key."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "app.pop_screen", "Back", id="reliability_back"),
+        Binding("escape", "back", "Back", id="reliability_back"),
         Binding("enter", "open", "Open", priority=True, id="reliability_open"),
         Binding("s", "sort", "Sort", id="reliability_sort"),
         Binding("S", "reverse", "Reverse", id="reliability_reverse"),
@@ -247,6 +247,17 @@ class ReliabilityScreen(Screen[None]):
         self._only = None
         self.by = GROUPS[(GROUPS.index(self.by) + 1) % len(GROUPS)]
         self.refresh_figures()
+
+    def action_back(self) -> None:
+        """Out of an operator's or a country's locations, back to the operators or the
+        countries, on the one entered; from there, out of the screen."""
+        if self._only is None:
+            self.app.pop_screen()
+            return
+        self.by, entered = self._only
+        self._only = None
+        self.refresh_figures()
+        self._move_to(entered)
 
     def on_figures_table_row_selected(self, event: FiguresTable.RowSelected) -> None:
         event.stop()
