@@ -489,7 +489,8 @@ class EvtuiApp(App[None]):
             "settings": str(self.settings_path or "(none: defaults)"),
             "watchlist": str(self.watchlist.path or "(not saved)"),
         }
-        self.push_screen(HelpScreen(self.key_bindings.sections(), self.key_bindings.keys_of, files))
+        bindings = self.key_bindings
+        self.push_screen(HelpScreen(bindings.sections(), bindings.keys_of, files, self.settings))
 
 
 if TYPE_CHECKING:

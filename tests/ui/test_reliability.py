@@ -6,6 +6,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
+from evtui.ui.screens.help import HelpScreen
 from evtui.ui.screens.location import LocationScreen
 from evtui.ui.screens.monitor import MonitorScreen
 from evtui.ui.screens.reliability import ReliabilityScreen
@@ -191,3 +192,21 @@ async def test_escape_steps_back_one_level(tmp_path: Path) -> None:
         assert "operators" in str(table.border_title)
         await pilot.press("escape")
         assert isinstance(app.screen, MonitorScreen)
+
+
+async def test_the_help_tells_what_the_app_does(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        keys = " ".join(s.text for s in help_screen._compositor.render_strips())
+        assert "tab" in keys and "focus_next" in keys
+        legend = " ".join(help_screen._legend().plain.split())
+        assert "the directory's name" in legend
+        for term in ("status:", "operator:", "city:", "country:", "kw:>=150"):
+            assert term in legend
+        assert "longer than 30 min (outage_alert_minutes)" in legend
+        assert "flapping" in legend

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from evtui.model import DOWN_STATUSES, KNOWN_STATUSES
+from evtui.settings import Settings
 from evtui.ui.theme import status_style
 
 
@@ -36,11 +37,13 @@ class HelpScreen(ModalScreen[None]):
         sections: Sequence[tuple[str, Sequence[Binding]]],
         keys_of: Callable[[Binding], list[str]],
         files: Mapping[str, str],
+        settings: Settings,
     ) -> None:
         super().__init__()
         self._sections = sections
         self._keys_of = keys_of
         self._files = files
+        self._settings = settings
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as scroll:
@@ -70,16 +73,33 @@ class HelpScreen(ModalScreen[None]):
         for status in KNOWN_STATUSES:
             text.append(status, style=status_style(status))
             text.append("  ")
-        text.append(
-            "\n\nThe log shows one row per EVSE status change: time (last_updated), "
-            "location (label or short id), EVSE, old → new.\n"
-            "Filter with /: words match location or EVSE ids and labels; "
-            "status:charging,available keeps those statuses.\n"
-            "Watched locations notify when an EVSE is AVAILABLE again and when every "
-            f"EVSE is down ({', '.join(sorted(DOWN_STATUSES))}).\n\n"
-        )
+        text.append("\n\n")
+        text.append_text(_about(self._settings))
+        text.append("\n\n")
         text.append("Files\n", style="bold")
         for name, path in self._files.items():
             text.append(f"  {name}: ")
             text.append(path + "\n", style="bold")
         return text
+
+
+def _about(settings: Settings) -> Text:
+    """What the log, the filter and the alerts do, under these settings."""
+    down = ", ".join(sorted(DOWN_STATUSES))
+    flapping = (
+        ", and when one starts flapping (changing between up and down; flapping_alerts)"
+        if settings.flapping_alerts
+        else "; flapping alerts are off (flapping_alerts)"
+    )
+    return Text(
+        "The log shows one row per EVSE status change: time (last_updated), location (your "
+        "label, else the directory's name, else a short id), EVSE, old → new.\n"
+        "Filter with /: words match location or EVSE ids, labels and names; "
+        "status:charging,available (or a status name alone) keeps changes into those "
+        "statuses; operator:ionity and city:berlin match part of the name; country:de "
+        "(alpha-2 or alpha-3); kw:>=150 keeps locations with a connector of 150 kW or more "
+        "(also >, <, <=, =). Terms combine; an empty filter shows everything.\n"
+        "Watched locations notify when an EVSE is AVAILABLE again, when every EVSE is down "
+        f"({down}), when an EVSE has been down longer than "
+        f"{settings.outage_alert_minutes:g} min (outage_alert_minutes){flapping}."
+    )

@@ -34,6 +34,10 @@ class MonitorScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "pause", "Pause/follow", id="pause"),
         Binding("slash", "app.filter", "Filter", id="filter"),
+        Binding("tab", "app.focus_next", "Next pane (log, watchlist)", show=False, id="focus_next"),
+        Binding(
+            "shift+tab", "app.focus_previous", "Previous pane", show=False, id="focus_previous"
+        ),
     ]
 
     def __init__(
