@@ -95,6 +95,8 @@ class SessionReader:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        if self.path.is_dir():
+            raise SessionError(f"{self.path} is a directory, not a session file")
         if not self.path.is_file():
             raise SessionError(f"{self.path}: no such file")
         if not is_session_file(self.path):

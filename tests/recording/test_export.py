@@ -140,3 +140,10 @@ def test_rows_name_their_location_from_the_directory_cache(tmp_path: Path) -> No
         "DEU",
     )
     assert line["lat"] == 52.47701 and line["lng"] == 13.3618
+
+
+def test_a_directory_is_said_to_be_one(tmp_path: Path) -> None:
+    (tmp_path / "emptyarch").mkdir()
+    result = evtui("export", str(tmp_path / "emptyarch"))
+    assert result.returncode == 1
+    assert result.stderr == f"evtui: {tmp_path / 'emptyarch'} is a directory, not a session file\n"
