@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from evtui import __version__
+from evtui.commands.argtypes import memory_size, positive_float, positive_int, speed
 from evtui.commands.common import EXIT_ERROR, EXIT_INTERRUPTED, fail
 from evtui.defaults import DEFAULT_CREDENTIALS, DEFAULT_DIRECTORY_URL, EV_CATALOG, EV_LAYER
 
@@ -106,29 +107,6 @@ SOURCE_HELP = (
 )
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
-    return value
-
-
-def _speed(text: str) -> float | None:
-    if text.strip().lower() in {"max", "0"}:
-        return None
-    value = float(text.rstrip("xX"))
-    if not 0.25 <= value <= 100:
-        raise argparse.ArgumentTypeError("from 0.25 to 100, or max")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
-    return value
-
-
 def _mode_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mode",
@@ -143,10 +121,10 @@ def _demo_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("emulated network")
     group.add_argument("--seed", type=int, default=1, help="same seed, same network (default 1)")
     group.add_argument(
-        "--speed", type=_positive_float, default=60.0, help="time compression (default 60x)"
+        "--speed", type=positive_float, default=60.0, help="time compression (default 60x)"
     )
     group.add_argument(
-        "--locations", type=_positive_int, default=2000, help="charging locations (default 2000)"
+        "--locations", type=positive_int, default=2000, help="charging locations (default 2000)"
     )
 
 
@@ -185,9 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tail.add_argument("--source", default="here", metavar="here|demo|FILE|-", help=SOURCE_HELP)
     tail.add_argument(
-        "--limit", type=_positive_int, metavar="N", help="stop after N valid payloads"
+        "--limit", type=positive_int, metavar="N", help="stop after N valid payloads"
     )
-    tail.add_argument("--timeout", type=_positive_float, metavar="S", help="stop after S seconds")
+    tail.add_argument("--timeout", type=positive_float, metavar="S", help="stop after S seconds")
     tail.add_argument("--format", dest="fmt", choices=("jsonl", "text"), default="jsonl")
     _mode_option(tail)
     _demo_options(tail)
@@ -201,8 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
         "SIGHUP (the session is then closed cleanly).",
     )
     rec.add_argument("--source", default="here", metavar="here|demo|FILE|-", help=SOURCE_HELP)
-    rec.add_argument("--duration", type=_positive_float, metavar="S", help="stop after S seconds")
-    rec.add_argument("--limit", type=_positive_int, metavar="N", help="stop after N messages")
+    rec.add_argument("--duration", type=positive_float, metavar="S", help="stop after S seconds")
+    rec.add_argument("--limit", type=positive_int, metavar="N", help="stop after N messages")
     rec.add_argument(
         "-o",
         "--output",
@@ -228,14 +206,14 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("file", metavar="FILE", help="the session file (see `evtui sessions`)")
     replay.add_argument(
         "--speed",
-        type=_speed,
+        type=speed,
         default=1.0,
         metavar="X",
         help="playback speed, 0.25 to 100, or max (default 1)",
     )
     replay.add_argument(
         "--idle-limit",
-        type=_positive_float,
+        type=positive_float,
         metavar="S",
         help="cut quiet gaps longer than S session seconds down to S",
     )
@@ -280,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument(
         "--memory-limit",
+        type=memory_size,
         default="2GB",
         metavar="SIZE",
         help="DuckDB's memory bound for --archive (default: 2GB; spills to disk beyond)",
@@ -299,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument(
         "--gap",
-        type=_positive_float,
+        type=positive_float,
         default=300.0,
         metavar="S",
         help="seconds with nothing received that count as unobserved (default: 300)",

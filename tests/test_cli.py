@@ -162,6 +162,39 @@ def test_parallel_mode_without_a_consumer_group_is_a_usage_error() -> None:
     assert "--mode parallel needs --consumer-id" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["replay", "s.evtui", "--speed", "0"], "argument --speed: '0': from 0.25 to 100, or max"),
+        (["replay", "s", "--speed", "abc"], "argument --speed: 'abc': from 0.25 to 100, or max"),
+        (["report", "s.evtui", "--gap", "abc"], "argument --gap: 'abc' is not a positive number"),
+        (["record", "--duration", "nan"], "argument --duration: 'nan' is not a positive number"),
+        (["tail", "--limit", "ten"], "argument --limit: 'ten' is not a whole number"),
+        (
+            ["report", "--archive", "a", "--memory-limit", "lots"],
+            "argument --memory-limit: 'lots' is not a size (e.g. 2GB)",
+        ),
+        (
+            ["report", "--archive", "a", "--memory-limit", "2000"],
+            "argument --memory-limit: '2000' is not a size (e.g. 2GB)",
+        ),
+    ],
+)
+def test_a_bad_option_value_is_said_in_words(args: list[str], said: str) -> None:
+    result = evtui(*args)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1].endswith(f"error: {said}"), result.stderr
+    assert "_positive" not in result.stderr and "_speed" not in result.stderr
+
+
+def test_the_sizes_duckdb_takes_are_accepted() -> None:
+    from evtui.cli import build_parser
+
+    for size in ("2GB", "500MB", "2GiB", "1.5 gb", "50%"):
+        args = build_parser().parse_args(["report", "--archive", "a", "--memory-limit", size])
+        assert args.memory_limit == size.strip()
+
+
 def test_check_passes_against_the_emulator(server: EmulatorServer, credentials_file: Path) -> None:
     result = evtui(
         "check",
