@@ -397,3 +397,10 @@ def test_without_credentials_at_a_terminal_the_demo_is_offered(tmp_path: Path) -
     os.close(fd)
     assert os.waitstatus_to_exitcode(status) == 2
     assert b"Open the demo now?" in seen and b"Traceback" not in seen
+
+
+def test_a_directory_given_as_the_source_is_said_to_be_one(tmp_path: Path) -> None:
+    result = evtui("tail", "--source", str(tmp_path))
+    assert result.returncode == 2
+    said = f"evtui: --source {tmp_path} is a directory, not a session or payload file\n"
+    assert result.stderr == said

@@ -8,6 +8,7 @@ cli.py imports this module at start-up, so the heavy imports stay inside the fun
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 from collections.abc import Iterable, Mapping
@@ -36,6 +37,7 @@ __all__ = [
     "fail",
     "live_settings",
     "open_source",
+    "os_error_text",
     "session_origin",
 ]
 
@@ -48,6 +50,21 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Say what is wrong on standard error, as `evtui: ...`, and exit with `code`."""
     print(f"evtui: {message}", file=sys.stderr)
     raise SystemExit(code)
+
+
+_OS_ERRORS = {
+    errno.ENOENT: "no such file",
+    errno.EISDIR: "is a directory",
+    errno.ENOTDIR: "a part of the path is not a directory",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+}
+
+
+def os_error_text(exc: OSError) -> str:
+    """An OS error in words, without Python's `[Errno 2] ...: 'path'` wrapping."""
+    text = _OS_ERRORS.get(exc.errno or 0) or exc.strerror or str(exc) or type(exc).__name__
+    return text[:1].lower() + text[1:]
 
 
 def live_settings(args: argparse.Namespace) -> LiveSettings:
@@ -114,6 +131,8 @@ def open_source(
         return _stdin_source() if keyboard else PayloadFileSource("-")
     if not Path(spec).exists():
         fail(f"--source {spec}: no such file (use here, demo, a file, or - for stdin)")
+    if Path(spec).is_dir():
+        fail(f"--source {spec} is a directory, not a session or payload file")
     if is_session_file(spec):
         # Say now, not after an output file was made, when it is no session we can read.
         try:

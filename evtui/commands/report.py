@@ -16,7 +16,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
-from evtui.commands.common import EXIT_ERROR, EXIT_USAGE, cached_places, fail, open_source
+from evtui.commands.common import (
+    EXIT_ERROR,
+    EXIT_USAGE,
+    cached_places,
+    fail,
+    open_source,
+    os_error_text,
+)
 from evtui.commands.export import locator
 from evtui.commands.nevi_export import write_nevi_export
 from evtui.commands.report_output import Place, write_outages, write_rows
@@ -24,7 +31,7 @@ from evtui.model import Accepted
 from evtui.model.directory import LocationInfo
 from evtui.model.reliability import RULES, History, Result, parse_exclusions, parse_time
 from evtui.model.reliability.grouping import group
-from evtui.recording import SessionReader, SessionSource, is_session_file
+from evtui.recording import SessionError, SessionReader, SessionSource, is_session_file
 from evtui.safetext import safe_text
 
 __all__ = ["run"]
@@ -41,8 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if args.archive is None and not args.sources:
         fail("give session files or payload files, or --archive DIR")
     for spec in args.sources:
-        if spec in ("here", "demo"):
-            fail(f"report reads recorded history (session files or payload files), not {spec}")
+        _check_source(spec)
     if args.nevi_export is not None:
         if args.rules not in (None, "nevi"):
             fail(f"--nevi-export figures under the nevi rules, not --rules {args.rules}")
@@ -99,12 +105,37 @@ def _exclusions(
 ) -> tuple[dict[str, list[tuple[float, float]]], bool]:
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"--exclusions {path}: {exc}", EXIT_USAGE)
+    except OSError as exc:
+        fail(f"--exclusions {path}: {os_error_text(exc)}", EXIT_USAGE)
+    except UnicodeDecodeError:
+        fail(f"--exclusions {path}: not UTF-8 text (a CSV of id,from,to,cause)", EXIT_USAGE)
     parsed = parse_exclusions(text)
     for line, why in parsed.refused:
         err.write(f"{safe_text(str(path), 200)}:{line}: refused: {safe_text(why, 200)}\n")
     return parsed.intervals, bool(parsed.refused)
+
+
+def _check_source(spec: str) -> None:
+    """Say now, before any output, why a SOURCE cannot be read: named as the user gave it."""
+    if spec in ("here", "demo"):
+        fail(f"report reads recorded history (session files or payload files), not {spec}")
+    if spec == "-":
+        return
+    path = Path(spec)
+    if path.is_dir():
+        from evtui.archive.schema import TABLES  # DuckDB's import only for a directory
+
+        if any((path / table).is_dir() for table in TABLES):
+            fail(f"{spec} is a directory; an archive? report it with --archive {spec}")
+        fail(f"{spec} is a directory, not a session or payload file")
+    if not path.exists():
+        fail(f"{spec}: no such file")
+    # A .evtui file is meant as a session: garbage in one is no payload file to skip through.
+    if path.suffix == ".evtui" or is_session_file(path):
+        try:
+            SessionReader(path).close()
+        except SessionError as exc:
+            fail(str(exc), EXIT_ERROR)
 
 
 def _ordered(sources: list[str]) -> list[str]:
@@ -132,6 +163,7 @@ async def _read(args: argparse.Namespace, specs: list[str], history: History, er
         source = open_source(args, spec)
         # Payload files have no receive clock: their read times say nothing of gaps.
         clocked = isinstance(source, SessionSource)
+        accepted = rejected = 0
         async with source:
             async for event in source:
                 if isinstance(event, ConnectionState):
@@ -143,10 +175,21 @@ async def _read(args: argparse.Namespace, specs: list[str], history: History, er
                     if clocked:
                         history.received(item.message.received_at)
                     if isinstance(item, Accepted):
+                        accepted += 1
                         payload = item.payload
                         for evse in payload.evses:
                             at = evse.last_updated.timestamp()
                             history.update(payload.id, evse.id, evse.status, at)
+                    else:
+                        rejected += 1
+        if not clocked and not accepted:
+            # Not one payload: the wrong file, not a quiet network (an empty session is one).
+            what = f"{rejected:,} rejected" if rejected else "empty"
+            err.write(
+                f"evtui report: {safe_text(spec, 200)}: not a session or payload file "
+                f"(no valid payload; {what})\n"
+            )
+            damaged = True
     return damaged
 
 

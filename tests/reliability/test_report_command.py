@@ -250,3 +250,53 @@ def test_the_nevi_export_writes_the_reporting_tools_two_csvs_in_minutes(
                     "--rules", "uk", env=home)  # fmt: skip
     assert refused.returncode == 2
     assert "--nevi-export figures under the nevi rules, not --rules uk" in refused.stderr
+
+
+def test_a_source_that_cannot_be_read_is_named_as_given(
+    tmp_path: Path, home: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "emptydir").mkdir()
+    (tmp_path / "arch" / "status_changes").mkdir(parents=True)
+    (tmp_path / "garbage.evtui").write_bytes(bytes(range(256)) * 4)
+    (tmp_path / "empty.evtui").write_bytes(b"")
+    (tmp_path / "text.evtui").write_text("hello\n")
+    said = {
+        "emptydir": (2, "emptydir is a directory, not a session or payload file"),
+        "arch": (2, "arch is a directory; an archive? report it with --archive arch"),
+        "missing.evtui": (2, "missing.evtui: no such file"),
+        "garbage.evtui": (1, "garbage.evtui is not an evtui session (not an SQLite file)"),
+        "empty.evtui": (1, "empty.evtui is not an evtui session (not an SQLite file)"),
+        "text.evtui": (1, "text.evtui is not an evtui session (not an SQLite file)"),
+    }
+    for name, (code, line) in said.items():
+        done = evtui("report", name, env=home)
+        assert (done.returncode, done.stderr, done.stdout) == (code, f"evtui: {line}\n", "")
+
+
+def test_a_payload_file_without_one_valid_payload_fails_the_report(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    (tmp_path / "notes.txt").write_text("hello\nworld\n")
+    (tmp_path / "empty.jsonl").write_text("")
+    done = evtui("report", str(payloads(tmp_path, DAY)), str(tmp_path / "notes.txt"),
+                 str(tmp_path / "empty.jsonl"), "--format", "jsonl", env=home)  # fmt: skip
+    assert done.returncode == 1
+    assert f"{tmp_path / 'notes.txt'}: not a session or payload file (no valid payload; 1 " \
+        "rejected)" in done.stderr
+    assert f"{tmp_path / 'empty.jsonl'}: not a session or payload file (no valid payload; " \
+        "empty)" in done.stderr
+    assert len(done.stdout.splitlines()) == 2  # the good file's two locations still reported
+
+
+def test_an_exclusions_file_that_cannot_be_read_is_said_in_words(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    source = str(payloads(tmp_path, DAY))
+    missing = tmp_path / "missing.csv"
+    done = evtui("report", source, "--exclusions", str(missing), env=home)
+    assert (done.returncode, done.stderr) == (2, f"evtui: --exclusions {missing}: no such file\n")
+    done = evtui("report", source, "--exclusions", str(tmp_path), env=home)
+    assert (done.returncode, done.stderr) == (
+        2, f"evtui: --exclusions {tmp_path}: is a directory\n"
+    )  # fmt: skip
