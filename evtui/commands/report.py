@@ -207,8 +207,16 @@ def _from_archive(
 
     if args.gap < SILENCE:
         fail(f"--gap {args.gap:g}: an archive keeps silences of {SILENCE:.0f} s or more")
+    directory = Path(args.archive).expanduser()
+    if directory.is_file():
+        hint = (
+            f"; a session: report it without --archive (evtui report {args.archive})"
+            if is_session_file(directory)
+            else ""
+        )
+        fail(f"--archive {args.archive} is a file, not an archive directory{hint}", EXIT_ERROR)
     try:
-        reader = ArchiveReader(Path(args.archive).expanduser())
+        reader = ArchiveReader(directory)
     except ArchiveError as exc:
         fail(str(exc), EXIT_ERROR)
     for line in reader.skipped:
@@ -219,6 +227,10 @@ def _from_archive(
             f"evtui report: the figures exclude {count:,} unreadable archive "
             f"file{'s' if count != 1 else ''}\n"
         )
+    if not reader.files["status_changes"]:
+        reader.close()
+        # An empty report would read as a network with no EVSEs: say there is nothing.
+        fail(f"--archive {args.archive}: no archive there (no status_changes files)", EXIT_ERROR)
     try:
         result = archive_result(
             reader,

@@ -183,3 +183,23 @@ def test_shares_of_the_locations_add_up_to_the_whole(
         assert got.gaps == want.gaps
         for by in ("evse", "location", "network"):
             assert rows(got, by) == rows(want, by), (rules, by)  # type: ignore[arg-type]
+
+
+def test_an_archive_that_is_not_one_is_said_to_be_so(tmp_path: Path) -> None:
+    home = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "c")}
+    session = write_session(tmp_path / "s1.evtui", [(T0, [("one", "a", "AVAILABLE", T0)])])
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("not an archive\n")
+    (tmp_path / "notes.txt").write_text("not an archive\n")
+    said = {
+        tmp_path / "empty": ": no archive there (no status_changes files)",
+        tmp_path / "other": ": no archive there (no status_changes files)",
+        tmp_path / "notes.txt": " is a file, not an archive directory",
+        session: " is a file, not an archive directory; a session: report it without --archive "
+        f"(evtui report {session})",
+    }
+    for path, line in said.items():
+        done = evtui("report", "--archive", str(path), env=home)
+        assert (done.returncode, done.stdout) == (1, ""), done.stderr
+        assert done.stderr.splitlines() == [f"evtui: --archive {path}{line}"]
