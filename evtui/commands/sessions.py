@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from evtui import paths
-from evtui.recording import SessionInfo, list_sessions
+from evtui.commands.common import EXIT_ERROR, fail
+from evtui.recording import SessionError, SessionInfo, SessionReader, list_sessions
 from evtui.safetext import safe_text
 from evtui.units import duration_text, size_text
 
@@ -17,6 +18,11 @@ __all__ = ["run"]
 def run(args: argparse.Namespace) -> int:
     """`evtui sessions [DIR]`: one line per session in DIR or the sessions directory."""
     directory = Path(args.directory).expanduser() if args.directory else paths.sessions_dir()
+    if args.directory and directory.is_file():
+        return _one(directory)
+    if args.directory and not directory.exists():
+        # Only DIR given by the user: a fresh install has no sessions directory yet.
+        fail(f"{args.directory}: no such directory", EXIT_ERROR)
     found = list_sessions(directory)
     if not found:
         print(
@@ -25,6 +31,23 @@ def run(args: argparse.Namespace) -> int:
         )
         return 0
     print(f"Sessions in {directory}:")
+    _rows(found)
+    return 0
+
+
+def _one(path: Path) -> int:
+    """A session file given for DIR: its line alone; 1 when it cannot be read."""
+    try:
+        with SessionReader(path) as reader:
+            entry: SessionInfo | tuple[Path, str] = reader.info
+    except SessionError as exc:
+        entry = (path, str(exc))
+    print(f"Session {path}:")
+    _rows([entry])
+    return 0 if isinstance(entry, SessionInfo) else EXIT_ERROR
+
+
+def _rows(found: list[SessionInfo | tuple[Path, str]]) -> None:
     print(
         f"{'started':19}  {'duration':>9}  {'messages':>10}  {'size':>9}  {'state':11}  "
         "source / file"
@@ -44,4 +67,3 @@ def run(args: argparse.Namespace) -> int:
             f"{entry.messages:>10,}  {size_text(entry.size):>9}  {state:11}  "
             f"{safe_text(entry.source, 60)} / {safe_text(entry.path.name)}"
         )
-    return 0

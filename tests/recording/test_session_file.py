@@ -168,3 +168,25 @@ def test_listing_and_deleting_sessions(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [broken.name, newer.name, "notes.txt"]
     )
+
+
+def test_the_sessions_command_lists_a_file_alone_and_refuses_a_missing_directory(
+    tmp_path: Path,
+) -> None:
+    from tests.recording.helpers import evtui, record_session
+
+    session = tmp_path / "s1.evtui"
+    record_session(session, network_messages(locations=2, hours=1))
+    done = evtui("sessions", str(session))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"Session {session}:" and len(lines) == 3
+    assert "complete" in lines[2] and lines[2].endswith("/ s1.evtui")
+    garbage = tmp_path / "garbage.evtui"
+    garbage.write_bytes(b"\x00" * 100)
+    done = evtui("sessions", str(garbage))
+    assert done.returncode == 1 and "unreadable" in done.stdout
+    assert "not an evtui session (not an SQLite file)" in done.stdout
+    done = evtui("sessions", str(tmp_path / "nonexistent"))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == f"evtui: {tmp_path / 'nonexistent'}: no such directory\n"
