@@ -404,3 +404,11 @@ def test_a_directory_given_as_the_source_is_said_to_be_one(tmp_path: Path) -> No
     assert result.returncode == 2
     said = f"evtui: --source {tmp_path} is a directory, not a session or payload file\n"
     assert result.stderr == said
+
+
+def test_python_dash_m_evtui_is_the_evtui_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "evtui", "--version"], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("evtui ")

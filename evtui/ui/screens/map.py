@@ -280,6 +280,9 @@ class MapScreen(Screen[None]):
             words = SHORT_LEGEND[state] if short else LEGEND[state]
             line.append(f"{frame.counts[state]:,} {words}  ")
         line.append(f"{frame.in_view:,} in view", style="bold")
+        if self.view is not None:
+            # Where the view is: what a pan or a zoom changes at once, so it stays in sight.
+            line.append(f"  ·  {centre_text(self.view)}", style="dim")
         if event_filter.active:
             line.append(f"  filter: {safe_text(event_filter.query, 30)}", style="dim")
         self.query_one("#map-legend", Static).update(line)
@@ -287,7 +290,6 @@ class MapScreen(Screen[None]):
     def _show_picked(self, store: StateStore, states: npt.NDArray[np.int8], now: datetime) -> None:
         line = Text()
         location_id = self.selected_location
-        view = self.view
         if location_id is None or self.frame is None or self.frame.picked is None:
             line.append("no location in view", style="dim")
         else:
@@ -310,11 +312,8 @@ class MapScreen(Screen[None]):
             position = places.position(location_id)
             if position is not None and position[2]:
                 line.append("  (position from the id)", style="dim")
-        if view is not None:
-            # The view's centre and the clock come last: what the line has no room for goes.
-            clock = f"{local_time(now):%H:%M:%S}"
-            for tail in (f"  ·  {centre_text(view)} · {clock}", f"  ·  {clock}"):
-                if line.cell_len + len(tail) <= self.size.width:
-                    line.append(tail, style="dim")
-                    break
+        # The clock last, where there is room for it (the line keeps a cell of padding a side).
+        clock = f"  ·  {local_time(now):%H:%M:%S}"
+        if line.cell_len + len(clock) <= self.size.width - 2:
+            line.append(clock, style="dim")
         self.query_one("#map-picked", Static).update(line)
