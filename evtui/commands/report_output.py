@@ -179,6 +179,10 @@ def _table(result: Result, rows: list[Row], by: Grouping, out: TextIO, place: Pl
         out.write("flags: F flapping, S stale\n")
 
 
+_OUTAGE_NAME = 30
+"""Cells of the outage table's location column."""
+
+
 def write_outages(result: Result, out: TextIO, fmt: Format, place: Place) -> None:
     """Every outage: EVSE, location, start, end (null while ongoing), duration, statuses."""
     rows: list[dict[str, Any]] = []
@@ -211,11 +215,18 @@ def write_outages(result: Result, out: TextIO, fmt: Format, place: Place) -> Non
             writer.writerow(["" if v is None else v for v in values])
         return
     out.write(f"{len(rows):,} outages under {result.rules.title}\n")
+    if rows:
+        out.write(
+            f"{'start':<20}  {'end':<20}  {'length':>7}  {pad('location', _OUTAGE_NAME)} "
+            f"{'EVSE':<6}  statuses\n"
+        )
     for row in rows:
         name = safe_text(row["name"] or id_tail(row["location"])[:18])
         end = row["end"] or "ongoing"
+        # Columns in terminal cells: a name of wide characters cannot push the next one.
+        cell = pad(shorten(name, _OUTAGE_NAME, keep_tail=False), _OUTAGE_NAME)
         out.write(
             f"{row['start']}  {end:<20}  {span_text(row['duration_s']):>7}  "
-            f"{shorten(name, 40, keep_tail=False)} {id_tail(row['evse'])[-6:]}  "
-            f"{' '.join(row['statuses'])}\n"
+            f"{cell} {safe_text(id_tail(row['evse'])[-6:]):<6}  "
+            f"{' '.join(safe_text(s) for s in row['statuses'])}\n"
         )

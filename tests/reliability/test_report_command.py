@@ -95,6 +95,27 @@ def test_per_evse_jsonl_has_the_hand_computed_figures(tmp_path: Path, home: dict
     ]  # fmt: skip
 
 
+def test_the_outage_table_has_headers_over_aligned_columns(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    done = evtui("report", "--outages", str(payloads(tmp_path, DAY)), env=home)
+    assert done.returncode == 0, done.stderr
+    title, header, *rows = done.stdout.splitlines()
+    assert title == "2 outages under UK PCPR 2023"
+    assert header.split() == ["start", "end", "length", "location", "EVSE", "statuses"]
+    assert [row.split()[:3] for row in rows] == [
+        ["2026-11-26T10:00:00Z", "2026-11-26T11:30:00Z", "1.5h"],
+        ["2026-11-26T20:00:00Z", "ongoing", "12.0h"],
+    ]
+    # Each column starts where its header does (the length ends where its header does),
+    # whatever the names' lengths.
+    for word in ("EVSE", "statuses"):
+        at = header.index(word)
+        assert all(row[at - 1] == " " and row[at] != " " for row in rows), (word, rows)
+    end = header.index("length") + len("length")
+    assert all(row[end - 1] == "h" and row[end] == " " for row in rows), rows
+
+
 def test_groups_are_ratios_of_sums_with_the_distribution(
     tmp_path: Path, home: dict[str, str]
 ) -> None:
