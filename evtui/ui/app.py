@@ -52,6 +52,7 @@ from evtui.ui.screens.reliability import ReliabilityScreen
 from evtui.ui.screens.replay import ReplayScreen
 from evtui.ui.screens.sessions import SessionsScreen
 from evtui.ui.theme import short_id
+from evtui.ui.theme_choice import apply_settings_theme
 from evtui.ui.widgets.event_log import EventLog
 from evtui.ui.widgets.replay_bar import Playback
 from evtui.ui.widgets.watchlist_panel import WatchlistPanel
@@ -290,12 +291,8 @@ class EvtuiApp(App[None]):
         self.painter.repaint()
 
     def _apply_theme(self) -> None:
-        theme = self.settings.theme
-        if theme in self.available_themes:
-            self.theme = theme
-        else:
-            known = ", ".join(sorted(self.available_themes))
-            self._warnings.append(f"settings: no theme {theme!r}; known themes: {known}")
+        if warning := apply_settings_theme(self, self.settings.theme, self.settings_path):
+            self._warnings.append(warning)
 
     def _stop_on_signal(self, signum: int = signal.SIGTERM) -> None:
         # End the feed first, so that nothing more is applied and acknowledged unrecorded;

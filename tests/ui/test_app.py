@@ -318,6 +318,17 @@ async def test_an_unknown_theme_is_a_warning_not_a_failure(tmp_path: Path) -> No
         assert app.theme == "textual-dark"
 
 
+async def test_a_theme_picked_in_the_palette_says_how_to_keep_it(tmp_path: Path) -> None:
+    app = file_app(tmp_path, settings=Settings(theme="nord"), settings_path=tmp_path / "s.toml")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        assert app.theme == "nord" and not [t for t in toasts(app) if "Theme" in t]
+        app.theme = "gruvbox"  # what the palette's "Change theme" does
+        await pilot.pause(0.1)
+        assert f'Theme gruvbox for this session: theme = "gruvbox" in {tmp_path / "s.toml"} ' \
+            "keeps it" in toasts(app)
+
+
 async def test_a_narrow_tall_terminal_shows_the_watchlist_under_the_log(tmp_path: Path) -> None:
     app = file_app(tmp_path, watchlist=Watchlist(None, {L1: "Depot"}))
     async with app.run_test(size=(100, 40)) as pilot:

@@ -1,0 +1,35 @@
+"""Which theme the app shows: the one settings.toml names, and what one picked in the palette
+takes to stay (evtui only reads its settings, so the palette's choice lasts a session)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.theme import Theme
+
+__all__ = ["apply_settings_theme", "picked_theme_note"]
+
+
+def apply_settings_theme(app: App[None], name: str, settings_path: Path | None) -> str | None:
+    """Show theme `name` (a warning naming the known themes if there is none such), and from
+    now on tell the user how to keep a theme they pick that is not this one."""
+
+    def picked(theme: Theme) -> None:
+        if note := picked_theme_note(theme.name, name, settings_path):
+            app.notify(note, markup=False)
+
+    app.theme_changed_signal.subscribe(app, picked)
+    if name in app.available_themes:
+        app.theme = name
+        return None
+    known = ", ".join(sorted(app.available_themes))
+    return f"settings: no theme {name!r}; known themes: {known}"
+
+
+def picked_theme_note(picked: str, configured: str, settings_path: Path | None) -> str | None:
+    """What to say when the theme becomes `picked` (None: it is the settings' own)."""
+    if picked == configured:
+        return None
+    where = settings_path or "settings.toml"
+    return f'Theme {picked} for this session: theme = "{picked}" in {where} keeps it'
