@@ -202,6 +202,8 @@ def _from_archive(
 ) -> tuple[Result, bool, dict[str, dict[str, str | None]]]:
     """The figures computed by DuckDB over the archive; True when files had to be skipped;
     what the archive's `locations` table says of each location."""
+    import duckdb
+
     from evtui.archive import ArchiveError, ArchiveReader, archive_result
     from evtui.archive.schema import SILENCE
 
@@ -243,7 +245,10 @@ def _from_archive(
             outage_list=bool(args.outages or args.nevi_export is not None),
         )
         places = reader.places()
-    except Exception as exc:  # DuckDB's errors (out of memory, disk): said, not a traceback
+    except duckdb.OutOfMemoryException:
+        limit = f"--memory-limit {args.memory_limit}" if args.memory_limit else "the memory"
+        fail(f"--archive {args.archive}: the report needs more than {limit} allows", EXIT_ERROR)
+    except Exception as exc:  # DuckDB's other errors (disk, I/O): said, not a traceback
         fail(f"--archive {args.archive}: {exc}", EXIT_ERROR)
     finally:
         reader.close()

@@ -203,3 +203,15 @@ def test_an_archive_that_is_not_one_is_said_to_be_so(tmp_path: Path) -> None:
         done = evtui("report", "--archive", str(path), env=home)
         assert (done.returncode, done.stdout) == (1, ""), done.stderr
         assert done.stderr.splitlines() == [f"evtui: --archive {path}{line}"]
+
+
+def test_a_memory_limit_too_small_is_said_to_be_so(tmp_path: Path) -> None:
+    home = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "c")}
+    session = write_session(tmp_path / "s1.evtui", [(T0, [("one", "a", "AVAILABLE", T0)])])
+    add_sessions([session], tmp_path / "archive", "test")
+    archive = tmp_path / "archive"
+    done = evtui("report", "--archive", str(archive), "--memory-limit", "2KB", env=home)
+    assert (done.returncode, done.stdout) == (1, ""), done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        f"evtui: --archive {archive}: the report needs more than --memory-limit 2KB allows"
+    )
