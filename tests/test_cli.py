@@ -178,6 +178,10 @@ def test_parallel_mode_without_a_consumer_group_is_a_usage_error() -> None:
             ["report", "--archive", "a", "--memory-limit", "2000"],
             "argument --memory-limit: '2000' is not a size (e.g. 2GB)",
         ),
+        (
+            ["report", "--archive", "a", "--memory-limit", "500%"],
+            "argument --memory-limit: '500%': a share of the memory is at most 100%",
+        ),
     ],
 )
 def test_a_bad_option_value_is_said_in_words(args: list[str], said: str) -> None:
@@ -412,3 +416,10 @@ def test_python_dash_m_evtui_is_the_evtui_command() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("evtui ")
+
+
+def test_a_path_is_said_with_its_control_characters_escaped(tmp_path: Path) -> None:
+    hostile = str(tmp_path / "a\x1b[31mred.evtui")
+    result = evtui("report", hostile)
+    assert result.returncode != 0
+    assert "\x1b" not in result.stderr and "a\\x1b[31mred.evtui" in result.stderr, result.stderr

@@ -63,4 +63,6 @@ def memory_size(text: str) -> str:
     match = _MEMORY.fullmatch(text)
     if match is None or float(match[1]) <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} is not a size (e.g. 2GB)")
+    if match[3] == "%" and float(match[1]) > 100:
+        raise argparse.ArgumentTypeError(f"{text!r}: a share of the memory is at most 100%")
     return text.strip()

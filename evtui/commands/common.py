@@ -22,6 +22,7 @@ from evtui.defaults import (
     EV_CATALOG,
     EV_LAYER,
 )
+from evtui.safetext import safe_text
 
 if TYPE_CHECKING:
     from evtui.model.directory import LocationInfo
@@ -48,7 +49,8 @@ EXIT_INTERRUPTED = 130
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Say what is wrong on standard error, as `evtui: ...`, and exit with `code`."""
-    print(f"evtui: {message}", file=sys.stderr)
+    # Paths and ids in it are the user's or the stream's: escaped, never terminal controls.
+    print(f"evtui: {safe_text(message)}", file=sys.stderr)
     raise SystemExit(code)
 
 

@@ -75,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
         )
         damaged = asyncio.run(_read(args, _ordered(args.sources), history, sys.stderr))
         result = history.finish()
+    if damaged and not result.evses:
+        # What was said on the way is all there is: an empty report would read as a quiet network.
+        fail("nothing to report: no source gave a valid payload", EXIT_ERROR)
     places = cached_places("report", {f.location for f in result.evses})
     place = _placer(places, archived)
     if args.nevi_export is not None:

@@ -40,10 +40,10 @@ class Damage:
         if self.cut is None:
             return where + f"{self.lost:,} message{plural} could not be read"
         if not self.lost:
-            return where + (
-                f"it is cut short there: the {self.cut:,} messages before it are readable, "
-                "the rest is lost"
+            before = "the message before it is" if self.cut == 1 else (
+                f"the {self.cut:,} messages before it are"
             )
+            return where + f"it is cut short there: {before} readable, the rest is lost"
         return where + (
             f"{self.lost:,} message{plural} could not be read, and it is cut short after "
             f"message {self.cut:,}: {self.cut - self.lost:,} messages are readable, "

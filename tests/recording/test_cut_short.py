@@ -121,3 +121,12 @@ def test_a_seek_into_the_readable_part_lands_on_the_message_received_then(
         player.seek_time(parse_goto("100%", player.start_time, player.end_time, player.clock))
         assert player.position == player.total
         assert player.at_end
+
+
+def test_the_damage_message_counts_one_readable_message_as_one() -> None:
+    from evtui.recording.damage import Damage
+
+    one = Damage(1, 0, "database disk image is malformed", cut=1).describe()
+    assert one.endswith(": the message before it is readable, the rest is lost")
+    many = Damage(1019, 0, "database disk image is malformed", cut=1019).describe()
+    assert "the 1,019 messages before it are readable, the rest is lost" in many

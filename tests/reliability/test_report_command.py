@@ -308,6 +308,11 @@ def test_a_payload_file_without_one_valid_payload_fails_the_report(
     assert f"{tmp_path / 'empty.jsonl'}: not a session or payload file (no valid payload; " \
         "empty)" in done.stderr
     assert len(done.stdout.splitlines()) == 2  # the good file's two locations still reported
+    # With no good file at all, no empty report that would read as a quiet network.
+    alone = evtui("report", str(tmp_path / "notes.txt"), env=home)
+    assert (alone.returncode, alone.stdout) == (1, "")
+    said = alone.stderr.splitlines()[-1]
+    assert said == "evtui: nothing to report: no source gave a valid payload"
 
 
 def test_an_exclusions_file_that_cannot_be_read_is_said_in_words(

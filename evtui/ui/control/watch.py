@@ -48,8 +48,7 @@ class WatchActions:
                 # Neither an id nor the tail of one seen: most likely a typo, not a location.
                 app.notify(
                     f"No location {safe_text(location_id, 40)!r} seen, and it is not a "
-                    "location id: paste the whole id (here:evcp:charginglocation:…) or the "
-                    "tail the screen shows",
+                    "location id: paste the whole id (here:evcp:charginglocation:…)",
                     severity="warning",
                     markup=False,
                 )

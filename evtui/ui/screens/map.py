@@ -281,7 +281,7 @@ class MapScreen(Screen[None]):
             line.append(f"{frame.counts[state]:,} {words}  ")
         line.append(f"{frame.in_view:,} in view", style="bold")
         if self.view is not None:
-            # Where the view is: what a pan or a zoom changes at once, so it stays in sight.
+            # Where the view is, after what is in it (a narrow window cuts it first).
             line.append(f"  ·  {centre_text(self.view)}", style="dim")
         if event_filter.active:
             line.append(f"  filter: {safe_text(event_filter.query, 30)}", style="dim")
