@@ -47,8 +47,8 @@ def run(args: argparse.Namespace) -> int:
         fail("report reads an --archive or SOURCEs, not both")
     if args.archive is None and not args.sources:
         fail("give session files or payload files, or --archive DIR")
-    for spec in args.sources:
-        _check_source(spec)
+    # Each SOURCE checked (and the sessions put in order) before any output.
+    specs = _ordered(args.sources)
     if args.nevi_export is not None:
         if args.rules not in (None, "nevi"):
             fail(f"--nevi-export figures under the nevi rules, not --rules {args.rules}")
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         history = History(
             RULES[args.rules], start=start, end=end, gap=args.gap, exclusions=exclusions
         )
-        damaged = asyncio.run(_read(args, _ordered(args.sources), history, sys.stderr))
+        damaged = asyncio.run(_read(args, specs, history, sys.stderr))
         result = history.finish()
     if damaged and not result.evses:
         # What was said on the way is all there is: an empty report would read as a quiet network.
@@ -118,12 +118,13 @@ def _exclusions(
     return parsed.intervals, bool(parsed.refused)
 
 
-def _check_source(spec: str) -> None:
-    """Say now, before any output, why a SOURCE cannot be read: named as the user gave it."""
+def _check_source(spec: str) -> float | None:
+    """Say now, before any output, why a SOURCE cannot be read: named as the user gave it.
+    Returns a session's start (None: not a session)."""
     if spec in ("here", "demo"):
         fail(f"report reads recorded history (session files or payload files), not {spec}")
     if spec == "-":
-        return
+        return None
     path = Path(spec)
     if path.is_dir():
         from evtui.archive.schema import TABLES  # DuckDB's import only for a directory
@@ -134,26 +135,25 @@ def _check_source(spec: str) -> None:
     if not path.exists():
         fail(f"{spec}: no such file")
     # A .evtui file is meant as a session: garbage in one is no payload file to skip through.
-    if path.suffix == ".evtui" or is_session_file(path):
-        try:
-            SessionReader(path).close()
-        except SessionError as exc:
-            fail(str(exc), EXIT_ERROR)
+    if path.suffix != ".evtui" and not is_session_file(path):
+        return None
+    try:
+        with SessionReader(path) as reader:
+            return reader.info.started_at
+    except SessionError as exc:
+        fail(str(exc), EXIT_ERROR)
 
 
 def _ordered(sources: list[str]) -> list[str]:
-    """Sessions by their start, oldest first (one history); then payload files as given."""
+    """Sessions by their start, oldest first (one history); then payload files as given.
+    Each is checked first (`_check_source`)."""
     sessions, files = [], []
     for spec in sources:
-        if spec != "-" and Path(spec).is_file() and is_session_file(spec):
-            try:
-                with SessionReader(spec) as reader:
-                    started = reader.info.started_at
-            except Exception:  # unreadable: open_source says why when it is read
-                started = float("inf")
-            sessions.append((started, spec))
-        else:
+        started = _check_source(spec)
+        if started is None:
             files.append(spec)
+        else:
+            sessions.append((started, spec))
     return [spec for _, spec in sorted(sessions, key=lambda s: s[0])] + files
 
 
