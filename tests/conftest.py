@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,6 +13,13 @@ import pytest
 
 from evtui.emulator import EmulatorConfig, EmulatorServer
 from evtui.here import Credentials, parse_credentials
+
+
+# Tests send Ctrl-C (SIGINT) to the commands they start. A suite started in the background of a
+# shell script inherits SIGINT ignored (POSIX: no job control), every command it starts too, and
+# a recorder then rightly ignores Ctrl-C: the test hung. A handler is not inherited across exec,
+# so this gives each child the default again (and lets Ctrl-C stop the suite itself).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def evtui(
