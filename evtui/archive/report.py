@@ -11,6 +11,7 @@ code from its archived changes.
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import re
 from importlib import resources
@@ -101,6 +102,7 @@ def archive_result(
             for name in ("arrived", "once" if overlap else "all_once", "changes"):
                 _run(db, sql[name], params)
         _run(db, sql["periods"], params)
+        _run(db, sql["runs"], params)
         outages: dict[int, list[Outage]] = {}
         if outage_list:
             for k, _, a, b, duration, statuses in _run(db, sql["outage_list"], params).fetchall():
@@ -138,7 +140,7 @@ def _figures(row: tuple[Any, ...], outages: list[Outage] | None) -> EvseFigures:
     """One row of the statement `evses` as the session report's EvseFigures."""
     (location, evse, observed_s, seconds, up_s, down_s, working_s, charging_s, status,
      changes, late, flapping, stale, down_at_end, is_open, count, longest, latest,
-     buckets) = row  # fmt: skip
+     *buckets) = row  # fmt: skip
     ongoing = bool(is_open and down_at_end and count)
     kept: tuple[Outage, ...] = ()
     if outages is not None:
@@ -150,7 +152,7 @@ def _figures(row: tuple[Any, ...], outages: list[Outage] | None) -> EvseFigures:
         location=location,
         evse=evse,
         observed_s=observed_s,
-        seconds=dict(seconds),
+        seconds=json.loads(seconds),
         up_s=up_s,
         down_s=down_s,
         working_s=working_s,
