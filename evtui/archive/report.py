@@ -308,7 +308,8 @@ def _gaps(
 
 
 def _observed_macros(db: duckdb.DuckDBPyConnection, spans: list[tuple[float, float]]) -> None:
-    """observed_len, observed_first and observed_last (see report.sql) over `spans`.
+    """observed_len, observed_upto, observed_span, observed_first and observed_last (see
+    report.sql) over `spans`.
 
     With a few spans, observed_len adds up each span's overlap: the same subtractions the
     session report makes, bit for bit. With many (a year of daily sessions), it is the
@@ -320,6 +321,8 @@ def _observed_macros(db: duckdb.DuckDBPyConnection, spans: list[tuple[float, flo
     a = [(repr(x), repr(y)) for x, y in spans]
     if len(spans) <= SPANS_SUMMED:
         length = " + ".join(f"greatest(0, least(y, {hi}) - greatest(x, {lo}))" for lo, hi in a)
+        db.execute("CREATE OR REPLACE TEMP MACRO observed_upto(x) AS 0.0")
+        db.execute(f"CREATE OR REPLACE TEMP MACRO observed_span(x, y, ux, uy) AS {length}")
     else:
         before, total = [], 0.0
         for lo, hi in spans:
@@ -328,6 +331,9 @@ def _observed_macros(db: duckdb.DuckDBPyConnection, spans: list[tuple[float, flo
         upto = _upto(spans, before, 0, len(spans))
         db.execute(f"CREATE OR REPLACE TEMP MACRO observed_upto(x) AS {upto}")
         length = "greatest(0, observed_upto(y) - observed_upto(x))"
+        db.execute(
+            "CREATE OR REPLACE TEMP MACRO observed_span(x, y, ux, uy) AS greatest(0, uy - ux)"
+        )
     first = " ".join(
         f"WHEN greatest(x, {lo}) < least(y, {hi}) THEN greatest(x, {lo})" for lo, hi in a
     )

@@ -9,6 +9,9 @@
 -- and three macros it makes once the statement `changes` has run, from the window [from, to)
 -- minus the gaps in reception (found in `coverage`: see evtui/archive/report.py):
 --   observed_len(x, y)    observed seconds in [x, y)
+--   observed_upto(x)      observed seconds before x, where there are many gaps (else 0)
+--   observed_span(x, y, ux, uy)  observed_len(x, y) given ux, uy = observed_upto(x), (y): with
+--                         many gaps their difference, so one search a change, not two
 --   observed_first(x, y)  the first observed instant in [x, y) (NULL: none)
 --   observed_last(x, y)   the end of the last observed stretch in [x, y)
 -- and these parameters:
@@ -80,7 +83,7 @@ FROM arrived;
 --   too. `flag` is what the change decided (NULL: nothing); changes before the window count.
 CREATE OR REPLACE TEMP TABLE periods AS
 WITH classed AS (
-    SELECT *,
+    SELECT *, observed_upto(t) AS u,
            CASE WHEN $grace AND status = 'UNKNOWN' THEN 'grace'
                 WHEN status IN ('AVAILABLE', 'CHARGING', 'RESERVED', 'BLOCKED') THEN 'up'
                 WHEN status IN ('OUT_OF_ORDER', 'INOPERATIVE') THEN 'down'
@@ -101,6 +104,8 @@ ordered AS (
            coalesce(lead(t) OVER w, $end) AS b,
            lead(kind) OVER w AS next_kind,
            coalesce(lead(t, 2) OVER w, $end) AS next_b,
+           u AS ua, coalesce(lead(u) OVER w, observed_upto($end)) AS ub,
+           coalesce(lead(u, 2) OVER w, observed_upto($end)) AS unb,
            row_number() OVER w - 1 AS n,
            returned,
            -- the last return to AVAILABLE before this change, unless a CHARGING came after it
@@ -124,13 +129,13 @@ ordered AS (
 ),
 measured AS (
     SELECT *,
-           CASE kind WHEN 'up' THEN observed_len(a, b)
+           CASE kind WHEN 'up' THEN observed_span(a, b, ua, ub)
                      WHEN 'grace' THEN observed_len(a, least(b, a + $grace_s)) ELSE 0 END AS up_s,
-           CASE kind WHEN 'down' THEN observed_len(a, b)
+           CASE kind WHEN 'down' THEN observed_span(a, b, ua, ub)
                      WHEN 'grace' THEN observed_len(greatest(a, a + $grace_s), b) ELSE 0 END
                AS down_s,
            CASE kind WHEN 'grace' THEN greatest(a, a + $grace_s) ELSE a END AS down_from,
-           CASE next_kind WHEN 'up' THEN observed_len(b, next_b) > 0
+           CASE next_kind WHEN 'up' THEN observed_span(b, next_b, ub, unb) > 0
                           WHEN 'grace' THEN observed_len(b, least(next_b, b + $grace_s)) > 0
                           ELSE false END AS next_up,
            CASE WHEN returned AND a - last_return <= 60 THEN true
