@@ -6,7 +6,7 @@
 -- views `status_changes`, `late_updates`, `seen` (one per table, over the archive's files) and
 -- two small tables it fills itself:
 --   session_order(session, rank)  sessions by when they began receiving (from `coverage`)
--- and three macros it makes once the statement `changes` has run, from the window [from, to)
+-- and five macros it makes once the statement `changes` has run, from the window [from, to)
 -- minus the gaps in reception (found in `coverage`: see evtui/archive/report.py):
 --   observed_len(x, y)    observed seconds in [x, y)
 --   observed_upto(x)      observed seconds before x, where there are many gaps (else 0)
@@ -22,8 +22,9 @@
 --   $grace_s    86400
 -- Times are DOUBLE seconds since the epoch; WORKING = AVAILABLE, CHARGING, RESERVED, BLOCKED.
 -- To run it elsewhere: create the three views over the Parquet files, `session_order`, and the
--- macros (with no gaps: observed_len(x, y) = greatest(0, least(y, $end) - greatest(x, $start))),
--- replace the parameters, and run the statements in order.
+-- macros (with no gaps: observed_len(x, y) = greatest(0, least(y, $end) - greatest(x, $start)),
+-- observed_span(x, y, ux, uy) = observed_len(x, y), observed_upto(x) = 0), replace the
+-- parameters, and run the statements in order.
 -- EVSEs and locations are keyed by a 64-bit hash of their ids (`k`, `lk`): sorting 10^8 rows by
 -- an integer instead of two 50-byte strings is what keeps a month of a continent in minutes.
 
