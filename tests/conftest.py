@@ -14,7 +14,6 @@ import pytest
 from evtui.emulator import EmulatorConfig, EmulatorServer
 from evtui.here import Credentials, parse_credentials
 
-
 # Tests send Ctrl-C (SIGINT) to the commands they start. A suite started in the background of a
 # shell script inherits SIGINT ignored (POSIX: no job control), every command it starts too, and
 # a recorder then rightly ignores Ctrl-C: the test hung. A handler is not inherited across exec,
