@@ -75,7 +75,7 @@ FROM arrived;
 -- One pass over each EVSE's changes in order (one sort) gives everything that needs order:
 -- - each status holds from its change to the next (the last to the window's end): its observed
 --   seconds, up or down under the rule set (an UNKNOWN under afirev: up for $grace_s, then down);
--- - `bounds`: a down period, or an up period that the next up period does not follow (the
+-- - `bounds`: a period with down time, or one with up time whose next period has none (the
 --   statement `runs` numbers outages from these alone); `downs` for the all-down sweep;
 -- - flapping, Nagios's way: the weighted share of class changes among the last 21 classes
 --   (weights 0.8 for the oldest of 20 transitions to 1.2 for the newest, counted in steps of
