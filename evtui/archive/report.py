@@ -402,8 +402,29 @@ def _refold_excluded(
         "ORDER BY n.location, n.evse, c.t, c.rank, c.seq",
         [sorted(named)],
     ).fetchall()
+    # A repeat of the status (kept in `seen`) is an update too: staleness reads its time.
+    repeats: dict[tuple[str, str], list[float]] = {}
+    for location, evse, t in db.execute(
+        "SELECT location, evse, epoch_us(\"time\") / 1e6 FROM seen "
+        "WHERE list_contains(?, location) ORDER BY 1, 2, 3",
+        [sorted(named)],
+    ).fetchall():
+        repeats.setdefault((location, evse), []).append(float(t))
+    current: dict[tuple[str, str], str] = {}
+
+    def repeat_until(key: tuple[str, str], until: float) -> None:
+        pending = repeats.get(key, [])
+        while pending and pending[0] < until:
+            t = pending.pop(0)
+            if key in current:
+                history.update(key[0], key[1], current[key], t)
+
     for location, evse, status, t in rows:
+        repeat_until((location, evse), t)
         history.update(location, evse, status, t)
+        current[location, evse] = status
+    for key in repeats:
+        repeat_until(key, math.inf)
     refolded = history.finish()
     again = {(f.location, f.evse): f for f in refolded.evses}
     out = [again.get((f.location, f.evse), f) for f in figures]
