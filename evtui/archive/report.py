@@ -395,36 +395,28 @@ def _refold_excluded(
     if not named:
         return figures, all_down
     history = History(rules, start=start, end=end, exclusions=exclusions, gaps=gaps)
+    # With the changes, the repeats of a status kept in `seen` (status NULL: the status goes
+    # on), after a change at the same instant: staleness reads a repeat's time as an update's.
     rows = db.execute(
-        "SELECT n.location, n.evse, c.status, c.t FROM changes c JOIN ("
-        "  SELECT DISTINCT hash(location, evse) AS k, location, evse FROM status_changes"
-        "  WHERE list_contains(?, location)) n USING (k) "
-        "ORDER BY n.location, n.evse, c.t, c.rank, c.seq",
-        [sorted(named)],
+        "SELECT location, evse, status, t FROM ("
+        "  SELECT n.location, n.evse, c.status, c.t, 0 AS repeat, c.rank, c.seq"
+        "  FROM changes c JOIN ("
+        "    SELECT DISTINCT hash(location, evse) AS k, location, evse FROM status_changes"
+        "    WHERE list_contains(?, location)) n USING (k)"
+        "  UNION ALL"
+        "  SELECT location, evse, NULL, epoch_us(\"time\") / 1e6, 1, 0, 0 FROM seen"
+        "  WHERE list_contains(?, location)"
+        ") ORDER BY location, evse, t, repeat, rank, seq",
+        [sorted(named), sorted(named)],
     ).fetchall()
-    # A repeat of the status (kept in `seen`) is an update too: staleness reads its time.
-    repeats: dict[tuple[str, str], list[float]] = {}
-    for location, evse, t in db.execute(
-        "SELECT location, evse, epoch_us(\"time\") / 1e6 FROM seen "
-        "WHERE list_contains(?, location) ORDER BY 1, 2, 3",
-        [sorted(named)],
-    ).fetchall():
-        repeats.setdefault((location, evse), []).append(float(t))
     current: dict[tuple[str, str], str] = {}
-
-    def repeat_until(key: tuple[str, str], until: float) -> None:
-        pending = repeats.get(key, [])
-        while pending and pending[0] < until:
-            t = pending.pop(0)
-            if key in current:
-                history.update(key[0], key[1], current[key], t)
-
     for location, evse, status, t in rows:
-        repeat_until((location, evse), t)
-        history.update(location, evse, status, t)
+        if status is None:
+            status = current.get((location, evse))
+            if status is None:
+                continue  # a repeat before any change of the EVSE is known: nothing to repeat
         current[location, evse] = status
-    for key in repeats:
-        repeat_until(key, math.inf)
+        history.update(location, evse, status, t)
     refolded = history.finish()
     again = {(f.location, f.evse): f for f in refolded.evses}
     out = [again.get((f.location, f.evse), f) for f in figures]
