@@ -10,6 +10,7 @@ code from its archived changes.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import math
@@ -19,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+from evtui.archive.observed import observed_macros, observed_spans
 from evtui.archive.reader import ArchiveReader
 from evtui.archive.schema import SILENCE
 from evtui.archive.writer import sql_text
@@ -65,7 +67,6 @@ def archive_result(
         db.execute(f"SET memory_limit = '{memory_limit}'")
     if threads is not None:
         db.execute(f"SET threads = {int(threads)}")
-    sql = statements()
     params: dict[str, Any] = {
         "end": math.inf if end is None else end,
         "start": -math.inf if start is None else start,
@@ -73,50 +74,98 @@ def archive_result(
         "grace": rules.unknown_grace,
         "grace_s": UNKNOWN_GRACE,
     }
+    overlap, several = _order_sessions(db)
+    # Where the archived rows are already each EVSE's changes in order, one sort (the ordered
+    # pass) instead of two; where a share shows they are not, everything again the long way.
+    for chained in (False,) if overlap else (True, False):
+        folded = _fold(db, reader, dict(params), rules, gap, chained, overlap, several,
+                       outage_list, exclusions if rules.other_down else None)  # fmt: skip
+        if folded is not None:
+            return folded
+    raise AssertionError("the statement `changes` always gives whole chains")
+
+
+def _fold(
+    db: duckdb.DuckDBPyConnection,
+    reader: ArchiveReader,
+    params: dict[str, Any],
+    rules: RuleSet,
+    gap: float,
+    chained: bool,
+    overlap: bool,
+    several: bool,
+    outage_list: bool,
+    exclusions: Exclusions | None,
+) -> Result | None:
+    """archive_result's work with `chained` (report.sql's statement) or `changes`; None when
+    `chained` was tried and a share's rows were not whole chains."""
+    sql = statements()
+    _drop(db, "arrived_once", "applied", "changes")
+    once = "once" if overlap else "all_once"
+    applied = "applied" if several and not chained else "all_applied"  # (a late row breaks a chain)
+    order = [once, applied, "chained" if chained else "changes"]
+    start, end = params["start"], params["end"]
     params["bucket"] = "true"
-    overlap = _order_sessions(db)
     _run(db, sql["arrived"], params)
     oldest, newest = _run(db, sql["window"], params).fetchone() or (None, None)
     if oldest is None or newest is None:
         lo = hi = 0.0  # no update at all
     else:
-        lo = float(oldest) if start is None else start
-        hi = float(newest) if end is None else end
+        lo = float(oldest) if math.isinf(start) else start
+        hi = float(newest) if math.isinf(end) else end
     holes = _holes(db, gap)
     gaps: list[tuple[float, float]] = []
     if holes:
         # Where a silence begins and ends on the data's clock needs every EVSE's changes.
-        _run(db, sql["once" if overlap else "all_once"], params)
-        _run(db, sql["changes"], params)
-        gaps = _gaps(db, holes, hi if end is not None else math.inf)
+        for name in order:
+            _run(db, sql[name], params)
+        gaps = _gaps(db, holes, end)
     params.update(start=lo, end=hi)
-    _observed_macros(db, _observed(lo, hi, gaps))
+    observed_macros(db, observed_spans(lo, hi, gaps))
     figures: list[EvseFigures] = []
     all_down: dict[str, float] = {}
+    excluded: list[tuple[Any, ...]] = []
     buckets = _buckets(db, reader)
     for bucket in buckets:
         # A share of the locations at a time (whole locations, so every figure is whole):
         # each share's sorts fit in memory; the files' row groups outside it are not read.
         params["bucket"] = bucket
         if not (holes and buckets == ["true"]):  # else `changes` holds them all already
-            for name in ("arrived", "once" if overlap else "all_once", "changes"):
+            for name in ("arrived", *order):
                 _run(db, sql[name], params)
         _run(db, sql["periods"], params)
+        (whole,) = db.execute("SELECT bool_and(chained) FROM periods").fetchone() or (True,)
+        if chained and whole is False:
+            return None
         _run(db, sql["runs"], params)
         outages: dict[int, list[Outage]] = {}
         if outage_list:
             for k, _, a, b, duration, statuses in _run(db, sql["outage_list"], params).fetchall():
                 outages.setdefault(k, []).append(Outage(a, b, duration, tuple(statuses)))
         location_of: dict[int, str] = {}
+        share: list[EvseFigures] = []
         for k, lk, *row in _run(db, sql["evses"], params).fetchall():
             location_of[lk] = row[0]
-            figures.append(_figures(tuple(row), outages.get(k, []) if outage_list else None))
+            share.append(_figures(tuple(row), outages.get(k, []) if outage_list else None))
+        figures += share
         for lk, seconds in _run(db, sql["all_down"], params).fetchall():
             if lk in location_of:
                 all_down[location_of[lk]] = float(seconds or 0.0)
-    if exclusions and rules.other_down:
-        figures, all_down = _refold_excluded(db, figures, all_down, rules, lo, hi, gaps, exclusions)
+        if exclusions:
+            excluded += _excluded_updates(db, share, exclusions)
+    if exclusions and excluded:
+        figures, all_down = _refold_excluded(
+            excluded, figures, all_down, rules, lo, hi, gaps, exclusions
+        )
     return Result(rules, lo, hi, figures, all_down, gaps)
+
+
+def _drop(db: duckdb.DuckDBPyConnection, *names: str) -> None:
+    """Drop what the statements made under these names, table or view."""
+    for name in names:
+        for kind in ("VIEW", "TABLE"):
+            with contextlib.suppress(duckdb.CatalogException):  # it is of the other kind
+                db.execute(f"DROP {kind} IF EXISTS {name}")
 
 
 def _run(db: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> Any:
@@ -173,20 +222,20 @@ def _figures(row: tuple[Any, ...], outages: list[Outage] | None) -> EvseFigures:
     )
 
 
-def _order_sessions(db: duckdb.DuckDBPyConnection) -> bool:
-    """Rank the sessions by when they began receiving; True when two of them overlap in time
-    (parallel writers: a message may be in both)."""
+def _order_sessions(db: duckdb.DuckDBPyConnection) -> tuple[bool, bool]:
+    """Rank the sessions by when they began receiving; whether two of them overlap in time
+    (parallel writers: a message may be in both), and whether there are several."""
     db.execute(
         "CREATE OR REPLACE TEMP TABLE session_order AS "
         "SELECT session, row_number() OVER (ORDER BY min(received_from), session) AS rank, "
         "min(epoch_us(received_from)) AS a, max(epoch_us(received_to)) AS b "
         "FROM coverage GROUP BY session"
     )
-    (overlaps,) = db.execute(
-        "SELECT count(*) FROM (SELECT a < lag(b) OVER (ORDER BY rank) AS o FROM session_order) "
-        "WHERE o"
-    ).fetchone() or (0,)
-    return bool(overlaps)
+    overlaps, sessions = db.execute(
+        "SELECT count(*) FILTER (WHERE o), count(*) FROM "
+        "(SELECT a < lag(b) OVER (ORDER BY rank) AS o FROM session_order)"
+    ).fetchone() or (0, 0)
+    return bool(overlaps), sessions > 1
 
 
 BUCKET_ROWS = 8_000_000
@@ -307,97 +356,16 @@ def _gaps(
     return gaps
 
 
-def _observed_macros(db: duckdb.DuckDBPyConnection, spans: list[tuple[float, float]]) -> None:
-    """observed_len, observed_upto, observed_span, observed_first and observed_last (see
-    report.sql) over `spans`.
-
-    With a few spans, observed_len adds up each span's overlap: the same subtractions the
-    session report makes, bit for bit. With many (a year of daily sessions), it is the
-    difference of observed_upto, the observed seconds before an instant, found by a binary
-    search written as nested CASEs: a handful of comparisons a row instead of one a span.
-    """
-    if not spans:
-        spans = [(0.0, 0.0)]
-    a = [(repr(x), repr(y)) for x, y in spans]
-    if len(spans) <= SPANS_SUMMED:
-        length = " + ".join(f"greatest(0, least(y, {hi}) - greatest(x, {lo}))" for lo, hi in a)
-        db.execute("CREATE OR REPLACE TEMP MACRO observed_upto(x) AS 0.0")
-        db.execute(f"CREATE OR REPLACE TEMP MACRO observed_span(x, y, ux, uy) AS {length}")
-    else:
-        before, total = [], 0.0
-        for lo, hi in spans:
-            before.append(total)
-            total += hi - lo
-        upto = _upto(spans, before, 0, len(spans))
-        db.execute(f"CREATE OR REPLACE TEMP MACRO observed_upto(x) AS {upto}")
-        length = "greatest(0, observed_upto(y) - observed_upto(x))"
-        db.execute(
-            "CREATE OR REPLACE TEMP MACRO observed_span(x, y, ux, uy) AS greatest(0, uy - ux)"
-        )
-    first = " ".join(
-        f"WHEN greatest(x, {lo}) < least(y, {hi}) THEN greatest(x, {lo})" for lo, hi in a
-    )
-    last = " ".join(
-        f"WHEN greatest(x, {lo}) < least(y, {hi}) THEN least(y, {hi})" for lo, hi in reversed(a)
-    )
-    db.execute(f"CREATE OR REPLACE TEMP MACRO observed_len(x, y) AS {length}")
-    db.execute(f"CREATE OR REPLACE TEMP MACRO observed_first(x, y) AS CASE {first} END")
-    db.execute(f"CREATE OR REPLACE TEMP MACRO observed_last(x, y) AS CASE {last} END")
-
-
-SPANS_SUMMED = 8
-"""Up to this many observed spans, observed_len sums them; beyond, it searches."""
-
-
-def _upto(spans: list[tuple[float, float]], before: list[float], i: int, j: int) -> str:
-    """observed_upto(x) for x from spans[i] on (and before spans[j]), as a CASE tree."""
-    if j - i == 1:
-        lo, hi = spans[i]
-        return f"({before[i]!r} + least(greatest(x - {lo!r}, 0), {hi - lo!r}))"
-    middle = (i + j) // 2
-    return (
-        f"CASE WHEN x < {spans[middle][0]!r} THEN {_upto(spans, before, i, middle)} "
-        f"ELSE {_upto(spans, before, middle, j)} END"
-    )
-
-
-def _observed(
-    start: float, end: float, gaps: list[tuple[float, float]]
-) -> list[tuple[float, float]]:
-    out, at = [], start
-    for a, b in gaps:
-        if b <= at or a >= end:
-            continue
-        if a > at:
-            out.append((at, a))
-        at = max(at, b)
-    if at < end:
-        out.append((at, end))
-    return out
-
-
-def _refold_excluded(
-    db: duckdb.DuckDBPyConnection,
-    figures: list[EvseFigures],
-    all_down: dict[str, float],
-    rules: RuleSet,
-    start: float,
-    end: float,
-    gaps: list[tuple[float, float]],
-    exclusions: Exclusions,
-) -> tuple[list[EvseFigures], dict[str, float]]:
-    """Fold the EVSEs an exclusion names (by EVSE or location) with the session report's code,
-    from their archived changes, and replace their figures and their locations' all-down time.
-    """
-    named = {f.location for f in figures if f.location in exclusions} | {
-        f.location for f in figures if f.evse in exclusions
-    }
+def _excluded_updates(
+    db: duckdb.DuckDBPyConnection, share: list[EvseFigures], exclusions: Exclusions
+) -> list[tuple[Any, ...]]:
+    """The changes of the locations an exclusion names (by EVSE or location) in this share,
+    with the repeats of a status kept in `seen` (status NULL: the status goes on) after a change
+    at the same instant: staleness reads a repeat's time as an update's."""
+    named = sorted({f.location for f in share if f.location in exclusions or f.evse in exclusions})
     if not named:
-        return figures, all_down
-    history = History(rules, start=start, end=end, exclusions=exclusions, gaps=gaps)
-    # With the changes, the repeats of a status kept in `seen` (status NULL: the status goes
-    # on), after a change at the same instant: staleness reads a repeat's time as an update's.
-    rows = db.execute(
+        return []
+    rows: list[tuple[Any, ...]] = db.execute(
         "SELECT location, evse, status, t FROM ("
         "  SELECT n.location, n.evse, c.status, c.t, 0 AS repeat, c.rank, c.seq"
         "  FROM changes c JOIN ("
@@ -407,10 +375,29 @@ def _refold_excluded(
         "  SELECT location, evse, NULL, epoch_us(\"time\") / 1e6, 1, 0, 0 FROM seen"
         "  WHERE list_contains(?, location)"
         ") ORDER BY location, evse, t, repeat, rank, seq",
-        [sorted(named), sorted(named)],
+        [named, named],
     ).fetchall()
+    return rows
+
+
+def _refold_excluded(
+    rows: list[tuple[Any, ...]],
+    figures: list[EvseFigures],
+    all_down: dict[str, float],
+    rules: RuleSet,
+    start: float,
+    end: float,
+    gaps: list[tuple[float, float]],
+    exclusions: Exclusions,
+) -> tuple[list[EvseFigures], dict[str, float]]:
+    """Fold the EVSEs of the locations an exclusion names with the session report's code, from
+    their archived updates (`_excluded_updates`), and replace their figures and their
+    locations' all-down time."""
+    history = History(rules, start=start, end=end, exclusions=exclusions, gaps=gaps)
     current: dict[tuple[str, str], str] = {}
+    named: set[str] = set()
     for location, evse, status, t in rows:
+        named.add(location)
         if status is None:
             status = current.get((location, evse))
             if status is None:

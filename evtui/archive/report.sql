@@ -6,8 +6,9 @@
 -- views `status_changes`, `late_updates`, `seen` (one per table, over the archive's files) and
 -- two small tables it fills itself:
 --   session_order(session, rank)  sessions by when they began receiving (from `coverage`)
--- and five macros it makes once the statement `changes` has run, from the window [from, to)
--- minus the gaps in reception (found in `coverage`: see evtui/archive/report.py):
+-- and five macros it makes once the statement `changes` (or `chained`) has run, from the
+-- window [from, to) minus the gaps in reception (found in `coverage`: see
+-- evtui/archive/report.py and observed.py):
 --   observed_len(x, y)    observed seconds in [x, y)
 --   observed_upto(x)      observed seconds before x, where there are many gaps (else 0)
 --   observed_span(x, y, ux, uy)  observed_len(x, y) given ux, uy = observed_upto(x), (y): with
@@ -24,7 +25,9 @@
 -- To run it elsewhere: create the three views over the Parquet files, `session_order`, and the
 -- macros (with no gaps: observed_len(x, y) = greatest(0, least(y, $end) - greatest(x, $start)),
 -- observed_span(x, y, ux, uy) = observed_len(x, y), observed_upto(x) = 0), replace the
--- parameters, and run the statements in order.
+-- parameters, and run the statements in order, taking one of each pair: `once` (sessions that
+-- overlap in time) or `all_once`, `applied` (several sessions) or `all_applied`, and `changes`,
+-- or `chained` where one writer wrote the whole history (the statement says how to tell).
 -- EVSEs and locations are keyed by a 64-bit hash of their ids (`k`, `lk`): sorting 10^8 rows by
 -- an integer instead of two 50-byte strings is what keeps a month of a continent in minutes.
 
@@ -33,7 +36,7 @@
 -- ranked by when they began receiving, and inside one `seq` is the order of arrival.
 CREATE OR REPLACE TEMP VIEW arrived AS
 SELECT hash(c.location, c.evse) AS k, hash(c.location) AS lk, epoch_us(c."time") / 1e6 AS t,
-       c.status, epoch_us(c.received) / 1e6 AS recv, r.rank, c.seq
+       c.status, c.previous AS stored, epoch_us(c.received) / 1e6 AS recv, r.rank, c.seq
 FROM status_changes c JOIN session_order r USING (session)
 WHERE epoch_us(c."time") / 1e6 <= $end AND $bucket;
 
@@ -52,6 +55,23 @@ QUALIFY rank = first_value(rank) OVER (PARTITION BY k, t, status ORDER BY recv, 
 -- Sessions that never overlap in time cannot hold a change twice.
 CREATE OR REPLACE TEMP VIEW arrived_once AS SELECT * FROM arrived;
 
+-- name: applied
+-- An update older than the EVSE's newest is late: not applied. A writer that archives a
+-- session alone starts afresh, so its rows can be older than what an earlier session archived
+-- of the EVSE (`overtaken`: a newer change of it was received before); they are late updates,
+-- not changes. (Rows of one instant sort by session, and a later session receives later,
+-- parallel writers' overlaps aside: so the rows after one in this order are the newer changes
+-- and its ties from later in the stream.)
+CREATE OR REPLACE TEMP TABLE applied AS
+SELECT *, coalesce(min(recv) OVER (PARTITION BY k ORDER BY t, rank, seq
+                                   ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), recv)
+              < recv AS overtaken
+FROM arrived_once;
+
+-- name: all_applied
+-- One session (or its copies) overtakes nothing.
+CREATE OR REPLACE TEMP VIEW applied AS SELECT *, false AS overtaken FROM arrived_once;
+
 -- name: changes
 -- Every status change of every EVSE, in the order the stream carried them. A row that repeats
 -- the status before it (a writer that saw the EVSE for the first time mid-history, after
@@ -59,8 +79,17 @@ CREATE OR REPLACE TEMP VIEW arrived_once AS SELECT * FROM arrived;
 CREATE OR REPLACE TEMP TABLE changes AS
 SELECT k, lk, t, status, recv, rank, seq,
        lag(status) OVER (PARTITION BY k ORDER BY t, rank, seq) AS previous
-FROM arrived_once
+FROM applied WHERE NOT overtaken
 QUALIFY previous IS DISTINCT FROM status;
+
+-- name: chained
+-- The same rows, where they are already the changes: one writer's history, each row's stored
+-- `previous` the status of the row before it. Then `periods` is the only sort. It checks that
+-- this holds as it goes (`chained`: always true over the statement `changes`); where it does
+-- not (sessions archived one by one start with first sightings again, a session added twice
+-- has copies), evtui runs `once` or `all_once`, `changes` and all that follows again.
+CREATE OR REPLACE TEMP VIEW changes AS
+SELECT k, lk, t, status, recv, rank, seq, stored AS previous FROM arrived;
 
 -- name: window
 -- The default window: from the oldest update to the newest one applied (a repeat of a status,
@@ -109,6 +138,8 @@ ordered AS (
            coalesce(lead(u, 2) OVER w, observed_upto($end)) AS unb,
            row_number() OVER w - 1 AS n,
            returned,
+           lag(status) OVER w IS NOT DISTINCT FROM previous AND previous IS DISTINCT FROM status
+               AS chained,
            -- the last return to AVAILABLE before this change, unless a CHARGING came after it
            last_value(CASE WHEN returned THEN t WHEN status = 'CHARGING' THEN '-inf'::DOUBLE END
                       IGNORE NULLS) OVER before AS last_return,
@@ -146,7 +177,7 @@ measured AS (
 )
 SELECT k, lk, status, previous IS NOT NULL AS changed, kind, a, b, n, up_s, down_s, down_from,
        flag, (kind = 'down')::INTEGER - down_before AS downs,
-       down_s > 0 OR (up_s > 0 AND NOT next_up) AS bounds
+       down_s > 0 OR (up_s > 0 AND NOT next_up) AS bounds, chained
 FROM measured;
 
 -- name: runs
@@ -212,8 +243,12 @@ last AS (
 ),
 late AS (
     -- counted once when a session was added twice
-    SELECT hash(location, evse) AS k, count(DISTINCT (session, seq)) AS late FROM late_updates
-    WHERE epoch_us("time") / 1e6 <= $end AND $bucket GROUP BY 1
+    SELECT k, sum(late) AS late FROM (
+        SELECT hash(location, evse) AS k, count(DISTINCT (session, seq)) AS late
+        FROM late_updates WHERE epoch_us("time") / 1e6 <= $end AND $bucket GROUP BY 1
+        UNION ALL
+        SELECT k, count(DISTINCT (rank, seq)) FROM applied WHERE overtaken GROUP BY k
+    ) GROUP BY k
 ),
 seen_last AS (
     SELECT hash(location, evse) AS k, max(epoch_us("time") / 1e6) AS seen_t FROM seen
