@@ -55,6 +55,16 @@ QUALIFY rank = first_value(rank) OVER (PARTITION BY k, t, status ORDER BY recv, 
 -- Sessions that never overlap in time cannot hold a change twice.
 CREATE OR REPLACE TEMP VIEW arrived_once AS SELECT * FROM arrived;
 
+-- name: overtaking
+-- Whether a session holds an update of an EVSE older than the newest an earlier session holds
+-- of it (sessions that do not overlap in time: the earlier received it before): else no row is
+-- late and `all_applied` does, without `applied`'s sort.
+SELECT count(*) FROM (
+    SELECT k, rank, min(t) AS first, max(t) AS last FROM arrived_once GROUP BY k, rank
+    QUALIFY first < max(last) OVER (PARTITION BY k ORDER BY rank
+                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+);
+
 -- name: applied
 -- An update older than the EVSE's newest is late: not applied. A writer that archives a
 -- session alone starts afresh, so its rows can be older than what an earlier session archived
@@ -90,6 +100,12 @@ QUALIFY previous IS DISTINCT FROM status;
 -- has copies), evtui runs `once` or `all_once`, `changes` and all that follows again.
 CREATE OR REPLACE TEMP VIEW changes AS
 SELECT k, lk, t, status, recv, rank, seq, stored AS previous FROM arrived;
+
+-- name: restarts
+-- Whether an EVSE has two first sightings (sessions archived one by one: each writer starts
+-- afresh): then the rows are not whole chains and evtui goes the long way at once.
+SELECT EXISTS (SELECT 1 FROM status_changes WHERE previous IS NULL
+               GROUP BY location, evse HAVING count(*) > 1);
 
 -- name: window
 -- The default window: from the oldest update to the newest one applied (a repeat of a status,
