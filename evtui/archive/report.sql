@@ -6,11 +6,12 @@
 -- views `status_changes`, `late_updates`, `seen` (one per table, over the archive's files) and
 -- two small tables it fills itself:
 --   session_order(session, rank)  sessions by when they began receiving (from `coverage`)
--- and five macros it makes once the statement `changes` (or `chained`) has run, from the
+-- and six macros it makes once the statement `changes` (or `chained`) has run, from the
 -- window [from, to) minus the gaps in reception (found in `coverage`: see
 -- evtui/archive/report.py and observed.py):
 --   observed_len(x, y)    observed seconds in [x, y)
 --   observed_upto(x)      observed seconds before x, where there are many gaps (else 0)
+--   observed_total()      observed_upto($end): the whole window's (else 0)
 --   observed_span(x, y, ux, uy)  observed_len(x, y) given ux, uy = observed_upto(x), (y): with
 --                         many gaps their difference, so one search a change, not two
 --   observed_first(x, y)  the first observed instant in [x, y) (NULL: none)
@@ -24,7 +25,7 @@
 -- Times are DOUBLE seconds since the epoch; WORKING = AVAILABLE, CHARGING, RESERVED, BLOCKED.
 -- To run it elsewhere: create the three views over the Parquet files, `session_order`, and the
 -- macros (with no gaps: observed_len(x, y) = greatest(0, least(y, $end) - greatest(x, $start)),
--- observed_span(x, y, ux, uy) = observed_len(x, y), observed_upto(x) = 0), replace the
+-- observed_span(x, y, ux, uy) = observed_len(x, y), observed_upto(x) = observed_total() = 0), replace the
 -- parameters, and run the statements in order, taking one of each pair: `once` (sessions that
 -- overlap in time) or `all_once`, `applied` (several sessions) or `all_applied`, and `changes`,
 -- or `chained` where one writer wrote the whole history (the statement says how to tell).
@@ -130,6 +131,7 @@ FROM arrived;
 CREATE OR REPLACE TEMP TABLE periods AS
 WITH classed AS (
     SELECT *, observed_upto(t) AS u,
+           CASE WHEN $grace AND status = 'UNKNOWN' THEN observed_upto(t + $grace_s) END AS ug,
            CASE WHEN $grace AND status = 'UNKNOWN' THEN 'grace'
                 WHEN status IN ('AVAILABLE', 'CHARGING', 'RESERVED', 'BLOCKED') THEN 'up'
                 WHEN status IN ('OUT_OF_ORDER', 'INOPERATIVE') THEN 'down'
@@ -150,8 +152,9 @@ ordered AS (
            coalesce(lead(t) OVER w, $end) AS b,
            lead(kind) OVER w AS next_kind,
            coalesce(lead(t, 2) OVER w, $end) AS next_b,
-           u AS ua, coalesce(lead(u) OVER w, observed_upto($end)) AS ub,
-           coalesce(lead(u, 2) OVER w, observed_upto($end)) AS unb,
+           u AS ua, coalesce(lead(u) OVER w, observed_total()) AS ub,
+           coalesce(lead(u, 2) OVER w, observed_total()) AS unb,
+           ug AS uga, lead(ug) OVER w AS ugb,
            row_number() OVER w - 1 AS n,
            returned,
            lag(status) OVER w IS NOT DISTINCT FROM previous AND previous IS DISTINCT FROM status
@@ -177,14 +180,19 @@ ordered AS (
 ),
 measured AS (
     SELECT *,
+           -- (observed_upto grows with its argument: observed_upto(least(x, y)) is the least
+           -- of the two, and no search is made again)
            CASE kind WHEN 'up' THEN observed_span(a, b, ua, ub)
-                     WHEN 'grace' THEN observed_len(a, least(b, a + $grace_s)) ELSE 0 END AS up_s,
+                     WHEN 'grace' THEN observed_span(a, least(b, a + $grace_s), ua, least(ub, uga))
+                     ELSE 0 END AS up_s,
            CASE kind WHEN 'down' THEN observed_span(a, b, ua, ub)
-                     WHEN 'grace' THEN observed_len(greatest(a, a + $grace_s), b) ELSE 0 END
-               AS down_s,
+                     WHEN 'grace' THEN observed_span(greatest(a, a + $grace_s), b,
+                                                     greatest(ua, uga), ub)
+                     ELSE 0 END AS down_s,
            CASE kind WHEN 'grace' THEN greatest(a, a + $grace_s) ELSE a END AS down_from,
            CASE next_kind WHEN 'up' THEN observed_span(b, next_b, ub, unb) > 0
-                          WHEN 'grace' THEN observed_len(b, least(next_b, b + $grace_s)) > 0
+                          WHEN 'grace' THEN observed_span(b, least(next_b, b + $grace_s),
+                                                          ub, least(unb, ugb)) > 0
                           ELSE false END AS next_up,
            CASE WHEN returned AND a - last_return <= 60 THEN true
                 WHEN 2.0 * weight / 19 > 50 THEN true
@@ -315,17 +323,18 @@ edges AS (
     WHERE s.evses > 1 AND s.down_s > 0 AND p.kind = 'grace' AND p.b > p.a + $grace_s
 ),
 steps AS (
-    SELECT lk, edge, sum(observed) AS observed, sum(downs) AS downs
+    SELECT lk, edge, observed_upto(edge) AS ue, sum(observed) AS observed, sum(downs) AS downs
     FROM edges GROUP BY lk, edge
 ),
 running AS (
     SELECT lk, edge, coalesce(lead(edge) OVER w, $end) AS next,
+           ue, coalesce(lead(ue) OVER w, observed_total()) AS une,
            sum(observed) OVER w AS observed, sum(downs) OVER w AS downs
     FROM steps
     WINDOW w AS (PARTITION BY lk ORDER BY edge
                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 )
-SELECT lk, sum(observed_len(edge, next)) FILTER (WHERE observed > 0 AND downs = observed)
+SELECT lk, sum(observed_span(edge, next, ue, une)) FILTER (WHERE observed > 0 AND downs = observed)
 FROM running GROUP BY lk
 UNION ALL
 SELECT lk, down_s FROM sizes WHERE evses = 1 OR down_s = 0;
