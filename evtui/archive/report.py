@@ -314,9 +314,11 @@ def _gaps(
     `History.received` does, a silence begins at the newest change received before it, and
     ends at the first change received after it that is newer than that; a silence that comes
     while the last one has not ended is part of it."""
-    db.execute("CREATE OR REPLACE TEMP TABLE holes (h INTEGER, qf DOUBLE, qt DOUBLE)")
-    db.executemany(
-        "INSERT INTO holes VALUES (?, ?, ?)", [(i, a, b) for i, (a, b) in enumerate(holes)]
+    # (Lists unnested: executemany inserts a row a statement, 0.15 ms each.)
+    db.execute(
+        "CREATE OR REPLACE TEMP TABLE holes AS SELECT unnest(range(len($1)))::INTEGER AS h, "
+        "unnest($1::DOUBLE[]) AS qf, unnest($2::DOUBLE[]) AS qt",
+        [[a for a, _ in holes], [b for _, b in holes]],
     )
     # Each change belongs to the stretch of reception after the last silence before it
     # (-1: before the first): one pass gives each stretch's newest change ...
@@ -333,9 +335,11 @@ def _gaps(
         since.append(running)
     # ... and a second, each stretch's first change newer than the change the silence before
     # it began at: where that silence ends.
-    db.execute("CREATE OR REPLACE TEMP TABLE since (h INTEGER, since DOUBLE)")
-    db.executemany(
-        "INSERT INTO since VALUES (?, ?)", [(h, v) for h, v in enumerate(since) if v is not None]
+    known = [(h, v) for h, v in enumerate(since) if v is not None]
+    db.execute(
+        "CREATE OR REPLACE TEMP TABLE since AS "
+        "SELECT unnest($1::INTEGER[]) AS h, unnest($2::DOUBLE[]) AS since",
+        [[h for h, _ in known], [v for _, v in known]],
     )
     first = {
         h: (float(t), float(r))
