@@ -25,10 +25,11 @@
 -- Times are DOUBLE seconds since the epoch; WORKING = AVAILABLE, CHARGING, RESERVED, BLOCKED.
 -- To run it elsewhere: create the three views over the Parquet files, `session_order`, and the
 -- macros (with no gaps: observed_len(x, y) = greatest(0, least(y, $end) - greatest(x, $start)),
--- observed_span(x, y, ux, uy) = observed_len(x, y), observed_upto(x) = observed_total() = 0), replace the
--- parameters, and run the statements in order, taking one of each pair: `once` (sessions that
--- overlap in time) or `all_once`, `applied` (several sessions) or `all_applied`, and `changes`,
--- or `chained` where one writer wrote the whole history (the statement says how to tell).
+-- observed_span(x, y, ux, uy) = observed_len(x, y), observed_upto(x) = observed_total() = 0),
+-- replace the parameters, and run the statements in order, taking one of each pair: `once`
+-- (sessions that overlap in time) or `all_once`, `applied` (several sessions, and `overtaking`
+-- not 0 where they do not overlap) or `all_applied`, and `changes`, or `chained` where one
+-- writer wrote the whole history (the statement says how to tell; `restarts` true: it did not).
 -- EVSEs and locations are keyed by a 64-bit hash of their ids (`k`, `lk`): sorting 10^8 rows by
 -- an integer instead of two 50-byte strings is what keeps a month of a continent in minutes.
 
@@ -334,7 +335,8 @@ running AS (
     WINDOW w AS (PARTITION BY lk ORDER BY edge
                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 )
-SELECT lk, sum(observed_span(edge, next, ue, une)) FILTER (WHERE observed > 0 AND downs = observed)
+SELECT lk, sum(observed_span(edge, next, ue, une))
+               FILTER (WHERE observed > 0 AND downs = observed)
 FROM running GROUP BY lk
 UNION ALL
 SELECT lk, down_s FROM sizes WHERE evses = 1 OR down_s = 0;
