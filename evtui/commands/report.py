@@ -266,15 +266,19 @@ def _placer(
     archive wrote down fills in what this machine's directory cache does not know."""
     locate = locator(places)
     archived = archived or {}
+    known: dict[str, dict[str, str | None]] = {}  # asked once an EVSE and row: 3 us each
 
     def place(location_id: str) -> dict[str, str | None]:
+        if (found := known.get(location_id)) is not None:
+            return found
         name, operator, country, _, _ = locate(location_id)
         kept = archived.get(location_id, {})
-        return {
+        found = known[location_id] = {
             "name": name or kept.get("name"),
             "operator": operator or kept.get("operator"),
             "country": country or kept.get("country"),
         }
+        return found
 
     return place
 

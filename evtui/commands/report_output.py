@@ -36,15 +36,17 @@ def _pct(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
-def row_object(result: Result, row: Row, by: Grouping, place: Place) -> dict[str, Any]:
-    """One row as the JSON object `--format jsonl` writes."""
+def row_object(
+    result: Result, row: Row, by: Grouping, place: Place, frame: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One row as the JSON object `--format jsonl` writes; `frame` is `frame(result)`, made
+    once for many rows."""
     f = row.figures
     out: dict[str, Any] = dict(row.keys)
     if by in ("evse", "location"):
         out.update(place(row.keys["location"]))
+    out.update(frame or window_frame(result))
     out.update(
-        rules=result.rules.name,
-        **{"from": iso(result.start), "to": iso(result.end)},
         evses=f.evses,
         observed_s=_s(f.observed_s),
         unobserved_s=_s(f.unobserved_s),
@@ -74,11 +76,17 @@ def row_object(result: Result, row: Row, by: Grouping, place: Place) -> dict[str
     return out
 
 
+def window_frame(result: Result) -> dict[str, Any]:
+    """The fields every row of `result` shares: rule set and window."""
+    return {"rules": result.rules.name, "from": iso(result.start), "to": iso(result.end)}
+
+
 def write_rows(
     result: Result, rows: list[Row], by: Grouping, out: TextIO, fmt: Format, place: Place
 ) -> None:
     """The report's rows in `fmt`."""
-    objects = [row_object(result, row, by, place) for row in rows]
+    frame = window_frame(result)
+    objects = [row_object(result, row, by, place, frame) for row in rows]
     if fmt == "jsonl":
         for obj in objects:
             out.write(json.dumps(obj) + "\n")
