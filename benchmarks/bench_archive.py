@@ -24,9 +24,9 @@ from _harness import Figure, arguments, report
 from bench_recording import batches, build
 
 from evtui.archive import add_sessions
+from evtui.archive.engine import connect
 from evtui.archive.follow import Follower
 from evtui.archive.schema import SCHEMA_KEY, SCHEMA_VERSION
-from evtui.archive.writer import connect
 from evtui.model import Batch, MonitorState, decode
 from evtui.model.state import BINARY_VERSION, DELTA_VERSION
 from evtui.recording import FORMAT_VERSION, Recorder, SessionOrigin

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import duckdb
 
+from evtui.archive.engine import ArchiveError, connect, sql_text
 from evtui.archive.reader import ArchiveReader
 from evtui.archive.schema import COLUMNS, PARTITIONED, TABLES
-from evtui.archive.writer import ORDER, ArchiveError, connect, sql_text, unique_name, write_whole
+from evtui.archive.writer import ORDER, unique_name, write_whole
 
 __all__ = ["Compacted", "compact"]
 

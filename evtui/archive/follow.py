@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from multiprocessing.synchronize import Event
 from pathlib import Path
 
+from evtui.archive.engine import ArchiveError
 from evtui.archive.places import placer
-from evtui.archive.writer import ArchiveError, ArchiveWriter
+from evtui.archive.writer import ArchiveWriter
 from evtui.model import decode
 from evtui.model.directory import LocationInfo
 from evtui.recording import SessionError, SessionReader

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from evtui.archive.engine import ArchiveError, connect, sql_text
 from evtui.archive.schema import COLUMNS, SCHEMA_KEY, SCHEMA_VERSION, TABLES
-from evtui.archive.writer import ArchiveError, connect, sql_text
 
 __all__ = ["ArchiveReader"]
 

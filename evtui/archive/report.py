@@ -20,10 +20,10 @@ from typing import Any
 
 import duckdb
 
+from evtui.archive.engine import sql_text
 from evtui.archive.observed import observed_macros, observed_spans
 from evtui.archive.reader import ArchiveReader
 from evtui.archive.schema import SILENCE
-from evtui.archive.writer import sql_text
 from evtui.model.reliability import History, Result
 from evtui.model.reliability.figures import EvseFigures, Outage
 from evtui.model.reliability.rules import UNKNOWN_GRACE, RuleSet

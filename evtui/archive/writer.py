@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+from evtui.archive.engine import ArchiveError, connect, sql_text
 from evtui.archive.schema import (
     COLUMNS,
     README,
@@ -31,16 +32,12 @@ from evtui.archive.schema import (
 from evtui.model import Accepted, Rejection
 from evtui.model.payload import to_micros
 
-__all__ = ["ArchiveError", "ArchiveWriter", "LocationRow", "Placer"]
+__all__ = ["ArchiveWriter", "LocationRow", "Placer"]
 
 DAY_US = 86_400_000_000
 LocationRow = dict[str, Any]
 """A `locations` row but `id` and `written`: country, lat, lng, name, operator, city, max_kw."""
 Placer = Callable[[str], LocationRow]
-
-
-class ArchiveError(Exception):
-    """The archive cannot be written (or read): the message says which path and why."""
 
 
 @dataclass
@@ -255,21 +252,6 @@ class ArchiveWriter:
         finally:
             self._db.unregister("batch")
         return final
-
-
-def connect() -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection as the archive's code uses it: UTC for TIMESTAMPTZ, and no
-    progress bar on the terminal a command writes to."""
-    db = duckdb.connect()
-    db.execute("SET TimeZone = 'UTC'")
-    db.execute("SET enable_progress_bar = false")
-    return db
-
-
-def sql_text(value: object) -> str:
-    """`value` (a path, an id) as an SQL string literal: DuckDB takes no parameters in a
-    COPY, a view or a SET."""
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def write_whole(db: duckdb.DuckDBPyConnection, select: str, final: Path) -> None:

@@ -10,38 +10,19 @@ import argparse
 import csv
 import json
 import sys
-from collections.abc import Callable, Mapping
-from typing import Any, Literal, TextIO
+from typing import Literal, TextIO
 
 from evtui.commands.common import EXIT_ERROR, cached_places, fail
-from evtui.directory import describe
+from evtui.commands.places import PLACE_FIELDS, Locate, locator
 from evtui.model import Accepted, LocationUpdate, StateStore, StatusChange, decode
-from evtui.model.directory import LocationInfo
 from evtui.recording import SessionError, SessionReader
 from evtui.units import iso_utc
 
-__all__ = ["FIELDS", "PLACE_FIELDS", "ExportFormat", "locator", "run", "run_export"]
+__all__ = ["FIELDS", "ExportFormat", "run", "run_export"]
 
 ExportFormat = Literal["jsonl", "csv"]
 FIELDS = ("time", "location", "evse", "old", "new")
-"""The status change."""
-PLACE_FIELDS = ("name", "operator", "country", "lat", "lng")
-"""Its location, from the directory cache and the id."""
-Locate = Callable[[str], tuple[Any, ...]]
-
-
-def locator(known: Mapping[str, LocationInfo]) -> Locate:
-    """The place columns of a location id, worked out once per location."""
-    memo: dict[str, tuple[Any, ...]] = {}
-
-    def locate(location_id: str) -> tuple[Any, ...]:
-        hit = memo.get(location_id)
-        if hit is None:
-            line = describe(location_id, known.get(location_id))
-            hit = memo[location_id] = tuple(line[f] for f in PLACE_FIELDS)
-        return hit
-
-    return locate
+"""The status change; each row then has its location's `PLACE_FIELDS`."""
 
 
 def run_export(

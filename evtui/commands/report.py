@@ -14,7 +14,7 @@ import contextlib
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from evtui.commands.common import (
     EXIT_ERROR,
@@ -24,15 +24,17 @@ from evtui.commands.common import (
     open_source,
     os_error_text,
 )
-from evtui.commands.export import locator
 from evtui.commands.nevi_export import write_nevi_export
+from evtui.commands.places import locator
 from evtui.commands.report_output import Place, write_outages, write_rows
 from evtui.model import Accepted
-from evtui.model.directory import LocationInfo
 from evtui.model.reliability import RULES, History, Result, parse_exclusions, parse_time
 from evtui.model.reliability.grouping import group
 from evtui.recording import SessionError, SessionReader, SessionSource, is_session_file
 from evtui.safetext import safe_text
+
+if TYPE_CHECKING:
+    from evtui.model.directory import LocationInfo
 
 __all__ = ["run"]
 

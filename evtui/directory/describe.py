@@ -5,11 +5,13 @@ The directory's position wins over the id's; `position` says which one gave lat/
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from evtui.model.directory import LocationInfo
 from evtui.model.location_id import IdFacts, decode_location_id
 from evtui.units import iso_utc
+
+if TYPE_CHECKING:
+    from evtui.model.directory import LocationInfo
 
 __all__ = ["DirectoryState", "describe"]
 

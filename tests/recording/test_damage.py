@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from evtui.commands.export import PLACE_FIELDS
+from evtui.commands.places import PLACE_FIELDS
 from evtui.model import Accepted, Batch, MonitorState
 from evtui.recording import FORMAT_VERSION, Player, SessionReader
 from tests.recording.helpers import (

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from evtui.commands.export import PLACE_FIELDS
+from evtui.commands.places import PLACE_FIELDS
 from evtui.model import StreamMessage
 from evtui.model.location_id import IdFacts, decode_location_id
 from tests.recording.helpers import (

@@ -1,0 +1,27 @@
+"""How the archive's code opens DuckDB and writes values into SQL, and its one error: what
+reading needs, without the writer's numpy."""
+
+from __future__ import annotations
+
+import duckdb
+
+__all__ = ["ArchiveError", "connect", "sql_text"]
+
+
+class ArchiveError(Exception):
+    """The archive cannot be written (or read): the message says which path and why."""
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection as the archive's code uses it: UTC for TIMESTAMPTZ, and no
+    progress bar on the terminal a command writes to."""
+    db = duckdb.connect()
+    db.execute("SET TimeZone = 'UTC'")
+    db.execute("SET enable_progress_bar = false")
+    return db
+
+
+def sql_text(value: object) -> str:
+    """`value` (a path, an id) as an SQL string literal: DuckDB takes no parameters in a
+    COPY, a view or a SET."""
+    return "'" + str(value).replace("'", "''") + "'"
