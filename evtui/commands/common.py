@@ -185,11 +185,12 @@ def cached_places(command: str, ids: Iterable[str] | None = None) -> Mapping[str
     Never asks the network and never makes a cache; its warnings go to stderr.
     """
     from evtui import paths
-    from evtui.directory import DirectoryCache
 
     path = paths.directory_cache_path()
     if not path.exists():
         return {}
+    from evtui.directory import DirectoryCache  # (pydantic: paid only where there is a cache)
+
     with DirectoryCache.open(path) as cache:
         for warning in cache.warnings:
             sys.stderr.write(f"evtui {command}: warning: {warning}\n")
