@@ -320,12 +320,29 @@ def _gaps(
         "unnest($1::DOUBLE[]) AS qf, unnest($2::DOUBLE[]) AS qt",
         [[a for a, _ in holes], [b for _, b in holes]],
     )
-    # Each change belongs to the stretch of reception after the last silence before it
-    # (-1: before the first): one pass gives each stretch's newest change ...
-    newest = dict(db.execute(
-        "SELECT coalesce(h.h, -1), max(c.t) FROM changes c "
-        "ASOF LEFT JOIN holes h ON c.recv >= h.qt GROUP BY 1"
-    ).fetchall())  # fmt: skip
+    # Each change belongs to the stretch of reception after the last silence before it (-1:
+    # before the first). A silence begins at the newest change of the stretches before it
+    # (`since`) and ends at the first change of its stretch newer than that: one pass puts
+    # the changes in stretches, and two GROUP BYs of it give both.
+    stretches = db.execute(
+        """
+        WITH stretch AS MATERIALIZED (
+            SELECT coalesce(h.h, -1) AS h, c.t, c.recv, c.rank, c.seq
+            FROM changes c ASOF LEFT JOIN holes h ON c.recv >= h.qt),
+        newest AS (SELECT h, max(t) AS newest FROM stretch GROUP BY h),
+        since AS (SELECT h, newest, max(newest) OVER (ORDER BY h ROWS BETWEEN UNBOUNDED
+                                                       PRECEDING AND 1 PRECEDING) AS since
+                  FROM newest)
+        SELECT x.h, any_value(x.newest),
+               arg_min({'t': s.t, 'r': s.recv}, {'r': s.recv, 'k': s.rank, 's': s.seq})
+                   FILTER (WHERE s.h IS NOT NULL)
+        FROM since x LEFT JOIN stretch s ON s.h = x.h AND s.t > x.since AND s.t <= ?
+        GROUP BY x.h
+        """,
+        [end],
+    ).fetchall()
+    newest = {h: t for h, t, _ in stretches}
+    first = {h: (float(f["t"]), float(f["r"])) for h, _, f in stretches if f is not None}
     since: list[float | None] = []
     running: float | None = None
     for h in range(len(holes)):
@@ -333,24 +350,6 @@ def _gaps(
         if value is not None:
             running = value if running is None else max(running, value)
         since.append(running)
-    # ... and a second, each stretch's first change newer than the change the silence before
-    # it began at: where that silence ends.
-    known = [(h, v) for h, v in enumerate(since) if v is not None]
-    db.execute(
-        "CREATE OR REPLACE TEMP TABLE since AS "
-        "SELECT unnest($1::INTEGER[]) AS h, unnest($2::DOUBLE[]) AS since",
-        [[h for h, _ in known], [v for _, v in known]],
-    )
-    first = {
-        h: (float(t), float(r))
-        for h, t, r in db.execute(
-            "SELECT h.h, arg_min(c.t, {'r': c.recv, 'k': c.rank, 's': c.seq}), "
-            "arg_min(c.recv, {'r': c.recv, 'k': c.rank, 's': c.seq}) "
-            "FROM changes c ASOF JOIN holes h ON c.recv >= h.qt JOIN since s ON s.h = h.h "
-            "WHERE c.t > s.since AND c.t <= ? GROUP BY h.h",
-            [end],
-        ).fetchall()
-    }
     gaps: list[tuple[float, float]] = []
     closed_at = -math.inf
     for h, (_, quiet_to) in enumerate(holes):
