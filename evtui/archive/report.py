@@ -118,7 +118,7 @@ def _fold(
         _changes(db, sql, params, chained, overlap, several)
         gaps = _gaps(db, holes, end)
     params.update(start=lo, end=hi)
-    observed_macros(db, observed_spans(lo, hi, gaps))
+    observed_macros(db, observed_spans(lo, hi, gaps), ends=outage_list)
     figures: list[EvseFigures] = []
     all_down: dict[str, float] = {}
     excluded: list[tuple[Any, ...]] = []

@@ -10,12 +10,14 @@
 -- window [from, to) minus the gaps in reception (found in `coverage`: see
 -- evtui/archive/report.py and observed.py):
 --   observed_len(x, y)    observed seconds in [x, y)
---   observed_upto(x)      observed seconds before x, where there are many gaps (else 0)
+--   observed_upto(x)      observed seconds before x, where there are many gaps (else 0): a
+--                         look-up in lists by cell, in a table `observed_grid` of one row
 --   observed_total()      observed_upto($end): the whole window's (else 0)
 --   observed_span(x, y, ux, uy)  observed_len(x, y) given ux, uy = observed_upto(x), (y): with
 --                         many gaps their difference, so one search a change, not two
 --   observed_first(x, y)  the first observed instant in [x, y) (NULL: none)
 --   observed_last(x, y)   the end of the last observed stretch in [x, y)
+--                         (these two made only where `outage_list` runs)
 -- and these parameters:
 --   $end        the window's end (seconds since the epoch; 'inf' until the data decides it)
 --   $start      the window's start
