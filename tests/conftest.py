@@ -21,6 +21,18 @@ from evtui.here import Credentials, parse_credentials
 signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+@pytest.fixture(autouse=True)
+def _own_user_directories(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each test has config, data and cache directories of its own, and so do the commands it
+    starts (they inherit the environment): none reads or writes the user's, whose directory
+    cache would change the places a report or an export prints."""
+    root = tmp_path_factory.mktemp("user")
+    for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, str(root / name.lower()))
+
+
 def evtui(
     *args: str, env: dict[str, str] | None = None, stdin: str | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
