@@ -41,7 +41,7 @@ from evtui.emulator import NetworkConfig, SyntheticNetwork
 from evtui.emulator.network import format_time
 from evtui.here.events import ConnectionState, ConnectionStatus
 from evtui.model import Batch, MonitorState, StreamMessage, decode
-from evtui.model.payload import id_tail
+from evtui.model.vocabulary import id_tail
 from evtui.runtime import tune
 from evtui.ui.widgets.event_log import EventLog
 

@@ -9,7 +9,6 @@ a report never asks the network.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import sys
 from collections.abc import Mapping
@@ -21,16 +20,13 @@ from evtui.commands.common import (
     EXIT_USAGE,
     cached_places,
     fail,
-    open_source,
     os_error_text,
 )
 from evtui.commands.nevi_export import write_nevi_export
 from evtui.commands.places import locator
 from evtui.commands.report_output import Place, write_outages, write_rows
-from evtui.model import Accepted
 from evtui.model.reliability import RULES, History, Result, parse_exclusions, parse_time
 from evtui.model.reliability.grouping import group
-from evtui.recording import SessionError, SessionReader, SessionSource, is_session_file
 from evtui.safetext import safe_text
 
 if TYPE_CHECKING:
@@ -50,7 +46,11 @@ def run(args: argparse.Namespace) -> int:
     if args.archive is None and not args.sources:
         fail("give session files or payload files, or --archive DIR")
     # Each SOURCE checked (and the sessions put in order) before any output.
-    specs = _ordered(args.sources)
+    specs: list[str] = []
+    if args.sources:
+        from evtui.commands import report_sources  # (asyncio, the session reader)
+
+        specs = report_sources.ordered(args.sources)
     if args.nevi_export is not None:
         if args.rules not in (None, "nevi"):
             fail(f"--nevi-export figures under the nevi rules, not --rules {args.rules}")
@@ -75,7 +75,9 @@ def run(args: argparse.Namespace) -> int:
         history = History(
             RULES[args.rules], start=start, end=end, gap=args.gap, exclusions=exclusions
         )
-        damaged = asyncio.run(_read(args, specs, history, sys.stderr))
+        from evtui.commands.report_sources import read
+
+        damaged = read(args, specs, history, sys.stderr)
         result = history.finish()
     if damaged and not result.evses:
         # What was said on the way is all there is: an empty report would read as a quiet network.
@@ -120,84 +122,6 @@ def _exclusions(
     return parsed.intervals, bool(parsed.refused)
 
 
-def _check_source(spec: str) -> float | None:
-    """Say now, before any output, why a SOURCE cannot be read: named as the user gave it.
-    Returns a session's start (None: not a session)."""
-    if spec in ("here", "demo"):
-        fail(f"report reads recorded history (session files or payload files), not {spec}")
-    if spec == "-":
-        return None
-    path = Path(spec)
-    if path.is_dir():
-        from evtui.archive.schema import TABLES  # DuckDB's import only for a directory
-
-        if any((path / table).is_dir() for table in TABLES):
-            fail(f"{spec} is a directory; an archive? report it with --archive {spec}")
-        fail(f"{spec} is a directory, not a session or payload file")
-    if not path.exists():
-        fail(f"{spec}: no such file")
-    # A .evtui file is meant as a session: garbage in one is no payload file to skip through.
-    if path.suffix != ".evtui" and not is_session_file(path):
-        return None
-    try:
-        with SessionReader(path) as reader:
-            return reader.info.started_at
-    except SessionError as exc:
-        fail(str(exc), EXIT_ERROR)
-
-
-def _ordered(sources: list[str]) -> list[str]:
-    """Sessions by their start, oldest first (one history); then payload files as given.
-    Each is checked first (`_check_source`)."""
-    sessions, files = [], []
-    for spec in sources:
-        started = _check_source(spec)
-        if started is None:
-            files.append(spec)
-        else:
-            sessions.append((started, spec))
-    return [spec for _, spec in sorted(sessions, key=lambda s: s[0])] + files
-
-
-async def _read(args: argparse.Namespace, specs: list[str], history: History, err: TextIO) -> bool:
-    """Fold every source into `history`; True when one of them was damaged or unreadable."""
-    from evtui.here import ConnectionState, ConnectionStatus
-
-    damaged = False
-    for spec in specs:
-        source = open_source(args, spec)
-        # Payload files have no receive clock: their read times say nothing of gaps.
-        clocked = isinstance(source, SessionSource)
-        accepted = rejected = 0
-        async with source:
-            async for event in source:
-                if isinstance(event, ConnectionState):
-                    if event.status is ConnectionStatus.ERROR:
-                        err.write(f"evtui report: {safe_text(spec, 200)}: {event.detail}\n")
-                        damaged = True
-                    continue
-                for item in event.items:
-                    if clocked:
-                        history.received(item.message.received_at)
-                    if isinstance(item, Accepted):
-                        accepted += 1
-                        payload = item.payload
-                        for evse in payload.evses:
-                            at = evse.last_updated.timestamp()
-                            history.update(payload.id, evse.id, evse.status, at)
-                    else:
-                        rejected += 1
-        if not clocked and not accepted:
-            # Not one payload: the wrong file, not a quiet network (an empty session is one).
-            what = f"{rejected:,} rejected" if rejected else "empty"
-            err.write(
-                f"evtui report: {safe_text(spec, 200)}: not a session or payload file "
-                f"(no valid payload; {what})\n"
-            )
-            damaged = True
-    return damaged
-
-
 def _from_archive(
     args: argparse.Namespace,
     start: float | None,
@@ -216,6 +140,8 @@ def _from_archive(
         fail(f"--gap {args.gap:g}: an archive keeps silences of {SILENCE:.0f} s or more")
     directory = Path(args.archive).expanduser()
     if directory.is_file():
+        from evtui.recording import is_session_file
+
         hint = (
             f"; a session: report it without --archive (evtui report {args.archive})"
             if is_session_file(directory)

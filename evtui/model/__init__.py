@@ -21,11 +21,12 @@ if TYPE_CHECKING:
         RejectReason,
         StreamMessage,
     )
-    from evtui.model.payload import KNOWN_STATUSES, EvseUpdate, LocationUpdate, Status, id_tail
+    from evtui.model.payload import EvseUpdate, LocationUpdate
     from evtui.model.state import KEEP_REJECTIONS, MonitorState, SnapshotError
     from evtui.model.store import StateStore
     from evtui.model.store_types import ApplyResult, EvseState, LocationState, StatusChange
     from evtui.model.timeline import sample_history
+    from evtui.model.vocabulary import KNOWN_STATUSES, Status, id_tail
 
 __all__ = [
     "ALERT_COOLDOWN",
@@ -81,13 +82,7 @@ if not TYPE_CHECKING:  # mypy sees the imports above; a typo stays an error
                 "RejectReason",
                 "StreamMessage",
             ),
-            "evtui.model.payload": (
-                "KNOWN_STATUSES",
-                "EvseUpdate",
-                "LocationUpdate",
-                "Status",
-                "id_tail",
-            ),
+            "evtui.model.payload": ("EvseUpdate", "LocationUpdate"),
             "evtui.model.state": ("KEEP_REJECTIONS", "MonitorState", "SnapshotError"),
             "evtui.model.store": ("StateStore",),
             "evtui.model.store_types": (
@@ -97,5 +92,6 @@ if not TYPE_CHECKING:  # mypy sees the imports above; a typo stays an error
                 "StatusChange",
             ),
             "evtui.model.timeline": ("sample_history",),
+            "evtui.model.vocabulary": ("KNOWN_STATUSES", "Status", "id_tail"),
         },
     )

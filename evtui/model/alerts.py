@@ -6,10 +6,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
-from evtui.model.payload import Status
 from evtui.model.state import MonitorState
 from evtui.model.store import StateStore
 from evtui.model.store_types import ApplyResult
+from evtui.model.vocabulary import Status
 
 __all__ = ["ALERT_COOLDOWN", "DOWN_STATUSES", "Alert", "AlertKind", "AlertTracker"]
 

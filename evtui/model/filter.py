@@ -8,9 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from evtui.model.countries import lookup as country_by_code
-from evtui.model.payload import KNOWN_STATUSES, id_tail
 from evtui.model.places import Places
 from evtui.model.store_types import StatusChange
+from evtui.model.vocabulary import KNOWN_STATUSES, id_tail
 
 __all__ = ["EventFilter"]
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
-from enum import StrEnum
 from typing import Annotated
 
 import msgspec
@@ -12,35 +11,15 @@ from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter
 from pydantic.dataclasses import dataclass
 
 __all__ = [
-    "KNOWN_STATUSES",
     "MAX_ID_LENGTH",
     "MAX_STATUS_LENGTH",
     "EvseUpdate",
     "LocationUpdate",
-    "Status",
     "from_micros",
-    "id_tail",
     "schema_time",
     "to_micros",
 ]
 
-
-class Status(StrEnum):
-    """The EVSE statuses of OCPI 2.2.1 §8.4.22 that HERE publishes.
-
-    The stream may carry values outside this list; the model keeps those as their raw text.
-    """
-
-    AVAILABLE = "AVAILABLE"
-    CHARGING = "CHARGING"
-    RESERVED = "RESERVED"
-    OUT_OF_ORDER = "OUT_OF_ORDER"
-    INOPERATIVE = "INOPERATIVE"
-    BLOCKED = "BLOCKED"
-    UNKNOWN = "UNKNOWN"
-
-
-KNOWN_STATUSES: tuple[str, ...] = tuple(s.value for s in Status)
 
 # Limits far above anything a real feed carries (HERE ids are under 100 characters). Past them
 # a message is rejected as too large rather than kept: the store holds every id for the whole
@@ -61,20 +40,6 @@ def _as_utc(when: datetime) -> datetime:
 
 UtcTime = Annotated[datetime, AfterValidator(_as_utc)]
 """An aware time: every later comparison and conversion can rely on it."""
-
-
-_HERE_PREFIX = re.compile(r"here:evcp:[A-Za-z_]+:")
-
-
-def id_tail(identifier: str) -> str:
-    """The distinctive part of a HERE id: `here:evcp:evse:<hex>` → `<hex>`.
-
-    Only HERE's own prefix is dropped: an id of another shape is its own tail, colons and all,
-    so that two different ids never look alike.
-    """
-    match = _HERE_PREFIX.match(identifier)
-    tail = identifier[match.end() :] if match else identifier
-    return tail or identifier
 
 
 # The payload as evtui keeps it: msgspec Structs, built in C straight from the JSON. Every

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from evtui.model.countries import lookup as country_by_code
 from evtui.model.directory import LocationInfo
 from evtui.model.location_id import IdFacts, decode_location_id
-from evtui.model.payload import id_tail
+from evtui.model.vocabulary import id_tail
 
 __all__ = ["SHORT_ID", "Places"]
 
