@@ -141,9 +141,12 @@ def _fold(
                 outages.setdefault(k, []).append(Outage(a, b, duration, tuple(statuses)))
         location_of: dict[int, str] = {}
         share: list[EvseFigures] = []
-        for k, lk, *row in _run(db, sql["evses"], params).fetchall():
-            location_of[lk] = row[0]
-            share.append(_figures(tuple(row), outages.get(k, []) if outage_list else None))
+        rows = _run(db, sql["evses"], params).fetchall()
+        # One JSON document for the share's seconds: a parse a row took twice as long.
+        seconds = json.loads("[" + ",".join([row[5] for row in rows]) + "]")
+        for row, parsed in zip(rows, seconds, strict=True):
+            location_of[row[1]] = row[2]
+            share.append(_figures(row, parsed, outages.get(row[0], []) if outage_list else None))
         figures += share
         for lk, seconds in _run(db, sql["all_down"], params).fetchall():
             if lk in location_of:
@@ -203,9 +206,12 @@ def _run(db: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> Any
     return db.execute(re.sub(r"\$(\w+)", literal, sql))
 
 
-def _figures(row: tuple[Any, ...], outages: list[Outage] | None) -> EvseFigures:
-    """One row of the statement `evses` as the session report's EvseFigures."""
-    (location, evse, observed_s, seconds, up_s, down_s, working_s, charging_s, status,
+def _figures(
+    row: tuple[Any, ...], seconds: dict[str, float], outages: list[Outage] | None
+) -> EvseFigures:
+    """One row of the statement `evses` (its `seconds` parsed) as the session report's
+    EvseFigures."""
+    (_, _, location, evse, observed_s, _, up_s, down_s, working_s, charging_s, status,
      changes, late, flapping, stale, down_at_end, is_open, count, longest, latest,
      *buckets) = row  # fmt: skip
     ongoing = bool(is_open and down_at_end and count)
@@ -219,7 +225,7 @@ def _figures(row: tuple[Any, ...], outages: list[Outage] | None) -> EvseFigures:
         location=location,
         evse=evse,
         observed_s=observed_s,
-        seconds=json.loads(seconds),
+        seconds=seconds,
         up_s=up_s,
         down_s=down_s,
         working_s=working_s,

@@ -42,36 +42,38 @@ def row_object(
     """One row as the JSON object `--format jsonl` writes; `frame` is `frame(result)`, made
     once for many rows."""
     f = row.figures
-    out: dict[str, Any] = dict(row.keys)
-    if by in ("evse", "location"):
-        out.update(place(row.keys["location"]))
-    out.update(frame or window_frame(result))
-    out.update(
-        evses=f.evses,
-        observed_s=_s(f.observed_s),
-        unobserved_s=_s(f.unobserved_s),
-        seconds={status: _s(s) for status, s in sorted(f.seconds.items())},
-        uptime_pct=_pct(f.uptime_pct),
-        outages=f.outages,
-        outage_s=_s(f.outage_s),
-        longest_outage_s=_s(f.longest_outage_s),
-        mttr_s=_s(f.mttr_s),
-        mtbf_s=_s(f.mtbf_s),
-        outage_buckets=dict(f.buckets),
-        utilisation_pct=_pct(f.utilisation_pct),
-        changes=f.changes,
-        late=f.late,
-        excluded_s=_s(f.excluded_s),
-        flapping=row.flapping,
-        stale=row.stale,
-    )
+    placed = place(row.keys["location"]) if by in ("evse", "location") else {}
+    # One dict display, figures never None rounded in place: a report by EVSE writes a row
+    # for each of a continent's chargers.
+    out: dict[str, Any] = {
+        **row.keys,
+        **placed,
+        **(frame or window_frame(result)),
+        "evses": f.evses,
+        "observed_s": round(f.observed_s, 3),
+        "unobserved_s": round(f.unobserved_s, 3),
+        "seconds": {status: round(s, 3) for status, s in sorted(f.seconds.items())},
+        "uptime_pct": _pct(f.uptime_pct),
+        "outages": f.outages,
+        "outage_s": round(f.outage_s, 3),
+        "longest_outage_s": round(f.longest_outage_s, 3),
+        "mttr_s": _s(f.mttr_s),
+        "mtbf_s": _s(f.mtbf_s),
+        "outage_buckets": dict(f.buckets),
+        "utilisation_pct": _pct(f.utilisation_pct),
+        "changes": f.changes,
+        "late": f.late,
+        "excluded_s": round(f.excluded_s, 3),
+        "flapping": row.flapping,
+        "stale": row.stale,
+    }
     if by != "evse":
         out.update(
             flapping_evses=f.flapping_evses,
             stale_evses=f.stale_evses,
             over_97_pct=_pct(f.over_97_pct),
             over_99_pct=_pct(f.over_99_pct),
-            all_down_s=_s(f.all_down_s),
+            all_down_s=round(f.all_down_s, 3),
         )
     return out
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from evtui.model.reliability.figures import GroupFigures
+from evtui.model.reliability.figures import EvseFigures, GroupFigures
 from evtui.model.reliability.history import Result
 
 __all__ = ["GROUPINGS", "Grouping", "Row", "group", "worst_first"]
@@ -32,32 +32,49 @@ def group(result: Result, by: Grouping, place: Place) -> list[Row]:
     """The rows of `result` grouped `by`, worst uptime first (then by their keys)."""
     window = result.window_s
     groups: dict[tuple[Any, ...], GroupFigures] = {}
-    keys: dict[tuple[Any, ...], dict[str, Any]] = {}
     locations_of: dict[tuple[Any, ...], set[str]] = {}
+    key_of = _key(by, place)
     for figures in result.evses:
-        operator, country = place(figures.location)
-        if by == "evse":
-            names: dict[str, Any] = {"location": figures.location, "evse": figures.evse}
-        elif by == "location":
-            names = {"location": figures.location}
-        elif by == "operator":
-            names = {"operator": operator}
-        elif by == "country":
-            names = {"country": country}
-        else:
-            names = {"network": "all"}
-        key = tuple(names.values())
-        if key not in groups:
-            groups[key], keys[key], locations_of[key] = GroupFigures(), names, set()
-        groups[key].add(figures, window)
+        key = key_of(figures)
+        total = groups.get(key)
+        if total is None:
+            total = groups[key] = GroupFigures()
+            locations_of[key] = set()
+        total.add(figures, window)
         locations_of[key].add(figures.location)
+    names = _NAMES[by]
     rows = []
     for key, total in groups.items():
         if by != "evse":
             total.all_down_s = sum(result.all_down_s.get(i, 0.0) for i in locations_of[key])
-        rows.append(Row(keys[key], total, total.flapping_evses > 0, total.stale_evses > 0))
+        keys = dict(zip(names, key, strict=True))
+        rows.append(Row(keys, total, total.flapping_evses > 0, total.stale_evses > 0))
     rows.sort(key=worst_first)
     return rows
+
+
+_NAMES: dict[Grouping, tuple[str, ...]] = {
+    "evse": ("location", "evse"),
+    "location": ("location",),
+    "operator": ("operator",),
+    "country": ("country",),
+    "network": ("network",),
+}
+"""The keys of a row of each grouping, in the order rows show them."""
+
+
+def _key(by: Grouping, place: Place) -> Callable[[EvseFigures], tuple[Any, ...]]:
+    """What puts an EVSE's figures in its row: a place is looked up only where rows need it
+    (a report by EVSE of a continent's chargers asks it nothing)."""
+    if by == "evse":
+        return lambda f: (f.location, f.evse)
+    if by == "location":
+        return lambda f: (f.location,)
+    if by == "operator":
+        return lambda f: (place(f.location)[0],)
+    if by == "country":
+        return lambda f: (place(f.location)[1],)
+    return lambda f: ("all",)
 
 
 def worst_first(row: Row) -> tuple[float, str]:
