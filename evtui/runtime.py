@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
+from collections.abc import Iterator
 
-__all__ = ["GC_THRESHOLD", "MMAP_THRESHOLD", "tune", "tune_gc", "tune_malloc"]
+__all__ = ["GC_THRESHOLD", "MMAP_THRESHOLD", "collector_paused", "tune", "tune_gc", "tune_malloc"]
 
 GC_THRESHOLD = 10_000
 """Allocations between collections of young objects (Python's default: 700)."""
@@ -55,3 +57,21 @@ def tune_malloc() -> bool:
         return False
     m_mmap_threshold = -3  # <malloc.h>
     return bool(mallopt(m_mmap_threshold, MMAP_THRESHOLD))
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block (reference counting frees as ever).
+
+    For work that builds many objects that all live to the end and form no cycles, a report's
+    figures and rows: each collection walks them and frees nothing. In `evtui report
+    --archive` over the 1,000,000-message slice (12,830 EVSEs) the collector ran 33 times
+    for some 50 ms of its 1.5 s.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

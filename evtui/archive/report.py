@@ -123,6 +123,9 @@ def _fold(
     all_down: dict[str, float] = {}
     excluded: list[tuple[Any, ...]] = []
     buckets = _buckets(db, reader)
+    _run(db, sql["flap_weight"], params)
+    # Apart until a share shows that most of its rows need the weights (below 0: any share does)
+    params["weigh"] = WEIGH_WITHIN < 0
     for bucket in buckets:
         # A share of the locations at a time (whole locations, so every figure is whole):
         # each share's sorts fit in memory; the files' row groups outside it are not read.
@@ -134,6 +137,10 @@ def _fold(
         (whole,) = db.execute("SELECT bool_and(chained) FROM periods").fetchone() or (True,)
         if chained and whole is False:
             return None
+        _run(db, sql["flapping"], params)
+        if not params["weigh"]:  # (for the shares after this one)
+            (needing,) = db.execute("SELECT avg((xs > 4)::INTEGER) FROM periods").fetchone() or (0,)
+            params["weigh"] = (needing or 0) > WEIGH_WITHIN
         _run(db, sql["runs"], params)
         outages: dict[int, list[Outage]] = {}
         if outage_list:
@@ -262,6 +269,9 @@ def _order_sessions(db: duckdb.DuckDBPyConnection) -> tuple[bool, bool]:
     return bool(overlaps), sessions > 1
 
 
+WEIGH_WITHIN = 0.5
+"""The share of a share's rows, held by EVSEs of five class changes or more, beyond which the
+next shares weigh flapping in the ordered pass (report.sql's `periods`) rather than apart."""
 BUCKET_ROWS = 8_000_000
 """Rows of status changes a share of the locations holds at most (the files' row groups
 permitting): its sorts then fit in a couple of GB."""

@@ -27,6 +27,7 @@ from evtui.commands.places import locator
 from evtui.commands.report_output import Place, write_outages, write_rows
 from evtui.model.reliability import RULES, History, Result, parse_exclusions, parse_time
 from evtui.model.reliability.grouping import group
+from evtui.runtime import collector_paused
 from evtui.safetext import safe_text
 
 if TYPE_CHECKING:
@@ -70,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
             )
     archived: dict[str, dict[str, str | None]] = {}
     if args.archive is not None:
-        result, damaged, archived = _from_archive(args, start, end, exclusions, sys.stderr)
+        with collector_paused():  # (DuckDB's rows to figures: no cycles)
+            result, damaged, archived = _from_archive(args, start, end, exclusions, sys.stderr)
     else:
         history = History(
             RULES[args.rules], start=start, end=end, gap=args.gap, exclusions=exclusions
@@ -88,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         _nevi_export(result, Path(args.nevi_export), sys.stderr)
         _summary(result, sys.stderr)
         return EXIT_ERROR if damaged or failed else 0
-    with _output(args.output) as out:
+    with _output(args.output) as out, collector_paused():
         if args.outages:
             write_outages(result, out, args.fmt, place)
         else:

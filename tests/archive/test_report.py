@@ -162,11 +162,13 @@ def test_a_tail_received_twice_by_two_writers_counts_once(tmp_path: Path) -> Non
             assert rows(got, by) == rows(want, by), (rules, by)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("weigh_within", [0.5, -1.0])
 def test_shares_of_the_locations_add_up_to_the_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, weigh_within: float
 ) -> None:
     # A big archive is computed a share of its locations at a time: here three sessions of
-    # their own locations, one after another, computed in three shares.
+    # their own locations, one after another, computed in three shares (flapping weighed
+    # apart, or in the ordered pass).
     sessions, shift, previous_end = [], 0.0, 0.0
     for n, seed in enumerate((1, 2, 3)):
         part = scripted(seed)
@@ -180,6 +182,7 @@ def test_shares_of_the_locations_add_up_to_the_whole(
     import evtui.archive.report as report
 
     monkeypatch.setattr(report, "BUCKET_ROWS", 10)
+    monkeypatch.setattr(report, "WEIGH_WITHIN", weigh_within)
     reader = report.ArchiveReader(tmp_path / "archive")
     assert len(report._buckets(reader.connect(), reader)) >= 3
     reader.close()
@@ -223,3 +226,44 @@ def test_a_memory_limit_too_small_is_said_to_be_so(tmp_path: Path) -> None:
     assert done.stderr.splitlines()[-1] == (
         f"evtui: --archive {archive}: the report needs more than --memory-limit 2KB allows"
     )
+
+
+@pytest.mark.parametrize("weigh_within", [0.5, -1.0])
+def test_flapping_with_few_class_changes_and_with_many(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, weigh_within: float
+) -> None:
+    # The archive weighs the last 20 transitions apart, only for EVSEs with five class changes
+    # or more (fewer never reach 25 %), or for all in the ordered pass where most EVSEs need
+    # it (forced here): each side of that line, flapping that starts and stops.
+    import evtui.archive.report as report
+
+    monkeypatch.setattr(report, "WEIGH_WITHIN", weigh_within)
+    def walk(evse: str, *steps: tuple[str, float]) -> list[tuple[str, str, float]]:
+        return [(evse, status, T0 + at) for status, at in steps]
+
+    up_down = [("OUT_OF_ORDER" if n % 2 else "AVAILABLE", 600.0 * n) for n in range(12)]
+    returns = [("AVAILABLE", 0), ("OUT_OF_ORDER", 10), ("AVAILABLE", 20), ("OUT_OF_ORDER", 30),
+               ("AVAILABLE", 40)]  # fmt: skip
+    histories = {
+        # four class changes; the second return within 60 s starts it ...
+        "back": walk("back", *returns),
+        # ... a CHARGING after it stops it (a change under 25 %) ...
+        "charged": walk("charged", *returns, ("CHARGING", 100), ("AVAILABLE", 400)),
+        # ... a fifth class change leaves it as it was (28.9 %: between 25 and 50 %).
+        "fifth": walk("fifth", *returns, ("OUT_OF_ORDER", 100)),
+        # eleven class changes: over 50 % ...
+        "weighed": walk("weighed", *up_down),
+        # ... and twenty-one uses after them bring the share under 25 %.
+        "calmed": walk("calmed", *up_down, *[("CHARGING" if n % 2 else "AVAILABLE",
+                                                8_000.0 + 600 * n) for n in range(21)]),
+    }  # fmt: skip
+    updates = [u for history in histories.values() for u in history]
+    messages = [(at + 1, [("L", evse, status, at)]) for evse, status, at in
+                sorted(updates, key=lambda u: u[2])]  # fmt: skip
+    session = write_session(tmp_path / "1.evtui", messages)
+    add_sessions([session], tmp_path / "archive", "test")
+    archived = archived_result(tmp_path / "archive", "uk")
+    got = {r["evse"]: r["flapping"] for r in rows(archived, "evse")}
+    want = {r["evse"]: r["flapping"] for r in rows(session_result([session], "uk"), "evse")}
+    expected = {"back": True, "charged": False, "fifth": True, "weighed": True, "calmed": False}
+    assert got == want == expected
