@@ -67,7 +67,7 @@ def test_an_archive_report_loads_neither_the_network_nor_the_parsers_nor_the_ui(
         f"code = main(['report', '--archive', {str(tmp_path / 'archive')!r}, '--by', 'evse',\n"
         f"             '--format', 'jsonl', '-o', {str(out)!r}])\n"
         "heavy = ('httpx', 'numpy', 'pydantic', 'asyncio', 'textual', 'evtui.model.store',\n"
-        "         'evtui.archive.writer')\n"
+        "         'evtui.archive.writer', 'duckdb')\n"
         "print(code, [m for m in heavy if m in sys.modules])\n"
     )
     done = subprocess.run([sys.executable, "-c", run], capture_output=True, text=True)

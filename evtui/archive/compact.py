@@ -14,9 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
-from evtui.archive.engine import ArchiveError, connect, sql_text
+from evtui.archive.engine import ArchiveError, connect, duckdb, sql_text
 from evtui.archive.reader import ArchiveReader
 from evtui.archive.schema import COLUMNS, PARTITIONED, TABLES
 from evtui.archive.writer import ORDER, unique_name, write_whole

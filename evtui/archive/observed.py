@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 
-import duckdb
+from evtui.archive.engine import duckdb
 
 __all__ = ["SPANS_SUMMED", "observed_macros", "observed_spans"]
 

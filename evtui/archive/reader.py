@@ -12,9 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
-import duckdb
-
-from evtui.archive.engine import ArchiveError, connect, sql_text
+from evtui.archive.engine import ArchiveError, connect, duckdb, sql_text
 from evtui.archive.schema import COLUMNS, SCHEMA_KEY, SCHEMA_VERSION, TABLES
 
 __all__ = ["ArchiveReader"]

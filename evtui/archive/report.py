@@ -18,9 +18,7 @@ import re
 from importlib import resources
 from typing import Any
 
-import duckdb
-
-from evtui.archive.engine import sql_text
+from evtui.archive.engine import duckdb, sql_text
 from evtui.archive.observed import observed_macros, observed_spans
 from evtui.archive.reader import ArchiveReader
 from evtui.archive.schema import SILENCE

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 
-from evtui.archive.engine import ArchiveError, connect, sql_text
+from evtui.archive.engine import ArchiveError, connect, duckdb, sql_text
 from evtui.archive.schema import (
     COLUMNS,
     README,

@@ -133,9 +133,8 @@ def _from_archive(
 ) -> tuple[Result, bool, dict[str, dict[str, str | None]]]:
     """The figures computed by DuckDB over the archive; True when files had to be skipped;
     what the archive's `locations` table says of each location."""
-    import duckdb
-
     from evtui.archive import ArchiveError, ArchiveReader, archive_result
+    from evtui.archive.engine import duckdb
     from evtui.archive.schema import SILENCE
 
     if args.gap < SILENCE:
