@@ -7,10 +7,21 @@ import gc
 import sys
 from collections.abc import Iterator
 
-__all__ = ["GC_THRESHOLD", "MMAP_THRESHOLD", "collector_paused", "tune", "tune_gc", "tune_malloc"]
+__all__ = [
+    "GC_MIDDLE_EVERY",
+    "GC_THRESHOLD",
+    "MMAP_THRESHOLD",
+    "collector_paused",
+    "freeze_startup",
+    "tune",
+    "tune_gc",
+    "tune_malloc",
+]
 
 GC_THRESHOLD = 10_000
 """Allocations between collections of young objects (Python's default: 700)."""
+GC_MIDDLE_EVERY = 50
+"""Collections of young objects between collections of the middle generation (default 10)."""
 MMAP_THRESHOLD = 128 * 1024
 """Allocations at least this large get their own memory mapping (glibc's starting value)."""
 
@@ -31,9 +42,31 @@ def tune_gc() -> None:
     22,000-25,000, keypress p95 44-50 ms against 45-63 ms; decode + apply alone showed no
     difference beyond the noise. Nothing is leaked: the objects are collected a little later,
     and the store keeps almost nothing the collector tracks (its columns are arrays).
+
+    The middle generation is collected every `GC_MIDDLE_EVERY` of those instead of every 10.
+    What it holds is what the app keeps a while (Textual's strips, each with seven caches, and
+    their segments: some 70,000 objects), so each of its collections is a pause of 20-40 ms
+    (60-100 ms with the CPU shared), and at 5,000 messages a second one came every 1.5 s:
+    what set the keypress p95 (bench_app.py with the map open, 2026-12-06).
     """
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(GC_THRESHOLD, older, oldest)
+    _, _, oldest = gc.get_threshold()
+    gc.set_threshold(GC_THRESHOLD, GC_MIDDLE_EVERY, oldest)
+
+
+def freeze_startup() -> None:
+    """Leave what exists now out of every later collection (`gc.freeze`), after collecting
+    once: for a program that builds what it keeps at start (the app's widgets, styles,
+    bindings and modules: some 200,000 objects the collector tracks) and then runs for hours.
+
+    The oldest generation's collections walk every tracked object; in the monitor one took
+    180-210 ms (bench_app.py, map open, 2026-12-06), a frame it delays. What is frozen is
+    never freed by the collector (reference counting still frees it): called again (another
+    app in the same process, as in the tests), it first takes back what it froze, so cycles
+    left by the first are collected.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def tune_malloc() -> bool:

@@ -28,6 +28,7 @@ from evtui.model import Activity, EventFilter, MonitorState, Rejection, StateSto
 from evtui.model.places import Places
 from evtui.model.reliability import RULES, EvseFigures
 from evtui.recording import Player, Recorder
+from evtui.runtime import freeze_startup
 from evtui.safetext import safe_text
 from evtui.settings import Settings
 from evtui.sources import Source
@@ -277,6 +278,7 @@ class EvtuiApp(App[None]):
             stream = self.feed.start
         # The first frame before the feed: a source may take a while to start (the demo's
         # emulator builds its network), and the monitor must show up at once.
+        self.call_after_refresh(freeze_startup)
         self.call_after_refresh(stream)
         self.call_after_refresh(self.directory.start)
         loop = asyncio.get_running_loop()

@@ -3,6 +3,10 @@ changed; clicks and the mouse wheel go up to the screen as messages."""
 
 from __future__ import annotations
 
+import itertools
+from functools import cache
+
+import numpy as np
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -12,10 +16,10 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
-from evtui.map.frame import BORDER_CELL, COAST_CELL, LOCATION, Frame
+from evtui.map.frame import BORDER_CELL, COAST_CELL, LOCATION, Cells, Flags, Frame, Kinds
 from evtui.map.states import MapState
 
-__all__ = ["STATE_STYLES", "WorldMap"]
+__all__ = ["STATE_STYLES", "WorldMap", "row_segments"]
 
 STATE_STYLES: dict[MapState, Style] = {
     MapState.AVAILABLE: Style(color="green3", bold=True),
@@ -33,6 +37,12 @@ _KIND_STYLES: dict[int, Style] = {
 _WATCHED = Style(underline=True)
 _PICKED = Style(reverse=True)
 _BLANK = Style()
+_BASE_STYLES: tuple[Style, ...] = (_BLANK, *_KIND_STYLES.values())
+_STYLE_OF_KIND = np.zeros(256, dtype=np.int32)
+"""Each kind's (as a byte) place in `_BASE_STYLES`: kinds without a style of their own are
+blank, so cells of equal style make one run."""
+for _number, _kind in enumerate(_KIND_STYLES, start=1):
+    _STYLE_OF_KIND[_kind & 0xFF] = _number
 
 
 class WorldMap(Widget):
@@ -99,27 +109,9 @@ class WorldMap(Widget):
         return strip
 
     def _strip(self, frame: Frame, y: int) -> Strip:
-        glyphs, kinds, watched = frame.glyphs[y], frame.kinds[y], frame.watched[y]
         picked = frame.picked_cell[1] if frame.picked_cell and frame.picked_cell[0] == y else -1
-        segments: list[Segment] = []
-        text: list[str] = []
-        style: Style | None = None
-        for x, (glyph, kind, mark) in enumerate(
-            zip(glyphs.tolist(), kinds.tolist(), watched.tolist(), strict=True)
-        ):
-            cell_style = _KIND_STYLES.get(kind, _BLANK)
-            if mark:
-                cell_style = cell_style + _WATCHED
-            if x == picked:
-                cell_style = cell_style + _PICKED
-            if cell_style != style:
-                if text:
-                    segments.append(Segment("".join(text), style))
-                text, style = [], cell_style
-            text.append(chr(0x2800 + glyph) if glyph else " ")
-        if text:
-            segments.append(Segment("".join(text), style))
-        return Strip(segments, len(glyphs))
+        glyphs = frame.glyphs[y]
+        return Strip(row_segments(glyphs, frame.kinds[y], frame.watched[y], picked), len(glyphs))
 
     # --- the mouse -------------------------------------------------------------------------
 
@@ -133,6 +125,42 @@ class WorldMap(Widget):
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         event.stop()
         self.post_message(self.Wheel(-1, event.x * 2 + 1, event.y * 4 + 2))
+
+
+def row_segments(glyphs: Cells, kinds: Kinds, watched: Flags, picked: int = -1) -> list[Segment]:
+    """One row of cells as segments, one a run of cells of one style: braille for the
+    glyphs (a blank cell a space), the kind's colour, underlined where watched, reversed at
+    column `picked`. (Cell by cell in Python this took a fifth of a frame's time on a 160-column
+    map: runs are found and the text made by numpy.)"""
+    if not len(glyphs):
+        return []
+    codes = _STYLE_OF_KIND[kinds.view(np.uint8)] * 4 + watched.astype(np.int32) * 2
+    if picked >= 0:
+        codes[picked] += 1
+    text = (
+        np.where(glyphs != 0, glyphs.astype("<u4") + 0x2800, 0x20)
+        .astype("<u4")
+        .tobytes()
+        .decode("utf-32-le")
+    )
+    bounds = [0, *(np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist(), len(glyphs)]
+    starts = codes[bounds[:-1]].tolist()
+    return [
+        Segment(text[a:b], _style(code))
+        for (a, b), code in zip(itertools.pairwise(bounds), starts, strict=True)
+    ]
+
+
+@cache
+def _style(code: int) -> Style:
+    """The style of a run's code: its kind's place in `_BASE_STYLES`, times 4, plus 2 where
+    watched and 1 where picked."""
+    style = _BASE_STYLES[code >> 2]
+    if code & 2:
+        style = style + _WATCHED
+    if code & 1:
+        style = style + _PICKED
+    return style
 
 
 def _get(rows: list[bytes], y: int) -> bytes | None:
