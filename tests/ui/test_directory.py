@@ -66,9 +66,11 @@ async def test_names_show_in_the_log_the_watchlist_and_the_location_screen(
             return any(n[:8] in text for n in named if n)
 
         await until(pilot, a_name_in_the_log)
-        # In the watchlist panel.
+        # In the watchlist panel: the log is relabelled at once, the panel at its next repaint
+        # (while changes stream in, the panels other than the log repaint at most every
+        # SLOW_PAINT_SECONDS), so it may show the name a frame or more after the log.
         panel = app.screen.query_one(WatchlistPanel)
-        assert info.name[:8] in str(panel.table.get_row_at(0)[0])
+        await until(pilot, lambda: info.name[:8] in str(panel.table.get_row_at(0)[0]), 3)
         # The location screen: name, operator, address, connectors.
         await pilot.press("tab", "enter")
         await until(pilot, lambda: isinstance(app.screen, LocationScreen))
