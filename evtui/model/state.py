@@ -82,6 +82,19 @@ class MonitorState:
         replayed = self.replayed
         if now is not None and replayed is None:
             return self._apply(batch, now)
+        items = batch.items
+        if items and int(items[0].message.received_at) == int(items[-1].message.received_at):
+            # One second (a poll's messages share their receive time): one fold, no split.
+            result = self._fold(batch)
+            moved = [c.new for c in result.changes]
+            at = items[-1].message.received_at
+            if now is None:
+                self.activity.record(at, len(items), moved)
+            else:
+                if replayed is not None:
+                    replayed.record(at, len(items), moved)
+                self.activity.record(now, len(items), moved)
+            return result
         result = ApplyResult()
         # Folded a second at a time, as a replay folds it (the activity is counted so).
         for second_batch, second in _by_second(batch.items):
@@ -237,7 +250,7 @@ class MonitorState:
         mark: StoreMark,
         first_seen: Sequence[StatusChange],
         changes: Sequence[StatusChange],
-        history: Sequence[tuple[int, int, int, int]] | None = None,
+        history: Sequence[tuple[int, int, int, int]] | array[int] | None = None,
         *,
         replayed: bool = False,
     ) -> dict[str, Any]:

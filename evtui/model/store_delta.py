@@ -70,14 +70,15 @@ class DeltaSnapshot(StoreColumns):
         first_seen: Sequence[StatusChange],
         changes: Sequence[StatusChange],
         status: Callable[[str], int],
-        history: Sequence[tuple[int, int, int, int]] | None = None,
+        history: Sequence[tuple[int, int, int, int]] | array[int] | None = None,
     ) -> dict[str, Any]:
         """What turns the store as of `mark` into the store now, as JSON-able lists.
 
         `first_seen` and `changes` are every EVSE first seen and every status change applied
         since the mark, in order (as `apply` returned them); `history`, if given, the
-        `ApplyResult.history` of the same applies, which gives the same lists several times
-        faster (it has the rows and times `changes` would be looked up for). See `load_changes`.
+        `ApplyResult.history` of the same applies (or those 4-tuples one after another in an
+        `array("q")`), which gives the same lists several times faster (it has the rows and
+        times `changes` would be looked up for). See `load_changes`.
         """
         evses = len(self._evse_ids)
         new_evses: list[list[Any]] = []
@@ -105,11 +106,7 @@ class DeltaSnapshot(StoreColumns):
         before = 0
         if history is not None and self.moves == mark.moves:
             # No EVSE changed location since the mark: each change's location is its row's.
-            names = self._names
-            for r, t, old, new in history:
-                if old >= 0:
-                    coded += (t - before, r, status(names[new]), -1)
-                    before = t
+            coded = _coded_history(history, self._names, status)
             changes = ()
         for change in changes:
             r = self._evse_row[to_key(change.evse_id)]
@@ -242,3 +239,35 @@ class DeltaSnapshot(StoreColumns):
         if len(self._p_since) >= self._compact_at:
             self._compact_history()
         return out
+
+
+def _coded_history(
+    history: Sequence[tuple[int, int, int, int]] | array[int],
+    names: Sequence[str],
+    status: Callable[[str], int],
+) -> list[int]:
+    """The status changes of `history` (its rows with an old status) as `dump_changes` gives
+    them: (microseconds since the change before, EVSE row, status code, -1) one after another.
+
+    In NumPy: a Python loop over the tuples took most of a delta (some 0.3 us a message)."""
+    if not len(history):
+        return []
+    if isinstance(history, array):
+        rows = np.frombuffer(history, dtype=np.int64).reshape(-1, 4)
+    else:
+        rows = np.array(history, dtype=np.int64).reshape(-1, 4)
+    changed = rows[rows[:, 2] >= 0]  # a copy: no view of the array outlives the call
+    del rows
+    news = changed[:, 3]
+    # Codes numbered in the order statuses are first met, as a loop over the changes would.
+    codes = np.full(len(names), -1, dtype=np.int64)
+    used, first = np.unique(news, return_index=True)
+    for new in used[np.argsort(first)].tolist():
+        codes[new] = status(names[new])
+    coded = np.empty((len(changed), 4), dtype=np.int64)
+    coded[:, 0] = np.diff(changed[:, 1], prepend=0)
+    coded[:, 1] = changed[:, 0]
+    coded[:, 2] = codes[news]
+    coded[:, 3] = -1
+    result: list[int] = coded.ravel().tolist()
+    return result

@@ -2,11 +2,12 @@
 
 Packing a message and inserting it cost about as much as decoding and applying it; on the
 thread that ingests, a recording halved the monitor's throughput. `BackgroundWriter` has
-`SessionWriter`'s methods, but a write returns once the batch is handed over: a process of its
-own packs and writes it, one transaction a batch as before, and says so; `written` counts the
-messages it said are in the file, so that a live source commits no offset before its message
-is there. If the monitor is killed, the process writes what it was handed, then leaves the
-session as interrupted.
+`SessionWriter`'s methods, but a write returns once the batch is handed over (its documents
+through shared memory, `ring.py`; the rest, a list of each field, through a pipe): a process of
+its own packs and writes it, one transaction a batch as before, and says so; `written` counts
+the messages it said are in the file, so that a live source commits no offset before its
+message is there. If the monitor is killed, the process writes what it was handed, then leaves
+the session as interrupted.
 
 The checkpoints come from the monitor's own state, as deltas (a few milliseconds each); the
 process applies each to a copy of that state it keeps (`_Shadow`) and, where a whole
@@ -23,15 +24,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from itertools import repeat
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import evtui
 from evtui.model import MonitorState, StreamMessage
 from evtui.model.reliability import RuleSet
 from evtui.model.state import DELTA_VERSION, SnapshotError
 from evtui.recording.format import Marker, SessionError
+from evtui.recording.ring import RING_BYTES, Ring, RingReader
 from evtui.recording.writer import SessionWriter
 
 __all__ = ["AHEAD", "BackgroundWriter"]
@@ -44,9 +47,7 @@ PIPE_BYTES = 1 << 20
 WAIT = 60.0
 """Seconds `close` (and a full hand-over) waits for the process before giving up on it."""
 
-_Fields = tuple[int, int, str | bytes | None, int | None, str | None, str | None, float, bool]
-"""A message as handed over: partition, offset, data, timestamp, key, handle, receive time,
-inflated (pickled faster than the dataclass)."""
+_NUL = b"\x00"
 
 
 class BackgroundWriter:
@@ -77,10 +78,11 @@ class BackgroundWriter:
         self._replies, replies = _pipe()
         package = str(Path(evtui.__file__).resolve().parent.parent)
         path_env = os.pathsep.join(p for p in (package, os.environ.get("PYTHONPATH")) if p)
+        self._ring = Ring(RING_BYTES)
         self._process = subprocess.Popen(  # noqa: S603 (this interpreter, this module)
             [sys.executable, "-m", __name__, str(path), str(requests.fileno()),
-             str(replies.fileno())],
-            pass_fds=(requests.fileno(), replies.fileno()),
+             str(replies.fileno()), str(self._ring.fd), str(self._ring.size)],
+            pass_fds=(requests.fileno(), replies.fileno(), self._ring.fd),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -100,6 +102,7 @@ class BackgroundWriter:
             with contextlib.suppress(OSError):
                 fcntl.fcntl(self._requests.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         self._closed = False
+        self._ring.sent()  # the answer awaited first: the process's word that it started
         # The state its whole checkpoints are taken from starts empty, as the monitor's did.
         self._hand_over(("state", max_events, rules))
 
@@ -122,7 +125,7 @@ class BackgroundWriter:
         SessionWriter.create(path, **header).abandon()
         return cls(path, max_events=max_events, rules=rules)
 
-    def _hand_over(self, request: tuple[Any, ...]) -> None:
+    def _hand_over(self, request: tuple[Any, ...], in_ring: bool = False) -> None:
         if self._error is not None:
             raise SessionError(self._error)
         if self._closed:
@@ -131,6 +134,8 @@ class BackgroundWriter:
             self._wait(self._pending - AHEAD + 1)
         try:
             self._requests.send(request)
+            if not in_ring:
+                self._ring.sent()
         except OSError:
             self.poll()  # it says why, if it could
             raise SessionError(
@@ -159,23 +164,37 @@ class BackgroundWriter:
             documents = [
                 m.data if m.inflated and isinstance(m.data, bytes) else None for m in messages
             ]
+        # A batch goes as one list of each field (half the time of a tuple a message, to
+        # build and to pickle).
+        columns = (
+            [m.partition for m in messages],
+            [m.offset for m in messages],
+            [m.timestamp for m in messages],
+            [m.key for m in messages],
+            [m.data_handle for m in messages],
+            [m.received_at for m in messages],
+            [m.inflated for m in messages],
+        )
         # A message kept as its document needs no payload of its own (half the bytes to hand
         # over); one whose document cannot be packed (it holds a NUL) is kept as it came.
-        fields: list[_Fields] = [
-            (
-                m.partition,
-                m.offset,
-                m.data if document is None or b"\x00" in document else None,
-                m.timestamp,
-                m.key,
-                m.data_handle,
-                m.received_at,
-                m.inflated,
-            )
-            for m, document in zip(messages, documents, strict=True)
-        ]
-        self._hand_over(("write", fields, checkpoint, documents, whole))
-        self.messages += len(fields)
+        data: list[str | bytes | None] | None = None
+        blob = None if None in documents else b"".join(cast("Sequence[bytes]", documents))
+        if blob is None or _NUL in blob:  # in the joined documents: a fifth of a test each
+            data = [
+                m.data if d is None or _NUL in d else None
+                for m, d in zip(messages, documents, strict=True)
+            ]
+        ring = self._ring
+        if blob is not None and ring.fits(len(blob)):
+            # The documents go through the shared ring, the pipe says where.
+            while not ring.room(len(blob)) and self._pending:
+                self._wait(1)
+            offset = ring.put(blob)
+            lengths = list(map(len, cast("Sequence[bytes]", documents)))
+            self._hand_over(("write", columns, data, checkpoint, (offset, lengths), whole), True)
+        else:
+            self._hand_over(("write", columns, data, checkpoint, documents, whole))
+        self.messages += len(messages)
         return first
 
     def add_marker(self, kind: str, label: str, at: float) -> Marker:
@@ -205,11 +224,14 @@ class BackgroundWriter:
         except (EOFError, OSError):
             self._error = f"recording to {self.path} failed: the writer process stopped"
             self._pending = 0
+            self._ring.reset()
             return
         self._pending -= 1
+        self._ring.answered()
         if reply[0] == "error":
             self._error = str(reply[1])
             self._pending = 0
+            self._ring.reset()
         else:
             _, self.written, self.size, self.checkpoint_size = reply
 
@@ -262,9 +284,10 @@ class BackgroundWriter:
             self._process.kill()
             self._process.wait()
         self._replies.close()
+        self._ring.close()
 
 
-def _serve(path: Path, requests: Connection, replies: Connection) -> None:
+def _serve(path: Path, requests: Connection, replies: Connection, ring: RingReader) -> None:
     """The writer process: each request written, and answered with what the file holds."""
     try:
         writer = SessionWriter.reopen(path)
@@ -285,9 +308,12 @@ def _serve(path: Path, requests: Connection, replies: Connection) -> None:
                 _, max_events, rules = request
                 shadow = _Shadow(MonitorState(max_events=max_events, rules=rules), rules)
             elif request[0] == "write":
-                _, fields, checkpoint, documents, whole = request
+                _, columns, data, checkpoint, documents, whole = request
+                if isinstance(documents, tuple):  # in the ring: (where, each one's length)
+                    documents = ring.get(*documents)
                 if checkpoint is not None:
                     checkpoint = (checkpoint[0], shadow.keep(checkpoint[1], whole))
+                partitions, offsets, times, keys, handles, received, inflated = columns
                 messages = [
                     StreamMessage(
                         partition=p,
@@ -297,9 +323,19 @@ def _serve(path: Path, requests: Connection, replies: Connection) -> None:
                         key=k,
                         data_handle=h,
                         received_at=r,
-                        inflated=inflated,
+                        inflated=i,
                     )
-                    for p, o, d, t, k, h, r, inflated in fields
+                    for p, o, d, t, k, h, r, i in zip(
+                        partitions,
+                        offsets,
+                        data or repeat(None, len(partitions)),
+                        times,
+                        keys,
+                        handles,
+                        received,
+                        inflated,
+                        strict=True,
+                    )
                 ]
                 writer.write(messages, checkpoint, documents)
             elif request[0] == "marker":
@@ -357,4 +393,5 @@ if __name__ == "__main__":
         Path(sys.argv[1]),
         Connection(int(sys.argv[2]), writable=False),
         Connection(int(sys.argv[3]), readable=False),
+        RingReader(int(sys.argv[4]), int(sys.argv[5])),
     )

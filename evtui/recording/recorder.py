@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 
 from evtui.model import (
@@ -118,8 +120,9 @@ class Recorder:
         self._mark = self._state.mark()
         self._first_seen: list[StatusChange] = []
         self._changes: list[StatusChange] = []
-        self._history: list[tuple[int, int, int, int]] = []
-        """What the state applied since the last checkpoint, for the next delta."""
+        self._history = array("q")
+        """What the state applied since the last checkpoint, for the next delta: its
+        `ApplyResult.history`, flat (no object a change to collect or to pickle)."""
         self._last_at = float("-inf")
         self.markers = 0
         self.rejected = 0
@@ -228,15 +231,17 @@ class Recorder:
             result = self._state.apply(batch)
         else:
             result = applied
-        for i, item in enumerate(batch.items):
-            if isinstance(item, Rejection):
-                self._rejection_seqs.append(first + i)
-                self.rejected += 1
+        items = batch.items
+        if batch.rejected:
+            for i, item in enumerate(items):
+                if isinstance(item, Rejection):
+                    self._rejection_seqs.append(first + i)
+                    self.rejected += 1
         self._since_checkpoint += len(batch)
         self._since_full += len(batch)
         self._first_seen += result.first_seen
         self._changes += result.changes
-        self._history += result.history
+        self._history.extend(chain.from_iterable(result.history))
         checkpoint = None
         due = max(
             CHECKPOINT_EVERY,
@@ -256,8 +261,12 @@ class Recorder:
                 state["base"] = self._checkpoint_at
             state["rejection_seqs"] = list(self._rejection_seqs)
             checkpoint = (batch.items[-1].message.received_at, state)
-        messages = [item.message for item in batch.items]
-        documents = [item.document if isinstance(item, Accepted) else None for item in batch.items]
+        messages = [item.message for item in items]
+        documents: list[bytes | None] = (
+            [item.document if isinstance(item, Accepted) else None for item in items]
+            if batch.rejected
+            else [item.document for item in batch.accepted]
+        )
         if isinstance(self.writer, BackgroundWriter):
             self.writer.write(messages, checkpoint, documents, whole=whole)
         else:
@@ -266,7 +275,7 @@ class Recorder:
             # Written: the next delta is taken against this one.
             self._checkpoint_at = self.writer.messages
             self._mark = self._state.mark()
-            self._first_seen, self._changes, self._history = [], [], []
+            self._first_seen, self._changes, self._history = [], [], array("q")
             self._since_checkpoint = 0
             if full:
                 self._since_full = 0
