@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from evtui.model.activity import Activity
-from evtui.model.message import Batch, Decoded, Rejection
+from evtui.model.message import Batch, Rejection
 from evtui.model.payload import from_micros, to_micros
 from evtui.model.reliability import RULES, EvseFigures, RuleSet
 from evtui.model.reliability.live import LiveFigures
@@ -82,29 +82,21 @@ class MonitorState:
         replayed = self.replayed
         if now is not None and replayed is None:
             return self._apply(batch, now)
-        items = batch.items
-        if items and int(items[0].message.received_at) == int(items[-1].message.received_at):
-            # One second (a poll's messages share their receive time): one fold, no split.
-            result = self._fold(batch)
-            moved = [c.new for c in result.changes]
-            at = items[-1].message.received_at
-            if now is None:
-                self.activity.record(at, len(items), moved)
-            else:
-                if replayed is not None:
-                    replayed.record(at, len(items), moved)
-                self.activity.record(now, len(items), moved)
-            return result
-        result = ApplyResult()
+        result: ApplyResult | None = None
         # Folded a second at a time, as a replay folds it (the activity is counted so).
-        for second_batch, second in _by_second(batch.items):
+        for second_batch, second in _by_second(batch):
             part = self._fold(second_batch)
             into = (c.new for c in part.changes)
             if now is None:
                 self.activity.record(second, len(second_batch), into)
             elif replayed is not None:
                 replayed.record(second, len(second_batch), into)
-            _merge(result, part)
+            if result is None:
+                result = part
+            else:
+                _merge(result, part)
+        if result is None:
+            result = ApplyResult()
         if now is not None:
             self.activity.record(now, len(batch), (c.new for c in result.changes))
         return result
@@ -429,8 +421,13 @@ def _int_keys(mapping: dict[Any, int]) -> Iterator[tuple[int, int]]:
     return ((int(k), n) for k, n in mapping.items())
 
 
-def _by_second(items: tuple[Decoded, ...]) -> Iterator[tuple[Batch, float]]:
+def _by_second(batch: Batch) -> Iterator[tuple[Batch, float]]:
     """Runs of consecutive messages received within the same whole second."""
+    items = batch.items
+    if items and int(items[0].message.received_at) == int(items[-1].message.received_at):
+        # One run, the batch itself (a poll's messages share their receive time).
+        yield batch, items[-1].message.received_at
+        return
     start = 0
     while start < len(items):
         second = int(items[start].message.received_at)
