@@ -72,6 +72,8 @@ class BackgroundWriter:
         self._pending = 1
         """Requests handed over and not yet answered: first, the process's word that it has
         the file open."""
+        self._answered = 0
+        """Answers taken so far: the request numbered `_answered + _pending` is the next."""
         # A fresh interpreter running this module (not multiprocessing's spawn, which would
         # import the program's main module again in it), talking over two pipes.
         requests, self._requests = _pipe()
@@ -102,7 +104,6 @@ class BackgroundWriter:
             with contextlib.suppress(OSError):
                 fcntl.fcntl(self._requests.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         self._closed = False
-        self._ring.sent()  # the answer awaited first: the process's word that it started
         # The state its whole checkpoints are taken from starts empty, as the monitor's did.
         self._hand_over(("state", max_events, rules))
 
@@ -125,7 +126,7 @@ class BackgroundWriter:
         SessionWriter.create(path, **header).abandon()
         return cls(path, max_events=max_events, rules=rules)
 
-    def _hand_over(self, request: tuple[Any, ...], in_ring: bool = False) -> None:
+    def _hand_over(self, request: tuple[Any, ...]) -> None:
         if self._error is not None:
             raise SessionError(self._error)
         if self._closed:
@@ -134,8 +135,6 @@ class BackgroundWriter:
             self._wait(self._pending - AHEAD + 1)
         try:
             self._requests.send(request)
-            if not in_ring:
-                self._ring.sent()
         except OSError:
             self.poll()  # it says why, if it could
             raise SessionError(
@@ -189,9 +188,9 @@ class BackgroundWriter:
             # The documents go through the shared ring, the pipe says where.
             while not ring.room(len(blob)) and self._pending:
                 self._wait(1)
-            offset = ring.put(blob)
+            offset = ring.put(blob, self._answered + self._pending)
             lengths = list(map(len, cast("Sequence[bytes]", documents)))
-            self._hand_over(("write", columns, data, checkpoint, (offset, lengths), whole), True)
+            self._hand_over(("write", columns, data, checkpoint, (offset, lengths), whole))
         else:
             self._hand_over(("write", columns, data, checkpoint, documents, whole))
         self.messages += len(messages)
@@ -224,14 +223,13 @@ class BackgroundWriter:
         except (EOFError, OSError):
             self._error = f"recording to {self.path} failed: the writer process stopped"
             self._pending = 0
-            self._ring.reset()
             return
         self._pending -= 1
-        self._ring.answered()
+        self._answered += 1
+        self._ring.answered(self._answered)
         if reply[0] == "error":
             self._error = str(reply[1])
             self._pending = 0
-            self._ring.reset()
         else:
             _, self.written, self.size, self.checkpoint_size = reply
 

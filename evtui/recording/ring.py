@@ -45,9 +45,9 @@ class Ring:
         """Bytes put so far (with the room skipped at each wrap): the next put's place."""
         self._tail = 0
         """Bytes the writer is done with."""
-        self._ends: deque[int | None] = deque()
-        """Per request awaiting its answer, in order: where its documents end (None: none
-        in the ring)."""
+        self._ends: deque[tuple[int, int]] = deque()
+        """(request number, where its documents end) of each request awaiting its answer
+        that put documents in the ring, in order."""
 
     def room(self, length: int) -> bool:
         """Whether `length` bytes fit now (False: wait for answers, or use the pipe)."""
@@ -59,30 +59,21 @@ class Ring:
         """Whether `length` bytes can ever fit (once every request is answered)."""
         return length <= self.size
 
-    def put(self, blob: bytes) -> int:
-        """Copy `blob` in (there must be `room`); returns its place for `RingReader.get`, and
-        counts a request awaiting its answer."""
+    def put(self, blob: bytes, request: int) -> int:
+        """Copy `blob` in (there must be `room`) for the request numbered `request`; returns
+        its place for `RingReader.get`."""
         start = self._place(len(blob))
         offset = start % self.size
         self._map[offset : offset + len(blob)] = blob
         self._head = start + len(blob)
-        self._ends.append(self._head)
+        self._ends.append((request, self._head))
         return offset
 
-    def sent(self) -> None:
-        """Count a request that put nothing in the ring."""
-        self._ends.append(None)
-
-    def answered(self) -> None:
-        """The oldest request awaiting an answer has its answer: its room is free."""
-        end = self._ends.popleft() if self._ends else None
-        if end is not None:
-            self._tail = end
-
-    def reset(self) -> None:
-        """No answer will come (the writer is gone): nothing is awaited any more."""
-        self._ends.clear()
-        self._tail = self._head
+    def answered(self, requests: int) -> None:
+        """Every request numbered below `requests` has its answer: their room is free."""
+        ends = self._ends
+        while ends and ends[0][0] < requests:
+            self._tail = ends.popleft()[1]
 
     def close(self) -> None:
         self._map.close()

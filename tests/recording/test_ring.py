@@ -23,28 +23,28 @@ def test_documents_come_out_of_the_ring_as_they_went_in() -> None:
     ring = Ring(100)
     reader = RingReader(os.dup(ring.fd), 100)
     try:
-        ring.sent()  # a request with nothing in the ring is answered like any other
+        # Request 0 puts nothing in the ring; it is answered like any other.
         first = [b"a" * 30, b"", b"b" * 10]
         assert ring.room(40)
-        at = ring.put(b"".join(first))
+        at = ring.put(b"".join(first), 1)
         assert reader.get(at, [30, 0, 10]) == first
         assert ring.room(60) and not ring.room(61)  # 40 bytes are the writer's until answered
-        second = ring.put(b"c" * 50)  # bytes 40 to 90
+        second = ring.put(b"c" * 50, 2)  # bytes 40 to 90
         # 20 bytes would run past the end: they start over at the beginning, where the first
         # batch still lies.
         assert not ring.room(20)
-        ring.answered()  # the request that put nothing
+        ring.answered(1)  # the request that put nothing
         assert not ring.room(20)
-        ring.answered()  # the first batch: bytes 0 to 40 are free, 90 to 100 too
+        ring.answered(2)  # the first batch: bytes 0 to 40 are free, 90 to 100 too
         assert ring.room(40) and not ring.room(41)
-        third = ring.put(b"d" * 40)
+        third = ring.put(b"d" * 40, 3)
         assert third == 0
         assert reader.get(second, [50]) == [b"c" * 50]
         assert reader.get(third, [15, 25]) == [b"d" * 15, b"d" * 25]
-        ring.answered()  # the second batch
-        ring.answered()  # the third: nothing in use, all the room is free again
+        ring.answered(3)  # the second batch
+        ring.answered(4)  # the third: nothing in use, all the room is free again
         assert ring.room(100)
-        assert ring.put(b"e" * 100) == 0
+        assert ring.put(b"e" * 100, 4) == 0
         assert not ring.fits(101)
     finally:
         ring.close()
