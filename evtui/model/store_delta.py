@@ -250,9 +250,9 @@ class DeltaSnapshot(StoreColumns):
 
 def _history_rows(history: Sequence[tuple[int, int, int, int]] | array[int]) -> Any:
     """`ApplyResult.history` (or those 4-tuples one after another in an array) as an n x 4
-    NumPy array of its own (no view of the array outlives the call)."""
+    NumPy array (of an array, a view: the recorder leaves it alone while a delta is taken)."""
     if isinstance(history, array):
-        return np.frombuffer(history, dtype=np.int64).reshape(-1, 4).copy()
+        return np.frombuffer(history, dtype=np.int64).reshape(-1, 4)
     return np.array(history, dtype=np.int64).reshape(-1, 4)
 
 
