@@ -15,10 +15,11 @@ from textual.widgets import Static
 
 from evtui.model import DOWN_STATUSES, KNOWN_STATUSES
 from evtui.settings import Settings
+from evtui.ui.frame_clock import TimelyFrames
 from evtui.ui.theme import status_style
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(TimelyFrames, ModalScreen[None]):
     """Keys by screen (with their binding ids, for the settings file), colours and files."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -20,6 +20,7 @@ from evtui.model.directory import EvseInfo, LocationInfo
 from evtui.model.places import Places
 from evtui.model.reliability import EvseFigures
 from evtui.safetext import safe_text
+from evtui.ui.frame_clock import TimelyFrames
 from evtui.ui.theme import ago, fixed_cell, local_time, short_id, status_style
 from evtui.watchlist import Watchlist
 
@@ -51,7 +52,7 @@ COLUMNS = {
 NUMBERS = frozenset({"changes", "uptime", "outages", "util"})
 
 
-class LocationScreen(Screen[None]):
+class LocationScreen(TimelyFrames, Screen[None]):
     """Reads the store twice a second; `w` and `e` act on this location."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

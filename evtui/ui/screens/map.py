@@ -30,6 +30,7 @@ from evtui.map.view import View
 from evtui.model import EventFilter, StateStore
 from evtui.model.places import Places
 from evtui.safetext import safe_text
+from evtui.ui.frame_clock import TimelyFrames
 from evtui.ui.theme import local_time, status_style
 from evtui.ui.widgets.world_map import STATE_STYLES, WorldMap
 from evtui.watchlist import Watchlist
@@ -61,7 +62,7 @@ def centre_text(view: View) -> str:
     return f"{abs(lat):.2f}°{ns} {abs(lng):.2f}°{ew} · 1:{scale}"
 
 
-class MapScreen(Screen[None]):
+class MapScreen(TimelyFrames, Screen[None]):
     """The map, a legend with what is in view, and the picked location's line. `positions`
     may be kept from an earlier map screen: the first look at a large network is the costly
     part of opening it."""

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Sparkline
 
 from evtui.model.places import Places
+from evtui.ui.frame_clock import TimelyFrames
 from evtui.ui.widgets.counters import StatusCounters
 from evtui.ui.widgets.event_log import EventLog, Labels
 from evtui.ui.widgets.network_summary import NetworkSummary
@@ -28,7 +29,7 @@ TALL = 34
 SPARK_SECONDS = 180
 
 
-class MonitorScreen(Screen[None]):
+class MonitorScreen(TimelyFrames, Screen[None]):
     """Lays the widgets out for the terminal's width; the app feeds them."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -11,8 +11,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from evtui.ui.frame_clock import TimelyFrames
 
-class PromptScreen(ModalScreen[str | None]):
+
+class PromptScreen(TimelyFrames, ModalScreen[str | None]):
     """Ask for one line of text; `enter` answers, `escape` cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -14,11 +14,12 @@ from textual.widgets import DataTable, Footer, Static
 
 from evtui.model import KEEP_REJECTIONS, Rejection
 from evtui.safetext import safe_text, shorten
+from evtui.ui.frame_clock import TimelyFrames
 
 PREVIEW_CHARS = 300
 
 
-class RejectedScreen(Screen[None]):
+class RejectedScreen(TimelyFrames, Screen[None]):
     """A table of rejected messages (newest first) and the details of the highlighted one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -22,6 +22,7 @@ from evtui.model.reliability.grouping import Grouping
 from evtui.model.reliability_board import SORTS, Board, board
 from evtui.model.state import MonitorState
 from evtui.safetext import safe_text
+from evtui.ui.frame_clock import TimelyFrames
 from evtui.ui.theme import local_time
 from evtui.ui.widgets.figures_table import FiguresTable
 from evtui.units import percent_text, span_text
@@ -50,7 +51,7 @@ REFRESH = 2.0
 """Seconds between two refreshes of the figures while the screen is open."""
 
 
-class ReliabilityScreen(Screen[None]):
+class ReliabilityScreen(TimelyFrames, Screen[None]):
     """A table of figures; `s` sorts by the next column, `g` groups by the next key."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

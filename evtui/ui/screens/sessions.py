@@ -30,11 +30,12 @@ from evtui.recording import (
     list_sessions,
 )
 from evtui.safetext import safe_text
+from evtui.ui.frame_clock import TimelyFrames
 from evtui.ui.theme import local_time
 from evtui.units import duration_text, size_text
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(TimelyFrames, ModalScreen[bool]):
     """A yes/no question; only `y` says yes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -62,7 +63,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
-class SessionsScreen(Screen[None]):
+class SessionsScreen(TimelyFrames, Screen[None]):
     """A table of the sessions in the sessions directory."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
