@@ -135,14 +135,26 @@ def test_ctrl_c_while_the_platform_stalls_leaves_within_the_promise(
     assert tail.process.returncode == 130
 
 
+LIKE_MAKE = (
+    "import signal, subprocess, sys\n"
+    "signal.signal(signal.SIGHUP, lambda *_: None)\n"
+    "sys.exit(subprocess.call(sys.argv[1:]))"
+)
+"""A parent as `make` is to `make demo`'s monitor: it takes the terminal's SIGHUP itself,
+passes nothing on, and waits for its child."""
+
+
+@pytest.mark.parametrize("leader", ["evtui", "make"], ids=["evtui leads", "under make"])
 def test_a_hang_up_releases_the_subscription_and_the_process_leaves(
-    server: EmulatorServer, live: list[str]
+    server: EmulatorServer, live: list[str], leader: str
 ) -> None:
-    # The monitor in a terminal that then goes away (a closed ssh session, a killed tmux).
+    # The monitor in a terminal that then goes away (a closed ssh session, a killed tmux):
+    # told by the kernel's SIGHUP when it leads the terminal's session, else by the terminal.
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 48, 160, 0, 0))
+    monitor = [sys.executable, "-m", "evtui.cli", *live, "--lookup-url", server.lookup_url]
     process = subprocess.Popen(
-        [sys.executable, "-m", "evtui.cli", *live, "--lookup-url", server.lookup_url],
+        monitor if leader == "evtui" else [sys.executable, "-c", LIKE_MAKE, *monitor],
         stdin=slave,
         stdout=slave,
         stderr=slave,

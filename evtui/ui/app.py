@@ -40,6 +40,7 @@ from evtui.ui.control.map import MapOpener
 from evtui.ui.control.recording import RecordingControl, RecordOptions
 from evtui.ui.control.replay import ReplayControl, ReplayOptions
 from evtui.ui.control.sessions import SessionsBrowser
+from evtui.ui.control.terminal import watch_terminal
 from evtui.ui.control.watch import WatchActions
 from evtui.ui.host import Host, PaletteHost
 from evtui.ui.keymap import KeyBindings
@@ -290,6 +291,7 @@ class EvtuiApp(App[None]):
         self.set_interval(1 / self.settings.refresh_rate, self.painter.tick)
         # A write the recording's process could not make is news even when the stream is quiet.
         self.set_interval(RECORDING_CHECK, self.recording.written)
+        watch_terminal(self, lambda: self._stop_on_signal(signal.SIGHUP))
         self.painter.repaint()
 
     def _apply_theme(self) -> None:
