@@ -287,38 +287,36 @@ class MonitorState:
             if delta.get("version") != DELTA_VERSION:
                 raise SnapshotError(f"delta version {delta.get('version')!r} is not supported")
         try:
-            # Only the last `max_events` changes stay in the log: the others are not built.
-            keep = [0] * len(deltas)
-            room = max_events
-            for i in range(len(deltas) - 1, -1, -1):
-                keep[i] = room
-                room = max(0, room - len(deltas[i]["changes"]) // 4)
+            keep, room = _kept(deltas, max_events)
             if data is None:
                 state = cls(max_events=max_events, rules=rules)
             else:
                 state = cls._restore(data, max_events, room, rules)
-            for delta, n in zip(deltas, keep, strict=True):
-                state._apply_delta(delta, n)
-            if deltas:
-                last = deltas[-1]
-                store = state.store
-                store.recount(last["statuses"][i] for i in last.get("counted", []))
+            state._apply_deltas(deltas, keep)
         except (KeyError, IndexError, TypeError, ValueError, OverflowError) as exc:
             raise SnapshotError(f"damaged snapshot: {exc!r}") from None
         state.rejections.extend(r.kept(KEEP_REJECTED_BYTES) for r in rejections)
         return state
 
-    def apply_delta(self, data: dict[str, Any]) -> None:
-        """Apply a `snapshot_delta` taken against this state as it is now: the state then
-        is the one the delta was taken from (a recording's writer keeps one so, to save
-        whole checkpoints the monitor need not take). Raises `SnapshotError`."""
-        if data.get("version") != DELTA_VERSION:
-            raise SnapshotError(f"delta version {data.get('version')!r} is not supported")
+    def apply_deltas(self, deltas: Sequence[dict[str, Any]]) -> None:
+        """Apply `snapshot_delta`s, the first taken against this state as it is now and each
+        against the one before: the state then is the one the last was taken from (a
+        recording's writer keeps one so, to save whole checkpoints the monitor need not
+        take). Raises `SnapshotError`."""
+        for delta in deltas:
+            if delta.get("version") != DELTA_VERSION:
+                raise SnapshotError(f"delta version {delta.get('version')!r} is not supported")
         try:
-            self._apply_delta(data, self.store.events.maxlen or 0)
-            self.store.recount(data["statuses"][i] for i in data.get("counted", []))
+            self._apply_deltas(deltas, _kept(deltas, self.store.events.maxlen or 0)[0])
         except (KeyError, IndexError, TypeError, ValueError, OverflowError) as exc:
             raise SnapshotError(f"damaged delta: {exc!r}") from None
+
+    def _apply_deltas(self, deltas: Sequence[dict[str, Any]], keep: Sequence[int]) -> None:
+        for delta, n in zip(deltas, keep, strict=True):
+            self._apply_delta(delta, n)
+        if deltas:
+            last = deltas[-1]
+            self.store.recount(last["statuses"][i] for i in last.get("counted", []))
 
     def _apply_delta(self, data: dict[str, Any], keep: int) -> None:
         store = self.store
@@ -436,3 +434,13 @@ def _by_second(batch: Batch) -> Iterator[tuple[Batch, float]]:
             end += 1
         yield Batch(items[start:end]), items[end - 1].message.received_at
         start = end
+
+
+def _kept(deltas: Sequence[dict[str, Any]], room: int) -> tuple[list[int], int]:
+    """How many of each delta's changes the event log keeps (its last `room` changes are
+    built; the others never are), and the room left for the changes before the first."""
+    keep = [0] * len(deltas)
+    for i in range(len(deltas) - 1, -1, -1):
+        keep[i] = room
+        room = max(0, room - len(deltas[i]["changes"]) // 4)
+    return keep, room

@@ -1,7 +1,7 @@
 """Packing: how a message, its document and a checkpoint are stored in a session, and back.
 
 The tables are `format.py`'s; this module fills them compactly and reads them back exactly.
-`Packer` and `message_row` turn messages into rows (ids once in `strings`, each document
+`Packer` and `message_rows` turn messages into rows (ids once in `strings`, each document
 deflated by itself with the file's dictionary, so any one message can be read alone);
 `Unpacker` turns rows back into the `StreamMessage`s that were recorded. Both directions live
 here so that the encoding of a row is read in one place. Recording packs every message and a
@@ -17,28 +17,33 @@ import re
 import sqlite3
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from itertools import repeat
 from typing import Any
 
 from evtui.model import StreamMessage
 
-__all__ = ["Packer", "Unpacker", "deflate_dictionary", "message_row", "pack_state", "unpack_state"]
+__all__ = [
+    "Columns",
+    "Packer",
+    "Unpacker",
+    "columns_of",
+    "deflate_dictionary",
+    "message_rows",
+    "pack_state",
+    "unpack_state",
+]
 
 _NONE, _BASE64, _TEXT, _BYTES, _DOCUMENT, _PACKED = range(6)
-"""The values of `messages.encoding`: what its `data` holds (see `message_row`)."""
+"""The values of `messages.encoding`: what its `data` holds (see `message_rows`)."""
 
 _WBITS = 11
 """Raw deflate with a 2 KiB window: a document is a few hundred bytes, and a small window
 makes the per-message compressor cheap to copy."""
-_ID = re.compile(rb'"id"\s*:\s*"([^"\\\x00-\x1f]+)"')
-"""An `"id": "..."` member without escapes: its value goes to the strings table."""
+_ID = re.compile(rb'("id"\s*:\s*)"([^"\\\x00-\x1f]+)"')
+"""An `"id": "..."` member without escapes: its value (group 2) goes to the strings table."""
 _STRING = re.compile(rb'"([^"\\\x00-\x1f]{8,})"')
 """A JSON string without escapes that may be an interned id (in a checkpoint)."""
-_QUOTED = re.compile(rb'"([^"\\\x00-\x1f]+)"')
-"""A JSON string without escapes: where a document's ids are swapped for references."""
-_REPLACE_EACH = 64
-"""Up to this many ids a document's ids are replaced one by one (a few C-level passes beat a
-Python call per string); beyond it, in one pass."""
 _REF = re.compile(rb"\x00(\d+)")
 """A reference to the strings table. Valid JSON never holds a raw NUL, so it is unambiguous."""
 
@@ -72,8 +77,10 @@ class Packer:
             6, zlib.DEFLATED, -_WBITS, 4, zlib.Z_DEFAULT_STRATEGY, dictionary
         )
         self.ids: dict[bytes, int] = {}
-        self._tokens: dict[bytes, tuple[bytes, bytes]] = {}
-        """An id's `"<id>"` and the reference that stands for it, made once."""
+        self._tokens: dict[bytes, bytes] = {}
+        """The reference `"\x00<n>"` that stands for an id, made once."""
+        self._keys: dict[str, int] = {}
+        """The reference of each message key seen."""
         self.added: list[tuple[int, bytes]] = []
         """Strings not yet in the file: written with the messages that use them."""
 
@@ -89,45 +96,39 @@ class Packer:
         for _, value in self.added:
             del self.ids[value]
             self._tokens.pop(value, None)
+        self._keys.clear()
         self.added.clear()
 
     def document(self, document: bytes) -> bytes | None:
         """The document compressed; None if it holds a NUL (no valid JSON does)."""
         if b"\x00" in document:
             return None
-        # Every `"<id>"` becomes `"\x00<n>"`; reading puts the id back in place of `\x00<n>`.
-        # Quotes stay where they were, so this undoes exactly whatever else the bytes match.
-        tokens = self._tokens
-        values = set(_ID.findall(document))
-        if len(values) <= _REPLACE_EACH:
-            for value in values:
-                token = tokens.get(value)
-                if token is None:
-                    token = tokens[value] = (b'"%s"' % value, b'"\x00%d"' % self.ref(value))
-                document = document.replace(*token)
-        else:
-            # A location listing thousands of EVSEs: one pass over the document's strings, not
-            # one pass per id (9,000 ids took seconds, 30,000 a minute).
-            for value in values:
-                if value not in tokens:
-                    tokens[value] = (b'"%s"' % value, b'"\x00%d"' % self.ref(value))
-
-            def swap(match: re.Match[bytes]) -> bytes:
-                value = match[1]
-                return tokens[value][1] if value in values else match[0]
-
-            document = _QUOTED.sub(swap, document)
+        # The value `"<id>"` of every `"id"` member becomes `"\x00<n>"`, in one pass however
+        # many (a location may list thousands of EVSEs); reading puts each id back in place
+        # of its `\x00<n>`, and nothing else in valid JSON holds a NUL.
+        document = _ID.sub(self._swap, document)
         # A copy of a primed compressor: a new one would set up the dictionary every time.
         compressor = self._compressor.copy()
         return compressor.compress(document) + compressor.flush()
 
+    def _swap(self, match: re.Match[bytes]) -> bytes:
+        value = match[2]
+        token = self._tokens.get(value)
+        if token is None:
+            token = self._tokens[value] = b'"\x00%d"' % self.ref(value)
+        return match[1] + token
+
     def key(self, key: str | None) -> int | str | None:
         if key is None:
             return None
-        try:
-            return self.ref(key.encode())
-        except UnicodeEncodeError:  # lone surrogates: kept as text
-            return key
+        # (A key's reference kept by its text: no encoding and second look-up a message.)
+        ref = self._keys.get(key)
+        if ref is None:
+            try:
+                ref = self._keys[key] = self.ref(key.encode())
+            except UnicodeEncodeError:  # lone surrogates: kept as text
+                return key
+        return ref
 
     def checkpoint(self, state: dict[str, Any]) -> bytes:
         """The state as JSON with the ids the file already has replaced by references."""
@@ -140,32 +141,70 @@ class Packer:
         return pack_state(state, lambda text: _STRING.sub(intern, text))
 
 
-def message_row(
-    seq: int, m: StreamMessage, packer: Packer, document: bytes | None
-) -> tuple[object, ...]:
-    """The `messages` row that stores `m`; `document`, what it decoded to, packed if given."""
-    data: bytes | None
-    packed = None if document is None else packer.document(document)
-    if packed is not None:
-        encoding, data = _PACKED, packed
-    elif m.data is None:
-        encoding, data = _NONE, None
-    elif isinstance(m.data, bytes):
-        encoding, data = (_DOCUMENT if m.inflated else _BYTES), m.data
-    else:
-        encoding, data = _encode_text(m.data)
+Columns = tuple[
+    list[int], list[int], list[int | None], list[str | None], list[str | None], list[float],
+    list[bool],
+]  # fmt: skip
+"""A batch of messages as one list per field: partition, offset, timestamp, key, data handle,
+received at, inflated (what a recorder hands its writer process: half the time of a tuple a
+message, to build and to pickle)."""
+
+
+def columns_of(messages: Sequence[StreamMessage]) -> Columns:
+    """The messages' fields but `data`, one list each (`Columns`)."""
     return (
-        seq,
-        m.received_at,
-        m.partition,
-        m.offset,
-        # Published a moment before it arrived: the difference takes a byte or two.
-        None if m.timestamp is None else m.timestamp - _millis(m.received_at),
-        packer.key(m.key),
-        encoding,
-        data,
-        m.data_handle,
+        [m.partition for m in messages],
+        [m.offset for m in messages],
+        [m.timestamp for m in messages],
+        [m.key for m in messages],
+        [m.data_handle for m in messages],
+        [m.received_at for m in messages],
+        [m.inflated for m in messages],
     )
+
+
+def message_rows(
+    first: int,
+    columns: Columns,
+    payloads: Sequence[str | bytes | None] | None,
+    documents: Sequence[bytes | None],
+    packer: Packer,
+) -> list[tuple[object, ...]]:
+    """The `messages` rows that store a batch, from `seq` `first`: its fields (`columns`), each
+    message's payload as it came (None: all of them kept as their documents instead) and the
+    documents they decoded to (packed where given)."""
+    partitions, offsets, times, keys, handles, received, inflated = columns
+    encodings: list[int] = []
+    data: list[bytes | None] = []
+    pack = packer.document
+    for payload, document, was_inflated in zip(
+        payloads or repeat(None, len(partitions)), documents, inflated, strict=True
+    ):
+        packed = None if document is None else pack(document)
+        if packed is not None:
+            encodings.append(_PACKED)
+            data.append(packed)
+        elif payload is None:
+            encodings.append(_NONE)
+            data.append(None)
+        elif isinstance(payload, bytes):
+            encodings.append(_DOCUMENT if was_inflated else _BYTES)
+            data.append(payload)
+        else:
+            encoding, text = _encode_text(payload)
+            encodings.append(encoding)
+            data.append(text)
+    # Published a moment before it arrived: the difference takes a byte or two.
+    published = [
+        None if t is None else t - _millis(at) for t, at in zip(times, received, strict=True)
+    ]
+    refs = [None if k is None else packer.key(k) for k in keys]
+    return list(
+        zip(
+            range(first, first + len(partitions)), received, partitions, offsets, published,
+            refs, encodings, data, handles, strict=True,
+        )
+    )  # fmt: skip
 
 
 def _millis(at: float) -> int:
@@ -187,7 +226,7 @@ _READ_STRINGS = "SELECT id, value FROM strings WHERE id IN (SELECT value FROM js
 
 
 class Unpacker:
-    """Reads back what `Packer` and `message_row` stored: rows into the messages they hold,
+    """Reads back what `Packer` and `message_rows` stored: rows into the messages they hold,
     references into ids (fetching the `strings` it has not yet read, as rows need them)."""
 
     def __init__(self, db: sqlite3.Connection, version: int, dictionary: bytes) -> None:

@@ -29,7 +29,13 @@ from evtui.recording.format import (
     error_text,
     file_size,
 )
-from evtui.recording.packing import Packer, deflate_dictionary, message_row
+from evtui.recording.packing import (
+    Columns,
+    Packer,
+    columns_of,
+    deflate_dictionary,
+    message_rows,
+)
 
 __all__ = ["FOLD_EVERY", "SessionWriter"]
 
@@ -156,16 +162,26 @@ class SessionWriter:
 
         Returns the `seq` of the first. Raises `SessionError` (disk full, file gone, ...).
         """
-        first = self.messages
-        packer = self._packer
         if documents is None:
             documents = [
                 m.data if m.inflated and isinstance(m.data, bytes) else None for m in messages
             ]
-        rows = [
-            message_row(first + i, m, packer, document)
-            for i, (m, document) in enumerate(zip(messages, documents, strict=True))
-        ]
+        return self.write_columns(
+            columns_of(messages), [m.data for m in messages], documents, checkpoint
+        )
+
+    def write_columns(
+        self,
+        columns: Columns,
+        payloads: Sequence[str | bytes | None] | None,
+        documents: Sequence[bytes | None],
+        checkpoint: tuple[float, dict[str, Any]] | None = None,
+    ) -> int:
+        """`write` of a batch as its fields (`columns`), payloads and documents, as a recorder
+        hands it to its writer process (`payloads` None: every document is kept)."""
+        first = self.messages
+        packer = self._packer
+        rows = message_rows(first, columns, payloads, documents, packer)
         try:
             with _transaction(self._db):
                 if packer.added:
