@@ -182,7 +182,7 @@ class DeltaSnapshot(StoreColumns):
                 history.append((len(self._evse_ids), t, -1, own[status]))
             self._add_evse(key, lrow, own[status], t)
         relinked = data["relinked"]
-        location_col, next_col = self._location, self._next
+        next_col = self._next
         for lrow, members in relinked:
             self._first[lrow] = self._last[lrow] = -1
             for row in members:
@@ -190,55 +190,31 @@ class DeltaSnapshot(StoreColumns):
         for lrow, members in relinked:
             for row in members:
                 self._link(row, lrow)
-        status_col, since_col, changes_col, past = (
-            self._status,
-            self._since,
-            self._changes,
-            self._past,
-        )
-        last_change = self._last_change
-        add_since, add_status = self._p_since.append, self._p_status.append
-        p_prev = self._p_prev
-        add_prev, period = p_prev.append, len(p_prev)
-        location_ids, evse_ids = self._location_ids, self._evse_ids
         coded = data["changes"]
         if len(coded) % 4:
             raise ValueError("changes cut short")
-        count = len(coded) // 4
+        times, rows, olds, news, lrows = self._apply_changes(coded, own)
+        count = len(times)
         logged = count - (count if keep is None else min(keep, count))
-        out = []
-        t = 0
-        # The hot loop of a seek: every status change since the full checkpoint. `counts` is
-        # left to `recount`, once the last delta is in.
-        for n, (dt, row, new, lrow) in enumerate(
-            zip(coded[0::4], coded[1::4], coded[2::4], coded[3::4], strict=True)
-        ):
-            t += dt
-            old_code = status_col[row]
-            add_since(since_col[row])
-            add_status(old_code)
-            add_prev(past[row])
-            past[row] = period
-            period += 1
-            new_code = status_col[row] = own[new]
-            if history is not None:
-                history.append((row, t, old_code, new_code))
-            since_col[row] = t
-            changes_col[row] += 1
-            if lrow < 0:
-                lrow = location_col[row]
-            if t > last_change[lrow]:
-                last_change[lrow] = t
-            if n >= logged:
-                out.append(
-                    StatusChange(
-                        from_micros(t),
-                        from_location_key(location_ids[lrow]),
-                        from_key(evse_ids[row]),
-                        names[old_code],
-                        names[new_code],
-                    )
-                )
+        if history is not None:
+            history += zip(
+                rows.tolist(), times.tolist(), olds.tolist(), news.tolist(), strict=True
+            )
+        location_ids, evse_ids = self._location_ids, self._evse_ids
+        out = [
+            StatusChange(
+                from_micros(t),
+                from_location_key(location_ids[lrow]),
+                from_key(evse_ids[row]),
+                names[old],
+                names[new],
+            )
+            for t, row, old, new, lrow in zip(
+                times[logged:].tolist(), rows[logged:].tolist(), olds[logged:].tolist(),
+                news[logged:].tolist(), lrows[logged:].tolist(), strict=True,
+            )
+        ]  # fmt: skip
+        since_col = self._since
         updated, row = data["updated"], 0
         for i in range(0, len(updated), 2):
             row += updated[i]
@@ -246,6 +222,52 @@ class DeltaSnapshot(StoreColumns):
         if len(self._p_since) >= self._compact_at:
             self._compact_history()
         return out
+
+    def _apply_changes(self, coded: Sequence[int], own: Sequence[int]) -> tuple[Any, ...]:
+        """The hot loop of a seek, over whole columns: every status change since the full
+        checkpoint (`coded`: time step, EVSE row, status, location row or -1, one change after
+        another) into the EVSE columns and the period log, as one change at a time would.
+        Returns each change's time, row, old and new status codes and location row. `counts`
+        is left to `recount`, once the last delta is in."""
+        c = np.asarray(coded, dtype=np.int64).reshape(-1, 4)
+        count = len(c)
+        times = np.cumsum(c[:, 0])
+        rows = c[:, 1]
+        if count and (rows.min() < 0 or rows.max() >= len(self._status)):
+            raise IndexError("a change of an EVSE the state does not have")
+        news = np.asarray(own, dtype=np.int64)[c[:, 2]]
+        # Each change's predecessor among the changes of its EVSE here (-1: none), from
+        # which its old status, the start of the period it ends and that period's place.
+        order = np.argsort(rows, kind="stable")
+        same = rows[order[1:]] == rows[order[:-1]]
+        earlier, later = order[:-1][same], order[1:][same]
+        prev = np.full(count, -1, dtype=np.int64)
+        prev[later] = earlier
+        has = prev >= 0
+        safe = np.where(has, prev, 0)
+        status = np.frombuffer(self._status, dtype=self._status.typecode)
+        since = np.frombuffer(self._since, dtype=self._since.typecode)
+        past = np.frombuffer(self._past, dtype=self._past.typecode)
+        period = len(self._p_prev)
+        olds = np.where(has, news[safe], status[rows])
+        self._p_since.frombytes(np.where(has, times[safe], since[rows]).tobytes())
+        self._p_status.frombytes(olds.astype(self._p_status.typecode).tobytes())
+        self._p_prev.frombytes(
+            np.where(has, period + prev, past[rows]).astype(self._p_prev.typecode).tobytes()
+        )
+        # Each EVSE ends as its last change here left it.
+        last = np.ones(count, dtype=bool)
+        last[earlier] = False
+        ends = np.flatnonzero(last)
+        status[rows[ends]] = news[ends]
+        since[rows[ends]] = times[ends]
+        past[rows[ends]] = period + ends
+        np.add.at(np.frombuffer(self._changes, dtype=self._changes.typecode), rows, 1)
+        location = np.frombuffer(self._location, dtype=self._location.typecode)
+        lrows = np.where(c[:, 3] < 0, location[rows], c[:, 3])
+        last_change = np.frombuffer(self._last_change, dtype=self._last_change.typecode)
+        np.maximum.at(last_change, lrows, times)
+        return times, rows, olds, news, lrows
 
 
 def _history_rows(history: Sequence[tuple[int, int, int, int]] | array[int]) -> Any:
