@@ -4,7 +4,7 @@ Textual draws a screen's changes on a timer of 60 slots a second that sleeps whi
 changes. Its `Timer` (8.2), once behind its slots, skips to the slot after the next one: a
 frame asked for just after the last one waited 17-33 ms, not 0-17. In the monitor, where the
 feed has a frame drawn every few slots, that wait set the keypress p95 (bench_app.py: p95
-32-38 ms against 20-23 ms with this clock, 2026-12-06). Screens that mix in `TimelyFrames`
+34-37 ms against 18-30 ms with this clock, 2026-12-06). Screens that mix in `TimelyFrames`
 draw on a `FrameClock`, which keeps Textual's timer but for that arithmetic.
 """
 
