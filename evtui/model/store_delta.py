@@ -229,7 +229,10 @@ class DeltaSnapshot(StoreColumns):
         another) into the EVSE columns and the period log, as one change at a time would.
         Returns each change's time, row, old and new status codes and location row. `counts`
         is left to `recount`, once the last delta is in."""
-        c = np.asarray(coded, dtype=np.int64).reshape(-1, 4)
+        c = np.asarray(coded)
+        if c.size and c.dtype.kind not in "iu":  # (floats, text, ints beyond 64 bits)
+            raise ValueError("changes that are not whole numbers")
+        c = c.astype(np.int64).reshape(-1, 4)
         count = len(c)
         times = np.cumsum(c[:, 0])
         rows = c[:, 1]

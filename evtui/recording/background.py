@@ -46,6 +46,10 @@ PIPE_BYTES = 1 << 20
 """The pipe's room (Linux's largest for anyone): some ten batches of 300 messages."""
 WAIT = 60.0
 """Seconds `close` (and a full hand-over) waits for the process before giving up on it."""
+HELD_CHANGES = 200_000
+"""Status changes of deltas the writer process holds before applying them to its copy of the
+state (otherwise at a whole checkpoint): at a million EVSEs those come every 4,000,000
+messages, and their deltas took some 160 bytes a message to hold."""
 
 _NUL = b"\x00"
 
@@ -331,6 +335,8 @@ class _Shadow:
         self.rules = rules
         self.deltas: list[dict[str, Any]] = []
         """The deltas written since the state was last brought up to date."""
+        self.held = 0
+        """The status changes they hold."""
 
     def keep(self, data: dict[str, Any], whole: bool) -> dict[str, Any]:
         """The checkpoint to write for `data`: itself, or the whole state it leads to."""
@@ -339,19 +345,22 @@ class _Shadow:
             return data
         try:
             if data.get("version") != DELTA_VERSION:
-                self.deltas = []
+                self.deltas, self.held = [], 0
                 self.state = MonitorState.restore(
                     data, max_events=state.store.events.maxlen or 0, rules=self.rules
                 )
                 return data
-            # Applied only once a whole checkpoint is due, all together: the event log then
-            # builds only the last changes it keeps, and the counts are made once (applied
-            # one by one, the deltas took 40% of this process's time).
+            # Applied together, once a whole checkpoint is due or they hold HELD_CHANGES: the
+            # event log then builds only the last changes it keeps, and the counts are made
+            # once (applied one by one, the deltas took 40% of this process's time).
             self.deltas.append(data)
+            self.held += len(data.get("changes") or ()) // 4
+            if not whole and self.held < HELD_CHANGES:
+                return data
+            deltas, self.deltas, self.held = self.deltas, [], 0
+            state.apply_deltas(deltas)
             if not whole:
                 return data
-            deltas, self.deltas = self.deltas, []
-            state.apply_deltas(deltas)
             full = state.snapshot(binary=True)
         except SnapshotError:
             # Deltas only from here on: a replay restores them on the last whole one.

@@ -39,7 +39,7 @@ class FrameClock(Timer):
             now = _time.get_time()
             if self._skip and due < now:
                 count = next_slot(start, self._interval, now) - 1
-                due = start + (count + 1) * self._interval
+                continue  # (a repeat count may be reached)
             await _time.sleep(max(0.0, due - now))
             count += 1
             await self._active.wait()

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
+
+import pytest
 
 from evtui.model import (
     Batch,
@@ -14,6 +17,7 @@ from evtui.model import (
     StreamMessage,
     decode_document,
 )
+from evtui.model.state import SnapshotError
 
 
 def at(minute: int) -> datetime:
@@ -267,3 +271,25 @@ def test_a_location_s_history_start_is_its_earliest_remembered_period() -> None:
         store.apply([LocationUpdate(id="L", evses=[EvseUpdate("E1", statuses[n], late)])])
     assert store.history_start("L") == by_copies("L") > at(10)
     assert store.history_start("M") == by_copies("M") == at(1)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [lambda n: n + 0.5, str, lambda n: n + 2**70],
+    ids=["a fraction", "text", "beyond 64 bits"],
+)
+def test_a_delta_whose_changes_are_not_whole_numbers_is_refused(
+    damage: Callable[[int], object],
+) -> None:
+    state = MonitorState()
+    base = state.snapshot()
+    mark = state.mark()
+    first = state.store.apply([update("L1", ("E1", "AVAILABLE", 0))])
+    then = state.store.apply([update("L1", ("E1", "CHARGING", 1))])
+    delta = json.loads(
+        json.dumps(state.snapshot_delta(mark, first.first_seen, first.changes + then.changes))
+    )
+    assert MonitorState.restore(base, deltas=[delta]).store.evses["E1"].status == "CHARGING"
+    delta["changes"] = [damage(n) for n in delta["changes"]]
+    with pytest.raises(SnapshotError):
+        MonitorState.restore(base, deltas=[delta])

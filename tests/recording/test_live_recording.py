@@ -5,6 +5,7 @@ must hold every batch the monitor was told is written."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import signal
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+import evtui.recording.background as background
 import evtui.recording.recorder as recorder_module
 from evtui.defaults import EV_CATALOG, EV_LAYER
 from evtui.model import Batch, MonitorState
@@ -253,3 +255,32 @@ def test_the_writer_process_does_not_take_the_monitor_s_core_when_woken(tmp_path
         assert os.sched_getscheduler(0) != os.SCHED_BATCH  # the monitor's own is left alone
     finally:
         recorder.close()
+
+
+@pytest.mark.usefixtures("small_checkpoints")
+@pytest.mark.parametrize("held", [1, 300, 10**9], ids=["each", "a few", "all"])
+def test_the_writer_s_whole_checkpoints_do_not_depend_on_when_it_applied_the_deltas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held: int
+) -> None:
+    # The writer process brings its copy of the state up to date at a whole checkpoint, or
+    # sooner once the deltas it holds are many: the whole checkpoint is the same either way.
+    polls = list(batches(network_messages(hours=30)))
+    path = tmp_path / "live.evtui"
+    monitor_records(path, polls[:20], polls[20:])
+    with SessionReader(path) as reader:
+        saved = [reader.checkpoint(seq) or {} for seq in reader.checkpoints()]
+    # The state as the recording began, and the deltas taken against it one after another
+    # (up to the writer's first whole checkpoint, which stands in place of the next delta).
+    base, after = saved[0], saved[1:]
+    deltas = list(itertools.takewhile(lambda c: c.get("version") == DELTA_VERSION, after))
+    assert len(deltas) >= 3
+    expected = picture(MonitorState.restore(base, deltas=deltas))
+
+    monkeypatch.setattr(background, "HELD_CHANGES", held)
+    shadow = background._Shadow(MonitorState(), None)
+    assert shadow.keep(base, whole=False) is base
+    for delta in deltas[:-1]:
+        assert shadow.keep(delta, whole=False) is delta  # written as it came
+    whole = shadow.keep(deltas[-1], whole=True)
+    assert whole.get("version") != DELTA_VERSION
+    assert picture(MonitorState.restore(whole)) == expected
