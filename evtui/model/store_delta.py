@@ -214,11 +214,10 @@ class DeltaSnapshot(StoreColumns):
                 news[logged:].tolist(), lrows[logged:].tolist(), strict=True,
             )
         ]  # fmt: skip
-        since_col = self._since
         updated, row = data["updated"], 0
         for i in range(0, len(updated), 2):
             row += updated[i]
-            self._updated[row] = since_col[row] + updated[i + 1]
+            self._updated[row] = self._since[row] + updated[i + 1]
         if len(self._p_since) >= self._compact_at:
             self._compact_history()
         return out

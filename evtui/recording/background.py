@@ -33,7 +33,7 @@ from evtui.model import MonitorState, StreamMessage
 from evtui.model.reliability import RuleSet
 from evtui.model.state import DELTA_VERSION, SnapshotError
 from evtui.recording.format import Marker, SessionError
-from evtui.recording.packing import columns_of
+from evtui.recording.packing import columns_of, documents_of
 from evtui.recording.ring import RING_BYTES, Ring, RingReader
 from evtui.recording.writer import SessionWriter
 
@@ -164,9 +164,7 @@ class BackgroundWriter:
         costs the monitor a pause (60 ms for 13,000 EVSEs); a delta, a few milliseconds."""
         first = self.messages
         if documents is None:
-            documents = [
-                m.data if m.inflated and isinstance(m.data, bytes) else None for m in messages
-            ]
+            documents = documents_of(messages)
         columns = columns_of(messages)
         # A message kept as its document needs no payload of its own (half the bytes to hand
         # over); one whose document cannot be packed (it holds a NUL) is kept as it came.

@@ -29,6 +29,7 @@ __all__ = [
     "Unpacker",
     "columns_of",
     "deflate_dictionary",
+    "documents_of",
     "message_rows",
     "pack_state",
     "unpack_state",
@@ -161,6 +162,12 @@ def columns_of(messages: Sequence[StreamMessage]) -> Columns:
         [m.received_at for m in messages],
         [m.inflated for m in messages],
     )
+
+
+def documents_of(messages: Sequence[StreamMessage]) -> list[bytes | None]:
+    """Each message's JSON document where its payload is one (read back inflated), else None:
+    the documents a write keeps when it is given none."""
+    return [m.data if m.inflated and isinstance(m.data, bytes) else None for m in messages]
 
 
 def message_rows(

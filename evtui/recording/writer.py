@@ -34,6 +34,7 @@ from evtui.recording.packing import (
     Packer,
     columns_of,
     deflate_dictionary,
+    documents_of,
     message_rows,
 )
 
@@ -163,9 +164,7 @@ class SessionWriter:
         Returns the `seq` of the first. Raises `SessionError` (disk full, file gone, ...).
         """
         if documents is None:
-            documents = [
-                m.data if m.inflated and isinstance(m.data, bytes) else None for m in messages
-            ]
+            documents = documents_of(messages)
         return self.write_columns(
             columns_of(messages), [m.data for m in messages], documents, checkpoint
         )
