@@ -47,7 +47,7 @@ class _Memo:
 
     @classmethod
     def of(cls, state: dict[str, Any], lossy: bool) -> _Memo:
-        return cls(pack_state(state, level=1), lossy)
+        return cls(pack_state(state, fast=True), lossy)
 
     def state(self) -> dict[str, Any]:
         return unpack_state(self.blob)
