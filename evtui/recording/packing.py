@@ -1,11 +1,11 @@
 """Packing: how a message, its document and a checkpoint are stored in a session, and back.
 
 The tables are `format.py`'s; this module fills them compactly and reads them back exactly.
-`Packer` and `message_rows` turn messages into rows (ids once in `strings`, each document
-deflated by itself with the file's dictionary, so any one message can be read alone);
-`Unpacker` turns rows back into the `StreamMessage`s that were recorded. Both directions live
-here so that the encoding of a row is read in one place. Recording packs every message and a
-seek unpacks tens of thousands: each row is one call, with no layer beneath it.
+`Packer` and `message_rows` turn messages into rows (ids once in `strings`, documents
+deflated a run at a time with the file's dictionary); `Unpacker` turns rows back into the
+`StreamMessage`s that were recorded (version 2's too, each document deflated by itself). Both
+directions live here so that the encoding of a row is read in one place. Recording packs every
+message and a seek unpacks tens of thousands: each row is one call, with no layer beneath it.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from itertools import repeat
 from typing import Any
 
 from evtui.model import StreamMessage
-from evtui.model.inflate import NAME as _ZLIB_NAME
-from evtui.model.inflate import backend
+from evtui.model.decoder import MAX_DOCUMENT_BYTES
+from evtui.recording.document_runs import FAST_LEVEL, LEVEL, ZLIB, InflatedRun, deflate_run
 
 __all__ = [
     "Columns",
@@ -37,12 +37,11 @@ __all__ = [
     "unpack_state",
 ]
 
-_NONE, _BASE64, _TEXT, _BYTES, _DOCUMENT, _PACKED = range(6)
+_NONE, _BASE64, _TEXT, _BYTES, _DOCUMENT, _PACKED, _IN_RUN = range(7)
 """The values of `messages.encoding`: what its `data` holds (see `message_rows`)."""
 
 _WBITS = 11
-"""Raw deflate with a 2 KiB window: a document is a few hundred bytes, and a small window
-makes the per-message compressor cheap to copy."""
+"""The dictionary's size (2 KiB), and version 2's window: each document deflated alone."""
 _ID = re.compile(rb'("id"\s*:\s*)"([^"\\\x00-\x1f]+)"')
 """An `"id": "..."` member without escapes: its value (group 2) goes to the strings table."""
 _STRING = re.compile(rb'"([^"\\\x00-\x1f]{8,})"')
@@ -72,13 +71,11 @@ def deflate_dictionary(now: float) -> bytes:
 
 
 class Packer:
-    """Compresses what a writer stores: ids once in the `strings` table, each document by
-    itself (so any one message can be read alone) with a dictionary of typical ones."""
+    """Compresses what a writer stores: ids once in the `strings` table, documents a run at a
+    time with a dictionary of typical ones."""
 
     def __init__(self, dictionary: bytes) -> None:
-        self._compressor = zlib.compressobj(
-            6, zlib.DEFLATED, -_WBITS, 4, zlib.Z_DEFAULT_STRATEGY, dictionary
-        )
+        self._dictionary = dictionary
         self.ids: dict[bytes, int] = {}
         self._tokens: dict[bytes, bytes] = {}
         """The reference `"\x00<n>"` that stands for an id, made once."""
@@ -102,17 +99,19 @@ class Packer:
         self._keys.clear()
         self.added.clear()
 
-    def document(self, document: bytes) -> bytes | None:
-        """The document compressed; None if it holds a NUL (no valid JSON does)."""
+    def swapped(self, document: bytes) -> bytes | None:
+        """The document with its ids swapped for references; None if it holds a NUL (no
+        valid JSON does)."""
         if b"\x00" in document:
             return None
         # The value `"<id>"` of every `"id"` member becomes `"\x00<n>"`, in one pass however
         # many (a location may list thousands of EVSEs); reading puts each id back in place
         # of its `\x00<n>`, and nothing else in valid JSON holds a NUL.
-        document = _ID.sub(self._swap, document)
-        # A copy of a primed compressor: a new one would set up the dictionary every time.
-        compressor = self._compressor.copy()
-        return compressor.compress(document) + compressor.flush()
+        return _ID.sub(self._swap, document)
+
+    def run(self, span: int, documents: Sequence[bytes]) -> bytes:
+        """Swapped documents deflated together, for the first of `span` messages."""
+        return deflate_run(span, documents, self._dictionary)
 
     def _swap(self, match: re.Match[bytes]) -> bytes:
         value = match[2]
@@ -172,6 +171,14 @@ def documents_of(messages: Sequence[StreamMessage]) -> list[bytes | None]:
     return [m.data if m.inflated and isinstance(m.data, bytes) else None for m in messages]
 
 
+RUN_BYTES = 8_192
+"""Bytes of documents (ids swapped) deflated together, and one more document: some 25 of the
+stream's, a kilobyte deflated. A longer run deflates smaller, but its row leaves the rest of
+a page empty where it does not fit (SQLite keeps a row in one page, or spills it into pages
+of its own): on the benchmark's messages the table took 49.4 bytes a message with runs of
+8 KiB, 50.1 with 2 KiB, 55.6 with each batch's documents in one run."""
+
+
 def message_rows(
     first: int,
     columns: Columns,
@@ -181,18 +188,28 @@ def message_rows(
 ) -> list[tuple[object, ...]]:
     """The `messages` rows that store a batch, from `seq` `first`: its fields (`columns`), each
     message's payload as it came (None: all of them kept as their documents instead) and the
-    documents they decoded to (packed where given)."""
+    documents they decoded to (packed where given: in runs of `RUN_BYTES`, each in the row of
+    its first)."""
     partitions, offsets, times, keys, handles, received, inflated = columns
     encodings: list[int] = []
-    data: list[bytes | None] = []
-    pack = packer.document
+    data: list[bytes | int | None] = []
+    runs: list[tuple[int, list[bytes]]] = []
+    """Each run's first row, and its documents."""
+    held = RUN_BYTES
+    swap = packer.swapped
     for payload, document, was_inflated in zip(
         payloads or repeat(None, len(partitions)), documents, inflated, strict=True
     ):
-        packed = None if document is None else pack(document)
-        if packed is not None:
-            encodings.append(_PACKED)
-            data.append(packed)
+        swapped = None if document is None else swap(document)
+        if swapped is not None:
+            if held >= RUN_BYTES:
+                runs.append((len(data), []))
+                held = 0
+            run = runs[-1][1]
+            encodings.append(_IN_RUN)
+            data.append(len(run))
+            run.append(swapped)
+            held += len(swapped)
         elif payload is None:
             encodings.append(_NONE)
             data.append(None)
@@ -208,6 +225,9 @@ def message_rows(
         None if t is None else t - _millis(at) for t, at in zip(times, received, strict=True)
     ]
     refs = [None if k is None else packer.key(k) for k in keys]
+    for n, (head, run) in enumerate(runs):
+        stop = runs[n + 1][0] if n + 1 < len(runs) else len(partitions)
+        data[head] = packer.run(stop - head, run)
     return list(
         zip(
             range(first, first + len(partitions)), received, partitions, offsets, published,
@@ -231,6 +251,10 @@ def _encode_text(text: str) -> tuple[int, bytes]:
     return _TEXT, text.encode("utf-8", "surrogatepass")
 
 
+_READ_RUN = (
+    "SELECT seq, data FROM messages WHERE seq < ? AND encoding = ? AND typeof(data) = 'blob' "
+    "ORDER BY seq DESC LIMIT 1"
+)
 _READ_STRINGS = "SELECT id, value FROM strings WHERE id IN (SELECT value FROM json_each(?))"
 
 
@@ -243,8 +267,11 @@ class Unpacker:
         self._version = version
         """The file's format version: version 1 kept keys and timestamps as they came."""
         self._strings: dict[int, bytes] = {}
+        self._dictionary = dictionary
         self._inflater = zlib.decompressobj(-_WBITS, dictionary)
-        """Primed with the dictionary; each packed message inflates with a copy."""
+        """Primed with the dictionary; each message of version 2 inflates with a copy."""
+        self._run: InflatedRun | None = None
+        """The run of documents read last: rows are read in order, a run at a time."""
 
     def messages(self, rows: list[tuple[Any, ...]]) -> list[tuple[int, StreamMessage]]:
         """The messages rows hold; ValueError (and others of `damage.UNREADABLE`) for a row damage
@@ -253,13 +280,13 @@ class Unpacker:
         skeletons: dict[int, list[bytes]] = {}
         refs: set[int] = set()
         for i, row in enumerate(rows):
-            if row[6] == _PACKED:
-                if not isinstance(row[7], bytes):
-                    raise ValueError("a damaged row")
-                inflater = self._inflater.copy()
-                pieces = _REF.split(inflater.decompress(row[7]))
-                if not inflater.eof or inflater.unused_data:
-                    raise ValueError("a damaged row (its document is cut short)")
+            if row[6] == _IN_RUN:
+                pieces = _REF.split(self._in_run(row[0], row[7]))
+            elif row[6] == _PACKED:
+                pieces = _REF.split(self._packed(row[7]))
+            else:
+                pieces = None
+            if pieces is not None:
                 skeletons[i] = pieces
                 refs.update(map(int, pieces[1::2]))
             if isinstance(row[5], int):
@@ -280,6 +307,36 @@ class Unpacker:
             messages.append((int(row[0]), self._message(row, document)))
         return messages
 
+    def _in_run(self, seq: object, data: object) -> bytes:
+        """The swapped document of message `seq`: the first of its run (`data`, the run), or
+        the one at place `data` in it."""
+        if not isinstance(seq, int):
+            raise ValueError("a damaged row")
+        if isinstance(data, bytes):
+            self._run = InflatedRun.inflate(seq, data, self._dictionary)
+            return self._run.document(0)
+        if not isinstance(data, int) or data <= 0:
+            raise ValueError("a damaged row")
+        run = self._run
+        if run is None or not run.first < seq < run.stop:
+            # Read from within a run: its first message is a few rows back.
+            row = self._db.execute(_READ_RUN, (seq, _IN_RUN)).fetchone()
+            run = None if row is None else InflatedRun.inflate(row[0], row[1], self._dictionary)
+            if run is None or not run.first < seq < run.stop:
+                raise ValueError("a damaged row (the first message of its run is missing)")
+            self._run = run
+        return run.document(data)
+
+    def _packed(self, data: object) -> bytes:
+        """A version 2 document (deflated by itself), its ids still swapped."""
+        if not isinstance(data, bytes):
+            raise ValueError("a damaged row")
+        inflater = self._inflater.copy()
+        text = inflater.decompress(data, MAX_DOCUMENT_BYTES + 1)
+        if not inflater.eof or inflater.unused_data:
+            raise ValueError("a damaged row (its document is cut short)")
+        return text
+
     def _message(self, row: tuple[Any, ...], document: bytes | None) -> StreamMessage:
         _, received_at, partition, offset, timestamp, key, encoding, data, handle = row
         if isinstance(key, int) and self._version >= 2:
@@ -293,7 +350,13 @@ class Unpacker:
             and isinstance(timestamp, int | None)
             and isinstance(key, str | None)
             and isinstance(handle, str | None)
-            and (data is None if encoding == _NONE else isinstance(data, bytes))
+            and (
+                data is None
+                if encoding == _NONE
+                else isinstance(data, int | bytes)
+                if encoding == _IN_RUN
+                else isinstance(data, bytes)
+            )
         ):
             raise ValueError("a damaged row")
         if timestamp is not None and self._version >= 2:
@@ -305,7 +368,7 @@ class Unpacker:
             payload = bytes(data).decode("utf-8", "surrogatepass")
         elif encoding in (_BYTES, _DOCUMENT):
             payload = bytes(data)
-        elif encoding == _PACKED and document is not None:
+        elif encoding in (_IN_RUN, _PACKED) and document is not None:
             payload = document
         elif encoding == _NONE:
             payload = None
@@ -319,7 +382,7 @@ class Unpacker:
             key=key,
             data_handle=handle,
             received_at=float(received_at),
-            inflated=encoding in (_DOCUMENT, _PACKED),
+            inflated=encoding in (_DOCUMENT, _PACKED, _IN_RUN),
         )
 
     def _load_strings(self, refs: set[int]) -> None:
@@ -341,14 +404,6 @@ class Unpacker:
         return _REF.sub(self._string, text)
 
 
-_ZLIB = backend()
-"""The zlib that packs checkpoints and batches of documents: ISA-L where it is installed (a
-checkpoint in a ninth of the time of zlib's level 6, a tenth larger), else zlib's own. Either
-writes the same format, which zlib reads."""
-_LEVEL, _FAST_LEVEL = (3, 1) if _ZLIB_NAME == "isal" else (6, 1)
-"""Its levels for what is kept (the best ISA-L has) and for what is not (a replay's states)."""
-
-
 def pack_state(
     state: dict[str, Any], intern: Callable[[bytes], bytes] | None = None, fast: bool = False
 ) -> bytes:
@@ -363,10 +418,10 @@ def pack_state(
     text = json.dumps(state, separators=(",", ":")).encode()
     if intern is not None:
         text = intern(text)
-    level = _FAST_LEVEL if fast else _LEVEL
-    blob: bytes = _ZLIB.compress(text, level)
+    level = FAST_LEVEL if fast else LEVEL
+    blob: bytes = ZLIB.compress(text, level)
     if binary:
-        blob += _ZLIB.compress(b"".join(binary.values()), level)
+        blob += ZLIB.compress(b"".join(binary.values()), level)
     return blob
 
 

@@ -194,7 +194,22 @@ class SessionReader:
             reason = error_text(exc)
         # The table's last pages are gone: the count is as far as messages can be found.
         count, self.damage = count_past_damage(self._db, reason)
-        return count
+        # And read: the last rows found may have lost their documents with their run's first
+        # row (its run in an overflow page that is gone). Looked for this far back at most:
+        # rows unreadable before are told by reading them.
+        last = count
+        while last > max(0, count - READ_CHUNK) and not self._readable(last - 1):
+            last -= 1
+        if last < count:
+            self.damage = Damage(last, 0, reason, cut=last)
+        return last
+
+    def _readable(self, seq: int) -> bool:
+        try:
+            row = self._db.execute(_READ_ONE, (seq,)).fetchone()
+            return row is not None and bool(self._unpacker.messages([row]))
+        except UNREADABLE:
+            return False
 
     @property
     def info(self) -> SessionInfo:
