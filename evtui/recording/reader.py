@@ -131,10 +131,11 @@ class SessionReader:
             except sqlite3.Error as exc:
                 failure = exc
                 continue
+            # (A garbled schema can also make SQLite's message text that is not UTF-8.)
             try:
                 db.execute("SELECT count(*) FROM sqlite_master").fetchone()
                 return db
-            except sqlite3.DatabaseError as exc:
+            except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
                 failure = exc
             # A file cut short (a copy that stopped, a full disk) is "malformed" only because
             # it is shorter than its header says: with `writable_schema` SQLite reads what is
@@ -143,7 +144,7 @@ class SessionReader:
                 db.execute("PRAGMA writable_schema=ON")
                 db.execute("SELECT count(*) FROM sqlite_master").fetchone()
                 return db
-            except sqlite3.Error:
+            except (sqlite3.Error, UnicodeDecodeError):
                 db.close()
         raise SessionError(
             f"{self.path}: cannot open it: {error_text(failure) if failure else 'unknown error'}"
@@ -167,7 +168,7 @@ class SessionReader:
                     )
                 raise SessionError(f"{self.path} is an SQLite file but not an evtui session{hint}")
             rows = self._db.execute("SELECT key, value FROM session").fetchall()
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, UnicodeDecodeError) as exc:
             raise SessionError(
                 f"{self.path} is not a readable evtui session: {error_text(exc)}"
             ) from None
