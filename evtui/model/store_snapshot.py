@@ -13,9 +13,12 @@ from collections.abc import Callable, Sequence
 from itertools import accumulate
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from evtui.model.evse_key import from_key, to_key
 from evtui.model.location_key import from_location_key
-from evtui.model.store_columns import NEVER, StoreColumns
+from evtui.model.store_columns import HISTORY_LIMIT, NEVER, StoreColumns
 
 __all__ = ["FullSnapshot"]
 
@@ -69,37 +72,48 @@ class FullSnapshot(StoreColumns):
         """`dump`, with the EVSEs' earlier periods as bytes rather than lists (see
         `load_binary`): a fifth smaller once compressed, and restored without a Python loop
         over every period (a late checkpoint of a large network holds close to a million)."""
-        ids, names = self._evse_ids, self._names
-        code = [status(name) for name in names]
-        evses = []
-        times: list[int] = []
-        codes: list[int] = []
-        for row in range(len(ids)):
-            earlier = self._history(row)[:-1]
-            times += (t for t, _ in earlier)
-            codes += (status(name) for _, name in earlier)
-            evses.append(self._dump_row(row, code, len(earlier)))
-        unit = _SECOND if all(t % _SECOND == 0 for t in times) else 1
+        code = [status(name) for name in self._names]
+        counts, periods = self._earlier_periods()
+        evses = [self._dump_row(row, code, n) for row, n in enumerate(counts.tolist())]
+        times = np.frombuffer(self._p_since, dtype=np.int64)[periods]
+        codes = np.array(code, dtype=np.int64)[np.frombuffer(self._p_status, np.uint32)[periods]]
+        unit = _SECOND if bool(np.all(times % _SECOND == 0)) else 1
         # Each start as the time since the one before (rows one after the other), byte plane
         # by byte plane: the high bytes are nearly all alike and compress to nothing.
-        deltas = array(
-            "q", (b // unit - a // unit for a, b in zip([0, *times], times, strict=False))
-        )
-        if sys.byteorder == "big":
-            deltas.byteswap()
-        raw = deltas.tobytes()
-        kind = "B" if len(code) <= 256 and all(c < 256 for c in codes) else "I"
-        status_bytes = array(kind, codes)
-        if sys.byteorder == "big":
-            status_bytes.byteswap()
+        deltas = np.diff(times // unit, prepend=0).astype("<i8")
+        kind = "B" if len(code) <= 256 and not (codes >= 256).any() else "I"
         return {
             "locations": self._dump_locations(),
             "evses": evses,
             "period_unit": unit,
             "period_status_type": kind,
-            "period_times": b"".join(raw[i::8] for i in range(8)),
-            "period_statuses": status_bytes.tobytes(),
+            "period_times": deltas.view(np.uint8).reshape(-1, 8).T.tobytes(),
+            "period_statuses": codes.astype("u1" if kind == "B" else "<u4").tobytes(),
         }
+
+    def _earlier_periods(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """How many earlier periods each EVSE's timeline has (as `_history` gives them), and
+        where they are in the history log: row by row, the oldest first. A walk of the log
+        down every EVSE's links at once, one step a period back."""
+        prev = np.frombuffer(self._p_prev, dtype=np.int32)
+        at = np.frombuffer(self._past, dtype=np.int32).astype(np.int64)
+        rows = np.flatnonzero(at >= 0)
+        found_rows, found = [], []
+        for _ in range(HISTORY_LIMIT - 1):  # (the current period is the limit's last)
+            if not rows.size:
+                break
+            found_rows.append(rows)
+            found.append(at[rows])
+            at[rows] = prev[at[rows]]
+            rows = rows[at[rows] >= 0]
+        if not found:
+            return np.zeros(len(self._evse_ids), dtype=np.int64), np.zeros(0, dtype=np.int64)
+        # Each step found a period older than the last: by row, then the steps backwards.
+        owner = np.concatenate(found_rows)
+        step = np.concatenate([np.full(len(r), n) for n, r in enumerate(found_rows)])
+        order = np.lexsort((-step, owner))
+        counts = np.bincount(owner, minlength=len(self._evse_ids)).astype(np.int64)
+        return counts, np.concatenate(found)[order]
 
     def load_binary(
         self, locations: list[Any], evses: list[Any], statuses: Sequence[str], data: dict[str, Any]

@@ -293,3 +293,53 @@ def test_a_delta_whose_changes_are_not_whole_numbers_is_refused(
     delta["changes"] = [damage(n) for n in delta["changes"]]
     with pytest.raises(SnapshotError):
         MonitorState.restore(base, deltas=[delta])
+
+
+def plain_timelines(store: StateStore, status: Callable[[str], int]) -> tuple[int, bytes, bytes]:
+    """What a binary snapshot keeps of the timelines, computed plainly from each EVSE's
+    `history` (the format's own words: every EVSE's earlier periods in row order, each start as
+    the time since the one before in byte planes, then their statuses)."""
+    starts: list[int] = []
+    codes: list[int] = []
+    for evse in store.evses.values():
+        for when, name in evse.history[:-1]:
+            starts.append(round(when.timestamp() * 1_000_000))
+            codes.append(status(name))
+    unit = 1_000_000 if all(t % 1_000_000 == 0 for t in starts) else 1
+    deltas = [b // unit - a // unit for a, b in zip([0, *starts], starts, strict=False)]
+    raw = b"".join(d.to_bytes(8, "little", signed=True) for d in deltas)
+    return unit, b"".join(raw[i::8] for i in range(8)), bytes(codes)
+
+
+@pytest.mark.parametrize("fraction", [0, 250_000])
+def test_a_binary_snapshot_keeps_every_timeline_period_by_period(fraction: int) -> None:
+    from datetime import timedelta
+
+    from evtui.model.store_columns import HISTORY_LIMIT
+
+    t0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    store = StateStore()
+    # EVSEs of no earlier period, of a few, and of more than a timeline keeps; at whole
+    # seconds (kept in seconds) or not (microseconds).
+    cycle = ["AVAILABLE", "CHARGING", "OUT_OF_ORDER", "AVAILABLE", "UNKNOWN"]
+    for n in range(HISTORY_LIMIT + 10):
+        when = t0 + timedelta(minutes=n, microseconds=fraction)
+        evses = [
+            {"id": f"E{e}", "status": cycle[(n + e) % 5], "last_updated": when}
+            for e in range(7)
+            if n < 1 + e * 12
+        ]
+        store.apply([LocationUpdate.from_data({"id": f"L{n % 3}", "evses": evses})])
+    statuses: dict[str, int] = {}
+
+    def status(name: str) -> int:
+        return statuses.setdefault(name, len(statuses))
+
+    dumped = store.dump_binary(status)
+    assert [row[6] for row in dumped["evses"]] == [
+        len(e.history) - 1 for e in store.evses.values()
+    ]
+    assert max(row[6] for row in dumped["evses"]) == HISTORY_LIMIT - 1
+    unit, planes, codes = plain_timelines(store, status)
+    assert dumped["period_unit"] == unit == (1 if fraction else 1_000_000)
+    assert (dumped["period_times"], dumped["period_statuses"]) == (planes, codes)
