@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import subprocess
 import sys
 import time
+from collections import deque
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -39,11 +41,17 @@ from evtui.recording.writer import SessionWriter
 
 __all__ = ["AHEAD", "BackgroundWriter"]
 
-AHEAD = 16
-"""Batches handed over and not yet written before `write` waits for the process: a disk
-slower than the stream holds up the monitor instead of filling its memory."""
+AHEAD = 64
+"""Batches handed over and not yet written before `write` waits for the process (and no more
+than the pipe holds, `PIPE_BYTES`): a disk slower than the stream holds up the monitor
+instead of filling its memory. Room for a second of the stream at the benchmark's 70,000
+messages a second, so that the monitor goes on while the process takes a whole checkpoint
+(180 ms at 13,000 EVSEs); with 16, the monitor stopped for most of it."""
 PIPE_BYTES = 1 << 20
-"""The pipe's room (Linux's largest for anyone): some ten batches of 300 messages."""
+"""The pipe's room asked for (Linux's largest for anyone): some 30 batches of 300 messages
+(their fields, 100 bytes a message; the documents go through the ring)."""
+_PIPE_DEFAULT = 1 << 16
+"""A pipe's room where it cannot be asked for (Linux's default)."""
 WAIT = 60.0
 """Seconds `close` (and a full hand-over) waits for the process before giving up on it."""
 HELD_CHANGES = 200_000
@@ -102,11 +110,20 @@ class BackgroundWriter:
         replies.close()
         # Room for several batches in the pipe: a hand-over is one write that does not wait
         # (a thread to send them would take the interpreter's lock from the monitor instead).
+        self._room = _PIPE_DEFAULT
+        """Bytes the pipe holds: requests in it past this would block the monitor."""
         if sys.platform.startswith("linux"):
             import fcntl
 
             with contextlib.suppress(OSError):
                 fcntl.fcntl(self._requests.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+            with contextlib.suppress(OSError):
+                self._room = fcntl.fcntl(self._requests.fileno(), fcntl.F_GETPIPE_SZ)
+        self._sizes: deque[int] = deque([0])
+        """The bytes of each request not yet answered, oldest first (first, the process's
+        word that it has the file open, which takes none)."""
+        self._in_flight = 0
+        """Their sum: at least what the pipe holds of them."""
         self._closed = False
         # The state its whole checkpoints are taken from starts empty, as the monitor's did.
         self._hand_over(("state", max_events, rules))
@@ -135,16 +152,24 @@ class BackgroundWriter:
             raise SessionError(self._error)
         if self._closed:
             raise SessionError(f"recording to {self.path} is over")
-        if self._pending >= AHEAD:
-            self._wait(self._pending - AHEAD + 1)
+        data = pickle.dumps(request, pickle.HIGHEST_PROTOCOL)
+        # A write to a full pipe would stop the monitor with no way out if the process hung:
+        # it waits for answers instead (with a deadline), and sends what the pipe has room for.
+        # (One larger than the whole pipe goes when nothing is pending: the process reads it.)
+        while self._pending and (
+            self._pending >= AHEAD or self._in_flight + len(data) > self._room
+        ):
+            self._wait(1)
         try:
-            self._requests.send(request)
+            self._requests.send_bytes(data)
         except OSError:
             self.poll()  # it says why, if it could
             raise SessionError(
                 f"recording to {self.path} failed: the writer process stopped"
             ) from None
         self._pending += 1
+        self._sizes.append(len(data))
+        self._in_flight += len(data)
 
     def write(
         self,
@@ -218,6 +243,7 @@ class BackgroundWriter:
             return
         self._pending -= 1
         self._answered += 1
+        self._in_flight -= self._sizes.popleft()
         self._ring.answered(self._answered)
         if reply[0] == "error":
             self._error = str(reply[1])
