@@ -87,14 +87,16 @@ class BackgroundWriter:
         self._answered = 0
         """Answers taken so far: the request numbered `_answered + _pending` is the next."""
         # A fresh interpreter running this module (not multiprocessing's spawn, which would
-        # import the program's main module again in it), talking over two pipes.
+        # import the program's main module again in it), talking over two pipes. `-P`: not
+        # from the working directory first, which `-m` would put before this evtui (a
+        # checkout of another version, where the user records from inside it).
         requests, self._requests = _pipe()
         self._replies, replies = _pipe()
         package = str(Path(evtui.__file__).resolve().parent.parent)
         path_env = os.pathsep.join(p for p in (package, os.environ.get("PYTHONPATH")) if p)
         self._ring = Ring(RING_BYTES)
         self._process = subprocess.Popen(  # noqa: S603 (this interpreter, this module)
-            [sys.executable, "-m", __name__, str(path), str(requests.fileno()),
+            [sys.executable, "-P", "-m", __name__, str(path), str(requests.fileno()),
              str(replies.fileno()), str(self._ring.fd), str(self._ring.size)],
             pass_fds=(requests.fileno(), replies.fileno(), self._ring.fd),
             stdin=subprocess.DEVNULL,

@@ -18,8 +18,9 @@ from collections import deque
 __all__ = ["RING_BYTES", "Ring", "RingReader"]
 
 RING_BYTES = 16 << 20
-"""The ring's size: some fifty batches of 300 one-kilobyte documents (more than the batches
-`AHEAD` lets be on their way, so a ring seldom waits for the writer before the pipe would)."""
+"""The ring's size: some fifty batches of 300 one-kilobyte documents (more than the pipe holds
+of their fields, some 30 batches: so a ring seldom waits for the writer before the pipe
+would; see `background.AHEAD`)."""
 
 
 def _memory(size: int) -> int:

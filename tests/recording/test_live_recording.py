@@ -173,6 +173,26 @@ def test_the_file_holds_what_the_writer_says_is_written(tmp_path: Path) -> None:
         assert not reader.info.interrupted
 
 
+def test_the_writer_process_runs_this_evtui_whatever_the_working_directory_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Recording from inside another checkout of evtui (an older version, say): the writer
+    # process must not import that one.
+    other = tmp_path / "checkout"
+    (other / "evtui").mkdir(parents=True)
+    (other / "evtui" / "__init__.py").write_text("raise SystemExit('another evtui')\n")
+    monkeypatch.chdir(other)
+    polls = list(batches(network_messages(hours=2), size=50))
+    state = MonitorState()
+    recorder = Recorder.create(tmp_path / "s.evtui", ORIGIN, live=state)
+    for batch in polls:
+        recorder.record(batch, state.apply(batch))
+    recorder.close()
+    with SessionReader(tmp_path / "s.evtui") as reader:
+        assert reader.count == sum(len(b) for b in polls) > 0
+        assert reader.damage is None
+
+
 def test_a_monitor_killed_while_recording_leaves_every_batch_it_saw_written(
     tmp_path: Path,
 ) -> None:
