@@ -10,7 +10,7 @@ SQLite (stdlib, WAL mode) because it gives what a recording needs without code o
 transactions that survive `kill -9` (a committed batch is in the write-ahead log), an index to
 find a time in a million messages, and a file that other tools can open. See the README.
 
-Format version 3 (about a fifth of the size of version 1; evtui reads 1 and 2 still):
+Format version 3 (about a quarter of the size of version 1; evtui reads 1 and 2 still):
 
 - `session(key, value)`: the header (format, versions, source, catalog, layer, started/ended,
   and `dictionary`: base64 of the deflate dictionary the documents are compressed with).
