@@ -29,6 +29,8 @@ LEVEL, FAST_LEVEL = (3, 1) if NAME == "isal" else (6, 1)
 
 _WBITS = 15
 """A run's window (32 KiB): a document finds the ids and times of those before it."""
+_MOST_DOCUMENTS = 1 << 20
+"""Documents a run may say it holds (it holds some 25): their lengths are read before them."""
 
 
 def deflate_run(span: int, documents: Sequence[bytes], dictionary: bytes) -> bytes:
@@ -69,13 +71,15 @@ class InflatedRun:
         # Only as much as the lengths say (a damaged count or length cannot make it unbounded).
         head = inflater.decompress(data, 8)
         span, count = (int.from_bytes(head[i : i + 4], "little") for i in (0, 4))
-        if len(head) != 8 or not 0 < count <= span:
+        if len(head) != 8 or not 0 < count <= min(span, _MOST_DOCUMENTS):
             raise ValueError("a damaged run of documents (its count)")
         lengths = array("I", inflater.decompress(inflater.unconsumed_tail, 4 * count))
         if sys.byteorder == "big":
             lengths.byteswap()
         total = sum(lengths)
-        if len(lengths) != count or total > count * MAX_DOCUMENT_BYTES:
+        # A run stops at the first document past `RUN_BYTES`, and no document is larger than
+        # the decoder takes: more than twice that is damage (or a file made to exhaust memory).
+        if len(lengths) != count or total > 2 * MAX_DOCUMENT_BYTES:
             raise ValueError("a damaged run of documents (its lengths)")
         text = inflater.decompress(inflater.unconsumed_tail, total + 1)
         if len(text) != total or not inflater.eof or inflater.unused_data:

@@ -291,3 +291,46 @@ def test_a_run_whose_first_row_is_damaged_loses_that_run_only(
     assert [outcome(decode(m)) for m in read.values()] == [
         outcome(decode(messages[seq])) for seq in read
     ]
+
+
+def deflated(raw: bytes, dictionary: bytes = b"") -> bytes:
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15, 8, zlib.Z_DEFAULT_STRATEGY, dictionary)
+    return compressor.compress(raw) + compressor.flush()
+
+
+def words(*numbers: int) -> bytes:
+    return b"".join(n.to_bytes(4, "little") for n in numbers)
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (deflated(words(3, 2, 2, 3) + b"abcde"), None),  # whole: the control case
+        (deflated(words(3, 0)), "its count"),
+        (deflated(words(1, 2, 2, 3) + b"abcde"), "its count"),  # more documents than messages
+        (deflated(words(3, 2, 2)), "its lengths"),  # a length missing
+        (deflated(words(3, 2, 2, 2**32 - 1) + b"ab"), "its lengths"),  # beyond any document
+        (deflated(words(3, 2, 2, 3) + b"abcd"), "cut short"),
+        (deflated(words(3, 2, 2, 3) + b"abcdef"), "cut short"),  # more than the lengths say
+        (deflated(words(2**32 - 1, 2**32 - 1, 2)), "its count"),  # lengths beyond reason
+        (deflated(words(3, 2, 2, 3) + b"abcde")[:-3], "cut short"),
+        (deflated(words(3, 2, 2, 3) + b"abcde") + b"tail", "cut short"),
+        (b"not deflate at all", "damaged"),
+        (b"", "its count"),
+    ],
+)
+def test_a_damaged_run_of_documents_is_refused_saying_what_is_wrong(
+    data: bytes, says: str | None
+) -> None:
+    from evtui.recording.document_runs import InflatedRun
+
+    if says is None:
+        run = InflatedRun.inflate(10, data, b"")
+        assert (run.first, run.stop) == (10, 13)
+        assert [run.document(0), run.document(1)] == [b"ab", b"cde"]
+        with pytest.raises(ValueError, match="its place"):
+            run.document(2)
+        return
+    with pytest.raises((ValueError, zlib.error)) as raised:
+        InflatedRun.inflate(10, data, b"")
+    assert says in str(raised.value) or isinstance(raised.value, zlib.error)
