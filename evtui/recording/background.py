@@ -58,6 +58,10 @@ HELD_CHANGES = 200_000
 """Status changes of deltas the writer process holds before applying them to its copy of the
 state (otherwise at a whole checkpoint): at a million EVSEs those come every 4,000,000
 messages, and their deltas took some 160 bytes a message to hold."""
+IDLE_CHANGES = 20_000
+"""Status changes held from which the writer process, with no request waiting, applies them
+at once (twice the event log a state keeps by default: most of what each group makes of it
+is kept), so that a whole checkpoint has less left to do while requests wait."""
 
 _NUL = b"\x00"
 
@@ -322,6 +326,8 @@ def _serve(path: Path, requests: Connection, replies: Connection, ring: RingRead
     replies.send(("ok", writer.messages, writer.size, writer.checkpoint_size))
     shadow = _Shadow()
     while True:
+        if shadow.held >= IDLE_CHANGES and not requests.poll():
+            shadow.catch_up()
         try:
             request = requests.recv()
         except (EOFError, OSError):
@@ -371,7 +377,7 @@ class _Shadow:
             return data
         try:
             if data.get("version") != DELTA_VERSION:
-                self.deltas, self.held = [], 0
+                self._apply(self.state)
                 self.state = MonitorState.restore(
                     data, max_events=state.store.events.maxlen or 0, rules=self.rules
                 )
@@ -383,8 +389,7 @@ class _Shadow:
             self.held += len(data.get("changes") or ()) // 4
             if not whole and self.held < HELD_CHANGES:
                 return data
-            deltas, self.deltas, self.held = self.deltas, [], 0
-            state.apply_deltas(deltas)
+            self._apply(state)
             if not whole:
                 return data
             full = state.snapshot(binary=True)
@@ -394,6 +399,18 @@ class _Shadow:
             return data
         full["rejection_seqs"] = data.get("rejection_seqs", [])
         return full
+
+    def catch_up(self) -> None:
+        """Apply the deltas held now (the process has nothing else to do)."""
+        if self.state is not None and self.deltas:
+            try:
+                self._apply(self.state)
+            except SnapshotError:
+                self.state = None  # as `keep`: deltas only from here on
+
+    def _apply(self, state: MonitorState) -> None:
+        deltas, self.deltas, self.held = self.deltas, [], 0
+        state.apply_deltas(deltas)
 
 
 def _pipe() -> tuple[Connection, Connection]:

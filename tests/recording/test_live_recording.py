@@ -278,12 +278,17 @@ def test_the_writer_process_does_not_take_the_monitor_s_core_when_woken(tmp_path
 
 
 @pytest.mark.usefixtures("small_checkpoints")
-@pytest.mark.parametrize("held", [1, 300, 10**9], ids=["each", "a few", "all"])
+@pytest.mark.parametrize(
+    ("held", "idle"),
+    [(1, False), (300, False), (10**9, False), (10**9, True)],
+    ids=["each", "a few", "all", "when idle"],
+)
 def test_the_writer_s_whole_checkpoints_do_not_depend_on_when_it_applied_the_deltas(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held: int
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held: int, idle: bool
 ) -> None:
     # The writer process brings its copy of the state up to date at a whole checkpoint, or
-    # sooner once the deltas it holds are many: the whole checkpoint is the same either way.
+    # sooner once the deltas it holds are many, or when it is idle: the whole checkpoint is
+    # the same either way.
     polls = list(batches(network_messages(hours=30)))
     path = tmp_path / "live.evtui"
     monitor_records(path, polls[:20], polls[20:])
@@ -299,8 +304,11 @@ def test_the_writer_s_whole_checkpoints_do_not_depend_on_when_it_applied_the_del
     monkeypatch.setattr(background, "HELD_CHANGES", held)
     shadow = background._Shadow(MonitorState(), None)
     assert shadow.keep(base, whole=False) is base
-    for delta in deltas[:-1]:
+    for n, delta in enumerate(deltas[:-1]):
         assert shadow.keep(delta, whole=False) is delta  # written as it came
+        if idle and n % 2:
+            shadow.catch_up()
+            assert not shadow.deltas
     whole = shadow.keep(deltas[-1], whole=True)
     assert whole.get("version") != DELTA_VERSION
     assert picture(MonitorState.restore(whole)) == expected
