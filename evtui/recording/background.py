@@ -377,7 +377,7 @@ class _Shadow:
             return data
         try:
             if data.get("version") != DELTA_VERSION:
-                self._apply(self.state)
+                self.deltas, self.held = [], 0
                 self.state = MonitorState.restore(
                     data, max_events=state.store.events.maxlen or 0, rules=self.rules
                 )
