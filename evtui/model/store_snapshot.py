@@ -75,8 +75,9 @@ class FullSnapshot(StoreColumns):
         code = [status(name) for name in self._names]
         counts, periods = self._earlier_periods()
         evses = [self._dump_row(row, code, n) for row, n in enumerate(counts.tolist())]
-        times = np.frombuffer(self._p_since, dtype=np.int64)[periods]
-        codes = np.array(code, dtype=np.int64)[np.frombuffer(self._p_status, np.uint32)[periods]]
+        times = np.frombuffer(self._p_since, dtype=self._p_since.typecode)[periods]
+        statuses = np.frombuffer(self._p_status, dtype=self._p_status.typecode)[periods]
+        codes = np.array(code, dtype=np.int64)[statuses]
         unit = _SECOND if bool(np.all(times % _SECOND == 0)) else 1
         # Each start as the time since the one before (rows one after the other), byte plane
         # by byte plane: the high bytes are nearly all alike and compress to nothing.
@@ -95,8 +96,8 @@ class FullSnapshot(StoreColumns):
         """How many earlier periods each EVSE's timeline has (as `_history` gives them), and
         where they are in the history log: row by row, the oldest first. A walk of the log
         down every EVSE's links at once, one step a period back."""
-        prev = np.frombuffer(self._p_prev, dtype=np.int32)
-        at = np.frombuffer(self._past, dtype=np.int32).astype(np.int64)
+        prev = np.frombuffer(self._p_prev, dtype=self._p_prev.typecode)
+        at = np.frombuffer(self._past, dtype=self._past.typecode).astype(np.int64)
         rows = np.flatnonzero(at >= 0)
         found_rows, found = [], []
         for _ in range(HISTORY_LIMIT - 1):  # (the current period is the limit's last)
