@@ -426,3 +426,10 @@ if __name__ == "__main__":
         Connection(int(sys.argv[3]), readable=False),
         RingReader(int(sys.argv[4]), int(sys.argv[5])),
     )
+    # Done: the file is closed and the monitor's `close` waits for this exit. Python's own
+    # teardown (freeing the copy of the state, then every module) took 65 ms at 13,000 EVSEs,
+    # a tenth of what a minute's recording at full rate cost; there is nothing for it to tidy.
+    # (multiprocessing ends its children so too.)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
