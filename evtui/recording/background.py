@@ -2,12 +2,12 @@
 
 Packing a message and inserting it cost about as much as decoding and applying it; on the
 thread that ingests, a recording halved the monitor's throughput. `BackgroundWriter` has
-`SessionWriter`'s methods, but a write returns once the batch is handed over (its documents
-through shared memory, `ring.py`; the rest, a list of each field, through a pipe): a process of
-its own packs and writes it, one transaction a batch as before, and says so; `written` counts
-the messages it said are in the file, so that a live source commits no offset before its
-message is there. If the monitor is killed, the process writes what it was handed, then leaves
-the session as interrupted.
+`SessionWriter`'s methods, but a write returns once the batch is handed over (through shared
+memory, `ring.py`: its documents, and the rest as a list of each field; a pipe says where): a
+process of its own packs and writes it, one transaction a batch as before, and says so;
+`written` counts the messages it said are in the file, so that a live source commits no offset
+before its message is there. If the monitor is killed, the process writes what it was
+handed, then leaves the session as interrupted.
 
 The checkpoints come from the monitor's own state, as deltas (a few milliseconds each); the
 process applies each to a copy of that state it keeps (`_Shadow`) and, where a whole
@@ -24,7 +24,6 @@ import pickle
 import subprocess
 import sys
 import time
-from collections import deque
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -43,15 +42,10 @@ __all__ = ["AHEAD", "BackgroundWriter"]
 
 AHEAD = 64
 """Batches handed over and not yet written before `write` waits for the process (and no more
-than the pipe holds, `PIPE_BYTES`): a disk slower than the stream holds up the monitor
+than the ring holds, `ring.RING_BYTES`): a disk slower than the stream holds up the monitor
 instead of filling its memory. Some 19,000 messages of batches of 300, a quarter of a second
 at the benchmark's 70,000 a second, so that the monitor goes on while the process takes a
 whole checkpoint (180 ms at 13,000 EVSEs); with 16, the monitor stopped for most of it."""
-PIPE_BYTES = 1 << 20
-"""The pipe's room asked for (Linux's largest for anyone): some 30 batches of 300 messages
-(their fields, 100 bytes a message; the documents go through the ring)."""
-_PIPE_DEFAULT = 1 << 16
-"""A pipe's room where it cannot be asked for (Linux's default)."""
 WAIT = 60.0
 """Seconds `close` (and a full hand-over) waits for the process before giving up on it."""
 HELD_CHANGES = 200_000
@@ -114,22 +108,6 @@ class BackgroundWriter:
         # Only the process holds its ends: it sees the end of requests if this one dies.
         requests.close()
         replies.close()
-        # Room for several batches in the pipe: a hand-over is one write that does not wait
-        # (a thread to send them would take the interpreter's lock from the monitor instead).
-        self._room = _PIPE_DEFAULT
-        """Bytes the pipe holds: requests in it past this would block the monitor."""
-        if sys.platform.startswith("linux"):
-            import fcntl
-
-            with contextlib.suppress(OSError):
-                fcntl.fcntl(self._requests.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
-            with contextlib.suppress(OSError):
-                self._room = fcntl.fcntl(self._requests.fileno(), fcntl.F_GETPIPE_SZ)
-        self._sizes: deque[int] = deque([0])
-        """The bytes of each request not yet answered, oldest first (first, the process's
-        word that it has the file open, which takes none)."""
-        self._in_flight = 0
-        """Their sum: at least what the pipe holds of them."""
         self._closed = False
         # The state its whole checkpoints are taken from starts empty, as the monitor's did.
         self._hand_over(("state", max_events, rules))
@@ -159,13 +137,18 @@ class BackgroundWriter:
         if self._closed:
             raise SessionError(f"recording to {self.path} is over")
         data = pickle.dumps(request, pickle.HIGHEST_PROTOCOL)
-        # A write to a full pipe would stop the monitor with no way out if the process hung:
-        # it waits for answers instead (with a deadline), and sends what the pipe has room for.
-        # (One larger than the whole pipe goes when nothing is pending: the process reads it.)
-        while self._pending and (
-            self._pending >= AHEAD or self._in_flight + len(data) > self._room
-        ):
+        while self._pending >= AHEAD:
             self._wait(1)
+        if self._ring.fits(len(data)) and self._make_room(len(data)):
+            # Through the ring; the pipe says where. It then holds a few dozen bytes a request:
+            # a write to it never fills it, which would stop the monitor with no way out if
+            # the process hung (a 1.6 MB delta had the monitor wait for every batch before it).
+            at = self._ring.put(data, self._answered + self._pending)
+            data = pickle.dumps((at, len(data)), pickle.HIGHEST_PROTOCOL)
+        else:
+            # Larger than the ring: through the pipe, once the process has read everything
+            # else (it reads this one whole while the monitor writes it).
+            self._wait(self._pending)
         try:
             self._requests.send_bytes(data)
         except OSError:
@@ -174,8 +157,13 @@ class BackgroundWriter:
                 f"recording to {self.path} failed: the writer process stopped"
             ) from None
         self._pending += 1
-        self._sizes.append(len(data))
-        self._in_flight += len(data)
+
+    def _make_room(self, length: int) -> bool:
+        """Wait until `length` bytes of the ring are free (answers free them), or nothing is
+        pending; whether they are free."""
+        while not self._ring.room(length) and self._pending:
+            self._wait(1)
+        return self._ring.room(length)
 
     def write(
         self,
@@ -207,10 +195,8 @@ class BackgroundWriter:
                 for m, d in zip(messages, documents, strict=True)
             ]
         ring = self._ring
-        if blob is not None and ring.fits(len(blob)):
-            # The documents go through the shared ring, the pipe says where.
-            while not ring.room(len(blob)) and self._pending:
-                self._wait(1)
+        if blob is not None and ring.fits(len(blob)) and self._make_room(len(blob)):
+            # The documents apart from the rest: the process copies them out as they are.
             offset = ring.put(blob, self._answered + self._pending)
             lengths = list(map(len, cast("Sequence[bytes]", documents)))
             self._hand_over(("write", columns, data, checkpoint, (offset, lengths), whole))
@@ -249,7 +235,6 @@ class BackgroundWriter:
             return
         self._pending -= 1
         self._answered += 1
-        self._in_flight -= self._sizes.popleft()
         self._ring.answered(self._answered)
         if reply[0] == "error":
             self._error = str(reply[1])
@@ -330,6 +315,8 @@ def _serve(path: Path, requests: Connection, replies: Connection, ring: RingRead
             shadow.catch_up()
         try:
             request = requests.recv()
+            if isinstance(request[0], int):  # in the ring: (where, how many bytes)
+                request = pickle.loads(ring.read(*request))  # noqa: S301 (the monitor's own)
         except (EOFError, OSError):
             # The monitor closed the pipe without closing the session, or died.
             writer.abandon()

@@ -1,11 +1,12 @@
-"""The shared memory a batch's documents cross to the writer process in.
+"""The shared memory a recording's requests cross to the writer process in.
 
 Through the pipe, 300 documents of a kilobyte cost the monitor 175 us of copying into the
 kernel (and the writer as much out of it); copied into memory both processes map, 25 us. The
-monitor writes each batch's documents, joined, into a ring of that memory and tells the writer
-where (in the request it sends over the pipe); a region is written again only once the writer
-has answered the request that named it, so the writer reads what was put there. A batch too
-large for the ring goes through the pipe instead.
+monitor writes each batch's documents, joined, into a ring of that memory, then the rest of
+the request (pickled, saying where the documents lie), and tells the writer where over the
+pipe; a region is written again only once the writer has answered the request that put it
+there, so the writer reads what was put there. A request too large for the ring goes through
+the pipe instead.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from collections import deque
 __all__ = ["RING_BYTES", "Ring", "RingReader"]
 
 RING_BYTES = 16 << 20
-"""The ring's size: some fifty batches of 300 one-kilobyte documents (more than the pipe holds
-of their fields, some 30 batches: so a ring seldom waits for the writer before the pipe
-would; see `background.AHEAD`)."""
+"""The ring's size: some fifty batches of 300 one-kilobyte documents, with their fields (see
+`background.AHEAD`)."""
 
 
 def _memory(size: int) -> int:
@@ -95,6 +95,10 @@ class RingReader:
     def __init__(self, fd: int, size: int) -> None:
         self._map = mmap.mmap(fd, size, access=mmap.ACCESS_READ)
         os.close(fd)
+
+    def read(self, offset: int, length: int) -> bytes:
+        """The `length` bytes put at `offset` (copied out)."""
+        return self._map[offset : offset + length]
 
     def get(self, offset: int, lengths: list[int]) -> list[bytes]:
         """The documents of `lengths` bytes each, from `offset` on (copied out: the room
