@@ -106,11 +106,11 @@ def draw(
     dot_x, dot_y = x.astype(np.int64), y.astype(np.int64)
     column, row = dot_x >> 1, dot_y >> 2
     cell = row * columns + column
-    top = np.zeros(rows * columns, dtype=bool)
-    bottom = np.zeros(rows * columns, dtype=bool)
-    lower = (dot_y & 3) >= 2
-    top[cell[~lower]] = True
-    bottom[cell[lower]] = True
+    # Which half of its cell each dot is in (its rows 0-1: the top), both halves in one
+    # scatter: two, each of a mask's picks, took twice as long.
+    halves = np.zeros(rows * columns * 2, dtype=bool)
+    halves[cell * 2 + ((dot_y >> 1) & 1)] = True
+    top, bottom = halves[0::2], halves[1::2]
     occupied = top | bottom
     cell_state = _cell_states(cell, state, rows * columns, mode)
     flat_glyphs, flat_kinds = glyphs.reshape(-1), kinds.reshape(-1)

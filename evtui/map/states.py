@@ -70,9 +70,14 @@ def location_states(store: StateStore, now_us: int) -> States:
     # would stop them growing (BufferError). Everything kept is a new array.
     codes = np.frombuffer(codes_column, dtype=codes_column.typecode)
     evse_class = classes[codes]
-    stale = np.frombuffer(updated_column, dtype=updated_column.typecode) < cutoff[codes]
-    del codes
-    evse_class[stale & (evse_class != _DOWN)] = _UNKNOWN
+    updated = np.frombuffer(updated_column, dtype=updated_column.typecode)
+    # Only an EVSE updated before the latest cut-off can be stale: one comparison of every
+    # time, then each status's own cut-off for those alone (most are recent; a look-up of
+    # every EVSE's cut-off took a third of the map's states at a million EVSEs).
+    old = np.flatnonzero(updated < cutoff.max())
+    stale = old[updated[old] < cutoff[codes[old]]]
+    del codes, updated
+    evse_class[stale[evse_class[stale] != _DOWN]] = _UNKNOWN
     location = np.frombuffer(locations_column, dtype=locations_column.typecode)
     combined = location * np.int64(4) + evse_class
     del location
