@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import pickle
 import random
 import signal
 import subprocess
@@ -73,13 +74,28 @@ def small_checkpoints(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("small_checkpoints")
-def test_a_recording_begun_mid_session_replays_what_the_monitor_showed(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "ring_bytes",
+    [
+        None,
+        # Room for a batch's documents and fields, not for a checkpoint: the checkpoints' requests
+        # go through the pipe while the batches beside them go through the ring.
+        25_000,
+    ],
+)
+def test_a_recording_begun_mid_session_replays_what_the_monitor_showed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ring_bytes: int | None
+) -> None:
+    if ring_bytes is not None:
+        monkeypatch.setattr(background, "RING_BYTES", ring_bytes)
     messages = network_messages(hours=30)
     polls = list(batches(messages))
     path = tmp_path / "live.evtui"
     state, views = monitor_records(path, polls[:20], polls[20:])
 
     reader = SessionReader(path)
+    if ring_bytes is not None:  # the state as the recording began did not fit the ring
+        assert len(pickle.dumps(reader.checkpoint(0))) > ring_bytes
     assert reader.count == sum(len(b) for b in polls[20:])
     saved = reader.checkpoints()
     # The state as the recording began, then full checkpoints and deltas from the live state.
