@@ -106,19 +106,22 @@ class Packer:
             return None
         # The value `"<id>"` of every `"id"` member becomes `"\x00<n>"`, in one pass however
         # many (a location may list thousands of EVSEs); reading puts each id back in place
-        # of its `\x00<n>`, and nothing else in valid JSON holds a NUL.
-        return _ID.sub(self._swap, document)
+        # of its `\x00<n>`, and nothing else in valid JSON holds a NUL. Split, not `sub` with
+        # a function: the pieces come as text, the name and the value of each member in
+        # turn, with no match object to make (a quarter of the swap's time).
+        parts = _ID.split(document)
+        tokens = self._tokens
+        for i in range(2, len(parts), 3):
+            value = parts[i]
+            token = tokens.get(value)
+            if token is None:
+                token = tokens[value] = b'"\x00%d"' % self.ref(value)
+            parts[i] = token
+        return b"".join(parts)
 
     def run(self, span: int, documents: Sequence[bytes]) -> bytes:
         """Swapped documents deflated together, for the first of `span` messages."""
         return deflate_run(span, documents, self._dictionary)
-
-    def _swap(self, match: re.Match[bytes]) -> bytes:
-        value = match[2]
-        token = self._tokens.get(value)
-        if token is None:
-            token = self._tokens[value] = b'"\x00%d"' % self.ref(value)
-        return match[1] + token
 
     def key(self, key: str | None) -> int | str | None:
         if key is None:
