@@ -215,9 +215,10 @@ class DeltaSnapshot(StoreColumns):
             )
         ]  # fmt: skip
         updated, row = data["updated"], 0
+        updated_col, since_col = self._updated, self._since  # (a loop over every row moved)
         for i in range(0, len(updated), 2):
             row += updated[i]
-            self._updated[row] = self._since[row] + updated[i + 1]
+            updated_col[row] = since_col[row] + updated[i + 1]
         if len(self._p_since) >= self._compact_at:
             self._compact_history()
         return out

@@ -9,6 +9,7 @@ import binascii
 import json
 import sqlite3
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -176,6 +177,16 @@ def write_version_1(path: Path, messages: list[StreamMessage], every: int) -> No
     db.close()
 
 
+def seeks_as_played(reader: SessionReader, decoded: list[Decoded], targets: Iterable[int]) -> None:
+    """Each seek of a fresh replay shows what applying the messages up to it shows."""
+    player = Player(reader)
+    for target in targets:
+        player.seek(target)
+        state = MonitorState()
+        state.apply(Batch(tuple(decoded[:target])))
+        assert picture(player.state) == picture(state), target
+
+
 def test_a_version_1_session_still_replays_and_seeks(
     tmp_path: Path, messages: list[StreamMessage]
 ) -> None:
@@ -189,12 +200,7 @@ def test_a_version_1_session_still_replays_and_seeks(
         assert [m.data for m in read] == [m.data for m in messages]
         at = messages[1000].received_at
         assert reader.seq_after(at) == sum(1 for m in messages if m.received_at <= at)
-        player = Player(reader)
-        for target in (len(messages), 1001, 399, 801):
-            player.seek(target)
-            state = MonitorState()
-            state.apply(Batch(tuple(decoded[:target])))
-            assert picture(player.state) == picture(state), target
+        seeks_as_played(reader, decoded, (len(messages), 1001, 399, 801))
     result = evtui("tail", "--source", str(path), "--format", "jsonl")
     assert result.returncode == 0, result.stderr
     published = [json.loads(d.document) for d in decoded if isinstance(d, Accepted)]
@@ -244,12 +250,7 @@ def test_a_version_2_session_still_replays_and_seeks(
         read = [m for chunk in reader.read() for _, m in chunk]
         assert reader.damage is None
         assert [outcome(decode(m)) for m in read] == [outcome(d) for d in decoded]
-        player = Player(reader)
-        for target in (len(messages), 1001, 399):
-            player.seek(target)
-            state = MonitorState()
-            state.apply(Batch(tuple(decoded[:target])))
-            assert picture(player.state) == picture(state), target
+        seeks_as_played(reader, decoded, (len(messages), 1001, 399))
 
 
 def test_any_message_reads_alone_from_the_middle_of_its_run(
