@@ -43,6 +43,20 @@ LEGEND: dict[MapState, str] = {
 """The legend's words for each state, in urgency order."""
 
 _FREE, _BUSY, _UNKNOWN, _DOWN = 0, 1, 2, 3
+_BITS = np.array([1 << _FREE, 1 << _BUSY, 1 << _UNKNOWN, 1 << _DOWN], dtype=np.uint8)
+
+
+def _state_of(classes: int) -> MapState:
+    """A location's state from which classes its EVSEs are in (bit c: some EVSE of class c)."""
+    if classes & 1 << _DOWN:
+        return MapState.ALL_DOWN if classes == 1 << _DOWN else MapState.SOME_DOWN
+    if classes & ~(1 << _UNKNOWN) == 0:  # (no EVSE at all: unknown too)
+        return MapState.UNKNOWN
+    return MapState.AVAILABLE if classes & 1 << _FREE else MapState.BUSY
+
+
+_STATE_OF = np.array([_state_of(classes) for classes in range(16)], dtype=np.int8)
+"""`_state_of` of every set of classes: a look-up for every location at once."""
 
 
 def _class(status: str) -> int:
@@ -82,12 +96,8 @@ def location_states(store: StateStore, now_us: int) -> States:
     combined = location * np.int64(4) + evse_class
     del location
     count = store.location_count
-    tally = np.bincount(combined, minlength=count * 4).reshape(count, 4)
-    total = tally[:, 0] + tally[:, 1] + tally[:, 2] + tally[:, 3]  # (sum(axis=1): slower)
-    down, unknown, free = tally[:, _DOWN], tally[:, _UNKNOWN], tally[:, _FREE]
-    out = np.full(count, MapState.BUSY, dtype=np.int8)
-    out[free > 0] = MapState.AVAILABLE
-    out[unknown == total] = MapState.UNKNOWN
-    out[down > 0] = MapState.SOME_DOWN
-    out[(down == total) & (total > 0)] = MapState.ALL_DOWN
-    return out
+    present = np.bincount(combined, minlength=count * 4).reshape(count, 4) > 0
+    # Which classes each location has, as bits, then one look-up: comparing the counts
+    # column by column took twice as long.
+    held: npt.NDArray[np.uint8] = present.view(np.uint8) @ _BITS
+    return _STATE_OF[held]

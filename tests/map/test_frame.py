@@ -99,6 +99,12 @@ def test_the_cursor_picks_the_nearest_location_in_view() -> None:
     frame = frame_of(store, OCEAN, cursor=(79.0, 0.0))
     assert frame.picked is not None and store.location_id_at(frame.picked) == far
     assert frame.in_view == 2  # the third is in Europe, outside the view
+    # Every location in view (the world's zoom): the same pick.
+    whole = network((near, ["AVAILABLE"]), (far, ["CHARGING"]))
+    for cursor, want in (((40.0, 20.0), near), ((79.0, 0.0), far)):
+        frame = frame_of(whole, OCEAN, cursor=cursor)
+        assert frame.picked is not None and whole.location_id_at(frame.picked) == want
+        assert frame.in_view == 2
 
 
 def test_filtered_and_watched_locations() -> None:
