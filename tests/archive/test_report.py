@@ -256,6 +256,12 @@ def test_flapping_with_few_class_changes_and_with_many(
         # ... and twenty-one uses after them bring the share under 25 %.
         "calmed": walk("calmed", *up_down, *[("CHARGING" if n % 2 else "AVAILABLE",
                                                 8_000.0 + 600 * n) for n in range(21)]),
+        # The twentieth transition back still counts: at the 20th change after the first
+        # sighting, class changes 1, 2 and 13-20 weigh 38 + 39 + (50 + ... + 57) = 505, over
+        # 475 (50 %); without the oldest, 467 (before it, 457 at most).
+        "twentieth": walk("twentieth", *[(s, 600.0 * n) for n, s in enumerate(
+            ["AVAILABLE", "OUT_OF_ORDER", "AVAILABLE"] + ["CHARGING", "AVAILABLE"] * 5
+            + ["OUT_OF_ORDER", "AVAILABLE"] * 4)]),
     }  # fmt: skip
     updates = [u for history in histories.values() for u in history]
     messages = [(at + 1, [("L", evse, status, at)]) for evse, status, at in
@@ -265,5 +271,6 @@ def test_flapping_with_few_class_changes_and_with_many(
     archived = archived_result(tmp_path / "archive", "uk")
     got = {r["evse"]: r["flapping"] for r in rows(archived, "evse")}
     want = {r["evse"]: r["flapping"] for r in rows(session_result([session], "uk"), "evse")}
-    expected = {"back": True, "charged": False, "fifth": True, "weighed": True, "calmed": False}
+    expected = {"back": True, "charged": False, "fifth": True, "weighed": True, "calmed": False,
+                "twentieth": True}  # fmt: skip
     assert got == want == expected
