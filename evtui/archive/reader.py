@@ -95,7 +95,6 @@ class ArchiveReader:
                     self.skipped.append(f"{path}: not a readable Parquet file ({_first_line(exc)})")
                     versions[str(path)] = None
         good = []
-        wanted = set(COLUMNS[table])
         for path in files:
             version = versions.get(str(path), "absent")
             if version is None:
@@ -110,12 +109,35 @@ class ArchiveReader:
                     f"{SCHEMA_VERSION}): upgrade evtui to read it"
                 )
             else:
-                missing = wanted - self._columns(path)
-                if missing:
-                    self.skipped.append(f"{path}: lacks the columns {', '.join(sorted(missing))}")
+                problem = self._schema_problem(table, path)
+                if problem:
+                    self.skipped.append(f"{path}: {problem}")
                 else:
                     good.append(path)
         return good
+
+    def _schema_problem(self, table: str, path: Path) -> str | None:
+        """What keeps the columns of `path` from reading as `table`'s (None: nothing)."""
+        try:
+            described = self._db.execute(
+                "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet("
+                f"{sql_text(path)}, hive_partitioning = false))"
+            ).fetchall()
+        except duckdb.Error as exc:
+            return f"not a readable Parquet file ({_first_line(exc)})"
+        types = {str(name): str(kind) for name, kind in described}
+        wanted = COLUMNS[table]
+        missing = sorted(set(wanted) - set(types))
+        if missing:
+            return f"lacks the columns {', '.join(missing)}"
+        # One column of another type would stop the whole table's read (DuckDB casts the
+        # files to one schema), so such a file is left out like the others.
+        wrong = [
+            f"{name} is {types[name]}, not {_TYPE_NAMES.get(kind, kind)}"
+            for name, kind in wanted.items()
+            if types[name] != _TYPE_NAMES.get(kind, kind)
+        ]
+        return f"columns of other types: {'; '.join(wrong)}" if wrong else None
 
     def _versions(self, files: list[Path]) -> dict[str, str | None]:
         listed = ", ".join(sql_text(f) for f in files)
@@ -125,11 +147,10 @@ class ArchiveReader:
         ).fetchall()
         return {str(name): str(value) for name, value in rows}
 
-    def _columns(self, path: Path) -> set[str]:
-        rows = self._db.execute(
-            "SELECT name FROM parquet_schema(?)", [str(path)]
-        ).fetchall()
-        return {str(name) for (name,) in rows}
+
+
+_TYPE_NAMES = {"TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE"}
+"""The names DuckDB describes the schema's types by, where they differ."""
 
 
 def _listed(folder: Path) -> list[Path]:

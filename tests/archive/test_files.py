@@ -126,6 +126,11 @@ def test_bad_files_are_named_skipped_and_left_out_of_the_figures(
         f"COPY (SELECT * FROM read_parquet('{good}')) TO '{newer}' "
         f"(FORMAT parquet, KV_METADATA {{{SCHEMA_KEY}: '{SCHEMA_VERSION + 1}'}})"
     )
+    # evtui's key, but a column of another type (it would stop DuckDB reading the table).
+    duckdb.connect().execute(
+        f"COPY (SELECT * REPLACE ('garbage' AS time) FROM read_parquet('{good}')) TO "
+        f"'{folder / 'typed.parquet'}' (FORMAT parquet, KV_METADATA {{{SCHEMA_KEY}: '1'}})"
+    )
     after = evtui("report", "--archive", str(archive), *options, env=home)
     assert after.returncode == 1
     assert "Traceback" not in after.stderr
@@ -134,10 +139,11 @@ def test_bad_files_are_named_skipped_and_left_out_of_the_figures(
         ("foreign.parquet", "not an evtui archive file"),
         ("cut.parquet", "not a readable Parquet file"),
         ("newer.parquet", f"newer schema version {SCHEMA_VERSION + 1}"),
+        ("typed.parquet", "columns of other types: time is VARCHAR, not TIMESTAMP WITH TIME ZONE"),
     ):
         [line] = [x for x in lines if name in x]
         assert why in line
-    assert "the figures exclude 3 unreadable archive files" in after.stderr
+    assert "the figures exclude 4 unreadable archive files" in after.stderr
     assert after.stdout == before.stdout
 
 
