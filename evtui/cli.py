@@ -299,10 +299,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="add sessions to a Parquet archive that DuckDB, Spark or Trino can read",
         description="Fold session files (oldest first, one history) into status changes "
         "and write them to the archive directory DIR (made if absent) as Parquet files. A "
-        "session the archive holds already is skipped; a damaged one adds what is readable.",
+        "session the archive holds whole already is skipped; a damaged one adds what is "
+        "readable, one still being recorded what it holds so far, and adding it again (or "
+        "an intact copy) adds the rest.",
     )
     archive.add_argument(
-        "paths", nargs="+", metavar="PATH", help="session files, then the archive directory"
+        "paths",
+        nargs="+",
+        metavar="SESSION... DIR",
+        help="session files, then the archive directory",
     )
     archive.add_argument(
         "--compact",

@@ -67,6 +67,12 @@ class ArchiveReader:
         rows = db.execute("SELECT DISTINCT session FROM coverage WHERE closed").fetchall()
         return {str(session) for (session,) in rows}
 
+    def begun_sessions(self) -> set[str]:
+        """The sessions the archive holds some of (complete or not)."""
+        db = self.connect()
+        rows = db.execute("SELECT DISTINCT session FROM coverage").fetchall()
+        return {str(session) for (session,) in rows}
+
     @property
     def scratch(self) -> Path:
         """A private directory for what a query spills to disk, removed by `close`."""

@@ -2,8 +2,10 @@
 
 Sessions are read oldest first and folded as one history (the EVSEs' states carried from one
 to the next, as `evtui report` reads them). A session the archive already holds completely is
-skipped; one added partly before (an interrupted run) is added again, and the report's SQL
-counts its rows once.
+skipped. A session is complete once added from a file that ended cleanly and was read whole:
+one added while it was still being recorded, from a damaged copy, or by a run that was
+interrupted is added again, and only the rows the archive lacks are written (an interrupted
+run's own rows, written before its end was, the report's SQL counts once).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class Added:
     files: int = 0
     problems: list[str] = field(default_factory=list)
     """One line per session that was damaged or unreadable (what was readable is added)."""
+    unfinished: list[str] = field(default_factory=list)
+    """Sessions added whose recording had not ended: adding them again adds the rest."""
 
 
 def session_key(reader: SessionReader) -> str:
@@ -53,7 +57,16 @@ def add_sessions(
 ) -> Added:
     """Add `paths` to the archive at `directory`; see the module's docstring."""
     added = Added()
-    complete = ArchiveReader(directory).complete_sessions() if directory.exists() else set()
+    complete: set[str] = set()
+    begun: set[str] = set()
+    held: dict[str, list[Path]] = {}
+    if directory.exists():
+        archive = ArchiveReader(directory)
+        try:
+            complete, begun = archive.complete_sessions(), archive.begun_sessions()
+            held = {table: archive.files[table] for table in ("status_changes", "late_updates")}
+        finally:
+            archive.close()
     readers: list[tuple[float, Path, SessionReader]] = []
     for path in paths:
         try:
@@ -69,18 +82,30 @@ def add_sessions(
             if key in complete:
                 added.skipped.append(str(path))
                 continue
-            out = ArchiveWriter(directory, writer, key, place=place, state=state)
+            again = key in begun
+            out = ArchiveWriter(
+                directory, writer, key, place=place, state=state, held=held if again else None
+            )
             for chunk in reader.read():
                 out.add([(seq, decode(message)) for seq, message in chunk])
                 if out.pending >= FLUSH_ROWS:
                     out.flush()
             if reader.damage is not None:
-                added.problems.append(f"{path}: {reader.damage.describe()}")
-            out.close()
-            complete.add(key)
+                added.problems.append(
+                    f"{path}: {reader.damage.describe()} (adding an intact copy later adds "
+                    "the rest)"
+                )
+            elif reader.info.interrupted:
+                added.unfinished.append(str(path))
+            whole = reader.damage is None and not reader.info.interrupted
+            out.close(complete=whole)
+            if whole:
+                complete.add(key)
+            begun.add(key)
             added.sessions += 1
             added.changes += out.written_changes
             added.files += len(out.files)
             if progress is not None:
-                progress(f"{path}: {out.written_changes:,} changes")
+                new = " the archive lacked" if again else ""
+                progress(f"{path}: {out.written_changes:,} changes{new}")
     return added

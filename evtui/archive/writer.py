@@ -58,6 +58,7 @@ class ArchiveWriter:
         *,
         place: Placer | None = None,
         state: dict[tuple[str, str], list[Any]] | None = None,
+        held: dict[str, list[Path]] | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.writer = writer
@@ -88,6 +89,31 @@ class ArchiveWriter:
         except OSError as exc:
             raise ArchiveError(f"archive {directory}: {exc.strerror or exc}") from None
         self._db = connect()
+        self._held = self._hold(held or {})
+
+    def _hold(self, held: dict[str, list[Path]]) -> set[str]:
+        """Keep apart the rows of this session that `held`'s files (by table) have already:
+        the session was added before, not completely, so only the rest is written."""
+        tables = set()
+        for table, keys in _HELD_KEYS.items():
+            files = held.get(table)
+            if not files:
+                continue
+            listed = ", ".join(sql_text(f) for f in files)
+            stored = ", ".join(
+                f'epoch_us("{k}") AS "{k}"' if k in _INTS else f'"{k}"' for k in keys
+            )
+            joined = ", ".join(f'"{k}"' for k in keys)
+            # The n-th of equal rows stands apart from the first: an EVSE can flip to a
+            # status and back and to it again within one `last_updated`.
+            self._db.execute(
+                f"CREATE TEMP TABLE held_{table} AS SELECT {joined}, row_number() OVER "
+                f"(PARTITION BY {joined} ORDER BY seq) AS nth FROM (SELECT {stored}, seq FROM "
+                f"read_parquet([{listed}], hive_partitioning = false) "
+                f"WHERE session = {sql_text(self.session)})"
+            )
+            tables.add(table)
+        return tables
 
     @property
     def pending(self) -> int:
@@ -177,9 +203,10 @@ class ArchiveWriter:
         self.files += written
         return written
 
-    def close(self) -> list[Path]:
-        """Write the rest and mark the session complete."""
-        written = self.flush(closed=True)
+    def close(self, *, complete: bool = True) -> list[Path]:
+        """Write the rest and, when `complete`, mark the session's end: adding the session
+        again then adds nothing (else it adds what the archive lacks of it)."""
+        written = self.flush(closed=complete)
         self._db.close()
         return written
 
@@ -195,6 +222,11 @@ class ArchiveWriter:
             name: np.asarray(values, dtype=np.int64 if name in _INTS else object)
             for name, values in zip(names, zip(*rows, strict=True), strict=True)
         }
+        if table in self._held:
+            unheld = self._unheld(table, columns)
+            columns = {name: values[unheld] for name, values in columns.items()}
+            if not len(unheld):
+                return []
         days = columns["time"] // DAY_US
         written = []
         for day in np.unique(days):
@@ -204,6 +236,21 @@ class ArchiveWriter:
             folder = self.directory / table / f"date={date}"
             written.append(self._copy(table, data, folder))
         return written
+
+    def _unheld(self, table: str, columns: dict[str, Any]) -> Any:
+        """The rows of `columns` (their numbers) that the archive does not hold yet."""
+        keys = _HELD_KEYS[table]
+        joined = ", ".join(f'"{k}"' for k in keys)
+        self._db.register("batch", {"i": np.arange(len(columns["time"])), **{
+            k: columns[k] for k in keys}})  # fmt: skip
+        try:
+            return self._db.execute(
+                f"SELECT i FROM (SELECT i, {joined}, row_number() OVER (PARTITION BY {joined} "
+                f"ORDER BY i) AS nth FROM batch) ANTI JOIN held_{table} USING ({joined}, nth) "
+                "ORDER BY i"
+            ).fetchnumpy()["i"]
+        finally:
+            self._db.unregister("batch")
 
     def _write_locations(self) -> Path:
         now = int(time.time() * 1_000_000)
@@ -279,6 +326,12 @@ def unique_name(writer: str) -> str:
 
 
 _INTS = frozenset({"time", "received", "seq"})
+_HELD_KEYS = {
+    "status_changes": ("location", "evse", "time", "status"),
+    "late_updates": ("location", "evse", "time", "status", "received"),
+}
+"""What tells a row apart from the same session's rows written before (its `seq` may differ:
+a session added alone is folded from a fresh start)."""
 # Rows of one EVSE together, in time order: the columns compress to a few bytes a change.
 ORDER = {
     "status_changes": "ORDER BY location, evse, time, seq",

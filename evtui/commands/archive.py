@@ -49,6 +49,12 @@ def run(args: argparse.Namespace) -> int:
         err.write(f"evtui archive: {safe_text(path, 300)} is in the archive already: skipped\n")
     for problem in added.problems:
         err.write(f"evtui archive: {safe_text(problem, 300)}\n")
+    for path in added.unfinished:
+        err.write(
+            f"evtui archive: {safe_text(path, 300)}: its recording has not ended (still being "
+            "written, or stopped without closing): adding it again later adds what it holds "
+            "by then\n"
+        )
     err.write(
         f"evtui archive: {added.sessions:,} session{'s' if added.sessions != 1 else ''} added "
         f"({added.changes:,} status changes, {added.files:,} files) to {safe_text(target, 300)}\n"

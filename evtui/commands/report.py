@@ -149,6 +149,8 @@ def _from_archive(
             else ""
         )
         fail(f"--archive {args.archive} is a file, not an archive directory{hint}", EXIT_ERROR)
+    if not directory.exists():
+        fail(f"--archive {args.archive}: no such directory", EXIT_ERROR)
     try:
         reader = ArchiveReader(directory)
     except ArchiveError as exc:

@@ -25,15 +25,20 @@ Messages = Sequence[tuple[float, list[tuple[str, str, str, float]]]]
 def write_session(path: Path, messages: Messages, label: str = "test") -> Path:
     """A session file holding `messages`, one a poll, offsets counting on from 0."""
     recorder = Recorder.create(path, SessionOrigin(label, "here", EV_CATALOG, EV_LAYER))
-    for n, (received, items) in enumerate(messages):
+    record_messages(recorder, messages)
+    recorder.close()
+    return path
+
+
+def record_messages(recorder: Recorder, messages: Messages, first: int = 0) -> None:
+    """Record `messages`, one a poll, at offsets from `first` on."""
+    for n, (received, items) in enumerate(messages, first):
         document = {
             "id": items[0][0],
             "evses": [{"id": e, "status": s, "last_updated": stamp(at)} for _, e, s, at in items],
         }
         data = base64.b64encode(gzip.compress(json.dumps(document).encode())).decode()
         recorder.record(Batch((decode(StreamMessage(0, n, data, received_at=received)),)))
-    recorder.close()
-    return path
 
 
 def session_result(paths: Sequence[Path], rules: str, **window: Any) -> Result:

@@ -14,7 +14,15 @@ import pytest
 
 from evtui.archive import SCHEMA_VERSION, add_sessions
 from evtui.archive.schema import SCHEMA_KEY
-from tests.archive.helpers import archived_result, rows, session_result, write_session
+from evtui.defaults import EV_CATALOG, EV_LAYER
+from evtui.recording import Recorder, SessionOrigin
+from tests.archive.helpers import (
+    archived_result,
+    record_messages,
+    rows,
+    session_result,
+    write_session,
+)
 from tests.conftest import evtui
 from tests.recording.helpers import network_messages, record_session
 from tests.reliability.test_live import scripted
@@ -165,6 +173,67 @@ def test_a_damaged_session_adds_what_is_readable_and_says_where_it_broke(
     assert rows(archived_result(archive, "uk"), "location") == rows(want, "location")
 
 
+def archived_rows(archive: Path) -> int:
+    """Rows of changes and late updates in the archive's files."""
+    db = duckdb.connect()
+    return sum(
+        db.execute(f"SELECT count(*) FROM read_parquet('{archive}/{table}/*/*.parquet')")
+        .fetchone()[0]  # type: ignore[index]
+        for table in ("status_changes", "late_updates")
+        if list((archive / table).rglob("*.parquet"))
+    )
+
+
+def test_a_session_added_while_it_is_recorded_is_completed_when_added_again(
+    tmp_path: Path,
+) -> None:
+    messages = scripted(4)
+    path = tmp_path / "live.evtui"
+    recorder = Recorder.create(path, SessionOrigin("test", "here", EV_CATALOG, EV_LAYER))
+    record_messages(recorder, messages[: len(messages) // 2])
+    recorder.flush()
+    archive = tmp_path / "archive"
+    early = add_sessions([path], archive, "test")
+    assert early.sessions == 1 and early.unfinished == [str(path)]
+    record_messages(recorder, messages[len(messages) // 2 :], len(messages) // 2)
+    recorder.close()
+    done = add_sessions([path], archive, "test")
+    assert done.sessions == 1 and not done.unfinished and not done.skipped
+    assert done.changes > 0
+    for rules in ("uk", "afirev"):
+        want = session_result([path], rules)
+        got = archived_result(archive, rules)
+        assert got.gaps == want.gaps
+        for by in ("evse", "network"):
+            assert rows(got, by) == rows(want, by), (rules, by)  # type: ignore[arg-type]
+    # Each change once: as many rows as the session added in one go; a third time, nothing.
+    add_sessions([path], tmp_path / "at_once", "test")
+    assert archived_rows(archive) == archived_rows(tmp_path / "at_once")
+    assert add_sessions([path], archive, "test").skipped == [str(path)]
+
+
+def test_a_damaged_copy_added_first_is_completed_by_the_intact_file(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    intact = tmp_path / "intact.evtui"
+    record_session(intact, network_messages(locations=12, hours=12))
+    cut = tmp_path / "cut.evtui"
+    data = intact.read_bytes()
+    cut.write_bytes(data[: int(len(data) * 0.6)])
+    archive = tmp_path / "archive"
+    done = evtui("archive", str(cut), str(archive), env=home)
+    assert done.returncode == 1 and "adding an intact copy later adds the rest" in done.stderr
+    done = evtui("archive", str(intact), str(archive), env=home)
+    assert done.returncode == 0, done.stderr
+    assert "changes the archive lacked" in done.stderr and "skipped" not in done.stderr
+    want = session_result([intact], "nevi")
+    assert rows(archived_result(archive, "nevi"), "evse") == rows(want, "evse")
+    add_sessions([intact], tmp_path / "at_once", "test")
+    assert archived_rows(archive) == archived_rows(tmp_path / "at_once")
+    again = evtui("archive", str(intact), str(archive), env=home)
+    assert "is in the archive already: skipped" in again.stderr
+
+
 def test_the_archive_is_where_the_user_said_or_the_command_says_why_not(
     tmp_path: Path, home: dict[str, str]
 ) -> None:
@@ -173,7 +242,8 @@ def test_the_archive_is_where_the_user_said_or_the_command_says_why_not(
     done = evtui("archive", str(session), str(tmp_path / "file"), env=home)
     assert done.returncode == 2 and "is a file" in done.stderr
     done = evtui("report", "--archive", str(tmp_path / "absent"), env=home)
-    assert done.returncode == 1 and "no such directory" in done.stderr
+    assert done.returncode == 1
+    assert done.stderr == f"evtui: --archive {tmp_path / 'absent'}: no such directory\n"
     done = evtui("report", "--archive", str(tmp_path), str(session), env=home)
     assert done.returncode == 2 and "not both" in done.stderr
     done = evtui("report", "--archive", str(tmp_path), "--gap", "30", env=home)
