@@ -108,17 +108,18 @@ Updates older than the EVSE's newest, not applied (same columns, no `previous`).
 ## seen/date=.../*.parquet
 Per file, EVSE and UTC day, the newest `last_updated` of an update that repeated the EVSE's
 status (repeats are no status changes; staleness reads them): exact for windows that end
-at midnight UTC.
+at midnight UTC. Columns: location, evse, time, session.
 
 ## coverage/<writer>-<n>.parquet
-The spans in which a writer was receiving: `received_from`/`received_to`, messages in the
-span, the newest `last_updated` applied; no span holds a silence over {SILENCE:.0f} s. Time in
-no span of any writer is unobserved. `closed`: the session ended with this span.
+The spans in which a writer was receiving: `writer` and `session`, `received_from`/
+`received_to`, `messages` in the span, `newest_update` (the newest `last_updated` applied);
+no span holds a silence over {SILENCE:.0f} s. Time in no span of any writer is unobserved.
+`closed`: the session ended with this span, and the archive holds all of it.
 
 ## locations/<writer>-<n>.parquet
-What was known of each location when written: country (ISO alpha-3), lat/lng (from HERE's
-directory, else decoded from the id), name, operator, city, max kW. The newest row per `id`
-holds.
+What was known of each location when written: id, country (ISO alpha-3), lat/lng (from
+HERE's directory, else decoded from the id), name, operator, city, max_kw, and `written`
+(when). The newest row per `id` holds.
 
 ## Reading it elsewhere
 DuckDB:  SELECT * FROM read_parquet('ARCHIVE/status_changes/*/*.parquet', hive_partitioning=true)

@@ -311,3 +311,19 @@ def test_the_archive_names_its_locations_on_a_machine_without_the_directory(
     # Without the archive's table, this machine knows no names.
     plain = evtui("report", str(session), "--by", "location", "--format", "jsonl", env=elsewhere)
     assert all(json.loads(line)["name"] is None for line in plain.stdout.splitlines())
+
+
+def test_the_archives_readme_names_every_column_of_its_table() -> None:
+    # A user opening the files with another engine reads the README, not evtui's code.
+    from evtui.archive.schema import COLUMNS, README
+
+    sections = {
+        part.split("/", 1)[0].strip(): part for part in README.split("\n## ")[1:]
+    }
+    for table, columns in COLUMNS.items():
+        text = sections[table]
+        if table == "late_updates":  # "same columns, no `previous`"
+            assert "no `previous`" in text
+            continue
+        missing = [c for c in columns if c not in text]
+        assert not missing, (table, missing)
