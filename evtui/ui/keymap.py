@@ -16,7 +16,7 @@ from evtui.ui.screens.monitor import MonitorScreen
 from evtui.ui.screens.rejected import RejectedScreen
 from evtui.ui.screens.reliability import ReliabilityScreen
 from evtui.ui.screens.replay import ReplayScreen
-from evtui.ui.screens.sessions import SessionsScreen
+from evtui.ui.screens.sessions import SessionsScreen, SessionTable
 from evtui.ui.widgets.event_log import EventLog
 from evtui.ui.widgets.watchlist_panel import WatchlistTable
 
@@ -43,7 +43,7 @@ def _binding_sections(app: type[object]) -> list[tuple[str, list[Binding]]]:
         ("Rejected messages", _bindings(RejectedScreen)),
         ("Reliability", _bindings(ReliabilityScreen)),
         ("Map", _bindings(MapScreen)),
-        ("Sessions", _bindings(SessionsScreen)),
+        ("Sessions", _bindings(SessionTable) + _bindings(SessionsScreen)),
         ("Palette", [Binding("ctrl+p", "command_palette", "Command palette", id="palette")]),
     ]
 

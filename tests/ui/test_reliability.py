@@ -210,3 +210,20 @@ async def test_the_help_tells_what_the_app_does(tmp_path: Path) -> None:
             assert term in legend
         assert "longer than 30 min (outage_alert_minutes)" in legend
         assert "flapping" in legend
+
+
+async def test_keys_typed_ahead_open_the_row_the_cursor_moved_to(tmp_path: Path) -> None:
+    # A terminal delivers "down, enter" typed fast as one read: the app takes both before the
+    # table has moved its cursor. Enter must still open the row the cursor moved to.
+    from textual import events
+
+    app = file_app(tmp_path, HISTORY)
+    async with app.run_test(size=(120, 30)) as pilot:
+        screen, table = await opened(pilot)
+        first = screen.selected_key
+        for key in ("down", "enter"):
+            app.post_message(events.Key(key, None))
+        await until(pilot, lambda: isinstance(app.screen, LocationScreen))
+        assert table.cursor_row == 1
+        assert app.screen.location_id != first  # type: ignore[attr-defined]
+        assert app.screen.location_id in (L1, L2)  # type: ignore[attr-defined]

@@ -265,6 +265,26 @@ async def test_session_browser_deletes_after_confirming_and_opens_a_session(
     assert app.next_session == tmp_path / "s.evtui"
 
 
+async def test_keys_typed_ahead_in_the_session_browser_open_the_row_moved_to(
+    tmp_path: Path,
+) -> None:
+    # "down, enter" typed fast reach the app together: enter must open the row "down" moved
+    # the cursor to, not the one it was on.
+    from textual import events
+
+    app = replay_app(tmp_path)
+    write_session(tmp_path / "other.evtui")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.press("s")
+        await until(pilot, lambda: listed(app) == 2)
+        table = app.screen.query_one(DataTable)
+        second = str(table.get_row_at(1)[-1])
+        for key in ("down", "enter"):
+            app.post_message(events.Key(key, None))
+        await pilot.pause(0.3)
+    assert app.next_session == tmp_path / second
+
+
 async def test_from_the_live_monitor_a_session_opens_after_asking_and_a_bad_one_does_not(
     tmp_path: Path,
 ) -> None:

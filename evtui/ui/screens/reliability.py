@@ -56,7 +56,7 @@ class ReliabilityScreen(TimelyFrames, Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="reliability_back"),
-        Binding("enter", "open", "Open", priority=True, id="reliability_open"),
+        Binding("enter", "open", "Open", id="reliability_open"),
         Binding("s", "sort", "Sort", id="reliability_sort"),
         Binding("S", "reverse", "Reverse", id="reliability_reverse"),
         Binding("g", "group", "Group", id="reliability_group"),

@@ -63,13 +63,21 @@ class ConfirmScreen(TimelyFrames, ModalScreen[bool]):
         self.dismiss(yes)
 
 
+class SessionTable(DataTable[Text]):
+    """The sessions, a row each: enter replays the one under the cursor (`RowSelected`)."""
+
+    # The table's own enter, named in the footer. (A priority binding on the screen ran
+    # before the keys typed ahead of it, and opened the row the cursor was leaving.)
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Replay", id="sessions_open"),
+    ]
+
+
 class SessionsScreen(TimelyFrames, Screen[None]):
     """A table of the sessions in the sessions directory."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="sessions_back"),
-        # Priority: the table would take enter for itself, and the footer would not name it.
-        Binding("enter", "open", "Replay", priority=True, id="sessions_open"),
         Binding("d", "delete", "Delete", id="sessions_delete"),
     ]
     DEFAULT_CSS = """
@@ -99,7 +107,7 @@ class SessionsScreen(TimelyFrames, Screen[None]):
         self._paths: list[Path] = []
 
     def compose(self) -> ComposeResult:
-        table: DataTable[Text] = DataTable(cursor_type="row")
+        table: DataTable[Text] = SessionTable(cursor_type="row")
         table.border_title = Text(f"sessions in {self.directory}")
         table.add_columns("started", "duration", "messages", "size", "source", "state", "file")
         yield table
