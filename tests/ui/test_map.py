@@ -146,6 +146,11 @@ async def test_the_filter_decides_what_is_drawn(tmp_path: Path) -> None:
         assert screen.frame is not None
         assert screen.frame.counts[MapState.AVAILABLE] == screen.frame.counts[MapState.BUSY] == 0
         assert "filter: status:OUT_OF_ORDER" in str(screen.query_one("#map-legend").render())
+        # `/` asks for the filter on the map itself: its letters are the query, not keys.
+        await pilot.press("slash", "ctrl+u", *"status:charging", "enter")
+        await until(pilot, lambda: app.screen is screen)
+        assert "filter: status:CHARGING" in str(screen.query_one("#map-legend").render())
+        assert app.recording.recorder is None  # the query's `r` started no recording
 
 
 async def test_the_palette_jumps_to_a_country(tmp_path: Path) -> None:

@@ -79,6 +79,9 @@ class MapScreen(TimelyFrames, Screen[None]):
         Binding("0", "world", "World", id="map_world"),
         Binding("enter", "open", "Open", id="map_open"),
         Binding("c", "cells", "Cells", id="map_cells"),
+        # The log's filter, which the map draws: asked here too (else the query's letters
+        # would run the map's and the app's keys).
+        Binding("slash", "app.filter", "Filter", id="map_filter"),
         Binding("space", "app.play_pause", "Play/pause", show=False, id="map_play_pause"),
     ]
     DEFAULT_CSS = """
