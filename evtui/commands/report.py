@@ -29,6 +29,7 @@ from evtui.model.reliability import RULES, History, Result, parse_exclusions, pa
 from evtui.model.reliability.grouping import group
 from evtui.runtime import collector_paused
 from evtui.safetext import safe_text
+from evtui.units import iso_utc
 
 if TYPE_CHECKING:
     from evtui.model.directory import LocationInfo
@@ -84,6 +85,14 @@ def run(args: argparse.Namespace) -> int:
     if damaged and not result.evses:
         # What was said on the way is all there is: an empty report would read as a quiet network.
         fail("nothing to report: no source gave a valid payload", EXIT_ERROR)
+    if not result.evses and (start is not None or end is not None):
+        window = " ".join(f"{o} {v}" for o, v in (("--from", args.start), ("--to", args.end)) if v)
+        fail(f"nothing to report: no update within {window}", EXIT_ERROR)
+    if result.evses and result.end <= result.start:
+        # One end given, the other from the data, and nothing between them.
+        if start is not None:
+            fail(f"--from {args.start} is not before the newest update ({iso_utc(result.end)})")
+        fail(f"--to {args.end} is not after the oldest update ({iso_utc(result.start)})")
     places = cached_places("report", {f.location for f in result.evses})
     place = _placer(places, archived)
     if args.nevi_export is not None:

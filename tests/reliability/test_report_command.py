@@ -226,6 +226,21 @@ def test_bad_exclusion_lines_are_named_and_the_rest_used(
     assert c["excluded_s"] == 6 * H and c["uptime_pct"] == 75.0
 
 
+def test_a_window_beside_the_data_is_said_to_be_so(tmp_path: Path, home: dict[str, str]) -> None:
+    # The day's updates run from 08:00 on 11-26 to 08:00 on 11-27: a window past either
+    # end holds nothing, and a report of it would read as a network that said nothing.
+    source = str(payloads(tmp_path, DAY))
+    done = evtui("report", source, "--from", "2026-11-28", env=home)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "evtui: --from 2026-11-28 is not before the newest update (2026-11-27T08:00:00Z)\n"
+    )
+    done = evtui("report", source, "--to", "2026-11-26T07:00Z", env=home)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == "evtui: nothing to report: no update within --to 2026-11-26T07:00Z\n"
+    assert evtui("report", source, "--to", "2026-11-26T09:00Z", env=home).returncode == 0
+
+
 def test_bad_arguments_are_said_plainly(tmp_path: Path, home: dict[str, str]) -> None:
     source = str(payloads(tmp_path, DAY))
     done = evtui("report", source, "--from", "last tuesday", env=home)
