@@ -61,17 +61,15 @@ class ArchiveReader:
             for i, name, operator, country in rows
         }
 
+    def sessions(self) -> dict[str, bool]:
+        """Every session the archive holds some of, and whether it holds its end (all of it)."""
+        db = self.connect()
+        rows = db.execute("SELECT session, bool_or(closed) FROM coverage GROUP BY 1").fetchall()
+        return {str(session): bool(closed) for session, closed in rows}
+
     def complete_sessions(self) -> set[str]:
         """The sessions whose end the archive holds (added completely)."""
-        db = self.connect()
-        rows = db.execute("SELECT DISTINCT session FROM coverage WHERE closed").fetchall()
-        return {str(session) for (session,) in rows}
-
-    def begun_sessions(self) -> set[str]:
-        """The sessions the archive holds some of (complete or not)."""
-        db = self.connect()
-        rows = db.execute("SELECT DISTINCT session FROM coverage").fetchall()
-        return {str(session) for (session,) in rows}
+        return {session for session, closed in self.sessions().items() if closed}
 
     @property
     def scratch(self) -> Path:

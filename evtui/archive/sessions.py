@@ -63,7 +63,9 @@ def add_sessions(
     if directory.exists():
         archive = ArchiveReader(directory)
         try:
-            complete, begun = archive.complete_sessions(), archive.begun_sessions()
+            held_of = archive.sessions()
+            begun = set(held_of)
+            complete = {session for session, closed in held_of.items() if closed}
             held = {table: archive.files[table] for table in ("status_changes", "late_updates")}
         finally:
             archive.close()
@@ -90,14 +92,14 @@ def add_sessions(
                 out.add([(seq, decode(message)) for seq, message in chunk])
                 if out.pending >= FLUSH_ROWS:
                     out.flush()
+            whole = reader.damage is None and not reader.info.interrupted
             if reader.damage is not None:
                 added.problems.append(
                     f"{path}: {reader.damage.describe()} (adding an intact copy later adds "
                     "the rest)"
                 )
-            elif reader.info.interrupted:
+            elif not whole:
                 added.unfinished.append(str(path))
-            whole = reader.damage is None and not reader.info.interrupted
             out.close(complete=whole)
             if whole:
                 complete.add(key)

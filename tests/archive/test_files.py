@@ -155,14 +155,20 @@ def test_bad_files_are_named_skipped_and_left_out_of_the_figures(
     assert after.stdout == before.stdout
 
 
-def test_a_damaged_session_adds_what_is_readable_and_says_where_it_broke(
-    tmp_path: Path, home: dict[str, str]
-) -> None:
+def intact_and_cut(tmp_path: Path) -> tuple[Path, Path]:
+    """A twelve-hour session, and a copy of it cut short at 60 % of its bytes."""
     intact = tmp_path / "intact.evtui"
     record_session(intact, network_messages(locations=12, hours=12))
     cut = tmp_path / "cut.evtui"
     data = intact.read_bytes()
     cut.write_bytes(data[: int(len(data) * 0.6)])
+    return intact, cut
+
+
+def test_a_damaged_session_adds_what_is_readable_and_says_where_it_broke(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    _, cut = intact_and_cut(tmp_path)
     archive = tmp_path / "archive"
     done = evtui("archive", str(cut), str(archive), env=home)
     assert done.returncode == 1
@@ -215,11 +221,7 @@ def test_a_session_added_while_it_is_recorded_is_completed_when_added_again(
 def test_a_damaged_copy_added_first_is_completed_by_the_intact_file(
     tmp_path: Path, home: dict[str, str]
 ) -> None:
-    intact = tmp_path / "intact.evtui"
-    record_session(intact, network_messages(locations=12, hours=12))
-    cut = tmp_path / "cut.evtui"
-    data = intact.read_bytes()
-    cut.write_bytes(data[: int(len(data) * 0.6)])
+    intact, cut = intact_and_cut(tmp_path)
     archive = tmp_path / "archive"
     done = evtui("archive", str(cut), str(archive), env=home)
     assert done.returncode == 1 and "adding an intact copy later adds the rest" in done.stderr
