@@ -378,3 +378,48 @@ async def test_a_session_cut_short_plays_its_readable_messages_and_says_what_it_
         assert reader.damage is not None
         assert toasts(app)[-1].startswith(f"cut.evtui: {reader.damage.describe()}.")
         await pilot.press("q")
+
+
+class CountingPlayer(Player):
+    """A player that counts its jumps (each replays from a checkpoint: the cost of a seek)."""
+
+    jumps = 0
+
+    def seek(self, position: int, clock: float | None = None) -> None:
+        self.jumps += 1
+        super().seek(position, clock)
+
+
+async def test_a_burst_of_seek_keys_makes_one_jump_to_where_they_lead(tmp_path: Path) -> None:
+    # Seek keys typed faster than a jump takes (a held arrow key) reach the app together: one
+    # jump to their sum, not one each, or a long session freezes for minutes.
+    from textual import events
+
+    player = CountingPlayer(SessionReader(write_session(tmp_path / "s.evtui")))
+    app = EvtuiApp(
+        player,
+        watchlist=Watchlist(tmp_path / "watchlist.json"),
+        sessions_dir=tmp_path,
+        replay=ReplayOptions(paused=True),
+    )
+    async with app.run_test(size=(160, 40)) as pilot:
+        await repainted(pilot)
+        assert player.position == 0
+        jumps = player.jumps
+        for key in ["right"] * 5 + ["left"] * 2 + ["shift+right"]:  # +50 s, -20 s, +60 s
+            app.post_message(events.Key(key, None))
+        await until(pilot, lambda: player.jumps > jumps)
+        await repainted(pilot)
+        assert player.jumps == jumps + 1
+        assert player.clock == T0 + 90
+        assert player.position == 10  # the messages received in the first 90 s
+        assert "msg 10/12" in str(app.query_one(ReplayBar).render())
+        # Back past the start, then forward: the sum goes on from the start, as single
+        # presses do (they stop before the first message, with the clock at the start).
+        for key in ["shift+left"] * 3 + ["right"]:
+            app.post_message(events.Key(key, None))
+        await until(pilot, lambda: player.jumps > jumps + 1)
+        await repainted(pilot)
+        assert player.jumps == jumps + 2
+        assert player.position == 2 and player.clock == T0 + 10
+        await pilot.press("q")

@@ -47,6 +47,8 @@ class ReplayControl:
         self.paused = options.paused
         self._damage_warned: int | None = None
         """The first unreadable message the last damage notice named (None: none given)."""
+        self._target: float | None = None
+        """Where the seeks typed ahead lead, until the jump there is made (None: no jump due)."""
 
     def start(self) -> None:
         """Run `play` as the app's one stream worker."""
@@ -140,6 +142,7 @@ class ReplayControl:
 
     def play_pause(self) -> None:
         """Pause or resume the replay (from the start again at the end)."""
+        self._settle()
         if self.player.at_end and self.paused is False:
             self.player.seek(0)
             self._seeked()
@@ -149,6 +152,7 @@ class ReplayControl:
 
     def step(self) -> None:
         """Apply the next message, and pause."""
+        self._settle()
         self.paused = True
         self._painter.absorb(self.player.step(), self._app.clock())
         self._painter.repaint()
@@ -161,11 +165,32 @@ class ReplayControl:
         self._painter.repaint()
 
     def seek(self, seconds: float) -> None:
-        """Jump `seconds` of session time back or forward."""
-        self.seek_to(self.player.clock + seconds)
+        """Jump `seconds` of session time back or forward (from where the seeks typed ahead
+        of this one lead)."""
+        player = self.player
+        # A pending jump before the start stands where one made would: at the start.
+        base = player.clock if self._target is None else max(self._target, player.start_time)
+        self.seek_to(base + seconds)
 
     def seek_to(self, at: float) -> None:
-        """Jump to a session time; before the start, to before the first message."""
+        """Jump to a session time; before the start, to before the first message.
+
+        The jump is made once the keys already typed are handled: a burst of seek keys costs
+        one replay from a checkpoint, not one each (each can take a second in a long session).
+        """
+        player = self.player
+        # Just before the start stands for "before the first message".
+        at = max(player.start_time - 1e-6, min(at, player.end_time))
+        due = self._target is not None
+        self._target = at
+        if not due:
+            self._app.call_later(self._settle)
+
+    def _settle(self) -> None:
+        """Make the jump the seeks typed ahead lead to, if one is due."""
+        at, self._target = self._target, None
+        if at is None:
+            return
         player = self.player
         if at < player.start_time:
             player.seek(0)
@@ -204,6 +229,7 @@ class ReplayControl:
         """Jump to the previous or next marker."""
         app = self._app
         player = self.player
+        self._settle()
         marker = player.marker_after() if direction > 0 else player.marker_before()
         if marker is None:
             where = "after" if direction > 0 else "before"
