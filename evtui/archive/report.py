@@ -73,11 +73,12 @@ def archive_result(
         "grace_s": UNKNOWN_GRACE,
     }
     overlap, several = _order_sessions(db)
+    params["cut"] = _cuts_late_updates(db, params["end"])
     # Where the archived rows are already each EVSE's changes in order, one sort (the ordered
     # pass) instead of two; where a share shows they are not, everything again the long way.
     # (Two first sightings of an EVSE say so at once, from a column's few nulls: 0.1 s.)
     restarts = several and _run(db, statements()["restarts"], params).fetchone() == (True,)
-    for chained in (False,) if overlap or restarts else (True, False):
+    for chained in (False,) if overlap or restarts or params["cut"] else (True, False):
         folded = _fold(db, reader, dict(params), rules, gap, chained, overlap, several,
                        outage_list, exclusions if rules.other_down else None)  # fmt: skip
         if folded is not None:
@@ -109,6 +110,12 @@ def _fold(
     else:
         lo = float(oldest) if math.isinf(start) else start
         hi = float(newest) if math.isinf(end) else end
+    if params["cut"] and math.isinf(start):
+        # The oldest update may be one the writer judged late that is none inside the window.
+        _changes(db, sql, params, chained, overlap, several)
+        (applied,) = db.execute("SELECT min(t) FROM changes").fetchone() or (None,)
+        if applied is not None:
+            lo, hi = (min(lo, float(applied)), hi) if oldest is not None else (applied, end)
     holes = _holes(db, gap)
     gaps: list[tuple[float, float]] = []
     if holes:
@@ -182,8 +189,29 @@ def _changes(
         # Without parallel writers a session holds a late row only where it holds an update
         # older than an earlier session's newest of the EVSE: one GROUP BY says.
         late = overlap or _run(db, sql["overtaking"], params).fetchone() != (0,)
-    _run(db, sql["applied" if late else "all_applied"], params)
+    if params["cut"]:
+        _run(db, sql["applied_cut"], params)
+    else:
+        _run(db, sql["applied" if late else "all_applied"], params)
     _run(db, sql["chained" if chained else "changes"], params)
+
+
+def _cuts_late_updates(db: duckdb.DuckDBPyConnection, end: float) -> bool:
+    """Whether the window ends before the data does with late updates inside it: then some of
+    them may have been late only against updates after the end, and are changes inside it
+    (report.sql's `arrived` and `applied_cut`)."""
+    if not math.isfinite(end):
+        return False
+    # On the column itself, so that the files' statistics answer for most row groups.
+    at = "make_timestamp(?::BIGINT)::TIMESTAMPTZ"
+    end_us = int(end * 1_000_000)
+    (cut,) = db.execute(
+        f'SELECT EXISTS (SELECT 1 FROM late_updates WHERE "time" <= {at})'
+        f' AND (EXISTS (SELECT 1 FROM status_changes WHERE "time" > {at})'
+        f'      OR EXISTS (SELECT 1 FROM seen WHERE "time" > {at}))',
+        [end_us, end_us, end_us],
+    ).fetchone() or (False,)
+    return bool(cut)
 
 
 def _drop(db: duckdb.DuckDBPyConnection, *names: str) -> None:

@@ -24,13 +24,16 @@
 --   $other_down statuses neither working nor OUT_OF_ORDER/INOPERATIVE are down (nevi)
 --   $grace      an unbroken UNKNOWN is up for $grace_s seconds, then down (afirev)
 --   $grace_s    86400
+--   $cut        the window ends before the data does, with late updates inside it (then
+--               `arrived` takes the late updates in, and `applied_cut` replaces `applied`)
 -- Times are DOUBLE seconds since the epoch; WORKING = AVAILABLE, CHARGING, RESERVED, BLOCKED.
 -- To run it elsewhere: create the three views over the Parquet files, `session_order`, and the
 -- macros (with no gaps: observed_len(x, y) = greatest(0, least(y, $end) - greatest(x, $start)),
 -- observed_span(x, y, ux, uy) = observed_len(x, y), observed_upto(x) = observed_total() = 0),
 -- replace the parameters, and run the statements in order, taking one of each pair: `once`
--- (sessions that overlap in time) or `all_once`, `applied` (several sessions, and `overtaking`
--- not 0 where they do not overlap) or `all_applied`, and `changes`, or `chained` where one
+-- (sessions that overlap in time) or `all_once`, `applied_cut` ($cut), `applied` (several
+-- sessions, and `overtaking` not 0 where they do not overlap) or `all_applied`, and
+-- `changes`, or `chained` (never with $cut) where one
 -- writer wrote the whole history (the statement says how to tell; `restarts` true: it did not).
 -- EVSEs and locations are keyed by a 64-bit hash of their ids (`k`, `lk`): sorting 10^8 rows by
 -- an integer instead of two 50-byte strings is what keeps a month of a continent in minutes.
@@ -38,11 +41,20 @@
 -- name: arrived
 -- Every archived change up to the window's end, with the order of its session: sessions are
 -- ranked by when they began receiving, and inside one `seq` is the order of arrival.
+-- Where the window ends before the data does ($cut), the late updates too: one the writer
+-- found older than an update after the window's end is no late update inside the window,
+-- where that update is not yet received (the statement `applied_cut` decides which are).
 CREATE OR REPLACE TEMP VIEW arrived AS
 SELECT hash(c.location, c.evse) AS k, hash(c.location) AS lk, epoch_us(c."time") / 1e6 AS t,
-       c.status, c.previous AS stored, epoch_us(c.received) / 1e6 AS recv, r.rank, c.seq
+       c.status, c.previous AS stored, epoch_us(c.received) / 1e6 AS recv, r.rank, c.seq,
+       false AS judged_late
 FROM status_changes c JOIN session_order r USING (session)
-WHERE epoch_us(c."time") / 1e6 <= $end AND $bucket;
+WHERE epoch_us(c."time") / 1e6 <= $end AND $bucket
+UNION ALL
+SELECT hash(l.location, l.evse), hash(l.location), epoch_us(l."time") / 1e6, l.status, NULL,
+       epoch_us(l.received) / 1e6, r.rank, l.seq, true
+FROM late_updates l JOIN session_order r USING (session)
+WHERE $cut AND epoch_us(l."time") / 1e6 <= $end AND $bucket;
 
 -- name: once
 -- Parallel recorders can both hold a change: one received the uncommitted tail again after a
@@ -82,6 +94,32 @@ SELECT *, coalesce(min(recv) OVER (PARTITION BY k ORDER BY t, rank, seq
               < recv AS overtaken
 FROM arrived_once;
 
+-- name: applied_cut
+-- As `applied`, where the window ends before the data does: a row is also late where a row
+-- of its session, newer in time, came before it in the session (`seq`: exact where several
+-- messages share a receive time, as a poll's do), or where its session or an earlier one
+-- repeated the EVSE's status at a newer time inside the window. (A repeat has no `seq`, but
+-- needs none: one received after the late update, yet inside the window, shows that what the
+-- late update was judged against was inside the window too. So does a change.)
+CREATE OR REPLACE TEMP TABLE applied AS
+WITH repeats AS (
+    SELECT hash(s.location, s.evse) AS k, r.rank, max(epoch_us(s."time") / 1e6) AS t
+    FROM seen s JOIN session_order r USING (session)
+    WHERE epoch_us(s."time") / 1e6 <= $end AND $bucket
+    GROUP BY ALL
+)
+SELECT a.*,
+       coalesce(min(recv) OVER (PARTITION BY k ORDER BY t, rank, seq
+                                ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), recv)
+           < recv
+       OR coalesce(min(seq) OVER (PARTITION BY k, rank ORDER BY t, seq
+                                  ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), seq)
+           < seq
+       OR (judged_late AND EXISTS (SELECT 1 FROM repeats p
+                                   WHERE p.k = a.k AND p.rank <= a.rank AND p.t > a.t))
+           AS overtaken
+FROM arrived_once a;
+
 -- name: all_applied
 -- One session (or its copies) overtakes nothing.
 CREATE OR REPLACE TEMP VIEW applied AS SELECT *, false AS overtaken FROM arrived_once;
@@ -115,7 +153,8 @@ SELECT EXISTS (SELECT 1 FROM status_changes WHERE previous IS NULL
 -- The default window: from the oldest update to the newest one applied (a repeat of a status,
 -- kept in `seen`, can be newer than the last change). Over the rows as archived: what the
 -- statement `changes` leaves out repeats a status, and is an update applied all the same.
-SELECT min(t),
+-- (Not from the late updates a window that ends before the data holds: most stay late.)
+SELECT min(t) FILTER (WHERE NOT judged_late),
        greatest(max(t), (SELECT max(epoch_us("time") / 1e6) FROM seen
                          WHERE epoch_us("time") / 1e6 <= $end))
 FROM arrived;
@@ -319,7 +358,8 @@ late AS (
     -- counted once when a session was added twice
     SELECT k, sum(late) AS late FROM (
         SELECT hash(location, evse) AS k, count(DISTINCT (session, seq)) AS late
-        FROM late_updates WHERE epoch_us("time") / 1e6 <= $end AND $bucket GROUP BY 1
+        FROM late_updates WHERE NOT $cut AND epoch_us("time") / 1e6 <= $end AND $bucket
+        GROUP BY 1
         UNION ALL
         SELECT k, count(DISTINCT (rank, seq)) FROM applied WHERE overtaken GROUP BY k
     ) GROUP BY k
