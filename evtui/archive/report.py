@@ -73,7 +73,7 @@ def archive_result(
         "grace_s": UNKNOWN_GRACE,
     }
     overlap, several = _order_sessions(db)
-    params["cut"] = _cuts_late_updates(db, params["end"])
+    params["cut"] = _cuts_late_updates(db, params["end"]) and _revives(db, params, overlap)
     # Where the archived rows are already each EVSE's changes in order, one sort (the ordered
     # pass) instead of two; where a share shows they are not, everything again the long way.
     # (Two first sightings of an EVSE say so at once, from a column's few nulls: 0.1 s.)
@@ -190,7 +190,9 @@ def _changes(
         # older than an earlier session's newest of the EVSE: one GROUP BY says.
         late = overlap or _run(db, sql["overtaking"], params).fetchone() != (0,)
     if params["cut"]:
-        _run(db, sql["applied_cut"], params)
+        _drop(db, "still_late")
+        _run(db, sql["still_late"], params)
+        _run(db, sql["applied_cut" if late else "all_applied_cut"], params)
     else:
         _run(db, sql["applied" if late else "all_applied"], params)
     _run(db, sql["chained" if chained else "changes"], params)
@@ -212,6 +214,23 @@ def _cuts_late_updates(db: duckdb.DuckDBPyConnection, end: float) -> bool:
         [end_us, end_us, end_us],
     ).fetchone() or (False,)
     return bool(cut)
+
+
+def _revives(db: duckdb.DuckDBPyConnection, params: dict[str, Any], overlap: bool) -> bool:
+    """Whether an update the writers judged late is none inside the window (else the report
+    takes the usual way: it leaves every late update out)."""
+    sql = statements()
+    params = {**params, "bucket": "true", "cut": True}
+    _drop(db, "arrived_once", "still_late")
+    _run(db, sql["arrived"], params)
+    _run(db, sql["once" if overlap else "all_once"], params)
+    _run(db, sql["still_late"], params)
+    (revived,) = db.execute(
+        "SELECT count(*) FROM (SELECT DISTINCT k, rank, seq FROM arrived_once WHERE judged_late"
+        " EXCEPT SELECT k, rank, seq FROM still_late)"
+    ).fetchone() or (0,)
+    _drop(db, "arrived_once", "still_late")
+    return bool(revived)
 
 
 def _drop(db: duckdb.DuckDBPyConnection, *names: str) -> None:

@@ -24,16 +24,18 @@
 --   $other_down statuses neither working nor OUT_OF_ORDER/INOPERATIVE are down (nevi)
 --   $grace      an unbroken UNKNOWN is up for $grace_s seconds, then down (afirev)
 --   $grace_s    86400
---   $cut        the window ends before the data does, with late updates inside it (then
---               `arrived` takes the late updates in, and `applied_cut` replaces `applied`)
+--   $cut        the window ends before the data does, with late updates inside it that are
+--               late only against what is after it (then `arrived` takes the late updates
+--               in, and `still_late` says which stay late)
 -- Times are DOUBLE seconds since the epoch; WORKING = AVAILABLE, CHARGING, RESERVED, BLOCKED.
 -- To run it elsewhere: create the three views over the Parquet files, `session_order`, and the
 -- macros (with no gaps: observed_len(x, y) = greatest(0, least(y, $end) - greatest(x, $start)),
 -- observed_span(x, y, ux, uy) = observed_len(x, y), observed_upto(x) = observed_total() = 0),
 -- replace the parameters, and run the statements in order, taking one of each pair: `once`
--- (sessions that overlap in time) or `all_once`, `applied_cut` ($cut), `applied` (several
--- sessions, and `overtaking` not 0 where they do not overlap) or `all_applied`, and
--- `changes`, or `chained` (never with $cut) where one
+-- (sessions that overlap in time) or `all_once`, `applied` (several sessions, and
+-- `overtaking` not 0 where they do not overlap) or `all_applied` (with $cut: `still_late`,
+-- then `applied_cut` or `all_applied_cut`), and `changes`, or `chained` (never with $cut)
+-- where one
 -- writer wrote the whole history (the statement says how to tell; `restarts` true: it did not).
 -- EVSEs and locations are keyed by a 64-bit hash of their ids (`k`, `lk`): sorting 10^8 rows by
 -- an integer instead of two 50-byte strings is what keeps a month of a continent in minutes.
@@ -43,7 +45,7 @@
 -- ranked by when they began receiving, and inside one `seq` is the order of arrival.
 -- Where the window ends before the data does ($cut), the late updates too: one the writer
 -- found older than an update after the window's end is no late update inside the window,
--- where that update is not yet received (the statement `applied_cut` decides which are).
+-- where that update is not yet received (the statement `still_late` decides which are).
 CREATE OR REPLACE TEMP VIEW arrived AS
 SELECT hash(c.location, c.evse) AS k, hash(c.location) AS lk, epoch_us(c."time") / 1e6 AS t,
        c.status, c.previous AS stored, epoch_us(c.received) / 1e6 AS recv, r.rank, c.seq,
@@ -94,31 +96,46 @@ SELECT *, coalesce(min(recv) OVER (PARTITION BY k ORDER BY t, rank, seq
               < recv AS overtaken
 FROM arrived_once;
 
--- name: applied_cut
--- As `applied`, where the window ends before the data does: a row is also late where a row
--- of its session, newer in time, came before it in the session (`seq`: exact where several
--- messages share a receive time, as a poll's do), or where its session or an earlier one
--- repeated the EVSE's status at a newer time inside the window. (A repeat has no `seq`, but
--- needs none: one received after the late update, yet inside the window, shows that what the
--- late update was judged against was inside the window too. So does a change.)
-CREATE OR REPLACE TEMP TABLE applied AS
-WITH repeats AS (
+-- name: still_late
+-- Where the window ends before the data does ($cut): which of the updates the writer judged
+-- late are late inside the window too. One is where its session or an earlier one holds an
+-- update of the EVSE newer in time inside the window that it received before: a row of an
+-- earlier session; a late row of its own session before it (`seq`: exact where several
+-- messages share a receive time, as a poll's do); or any change or repeat of the status,
+-- received before or after. (Those two need no order: one received after the late update,
+-- yet inside the window, shows that what the late update was judged against was inside the
+-- window too. A repeat has no `seq`, and `seen` keeps a day's newest only.) The others are
+-- late only against what the window leaves out: inside it they are applied.
+CREATE OR REPLACE TEMP TABLE still_late AS
+WITH judged AS (SELECT k, t, rank, seq FROM arrived_once WHERE judged_late),
+repeats AS (
     SELECT hash(s.location, s.evse) AS k, r.rank, max(epoch_us(s."time") / 1e6) AS t
     FROM seen s JOIN session_order r USING (session)
     WHERE epoch_us(s."time") / 1e6 <= $end AND $bucket
     GROUP BY ALL
 )
-SELECT a.*,
-       coalesce(min(recv) OVER (PARTITION BY k ORDER BY t, rank, seq
-                                ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), recv)
-           < recv
-       OR coalesce(min(seq) OVER (PARTITION BY k, rank ORDER BY t, seq
-                                  ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), seq)
-           < seq
-       OR (judged_late AND EXISTS (SELECT 1 FROM repeats p
-                                   WHERE p.k = a.k AND p.rank <= a.rank AND p.t > a.t))
-           AS overtaken
-FROM arrived_once a;
+SELECT l.k, l.rank, l.seq FROM judged l JOIN arrived_once u ON u.k = l.k AND u.t > l.t
+WHERE u.rank < l.rank OR (u.rank = l.rank AND (NOT u.judged_late OR u.seq < l.seq))
+UNION
+SELECT l.k, l.rank, l.seq FROM judged l JOIN repeats p ON p.k = l.k
+WHERE p.rank <= l.rank AND p.t > l.t;
+
+-- name: applied_cut
+-- `applied`, with the late updates inside a window that ends before the data ($cut).
+CREATE OR REPLACE TEMP TABLE applied AS
+SELECT a.*, coalesce(min(a.recv) OVER (PARTITION BY a.k ORDER BY a.t, a.rank, a.seq
+                                       ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING),
+                     a.recv) < a.recv
+            OR s.k IS NOT NULL AS overtaken
+FROM arrived_once a LEFT JOIN still_late s
+    ON a.judged_late AND a.k = s.k AND a.rank = s.rank AND a.seq = s.seq;
+
+-- name: all_applied_cut
+-- `all_applied`, with the late updates inside a window that ends before the data ($cut).
+CREATE OR REPLACE TEMP VIEW applied AS
+SELECT a.*, s.k IS NOT NULL AS overtaken
+FROM arrived_once a LEFT JOIN still_late s
+    ON a.judged_late AND a.k = s.k AND a.rank = s.rank AND a.seq = s.seq;
 
 -- name: all_applied
 -- One session (or its copies) overtakes nothing.
