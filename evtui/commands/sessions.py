@@ -37,13 +37,22 @@ def run(args: argparse.Namespace) -> int:
 
 def _one(path: Path) -> int:
     """A session file given for DIR: its line alone; 1 when it cannot be read."""
+    damage = None
     try:
         with SessionReader(path) as reader:
+            # The listing reads a file's ends only; one file asked about is read through, so
+            # damage in its middle is found too (some 6 s a million messages).
+            for _ in reader.read():
+                pass
             entry: SessionInfo | tuple[Path, str] = reader.info
+            damage = reader.damage
     except SessionError as exc:
         entry = (path, str(exc))
     print(f"Session {path}:")
     _rows([entry])
+    if damage is not None:
+        said = damage.describe()
+        print(f"{said[:1].upper()}{said[1:]}. Everything readable replays and exports.")
     return 0 if isinstance(entry, SessionInfo) else EXIT_ERROR
 
 

@@ -314,3 +314,20 @@ def test_a_file_cut_short_knows_its_readable_end_and_plays_to_it_in_real_time(
     listing = evtui("sessions", str(tmp_path))
     assert listing.returncode == 0
     assert re.search(r"damaged\s+.*cut\.evtui", listing.stdout), listing.stdout
+
+
+def test_the_sessions_command_reads_a_file_asked_about_through_and_says_where_it_broke(
+    garbled: tuple[Path, int],
+) -> None:
+    # The listing reads a file's ends (a garbled page in the middle looks complete there);
+    # asked about one file, it reads every message.
+    path, middle = garbled
+    with SessionReader(path) as reader:
+        assert not reader.info.damaged
+    done = evtui("sessions", str(path))
+    assert done.returncode == 0, done.stderr
+    row, said = done.stdout.splitlines()[2:]
+    assert re.search(r"\bdamaged\s+.*garbled\.evtui$", row), row
+    found = re.match(r"The file is damaged at message ([\d,]+): ", said)
+    assert found is not None, said
+    assert int(found.group(1).replace(",", "")) - 1 <= middle
