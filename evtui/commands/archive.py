@@ -57,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
         )
     err.write(
         f"evtui archive: {added.sessions:,} session{'s' if added.sessions != 1 else ''} added "
-        f"({added.changes:,} status changes, {added.files:,} files) to {safe_text(target, 300)}\n"
+        f"({added.changes:,} status changes, {added.files:,} files in all) to "
+        f"{safe_text(target, 300)}\n"
     )
     code = EXIT_ERROR if added.problems else 0
     return max(code, _compact(directory, writer)) if args.compact else code

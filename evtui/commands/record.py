@@ -125,8 +125,9 @@ async def run_record(
                 err.write(f"evtui record: archive: {safe_text(result.error, 300)}\n")
             else:
                 err.write(
-                    f"evtui record: {result.changes:,} status changes in {result.files:,} "
-                    "files in the archive\n"
+                    # (the files hold the changes, the coverage, the locations and repeats)
+                    f"evtui record: {result.changes:,} status changes to the archive "
+                    f"({result.files:,} files in all)\n"
                 )
 
 
