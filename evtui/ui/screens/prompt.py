@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from evtui.ui.frame_clock import TimelyFrames
+from evtui.ui.widgets.line_input import LineInput
 
 
 class PromptScreen(TimelyFrames, ModalScreen[str | None]):
@@ -41,7 +42,7 @@ class PromptScreen(TimelyFrames, ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = Text(self._title)
-            yield Input(value=self._value, placeholder=self._placeholder)
+            yield LineInput(value=self._value, placeholder=self._placeholder)
             if self._help:
                 yield Static(Text(self._help), classes="help")
 
