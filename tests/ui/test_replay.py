@@ -423,3 +423,29 @@ async def test_a_burst_of_seek_keys_makes_one_jump_to_where_they_lead(tmp_path: 
         assert player.jumps == jumps + 2
         assert player.position == 2 and player.clock == T0 + 10
         await pilot.press("q")
+
+
+async def test_going_to_0_percent_shows_the_replay_before_its_first_message(
+    tmp_path: Path,
+) -> None:
+    # 0% is the start: before the first message (received at the start itself, as a whole
+    # first poll may be), as seeking back to the start is.
+    session = write_session(tmp_path / "s.evtui")
+    reader = SessionReader(session)
+    app = EvtuiApp(
+        Player(reader),
+        watchlist=Watchlist(tmp_path / "watchlist.json"),
+        sessions_dir=tmp_path,
+        replay=ReplayOptions(paused=True),
+    )
+    async with app.run_test(size=(160, 40)) as pilot:
+        await repainted(pilot)
+        assert app.player is not None
+        await pilot.press("g", *"50%", "enter")
+        await repainted(pilot)
+        assert app.player.position == 6
+        await pilot.press("g", *"0%", "enter")
+        await repainted(pilot)
+        assert app.player.position == 0
+        assert screen_of(app) == ({}, [], 0)
+        await pilot.press("q")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -213,7 +214,9 @@ class ReplayControl:
             except ValueError as exc:
                 app.notify(str(exc), severity="warning", markup=False)
                 return
-            self.seek_to(at)
+            # The start itself (0%) is before the first message, as seeking back to it is,
+            # though many messages may share the first receive time.
+            self.seek_to(at if at > player.start_time else -math.inf)
 
         app.push_screen(
             PromptScreen(
