@@ -10,7 +10,7 @@ from pathlib import Path
 
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from evtui.emulator import EmulatorServer
 from evtui.here import parse_credentials
@@ -373,3 +373,18 @@ async def test_a_wider_log_gives_names_the_room(tmp_path: Path) -> None:
             lines = [log.render_line(y).text for y in range(log.row_count)]
             assert any(f" {shown} " in line for line in lines), (size, lines)
         app = file_app(tmp_path, watchlist=Watchlist(None, {L1: name}))
+
+
+async def test_a_terminal_too_small_for_the_panels_says_so_and_they_come_back(
+    tmp_path: Path,
+) -> None:
+    app = file_app(tmp_path)
+    async with app.run_test(size=(60, 16)) as pilot:
+        await loaded(pilot)
+        notice = app.screen.query_one("#too-small", Static)
+        assert notice.display and not app.screen.query_one("#panels").display
+        assert "The terminal is 60x16: the monitor needs 72x20" in str(notice.render())
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.2)
+        assert not notice.display and app.screen.query_one("#panels").display
+        assert app.query_one(StatusCounters).counts == app.store.counts

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Sparkline
+from textual.widgets import Footer, Sparkline, Static
 
 from evtui.model.places import Places
 from evtui.ui.frame_clock import TimelyFrames
@@ -25,6 +26,8 @@ MEDIUM = 112
 """Below this many columns the log takes the whole width, under the counters."""
 TALL = 34
 """From this many rows a narrow terminal also shows the watchlist, under the log."""
+SMALLEST = (72, 20)
+"""Columns and rows below which the panels cannot show a log row whole: a notice instead."""
 
 SPARK_SECONDS = 180
 
@@ -78,6 +81,7 @@ class MonitorScreen(TimelyFrames, Screen[None]):
             log.resume_hint = self._resume_hint
             yield log
             yield WatchlistPanel(id="watchlist")
+        yield Static(id="too-small")
         yield from self.compose_controls()
         yield Footer()
 
@@ -94,6 +98,17 @@ class MonitorScreen(TimelyFrames, Screen[None]):
         self.set_class(width >= WIDE, "-wide")
         self.set_class(MEDIUM <= width < WIDE, "-medium")
         self.set_class(width < MEDIUM, "-narrow")
+        columns, rows = SMALLEST
+        small = width < columns or event.size.height < rows
+        self.set_class(small, "-too-small")
+        if small:
+            self.query_one("#too-small", Static).update(
+                Text(
+                    f"The terminal is {width}x{event.size.height}: the monitor needs "
+                    f"{columns}x{rows} or more. Make the window larger (q quits).",
+                    justify="center",
+                )
+            )
 
     def action_pause(self) -> None:
         self.query_one(EventLog).action_toggle_follow()
