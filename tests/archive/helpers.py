@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from evtui.archive import ArchiveReader, archive_result
+from evtui.archive import ArchiveReader, add_sessions, archive_result
 from evtui.commands.report_output import row_object
 from evtui.defaults import EV_CATALOG, EV_LAYER
 from evtui.model import Accepted, Batch, StreamMessage, decode
@@ -77,3 +77,21 @@ def rows(result: Result, by: Grouping) -> list[dict[str, Any]]:
 
     grouped = group(result, by, lambda _: (None, None))
     return [row_object(result, row, by, place) for row in grouped]
+
+
+def archived_sessions(directory: Path, messages: Messages, seed: int) -> list[Path]:
+    """`messages` as the seed's sessions in `directory`, added to `directory / "archive"`:
+    odd seeds two sessions (the time between them unobserved), every fourth added one by one
+    (the second writer starts with first sightings); even seeds one session."""
+    if seed % 2:
+        half = len(messages) // 2
+        sessions = [
+            write_session(directory / "1.evtui", messages[:half], "first"),
+            write_session(directory / "2.evtui", messages[half:], "second"),
+        ]
+    else:
+        sessions = [write_session(directory / "1.evtui", messages)]
+    for batch in [sessions[:1], sessions[1:]] if seed % 4 == 3 else [sessions]:
+        added = add_sessions(batch, directory / "archive", "test")
+        assert added.sessions == len(batch) and not added.problems
+    return sessions

@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 
 from evtui.archive import add_sessions
-from tests.archive.helpers import archived_result, rows, session_result, write_session
+from tests.archive.helpers import (
+    archived_result,
+    archived_sessions,
+    rows,
+    session_result,
+    write_session,
+)
 from tests.conftest import evtui
 from tests.reliability.test_live import T0, scripted
 
@@ -39,18 +45,7 @@ def test_the_archive_gives_the_session_reports_rows(tmp_path: Path, seed: int) -
     # carry from one to the other. Archived together their rows are one chain per EVSE (the
     # report sorts once); archived one by one (seeds 3, 7, ...) the second starts with first
     # sightings that may repeat a status (the report finds that and takes the long way).
-    messages = scripted(seed)
-    if seed % 2:
-        half = len(messages) // 2
-        sessions = [
-            write_session(tmp_path / "1.evtui", messages[:half], "first"),
-            write_session(tmp_path / "2.evtui", messages[half:], "second"),
-        ]
-    else:
-        sessions = [write_session(tmp_path / "1.evtui", messages)]
-    for batch in [sessions[:1], sessions[1:]] if seed % 4 == 3 else [sessions]:
-        added = add_sessions(batch, tmp_path / "archive", "test")
-        assert added.sessions == len(batch) and not added.problems
+    sessions = archived_sessions(tmp_path, scripted(seed), seed)
     for n, (rules, window) in enumerate(WINDOWS):
         want = session_result(sessions, rules, **window)
         # Every outage kept (--outages), or only their counts (the rows): alike.

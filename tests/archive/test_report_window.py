@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 
 from evtui.archive import add_sessions
-from tests.archive.helpers import Messages, archived_result, rows, session_result, write_session
+from tests.archive.helpers import (
+    Messages,
+    archived_result,
+    archived_sessions,
+    rows,
+    session_result,
+    write_session,
+)
 from tests.reliability.test_live import T0, scripted
 
 H = 3600.0
@@ -71,18 +78,8 @@ def late_ends(messages: Messages, most: int = 3) -> list[float]:
 def test_windows_ending_among_late_updates_give_the_session_reports_rows(
     tmp_path: Path, seed: int
 ) -> None:
-    # As test_report's seeds: odd ones two sessions, every fourth archived one by one.
     messages = scripted(seed)
-    if seed % 2:
-        half = len(messages) // 2
-        sessions = [
-            write_session(tmp_path / "1.evtui", messages[:half], "first"),
-            write_session(tmp_path / "2.evtui", messages[half:], "second"),
-        ]
-    else:
-        sessions = [write_session(tmp_path / "1.evtui", messages)]
-    for batch in [sessions[:1], sessions[1:]] if seed % 4 == 3 else [sessions]:
-        add_sessions(batch, tmp_path / "archive", "test")
+    sessions = archived_sessions(tmp_path, messages, seed)
     ends = late_ends(messages)
     assert ends, "the history should have late updates"
     for end in ends:

@@ -64,8 +64,13 @@ def write_session(
 def replay_app(tmp_path: Path, **options: object) -> EvtuiApp:
     session = write_session(tmp_path / "s.evtui", marks=(3, 8))
     options.setdefault("paused", True)
+    return player_app(Player(SessionReader(session)), tmp_path, **options)
+
+
+def player_app(player: Player, tmp_path: Path, **options: object) -> EvtuiApp:
+    """The monitor replaying `player`, its watchlist and sessions in `tmp_path`."""
     return EvtuiApp(
-        Player(SessionReader(session)),
+        player,
         watchlist=Watchlist(tmp_path / "watchlist.json"),
         sessions_dir=tmp_path,
         replay=ReplayOptions(**options),  # type: ignore[arg-type]
@@ -363,12 +368,7 @@ async def test_a_session_cut_short_plays_its_readable_messages_and_says_what_it_
     cut = tmp_path / "cut.evtui"
     cut.write_bytes(data[: int(len(data) * 0.6)])
     reader = SessionReader(cut)
-    app = EvtuiApp(
-        Player(reader),
-        watchlist=Watchlist(tmp_path / "watchlist.json"),
-        sessions_dir=tmp_path,
-        replay=ReplayOptions(speed=None),
-    )
+    app = player_app(Player(reader), tmp_path, speed=None)
     async with app.run_test(size=(160, 40)) as pilot:
         await until(pilot, lambda: app.player is not None and app.player.at_end)
         await repainted(pilot)
@@ -396,12 +396,7 @@ async def test_a_burst_of_seek_keys_makes_one_jump_to_where_they_lead(tmp_path: 
     from textual import events
 
     player = CountingPlayer(SessionReader(write_session(tmp_path / "s.evtui")))
-    app = EvtuiApp(
-        player,
-        watchlist=Watchlist(tmp_path / "watchlist.json"),
-        sessions_dir=tmp_path,
-        replay=ReplayOptions(paused=True),
-    )
+    app = player_app(player, tmp_path, paused=True)
     async with app.run_test(size=(160, 40)) as pilot:
         await repainted(pilot)
         assert player.position == 0
@@ -430,14 +425,7 @@ async def test_going_to_0_percent_shows_the_replay_before_its_first_message(
 ) -> None:
     # 0% is the start: before the first message (received at the start itself, as a whole
     # first poll may be), as seeking back to the start is.
-    session = write_session(tmp_path / "s.evtui")
-    reader = SessionReader(session)
-    app = EvtuiApp(
-        Player(reader),
-        watchlist=Watchlist(tmp_path / "watchlist.json"),
-        sessions_dir=tmp_path,
-        replay=ReplayOptions(paused=True),
-    )
+    app = replay_app(tmp_path)
     async with app.run_test(size=(160, 40)) as pilot:
         await repainted(pilot)
         assert app.player is not None
