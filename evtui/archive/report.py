@@ -73,7 +73,7 @@ def archive_result(
         "grace_s": UNKNOWN_GRACE,
     }
     overlap, several = _order_sessions(db)
-    params["cut"] = _cuts_late_updates(db, params["end"]) and _revives(db, params, overlap)
+    params["cut"] = _cuts_late_updates(db, params["end"]) and _revives(db, params)
     # Where the archived rows are already each EVSE's changes in order, one sort (the ordered
     # pass) instead of two; where a share shows they are not, everything again the long way.
     # (Two first sightings of an EVSE say so at once, from a column's few nulls: 0.1 s.)
@@ -199,9 +199,8 @@ def _changes(
 
 
 def _cuts_late_updates(db: duckdb.DuckDBPyConnection, end: float) -> bool:
-    """Whether the window ends before the data does with late updates inside it: then some of
-    them may have been late only against updates after the end, and are changes inside it
-    (report.sql's `arrived` and `applied_cut`)."""
+    """Whether the window ends before the data, with late updates inside it (some may be late
+    only against what is after it: report.sql's `still_late`)."""
     if not math.isfinite(end):
         return False
     # On the column itself, so that the files' statistics answer for most row groups.
@@ -216,14 +215,14 @@ def _cuts_late_updates(db: duckdb.DuckDBPyConnection, end: float) -> bool:
     return bool(cut)
 
 
-def _revives(db: duckdb.DuckDBPyConnection, params: dict[str, Any], overlap: bool) -> bool:
-    """Whether an update the writers judged late is none inside the window (else the report
-    takes the usual way: it leaves every late update out)."""
+def _revives(db: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> bool:
+    """Whether an update the writers judged late is none inside the window."""
     sql = statements()
     params = {**params, "bucket": "true", "cut": True}
     _drop(db, "arrived_once", "still_late")
     _run(db, sql["arrived"], params)
-    _run(db, sql["once" if overlap else "all_once"], params)
+    # Not `once` (a table of the whole archive): a row two writers hold decides nothing here.
+    _run(db, sql["all_once"], params)
     _run(db, sql["still_late"], params)
     (revived,) = db.execute(
         "SELECT count(*) FROM (SELECT DISTINCT k, rank, seq FROM arrived_once WHERE judged_late"
