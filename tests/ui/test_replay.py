@@ -437,3 +437,25 @@ async def test_going_to_0_percent_shows_the_replay_before_its_first_message(
         assert app.player.position == 0
         assert screen_of(app) == ({}, [], 0)
         await pilot.press("q")
+
+
+async def test_r_in_the_session_browser_lists_the_recording_begun_and_ended(
+    tmp_path: Path,
+) -> None:
+    sessions = tmp_path / "sessions"
+    options = RecordOptions(sessions, SessionOrigin("payload file", "file"))
+    app = file_app(tmp_path, record=options, sessions_dir=sessions)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("s")
+        await until(pilot, lambda: listed(app) == 0)
+
+        def state() -> str:
+            return str(app.screen.query_one(DataTable).get_row_at(0)[5])
+
+        await pilot.press("r")
+        await until(pilot, lambda: listed(app) == 1 and state() == "in use")
+        await pilot.press("r")
+        await until(pilot, lambda: listed(app) == 1 and state() == "complete")
+        assert app.recorder is None
+        await pilot.press("escape", "q")

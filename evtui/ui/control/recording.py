@@ -11,6 +11,7 @@ from evtui.recording import Recorder, SessionError, SessionOrigin, default_sessi
 from evtui.ui.host import Host
 from evtui.ui.keymap import KeyBindings
 from evtui.ui.painter import Painter
+from evtui.ui.screens.sessions import SessionsScreen
 from evtui.ui.theme import local_time
 
 __all__ = ["RecordOptions", "RecordingControl"]
@@ -110,6 +111,7 @@ class RecordingControl:
         self.recorded.append(path)
         app.notify(f"Recording to {path}", title="recording", markup=False)
         self._painter.repaint()
+        self._list_again()
 
     def stop(self) -> None:
         """Close the session cleanly."""
@@ -128,6 +130,13 @@ class RecordingControl:
             markup=False,
         )
         self._painter.repaint()
+        self._list_again()
+
+    def _list_again(self) -> None:
+        """`r` works in the session browser too: it lists the session begun or ended."""
+        screen = self._app.screen
+        if isinstance(screen, SessionsScreen):
+            screen.reload()
 
     def toggle(self) -> None:
         """Start or stop recording."""
