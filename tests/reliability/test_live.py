@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 from datetime import UTC, datetime
@@ -233,3 +234,37 @@ def test_a_restored_state_whose_summary_was_read_goes_on_folding() -> None:
     restored.apply(message("AVAILABLE", T0 + 120))
     figures = restored.network_figures()
     assert figures.uptime_pct == pytest.approx(50.0) and figures.down_now == 0
+
+
+@pytest.mark.parametrize("rules", ["uk", "afirev"])
+def test_a_checkpoint_of_the_version_before_restores_the_same_figures(rules: str) -> None:
+    # Version 1 kept the flapping state in 8-byte integers and the up seconds under every
+    # rule set; sessions recorded then still replay with their figures (flapping too), not
+    # counted afresh from the checkpoint.
+    from array import array
+
+    from evtui.model import MonitorState
+
+    state = MonitorState(rules=RULES[rules])
+    store, live, _ = folded(scripted(3), rules)
+    state.store, state.reliability = store, live
+    snapshot = json.loads(json.dumps(state.snapshot()))
+    rows = snapshot["reliability"]["rows"]
+    data = base64.b64decode(snapshot["reliability_columns"])
+    # The columns in order: since, 5 classes' seconds, outages (4 bytes), longest, run start,
+    # run down, up (AFIREV only, now), flap (4 bytes now), last return.
+    graced = rules == "afirev"
+    flap_at = rows * 8 * 6 + rows * 4 + rows * 8 * (4 if graced else 3)
+    flap = array("I", data[flap_at : flap_at + rows * 4])
+    assert any(flap), "the script must leave some flapping state to carry"
+    # Version 1's up seconds under UK rules: read past (the classes' seconds give them).
+    up = b"" if graced else array("d", [1e9] * rows).tobytes()
+    old = data[:flap_at] + up + array("q", flap).tobytes() + data[flap_at + rows * 4 :]
+    snapshot["reliability"]["version"] = 1
+    snapshot["reliability_columns"] = base64.b64encode(old).decode()
+
+    restored = MonitorState.restore(snapshot)
+    assert restored.reliability.rules.name == rules
+    before, after = state.network_figures(), restored.network_figures()
+    assert after == before and after.evses == 6
+    assert restored.reliability.dump()[1] == live.dump()[1]

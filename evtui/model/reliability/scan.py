@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from evtui.model.reliability.columns import CLASSES, Columns
 from evtui.model.reliability.fold import STALE_AFTER
-from evtui.model.reliability.live import CLASSES, Columns, LiveFigures
+from evtui.model.reliability.live import LiveFigures
 from evtui.model.reliability.rules import UNKNOWN_GRACE
 
 __all__ = ["CHUNK", "Ints", "NetworkFigures", "Totals", "network", "totals"]
@@ -282,7 +283,11 @@ def _step(
     free = np.where(kind == _FREE, length, 0.0)
     charging = np.where(kind == _CHARGING, length, 0.0)
     out["observed"] = sum(seconds[1:], seconds[0]) + length
-    out["up"] = _part(c.up, lo, hi) + up_piece
+    if c.rules.unknown_grace:
+        held_up = _part(c.up, lo, hi)
+    else:  # no status's time split: the up classes' seconds are the up seconds
+        held_up = sum((s for k, s in enumerate(seconds) if not c.down[k]), np.zeros(hi - lo))
+    out["up"] = held_up + up_piece
     out["working"] = seconds[_FREE] + seconds[_CHARGING] + free + charging
     out["charging"] = seconds[_CHARGING] + charging
     out["flapping"] = (_part(c.flap, lo, hi) & c.flag_bit) != 0
