@@ -161,7 +161,8 @@ class Painter:
         if log and (self._reset_log or self._pending):
             event_log = monitor.query_one(EventLog)
             if self._reset_log:
-                self._reset_log = False
+                # The state's log holds the changes absorbed since the jump, too.
+                self._reset_log, self._pending = False, []
                 event_log.clear()
                 event_log.add_changes(list(app.store.events)[-event_log.max_rows :])
             if self._pending:

@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from evtui.defaults import EV_CATALOG, EV_LAYER
-from evtui.model import Batch, StreamMessage, decode
+from evtui.model import Batch, MonitorState, StreamMessage, decode
 from evtui.recording import Player, Recorder, SessionOrigin, SessionReader
 from evtui.ui.app import EvtuiApp, RecordOptions, ReplayOptions
 from evtui.ui.screens.monitor import MonitorScreen
@@ -459,3 +459,37 @@ async def test_r_in_the_session_browser_lists_the_recording_begun_and_ended(
         await until(pilot, lambda: listed(app) == 1 and state() == "complete")
         assert app.recorder is None
         await pilot.press("escape", "q")
+
+
+async def test_a_session_recorded_mid_session_opens_with_the_monitors_log_as_a_seek_shows_it(
+    tmp_path: Path,
+) -> None:
+    # Recording began after six messages: the replay's start is the monitor's state then,
+    # its log included, whether the replay was just opened or sought back to the start.
+    live, path = MonitorState(), tmp_path / "mid.evtui"
+    batches = []
+    for n, item in enumerate(MESSAGES):
+        raw = item.encode() if isinstance(item, str) else gzip.compress(json.dumps(item).encode())
+        message = StreamMessage(0, n, base64.b64encode(raw).decode(), received_at=T0 + n * STEP)
+        batches.append(Batch((decode(message),)))
+    for batch in batches[:6]:
+        live.apply(batch)
+    recorder = Recorder.create(path, SessionOrigin("test feed", "here"), live=live)
+    for batch in batches[6:]:
+        batch = recorder.in_time_order(batch)
+        recorder.record(batch, live.apply(batch))
+    recorder.close()
+    app = player_app(Player(SessionReader(path)), tmp_path, paused=True)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await repainted(pilot)
+        assert app.player is not None and app.player.position == 0
+        opened = screen_of(app)
+        assert len(opened[1]) == 5  # the changes of the six messages before the first recorded
+        await pilot.press("shift+right")
+        await repainted(pilot)
+        assert app.player.position > 0
+        await pilot.press("g", *"0%", "enter")
+        await repainted(pilot)
+        assert app.player.position == 0
+        assert screen_of(app) == opened
+        await pilot.press("q")

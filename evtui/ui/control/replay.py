@@ -53,6 +53,9 @@ class ReplayControl:
 
     def start(self) -> None:
         """Run `play` as the app's one stream worker."""
+        # A session recorded mid-session starts from the monitor's state then (its log too),
+        # as a seek back to the start shows it.
+        self._painter.reset()
         self._app.run_worker(
             self.play,
             name="play",
