@@ -63,8 +63,8 @@ class WatchActions:
             PromptScreen(
                 "Watch a location",
                 placeholder="here:evcp:charginglocation:…",
-                help="Paste a charging location id (the hex tail alone will do); enter adds "
-                "it, escape cancels.",
+                help="Paste a charging location id (the end of one, as the screens show it, "
+                "will do); enter adds it, escape cancels.",
             ),
             add,
         )
