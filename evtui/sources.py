@@ -416,7 +416,9 @@ class _ObjectReader:
                     self._buffer = buf[start:]
                     return out
                 end = resume + 1 if resume >= 0 else len(buf)
-                error = f"{exc.msg} at character {exc.pos - start} of the object"
+                # (Some of json's messages end in "at" already: "Invalid control character at".)
+                what = exc.msg.removesuffix(" at")
+                error = f"{what} at character {exc.pos - start} of the object"
             out.append((self._count, buf[start:end], error))
             self._count += 1
             pos = end

@@ -74,6 +74,15 @@ async def test_text_and_jsonl_keep_escape_sequences_inert(tmp_path: Path) -> Non
     assert json.loads(json_out)["id"] == hostile
 
 
+async def test_a_bad_object_says_what_is_wrong_where_in_the_object(tmp_path: Path) -> None:
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"id": "a\tb", "evses": []}\n{"id" "L2"}\n' + json.dumps(doc("L3")))
+    _, out, err = await tail(path)
+    assert json.loads(out) == doc("L3")
+    assert "Invalid control character at character 9 of the object" in err
+    assert "Expecting ':' delimiter at character 6 of the object" in err
+
+
 async def test_text_between_objects_is_rejected_and_kept_but_delimiters_are_not(
     tmp_path: Path,
 ) -> None:
