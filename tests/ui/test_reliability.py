@@ -154,7 +154,7 @@ async def test_titles_count_each_kind_of_row_and_headers_show_their_sort_marker(
         for _ in range(len(table._widths)):
             await pilot.press("s")
             headers = [h.plain for h in table._headers]
-            assert "▲" in headers[screen.sort_column]
+            assert ("▼" if screen.descending else "▲") in headers[screen.sort_column]
             assert all(len(h) <= w for h, w in zip(headers, table._widths, strict=True))
     (tmp_path / "narrow").mkdir()
     narrow = make_app(tmp_path / "narrow")
@@ -172,6 +172,10 @@ async def test_a_sort_shows_the_top_of_the_new_order(tmp_path: Path) -> None:
         await pilot.press("s")
         assert screen.sort_column == 3  # outages
         assert table.cursor_row == 0 and table.scroll_offset.y == 0
+        # Worst first: the most outages at the top, as uptime puts the lowest there.
+        outages = [int(row[3].replace(",", "")) for row in cells(table)]
+        assert outages == sorted(outages, reverse=True) and outages[0] > outages[-1]
+        assert "▼" in table._headers[3].plain
 
 
 async def test_escape_steps_back_one_level(tmp_path: Path) -> None:

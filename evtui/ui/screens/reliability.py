@@ -38,6 +38,9 @@ PLURALS: dict[Grouping, str] = {
 """How the title counts each kind of row."""
 COLUMNS = ("name", "EVSEs", "uptime", "outages", "down", "longest", "MTTR", "util", "flags")
 """The columns; after the name, in the order of `SORTS`."""
+FIRST_DESCENDING = (False, True, False, True, True, True, True, False, True)
+"""Each column's first direction: the worst rows first (lowest uptime, most outages, down time,
+longest outage, MTTR; flagged first), the largest by EVSEs, names A to Z, the least used first."""
 WIDTHS = (0, 8, 8, 7, 7, 7, 7, 8, 5)
 """Each column's width in cells; the name's (0) takes what the others leave, up to NAME."""
 NAME = 48
@@ -224,6 +227,7 @@ class ReliabilityScreen(TimelyFrames, Screen[None]):
 
     def action_sort(self) -> None:
         self.sort_column = (self.sort_column + 1) % len(COLUMNS)
+        self.descending = FIRST_DESCENDING[self.sort_column]
         self._refill()
 
     def action_reverse(self) -> None:
@@ -241,7 +245,8 @@ class ReliabilityScreen(TimelyFrames, Screen[None]):
         if event.column == self.sort_column:
             self.descending = not self.descending
         else:
-            self.sort_column, self.descending = event.column, False
+            self.sort_column = event.column
+            self.descending = FIRST_DESCENDING[event.column]
         self._refill()
 
     def action_group(self) -> None:
