@@ -270,6 +270,25 @@ async def test_session_browser_deletes_after_confirming_and_opens_a_session(
     assert app.next_session == tmp_path / "s.evtui"
 
 
+async def test_deleting_the_last_session_leaves_no_markers_of_it_on_screen(
+    tmp_path: Path,
+) -> None:
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    write_session(sessions / "only.evtui", marks=(3,))
+    app = file_app(tmp_path, sessions_dir=sessions)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("s")
+        await until(pilot, lambda: listed(app) == 1)
+        markers = app.screen.query_one("#sessions-markers", Static)
+        await until(pilot, lambda: markers.display and "mark 3" in str(markers.render()))
+        await pilot.press("d", "y")
+        await until(pilot, lambda: listed(app) == 0)
+        assert not markers.display
+        assert app.screen.query_one("#sessions-empty", Static).display
+
+
 async def test_keys_typed_ahead_in_the_session_browser_open_the_row_moved_to(
     tmp_path: Path,
 ) -> None:

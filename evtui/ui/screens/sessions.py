@@ -169,6 +169,8 @@ class SessionsScreen(TimelyFrames, Screen[None]):
             self._paths.append(path)
         empty = self.query_one("#sessions-empty", Static)
         empty.display = not self._paths
+        if not self._paths:  # else the highlighted row's are read again
+            self.query_one("#sessions-markers", Static).display = False
         empty.update(
             Text(
                 "No sessions yet. Press r on the monitor to record, or run "
