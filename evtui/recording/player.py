@@ -84,6 +84,8 @@ class Player:
         self._quiet_until: int | None = None
         """While a seek goes forward: messages received in this second or before are caught up
         without counting activity (see `MonitorState.catch_up`)."""
+        self._applied_at = self.start_time
+        """When the last message applied was received."""
         self._lossy = False
         """Messages the file lost were skipped since the state was last whole: the next of the
         file's checkpoints, which the recorder took with them, is restored on the way."""
@@ -202,7 +204,8 @@ class Player:
         result.updates += part.updates
         result.stale += part.stale
         self.position = take[-1][0] + 1
-        self.clock = max(self.clock, take[-1][1].received_at)
+        self._applied_at = take[-1][1].received_at
+        self.clock = max(self.clock, self._applied_at)
 
     def play(
         self, elapsed: float, speed: float | None, *, idle_limit: float | None, limit: int
@@ -222,7 +225,14 @@ class Player:
             self.clock = upcoming - idle_limit
         # A damaged file may not know its end: the next message is never out of reach.
         self.clock = min(self.clock + elapsed * speed, max(self.end_time, upcoming, self.clock))
-        return self.advance(until=self.clock, limit=limit)
+        result = self.advance(until=self.clock, limit=limit)
+        behind = self.next_time
+        if behind is not None and behind <= self.clock and self.position:
+            # `limit` cut it short: the speed asks for more than the machine applies. The
+            # clock waits with the messages applied, rather than run ahead of the screen
+            # (a pause would then freeze a time and bar the state is not at).
+            self.clock = self._applied_at
+        return result
 
     def step(self) -> ApplyResult:
         """Apply exactly one message."""

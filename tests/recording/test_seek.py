@@ -177,6 +177,24 @@ def test_seek_time_lands_where_playing_until_that_time_does(
     assert seeker.position == sum(1 for m in messages if m.received_at <= start)
 
 
+def test_a_replay_faster_than_it_can_apply_keeps_its_clock_with_the_messages_applied(
+    tmp_path: Path, messages: list[StreamMessage]
+) -> None:
+    # At 100x, each frame may apply at most 25 messages: the clock (the time and the bar
+    # the replay line shows) stays at the last one applied, not where 100x would be.
+    path = tmp_path / "s.evtui"
+    record_session(path, messages)
+    player = Player(SessionReader(path))
+    for _ in range(4):
+        player.play(60.0, 100, idle_limit=None, limit=25)
+        assert player.clock == messages[player.position - 1].received_at
+    assert player.position == 100
+    # Where the speed can be kept, the clock is the speed's: between messages.
+    player.play(0.01, 1, idle_limit=None, limit=25)
+    assert messages[player.position - 1].received_at <= player.clock
+    assert player.clock < messages[player.position].received_at
+
+
 def test_markers_are_jumped_to_in_order_and_land_on_their_state(
     tmp_path: Path, messages: list[StreamMessage], decoded: list[Decoded]
 ) -> None:
