@@ -13,10 +13,12 @@ from evtui.safetext import safe_text
 STATUS_STYLES: dict[str, str] = {
     "AVAILABLE": "bold green",
     "CHARGING": "bold dodger_blue1",
-    "RESERVED": "bold magenta",
+    # Not magenta and yellow: Textual's own palette for the 16 terminal colours draws magenta
+    # as red and yellow as orange, so both pairs looked alike (tests/ui/test_theme.py).
+    "RESERVED": "bold orchid",
     "OUT_OF_ORDER": "bold red",
     "INOPERATIVE": "bold dark_orange",
-    "BLOCKED": "bold yellow",
+    "BLOCKED": "bold gold1",
     "UNKNOWN": "bold grey62",
 }
 OTHER_STATUS_STYLE = "bold white"
