@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from rich.style import Style
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
@@ -22,7 +23,7 @@ from evtui.ui.screens.help import HelpScreen
 from evtui.ui.screens.location import LocationScreen
 from evtui.ui.screens.monitor import MonitorScreen
 from evtui.ui.screens.rejected import RejectedScreen
-from evtui.ui.theme import short_id
+from evtui.ui.theme import short_id, status_style
 from evtui.ui.widgets.counters import StatusCounters
 from evtui.ui.widgets.event_log import EventLog
 from evtui.ui.widgets.status_bar import StatusBar
@@ -204,6 +205,13 @@ async def test_enter_opens_the_location_and_escape_goes_back(tmp_path: Path) -> 
         # Cells are padded to fixed widths (no-break spaces for right-aligned numbers).
         rows = [[str(c).strip() for c in table.get_row_at(i)] for i in range(table.row_count)]
         assert [(r[1], r[3]) for r in rows] == [("AVAILABLE", "2"), ("OUT_OF_ORDER", "1")]
+        # The highlighted row keeps its status's colour, in its timeline too.
+        assert table.cursor_row == 0
+        await pilot.pause(0.1)
+        green = Style.parse(status_style("AVAILABLE")).color
+        drawn = [seg for seg in table.render_line(1) if seg.style and seg.text.strip()]
+        timeline = [seg for seg in drawn if "█" in seg.text]
+        assert timeline and all(seg.style and seg.style.color == green for seg in timeline)
         await pilot.press("w")
         assert L1 in app.watchlist
         await pilot.press("escape")

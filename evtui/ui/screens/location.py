@@ -93,7 +93,10 @@ class LocationScreen(TimelyFrames, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="summary")
-        table: DataTable[Text] = DataTable(cursor_type="row", id="evses")
+        # The cursor keeps the cells' own colours: a highlighted timeline stays readable.
+        table: DataTable[Text] = DataTable(
+            cursor_type="row", id="evses", cursor_foreground_priority="renderable"
+        )
         self._timeline_cells = self._timeline_width(self.app.size.width)
         self._add_columns(table)
         yield table
