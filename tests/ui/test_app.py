@@ -396,3 +396,27 @@ async def test_a_terminal_too_small_for_the_panels_says_so_and_they_come_back(
         await pilot.pause(0.2)
         assert not notice.display and app.screen.query_one("#panels").display
         assert app.query_one(StatusCounters).counts == app.store.counts
+
+
+async def test_the_watchlist_shows_as_much_of_each_name_as_the_panel_has_room_for(
+    tmp_path: Path,
+) -> None:
+    watchlist = Watchlist(tmp_path / "watchlist.json")
+    label = "Depot Lindenallee, north yard bay 4"  # 35 cells
+    watchlist.add(L1, label)
+    app = file_app(tmp_path, watchlist=watchlist)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        panel = app.screen.query_one(WatchlistPanel)
+
+        def shown() -> str:
+            return str(panel.table.get_row_at(0)[0]) if panel.table.row_count else ""
+
+        # A third of 160 columns: the name is cut.
+        await until(pilot, lambda: shown().startswith("Depot") and shown().endswith("…"))
+        # The panel as wide as the terminal (80 columns): the whole name, and a resize back
+        # cuts it again.
+        await pilot.resize_terminal(80, 40)
+        await until(pilot, lambda: shown() == label)
+        await pilot.resize_terminal(160, 48)
+        await until(pilot, lambda: shown().endswith("…"))

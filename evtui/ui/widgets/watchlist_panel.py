@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -21,6 +22,11 @@ from evtui.watchlist import Watchlist
 __all__ = ["WatchlistPanel", "WatchlistTable", "evse_cells"]
 
 MAX_CELLS = 8
+NAME_WIDTHS = (14, 48)
+"""The location column's narrowest and widest: it takes what the other columns leave."""
+_OTHERS = 2 + MAX_CELLS + 3 + 5 + 4 + 2 * 4 + 1
+"""The cells the rest takes: the border, the other columns (EVSEs, avail, ago), every
+column's padding, the scrollbar's gutter."""
 _COLUMNS = ("location", "cells", "avail", "changed")
 CELL = "■"
 
@@ -85,21 +91,42 @@ class WatchlistPanel(Vertical):
         self.border_title = "watchlist"
         self._ids: list[str] = []
         self._shown: dict[str, tuple[Text, ...]] = {}
+        self._name_width = NAME_WIDTHS[0]
+        self._columns_stale = False
+        self._last: (
+            tuple[Watchlist, StateStore, datetime, Collection[str], Callable[[str], str] | None]
+            | None
+        ) = None
 
     def compose(self) -> ComposeResult:
         table: WatchlistTable = WatchlistTable(
             cursor_type="row", zebra_stripes=False, id="watchlist-table"
         )
-        table.add_column("location", key="location", width=14)
-        table.add_column("EVSEs", key="cells", width=MAX_CELLS + 3)
-        table.add_column("avail", key="avail")
-        table.add_column("ago", key="changed")
+        self._add_columns(table)
         yield table
         yield Static(
             "Nothing watched yet.\n\nw  watch the highlighted row's location\n"
             "a  add a location by id",
             classes="hint",
         )
+
+    def _add_columns(self, table: DataTable[Text]) -> None:
+        table.add_column("location", key="location", width=self._name_width)
+        table.add_column("EVSEs", key="cells", width=MAX_CELLS + 3)
+        table.add_column("avail", key="avail")
+        table.add_column("ago", key="changed")
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Names as long as the panel has room for: two locations of one name in a
+        # 14-cell column were the same text.
+        low, high = NAME_WIDTHS
+        width = max(low, min(high, event.size.width - _OTHERS))
+        if width == self._name_width:
+            return
+        self._name_width = width
+        self._columns_stale = True
+        if self._last is not None:
+            self.show(*self._last)
 
     @property
     def table(self) -> DataTable[Text]:
@@ -123,13 +150,18 @@ class WatchlistPanel(Vertical):
     ) -> None:
         """Bring the rows up to date with the watchlist and the store; `names` gives each
         location's name (raw text; the label when None)."""
+        self._last = (watchlist, store, now, flashing, names)
         ids = list(watchlist)
         name_of = names or watchlist.label
-        rows = {i: _row(i, name_of, store, now, flashing) for i in ids}
+        width = self._name_width
+        rows = {i: _row(i, name_of, store, now, flashing, width) for i in ids}
         table = self.table
-        if ids != self._ids:
+        if ids != self._ids or self._columns_stale:
             keep = self.selected_location
-            table.clear()
+            table.clear(columns=self._columns_stale)
+            if self._columns_stale:
+                self._add_columns(table)
+                self._columns_stale = False
             for location_id, cells in rows.items():
                 table.add_row(*cells, key=location_id)
             self._ids = ids
@@ -159,9 +191,12 @@ def _row(
     store: StateStore,
     now: datetime,
     flashing: Collection[str],
+    width: int,
 ) -> tuple[Text, ...]:
     label = names(location_id)
-    shown = shorten(safe_text(label), 14, keep_tail=False) if label else short_id(location_id, 14)
+    shown = (
+        shorten(safe_text(label), width, keep_tail=False) if label else short_id(location_id, width)
+    )
     name = Text(shown, no_wrap=True)
     if location_id in flashing:
         name.stylize("reverse bold")
