@@ -420,3 +420,33 @@ async def test_the_watchlist_shows_as_much_of_each_name_as_the_panel_has_room_fo
         await until(pilot, lambda: shown() == label)
         await pilot.resize_terminal(160, 48)
         await until(pilot, lambda: shown().endswith("…"))
+
+
+async def test_a_narrow_status_line_keeps_the_sources_words_whole(tmp_path: Path) -> None:
+    from textual.app import App, ComposeResult
+
+    from evtui.here.events import ConnectionState, ConnectionStatus
+
+    class Line(App[None]):
+        def compose(self) -> ComposeResult:
+            yield StatusBar()
+
+    subscribed = ConnectionState(ConnectionStatus.SUBSCRIBED, detail="evse-update-stream")
+    for width, expected in ((160, "subscribed: evse-update-stream"), (80, "subscribed  ")):
+        app = Line()
+        async with app.run_test(size=(width, 3)) as pilot:
+            bar = app.query_one(StatusBar)
+            bar.source_label, bar.connection = "demo (emulated HERE, seed 1)", subscribed
+            bar.rate = 263
+            await pilot.pause()
+            line = str(bar.render())
+            assert line.startswith("demo (emulated HERE, seed 1)  " + expected), line
+            assert "263 msg/s" in line and "…" not in line
+    # Trouble takes the room: the state says what is wrong, the source gives way.
+    waiting = ConnectionState(ConnectionStatus.WAITING, wait=30.0, detail="HTTP 503 from poll")
+    app = Line()
+    async with app.run_test(size=(80, 3)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.source_label, bar.connection = "demo (emulated HERE, seed 1)", waiting
+        await pilot.pause()
+        assert "HTTP 503 from poll" in str(bar.render())

@@ -69,7 +69,18 @@ class StatusBar(Static):
             ConnectionStatus.WAITING,
             ConnectionStatus.ERROR,
         )
-        source_room = max(4, min(20, room // 4)) if trouble else max(4, min(60, room // 2))
+        # Wall time, as the state's own: a wait counts down whatever the app's clock.
+        full = safe_text(state.describe(time.time()))
+        whole = safe_text(self.source_label)
+        if self.mode is None and not trouble and cell_width(whole) + 2 + cell_width(full) > room:
+            # Short of room while all is well: the state in a word ("subscribed"), so that
+            # the source keeps its words whole rather than both being cut mid-word.
+            full = str(state.status)
+            source_room = max(4, min(60, room - cell_width(full) - 2))
+        elif trouble:
+            source_room = max(4, min(20, room // 4))
+        else:
+            source_room = max(4, min(60, room // 2))
         source = safe_text(self.source_label, source_room)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(source, style="bold")
@@ -78,8 +89,7 @@ class StatusBar(Static):
         if self.mode is not None:
             text.append(safe_text(self.mode, state_room), style="bold")
         else:
-            # Wall time, as the state's own: a wait counts down whatever the app's clock.
-            described = shorten(safe_text(state.describe(time.time())), state_room, keep_tail=False)
+            described = shorten(full, state_room, keep_tail=False)
             text.append(described, style=_STATE_STYLES[state.status])
             state_room -= cell_width(described)
         if self.directory and state_room > 12:
