@@ -13,6 +13,7 @@ import sys
 from typing import Literal, TextIO
 
 from evtui.commands.common import EXIT_ERROR, cached_places, fail
+from evtui.commands.output import output_file
 from evtui.commands.places import PLACE_FIELDS, Locate, locator
 from evtui.model import Accepted, LocationUpdate, StateStore, StatusChange, decode
 from evtui.recording import SessionError, SessionReader
@@ -85,6 +86,6 @@ def run(args: argparse.Namespace) -> int:
         locate = locator(cached_places("export"))
         if args.output is None:
             return run_export(reader, sys.stdout, sys.stderr, args.fmt, locate)
-        with open(args.output, "w", encoding="utf-8", newline="") as out:
+        with output_file(args.output, [args.file]) as out:
             return run_export(reader, out, sys.stderr, args.fmt, locate)
 

@@ -23,6 +23,7 @@ from evtui.commands.common import (
     os_error_text,
 )
 from evtui.commands.nevi_export import write_nevi_export
+from evtui.commands.output import check_output, output_file
 from evtui.commands.places import locator
 from evtui.commands.report_output import Place, write_outages, write_rows
 from evtui.model.reliability import RULES, History, Result, parse_exclusions, parse_time
@@ -53,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
         from evtui.commands import report_sources  # (asyncio, the session reader)
 
         specs = report_sources.ordered(args.sources)
+    if args.output is not None:
+        check_output(args.output, args.sources or ())
     if args.nevi_export is not None:
         if args.rules not in (None, "nevi"):
             fail(f"--nevi-export figures under the nevi rules, not --rules {args.rules}")
@@ -224,13 +227,10 @@ def _placer(
 
 
 def _output(path: str | None) -> contextlib.AbstractContextManager[TextIO]:
-    """stdout (left open), or the `-o` file (closed at the end)."""
+    """stdout (left open), or the `-o` file (whole once the report is written)."""
     if path is None:
         return contextlib.nullcontext(sys.stdout)
-    try:
-        return open(path, "w", encoding="utf-8", newline="")
-    except OSError as exc:
-        fail(f"-o {path}: {exc.strerror or exc}", EXIT_ERROR)
+    return output_file(path)
 
 
 def _nevi_export(result: Result, directory: Path, err: TextIO) -> None:

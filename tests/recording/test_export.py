@@ -102,6 +102,40 @@ def test_jsonl_to_a_file_holds_the_same_changes(
     assert rows == expected
 
 
+def test_an_output_that_is_a_session_is_refused_and_the_session_kept(
+    session: tuple[Path, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    path, _ = session
+    copy = tmp_path / "copy.evtui"
+    copy.write_bytes(path.read_bytes())
+    before = copy.read_bytes()
+    for command in ("export", "report"):
+        # The input itself, then another session: either would have been written over.
+        for target in (copy, path):
+            result = evtui(command, str(copy), "-o", str(target))
+            assert result.returncode == 2, result.stderr
+            assert result.stderr.startswith(f"evtui: -o {target} is "), result.stderr
+            assert "Traceback" not in result.stderr
+    assert copy.read_bytes() == before and path.stat().st_size > 0
+
+
+def test_an_output_that_cannot_be_written_is_said_in_words_and_leaves_nothing(
+    session: tuple[Path, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    path, _ = session
+    for target, said in (
+        (tmp_path / "nowhere" / "x.csv", "no such file"),
+        (tmp_path, "is a directory"),
+    ):
+        result = evtui("export", str(path), "-o", str(target))
+        assert result.returncode == 1
+        assert result.stderr == f"evtui: -o {target}: {said}\n"
+    # A file written whole: no half-written one under its name or a temporary one beside it.
+    out = tmp_path / "changes.csv"
+    assert evtui("export", str(path), "--format", "csv", "-o", str(out)).returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["changes.csv"]
+
+
 def test_an_empty_session_exports_a_header_only(tmp_path: Path) -> None:
     path = tmp_path / "empty.evtui"
     record_session(path, [])
