@@ -15,6 +15,7 @@ import itertools
 import json
 import math
 import re
+from dataclasses import replace
 from importlib import resources
 from typing import Any
 
@@ -116,12 +117,12 @@ def _fold(
         (applied,) = db.execute("SELECT min(t) FROM changes").fetchone() or (None,)
         if applied is not None:
             lo, hi = (min(lo, float(applied)), hi) if oldest is not None else (applied, end)
-    holes = _holes(db, gap)
+    holes, tail = _holes(db, gap, end)
     gaps: list[tuple[float, float]] = []
     if holes:
         # Where a silence begins and ends on the data's clock needs every EVSE's changes.
         _changes(db, sql, params, chained, overlap, several)
-        gaps = _gaps(db, holes, end)
+        gaps = _gaps(db, holes, end, tail)
     params.update(start=lo, end=hi)
     observed_macros(db, observed_spans(lo, hi, gaps), ends=outage_list)
     figures: list[EvseFigures] = []
@@ -351,9 +352,12 @@ def _buckets(db: duckdb.DuckDBPyConnection, reader: ArchiveReader) -> list[str]:
     return out
 
 
-def _holes(db: duckdb.DuckDBPyConnection, gap: float) -> list[tuple[float, float]]:
+def _holes(
+    db: duckdb.DuckDBPyConnection, gap: float, end: float
+) -> tuple[list[tuple[float, float]], bool]:
     """Silences: stretches of more than `gap` seconds in which no writer received anything
-    (between the coverage spans of every writer), on the receive clock."""
+    (between the coverage spans of every writer), on the receive clock; and whether the last
+    is the one after the reception, to a window's `end` past it (as `History.finish` has)."""
     spans = db.execute(
         "SELECT epoch_us(received_from) / 1e6, epoch_us(received_to) / 1e6 FROM coverage "
         "ORDER BY 1, 2"
@@ -364,16 +368,17 @@ def _holes(db: duckdb.DuckDBPyConnection, gap: float) -> list[tuple[float, float
         if reach is not None and a - reach > gap:
             holes.append((reach, a))
         reach = b if reach is None else max(reach, b)
-    return holes
+    tail = reach is not None and math.isfinite(end) and end - reach > gap
+    return [*holes, (reach, end)] if tail and reach is not None else holes, tail
 
 
 def _gaps(
-    db: duckdb.DuckDBPyConnection, holes: list[tuple[float, float]], end: float
+    db: duckdb.DuckDBPyConnection, holes: list[tuple[float, float]], end: float, tail: bool
 ) -> list[tuple[float, float]]:
     """The gaps in reception on the data's clock, as the session report finds them: as
     `History.received` does, a silence begins at the newest change received before it, and
     ends at the first change received after it that is newer than that; a silence that comes
-    while the last one has not ended is part of it."""
+    while the last one has not ended is part of it; with `tail`, the window's end ends it."""
     # (Lists unnested: executemany inserts a row a statement, 0.15 ms each.)
     db.execute(
         "CREATE OR REPLACE TEMP TABLE holes AS SELECT unnest(range(len($1)))::INTEGER AS h, "
@@ -426,9 +431,9 @@ def _gaps(
                 "ORDER BY recv, rank, seq LIMIT 1",
                 [quiet_to, began, end],
             ).fetchone()
-            if found is None:
+            if found is None and not tail:
                 break  # never ended: the session report adds no gap either
-            after = (float(found[0]), float(found[1]))
+            after = (end, end) if found is None else (float(found[0]), float(found[1]))
         until, closed_at = after
         if gaps and began <= gaps[-1][1]:
             gaps[-1] = (gaps[-1][0], max(gaps[-1][1], until))
@@ -487,13 +492,9 @@ def _refold_excluded(
         history.update(location, evse, status, t)
     refolded = history.finish()
     again = {(f.location, f.evse): f for f in refolded.evses}
-    out = [again.get((f.location, f.evse), f) for f in figures]
-    late = {(f.location, f.evse): f.late for f in figures}
-    out = [_with_late(f, late.get((f.location, f.evse), 0)) for f in out]
+    out = [_with_late(again.get((f.location, f.evse), f), f.late) for f in figures]
     return out, {**all_down, **{k: v for k, v in refolded.all_down_s.items() if k in named}}
 
 
 def _with_late(figures: EvseFigures, late: int) -> EvseFigures:
-    from dataclasses import replace
-
     return replace(figures, late=late) if figures.late != late else figures

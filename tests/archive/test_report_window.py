@@ -90,3 +90,37 @@ def test_windows_ending_among_late_updates_give_the_session_reports_rows(
             assert (got.start, got.end, got.gaps) == (want.start, want.end, want.gaps)
             for by in ("evse", "network"):
                 assert rows(got, by) == rows(want, by), (end, rules, by)
+
+
+def test_a_window_past_the_reception_counts_the_silence_after_it_unobserved(
+    tmp_path: Path,
+) -> None:
+    # Available for 600 s (a message every 200 s), then out of order, and nothing received
+    # after that. A window to an hour past the last message (gap 300 s): the hour is
+    # unobserved, not an hour down; 200 s past it, within the gap, the 200 s are down.
+    messages: Messages = [
+        *((T0 + t, [("L", "E", "AVAILABLE", T0)]) for t in (0, 200, 400)),
+        (T0 + 600, [("L", "E", "OUT_OF_ORDER", T0 + 600)]),
+    ]
+    path = write_session(tmp_path / "s.evtui", messages)
+    add_sessions([path], tmp_path / "archive", "test")
+    windows = ((T0 + 4200, 600.0, 0.0, [(T0 + 600, T0 + 4200)]), (T0 + 800, 800.0, 200.0, []))
+    for end, observed, down, gaps in windows:
+        want = session_result([path], "uk", end=end)
+        got = archived_result(tmp_path / "archive", "uk", end=end)
+        [figures] = want.evses
+        assert (figures.observed_s, figures.down_s) == (observed, down), end
+        assert want.gaps == got.gaps == gaps
+        assert rows(got, "evse") == rows(want, "evse")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_windows_past_the_data_give_the_session_reports_rows(tmp_path: Path, seed: int) -> None:
+    messages = scripted(seed)
+    sessions = archived_sessions(tmp_path, messages, seed)
+    last = max(received for received, _ in messages)
+    for end in (last + 200, last + 4000, last + 40 * H):
+        want = session_result(sessions, "uk", end=end)
+        got = archived_result(tmp_path / "archive", "uk", end=end)
+        assert (got.start, got.end, got.gaps) == (want.start, want.end, want.gaps)
+        assert rows(got, "evse") == rows(want, "evse"), end

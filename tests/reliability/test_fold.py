@@ -99,11 +99,11 @@ def test_a_gap_is_unobserved_and_does_not_split_an_outage() -> None:
             (5_000, [("E", "OUT_OF_ORDER", 4_000), ("X", "CHARGING", 5_000)]),
             (5_100, [("E", "AVAILABLE", 5_100)]),
         ],
-        end=6_000,
+        end=5_300,  # within the gap of the last message: no silence after the reception
     )
     f = one(result)
     assert result.gaps == [(150, 5_000)]
-    assert f.observed_s == 6_000 - 4_850
+    assert f.observed_s == 5_300 - 4_850
     # Down 100-150 and 5,000-5,100: one outage of 150 observed seconds.
     assert [(o.start, o.end, o.duration) for o in f.outage_list] == [(100, 5_100, 150)]
 

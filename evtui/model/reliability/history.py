@@ -106,6 +106,14 @@ class History:
         end = self._end if self._end is not None else self._latest
         if not math.isfinite(start) or not math.isfinite(end):
             start = end = 0.0  # no update at all
+        last = self._last_received
+        if self._end is not None and last is not None and end - last > self._gap:
+            # A window that runs on past the reception: the silence after the last message
+            # is a gap like any other, from the newest change before it to the window's end
+            # (not the statuses then held on, unobserved, for as long as the window asks).
+            began = self._gap_from if self._gap_from is not None else self._newest
+            if math.isfinite(began) and end > began:
+                self._ctx.add_gap(began, end)
         figures = [f.finish(end) for f in self._folds.values() if f.status is not None]
         by_location: dict[str, list[list[float]]] = {}
         for fold in self._folds.values():
