@@ -212,9 +212,11 @@ def test_a_session_added_while_it_is_recorded_is_completed_when_added_again(
         assert got.gaps == want.gaps
         for by in ("evse", "network"):
             assert rows(got, by) == rows(want, by), (rules, by)  # type: ignore[arg-type]
-    # Each change once: as many rows as the session added in one go; a third time, nothing.
-    add_sessions([path], tmp_path / "at_once", "test")
+    # Each change once: as many rows as the session added in one go, and the second run
+    # counts only those it added; a third time, nothing.
+    at_once = add_sessions([path], tmp_path / "at_once", "test")
     assert archived_rows(archive) == archived_rows(tmp_path / "at_once")
+    assert early.changes + done.changes == at_once.changes and early.changes > 0
     assert add_sessions([path], archive, "test").skipped == [str(path)]
 
 
