@@ -355,9 +355,8 @@ def _buckets(db: duckdb.DuckDBPyConnection, reader: ArchiveReader) -> list[str]:
 def _holes(
     db: duckdb.DuckDBPyConnection, gap: float, end: float
 ) -> tuple[list[tuple[float, float]], bool]:
-    """Silences: stretches of more than `gap` seconds in which no writer received anything
-    (between the coverage spans of every writer), on the receive clock; and whether the last
-    is the one after the reception, to a window's `end` past it (as `History.finish` has)."""
+    """Silences of more than `gap` s in which no writer received anything (between the coverage
+    spans), on the receive clock; whether the last is after the reception, to an `end` past it."""
     spans = db.execute(
         "SELECT epoch_us(received_from) / 1e6, epoch_us(received_to) / 1e6 FROM coverage "
         "ORDER BY 1, 2"
@@ -368,8 +367,9 @@ def _holes(
         if reach is not None and a - reach > gap:
             holes.append((reach, a))
         reach = b if reach is None else max(reach, b)
-    tail = reach is not None and math.isfinite(end) and end - reach > gap
-    return [*holes, (reach, end)] if tail and reach is not None else holes, tail
+    if reach is None or not math.isfinite(end) or end - reach <= gap:
+        return holes, False
+    return [*holes, (reach, end)], True
 
 
 def _gaps(

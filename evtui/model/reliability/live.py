@@ -332,8 +332,9 @@ class LiveFigures:
 
     def _columns(self, version: int = LIVE_VERSION) -> list[array[Any]]:
         """What `dump` writes, in order. Version 1 wrote the up seconds under every rule set
-        (and the flapping state in 8-byte integers: `load` reads it so)."""
-        up = [self._up] if self._graced or version == 1 else []
+        (read past where the seconds give them) and the flapping state in 8-byte integers
+        (`load` reads it so)."""
+        up = [self._up] if self._graced else [array("d")] if version == 1 else []
         return [
             self._since,
             *self._seconds,
@@ -382,8 +383,6 @@ class LiveFigures:
                 except OverflowError:  # only a damaged file holds such a state
                     raise ValueError("reliability flapping state out of range") from None
             offset += size
-        if not self._graced:
-            del self._up[:]  # version 1's, which the seconds give
         self._load_meta(meta)
 
     def fold_restored(
