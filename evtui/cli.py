@@ -248,7 +248,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="uptime, outages and usage of EVSEs, locations, operators, countries",
         description="Fold the status history of sessions and payload files into reliability "
         "figures (docs/reliability.md says how each is computed). Sessions are one history, "
-        "oldest first; gaps in reception count as unobserved.",
+        "in the order their messages were received; gaps in reception count as unobserved.",
     )
     report.add_argument(
         "sources", nargs="*", metavar="SOURCE", help="session files or payload files"
@@ -297,7 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
         "archive",
         usage="evtui archive [-h] [--compact] [--writer NAME] [SESSION ...] DIR",
         help="add sessions to a Parquet archive that DuckDB, Spark or Trino can read",
-        description="Fold session files (oldest first, one history) into status changes "
+        description="Fold session files (one history, in receive order) into status changes "
         "and write them to the archive directory DIR (made if absent) as Parquet files. A "
         "session the archive holds whole already is skipped; a damaged one adds what is "
         "readable, one still being recorded what it holds so far, and adding it again (or "

@@ -1,8 +1,9 @@
 """Adding session files to an archive: `evtui archive SESSION... DIR`.
 
-Sessions are read oldest first and folded as one history (the EVSEs' states carried from one
-to the next, as `evtui report` reads them). A session the archive already holds completely is
-skipped. A session is complete once added from a file that ended cleanly and was read whole:
+Sessions are folded as one history, their messages in the order they were received (the
+EVSEs' states carried from one to the next, as `evtui report` reads them). A session the
+archive already holds completely is skipped, and so are all but the best of copies given
+together. A session is complete once added from a file that ended cleanly and was read whole:
 one added while it was still being recorded, from a damaged copy, or by a run that was
 interrupted is added again, and only the rows the archive lacks are written (an interrupted
 run's own rows, written before its end was, the report's SQL counts once).
@@ -10,7 +11,6 @@ run's own rows, written before its end was, the report's SQL counts once).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +20,7 @@ from evtui.archive.reader import ArchiveReader
 from evtui.archive.writer import ArchiveWriter, Placer
 from evtui.model import decode
 from evtui.recording import SessionError, SessionReader
+from evtui.recording.merge import distinct, merged
 
 __all__ = ["Added", "add_sessions", "session_key"]
 
@@ -33,6 +34,9 @@ class Added:
 
     sessions: int = 0
     skipped: list[str] = field(default_factory=list)
+    """Sessions the archive holds whole already."""
+    copies: list[str] = field(default_factory=list)
+    """Copies of a session given twice in one run: one of them is added (`distinct`)."""
     changes: int = 0
     files: int = 0
     problems: list[str] = field(default_factory=list)
@@ -43,9 +47,7 @@ class Added:
 
 def session_key(reader: SessionReader) -> str:
     """A session's id in the archive: the same file (or a copy of it) gives the same id."""
-    info = reader.info
-    text = f"{info.started_at!r}|{info.source}|{info.source_kind}|{info.catalog}|{info.layer}"
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return reader.info.key
 
 
 def add_sessions(
@@ -77,10 +79,18 @@ def add_sessions(
             added.problems.append(str(exc))
             continue
         readers.append((reader.info.started_at, Path(path), reader))
+    # Opened oldest first and read as one stream, in receive order (`merged`): a session
+    # that overlaps another holds copies of its updates, repeats rather than late updates.
     state: dict[tuple[str, str], list[Any]] = {}
-    for _, path, reader in sorted(readers, key=lambda r: r[0]):
-        with reader:
+    taken: list[tuple[Path, SessionReader, ArchiveWriter, bool]] = []
+    readers.sort(key=lambda r: r[0])
+    chosen = distinct([reader for _, _, reader in readers])
+    try:
+        for (_, path, reader), read in zip(readers, chosen, strict=True):
             key = session_key(reader)
+            if not read:
+                added.copies.append(str(path))
+                continue
             if key in complete:
                 added.skipped.append(str(path))
                 continue
@@ -88,10 +98,15 @@ def add_sessions(
             out = ArchiveWriter(
                 directory, writer, key, place=place, state=state, held=held if again else None
             )
-            for chunk in reader.read():
-                out.add([(seq, decode(message)) for seq, message in chunk])
-                if out.pending >= FLUSH_ROWS:
-                    out.flush()
+            taken.append((path, reader, out, again))
+            begun.add(key)
+        writers = [out for _, _, out, _ in taken]
+        for index, run in merged([reader for _, reader, _, _ in taken]):
+            out = writers[index]
+            out.add([(seq, decode(message)) for seq, message in run])
+            if out.pending >= FLUSH_ROWS:
+                out.flush()
+        for path, reader, out, again in taken:
             whole = reader.damage is None and not reader.info.interrupted
             if reader.damage is not None:
                 added.problems.append(
@@ -102,12 +117,14 @@ def add_sessions(
                 added.unfinished.append(str(path))
             out.close(complete=whole)
             if whole:
-                complete.add(key)
-            begun.add(key)
+                complete.add(session_key(reader))
             added.sessions += 1
             added.changes += out.written_changes
             added.files += len(out.files)
             if progress is not None:
                 new = " the archive lacked" if again else ""
                 progress(f"{path}: {out.written_changes:,} changes{new}")
+    finally:
+        for _, _, reader in readers:
+            reader.close()
     return added

@@ -47,6 +47,11 @@ def run(args: argparse.Namespace) -> int:
         fail(str(exc), EXIT_ERROR)
     for path in added.skipped:
         err.write(f"evtui archive: {safe_text(path, 300)} is in the archive already: skipped\n")
+    for path in added.copies:
+        err.write(
+            f"evtui archive: {safe_text(path, 300)}: a copy of a session given already: "
+            "added once\n"
+        )
     for problem in added.problems:
         err.write(f"evtui archive: {safe_text(problem, 300)}\n")
     for path in added.unfinished:

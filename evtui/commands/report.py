@@ -1,9 +1,9 @@
 """`evtui report`: uptime, outages and usage over sessions and payload files.
 
-Sources are read as `tail --source` reads them (sessions oldest first, then payload files in
-the order given), folded into one history (evtui.model.reliability) and written grouped as
-the user asked. Places (operator, country, name) come from the directory cache and the ids;
-a report never asks the network.
+Sources are decoded as `tail --source` decodes them (sessions in the order their messages
+were received, then payload files in the order given), folded into one history
+(evtui.model.reliability) and written grouped as the user asked. Places (operator, country,
+name) come from the directory cache and the ids; a report never asks the network.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from evtui.safetext import safe_text
 from evtui.units import iso_utc
 
 if TYPE_CHECKING:
+    from evtui.commands.report_sources import Sources
     from evtui.model.directory import LocationInfo
 
 __all__ = ["run"]
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if args.archive is None and not args.sources:
         fail("give session files or payload files, or --archive DIR")
     # Each SOURCE checked (and the sessions put in order) before any output.
-    specs: list[str] = []
+    specs: Sources | None = None
     if args.sources:
         from evtui.commands import report_sources  # (asyncio, the session reader)
 
@@ -83,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         )
         from evtui.commands.report_sources import read
 
+        assert specs is not None  # (SOURCEs or --archive: checked above)
         damaged = read(args, specs, history, sys.stderr)
         result = history.finish()
     if damaged and not result.evses:

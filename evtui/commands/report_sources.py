@@ -1,25 +1,34 @@
-"""Which SOURCEs `evtui report` reads and in what order (sessions oldest first, then payload
-files as given), each checked before any output, and how they are folded into one history."""
+"""Which SOURCEs `evtui report` reads and in what order (sessions in the order their messages
+were received, then payload files as given), each checked before any output, and how they are
+folded into one history."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from evtui.commands.common import EXIT_ERROR, fail, open_source
 from evtui.model import Accepted
 from evtui.model.reliability import History
-from evtui.recording import SessionError, SessionReader, SessionSource, is_session_file
+from evtui.recording import SessionError, SessionReader, is_session_file
 from evtui.safetext import safe_text
 
-__all__ = ["check_source", "ordered", "read"]
+__all__ = ["Sources", "check_source", "ordered", "read", "read_sessions"]
 
 
-def read(args: argparse.Namespace, specs: list[str], history: History, err: TextIO) -> bool:
+class Sources(NamedTuple):
+    """The SOURCEs of one report: session files oldest first, then payload files as given."""
+
+    sessions: list[str]
+    files: list[str]
+
+
+def read(args: argparse.Namespace, sources: Sources, history: History, err: TextIO) -> bool:
     """Fold every source into `history`; True when one of them was damaged or unreadable."""
-    return asyncio.run(_read(args, specs, history, err))
+    damaged = read_sessions(sources.sessions, history, err)
+    return asyncio.run(_read(args, sources.files, history, err)) or damaged
 
 
 def check_source(spec: str) -> float | None:
@@ -48,9 +57,9 @@ def check_source(spec: str) -> float | None:
         fail(str(exc), EXIT_ERROR)
 
 
-def ordered(sources: list[str]) -> list[str]:
-    """Sessions by their start, oldest first (one history); then payload files as given.
-    Each is checked first (`check_source`)."""
+def ordered(sources: list[str]) -> Sources:
+    """Sessions by their start, oldest first; then payload files as given. Each is checked
+    first (`check_source`)."""
     sessions, files = [], []
     for spec in sources:
         started = check_source(spec)
@@ -58,7 +67,50 @@ def ordered(sources: list[str]) -> list[str]:
             files.append(spec)
         else:
             sessions.append((started, spec))
-    return [spec for _, spec in sorted(sessions, key=lambda s: s[0])] + files
+    return Sources([spec for _, spec in sorted(sessions, key=lambda s: s[0])], files)
+
+
+def read_sessions(specs: list[str], history: History, err: TextIO) -> bool:
+    """Fold the sessions as one history, their messages in receive order (`merged`: where
+    two overlap in time, each one's copy of an update is a repeat, not a late update)."""
+    from evtui.model import decode
+    from evtui.recording.merge import distinct, merged
+
+    opened: list[SessionReader] = []
+    damaged = False
+    try:
+        for spec in specs:
+            try:
+                opened.append(SessionReader(spec))
+            except SessionError as exc:  # (gone or changed since `check_source` read it)
+                err.write(f"evtui report: {safe_text(spec, 200)}: {exc}\n")
+                damaged = True
+        readers = []
+        for reader, read in zip(opened, distinct(opened), strict=True):
+            if read:
+                readers.append(reader)
+            else:
+                where = safe_text(str(reader.path), 200)
+                err.write(f"evtui report: {where}: a copy of a session given already: read once\n")
+        for _, chunk in merged(readers):
+            for _, message in chunk:
+                history.received(message.received_at)
+                item = decode(message)
+                if isinstance(item, Accepted):
+                    payload = item.payload
+                    for evse in payload.evses:
+                        history.update(
+                            payload.id, evse.id, evse.status, evse.last_updated.timestamp()
+                        )
+        for reader in readers:
+            if reader.damage is not None:
+                where = safe_text(str(reader.path), 200)
+                err.write(f"evtui report: {where}: {reader.damage.describe()}\n")
+                damaged = True
+    finally:
+        for reader in opened:
+            reader.close()
+    return damaged
 
 
 async def _read(args: argparse.Namespace, specs: list[str], history: History, err: TextIO) -> bool:
@@ -68,8 +120,6 @@ async def _read(args: argparse.Namespace, specs: list[str], history: History, er
     damaged = False
     for spec in specs:
         source = open_source(args, spec)
-        # Payload files have no receive clock: their read times say nothing of gaps.
-        clocked = isinstance(source, SessionSource)
         accepted = rejected = 0
         async with source:
             async for event in source:
@@ -78,9 +128,8 @@ async def _read(args: argparse.Namespace, specs: list[str], history: History, er
                         err.write(f"evtui report: {safe_text(spec, 200)}: {event.detail}\n")
                         damaged = True
                     continue
+                # Payload files have no receive clock: their read times say nothing of gaps.
                 for item in event.items:
-                    if clocked:
-                        history.received(item.message.received_at)
                     if isinstance(item, Accepted):
                         accepted += 1
                         payload = item.payload
@@ -89,7 +138,7 @@ async def _read(args: argparse.Namespace, specs: list[str], history: History, er
                             history.update(payload.id, evse.id, evse.status, at)
                     else:
                         rejected += 1
-        if not clocked and not accepted:
+        if not accepted:
             # Not one payload: the wrong file, not a quiet network (an empty session is one).
             what = f"{rejected:,} rejected" if rejected else "empty"
             err.write(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import hashlib
 import os
 import sqlite3
 import zlib
@@ -70,6 +71,13 @@ class SessionInfo:
     def interrupted(self) -> bool:
         """The recording did not end cleanly (killed, crashed, or still being written)."""
         return self.ended_at is None
+
+    @property
+    def key(self) -> str:
+        """The session's identity: the same for the file and any copy of it (an archive
+        knows a session by it)."""
+        text = f"{self.started_at!r}|{self.source}|{self.source_kind}|{self.catalog}|{self.layer}"
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     @property
     def duration(self) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,11 +12,12 @@ from typing import Any
 
 from evtui.archive import ArchiveReader, add_sessions, archive_result
 from evtui.commands.report_output import row_object
+from evtui.commands.report_sources import ordered, read_sessions
 from evtui.defaults import EV_CATALOG, EV_LAYER
-from evtui.model import Accepted, Batch, StreamMessage, decode
+from evtui.model import Batch, StreamMessage, decode
 from evtui.model.reliability import RULES, History, Result
 from evtui.model.reliability.grouping import Grouping, group
-from evtui.recording import Recorder, SessionOrigin, SessionReader
+from evtui.recording import Recorder, SessionOrigin
 from tests.reliability.test_live import stamp
 
 Messages = Sequence[tuple[float, list[tuple[str, str, str, float]]]]
@@ -42,19 +44,10 @@ def record_messages(recorder: Recorder, messages: Messages, first: int = 0) -> N
 
 
 def session_result(paths: Sequence[Path], rules: str, **window: Any) -> Result:
-    """What `evtui report SESSION...` folds: the sessions oldest first, one history."""
+    """What `evtui report SESSION...` folds: the sessions as one history, in receive order."""
     history = History(RULES[rules], **window)
-    readers = sorted((SessionReader(p) for p in paths), key=lambda r: r.info.started_at)
-    for reader in readers:
-        with reader:
-            for chunk in reader.read():
-                for _, message in chunk:
-                    history.received(message.received_at)
-                    item = decode(message)
-                    if isinstance(item, Accepted):
-                        for e in item.payload.evses:
-                            at = e.last_updated.timestamp()
-                            history.update(item.payload.id, e.id, e.status, at)
+    # (A damaged session gives what is readable, as the command does, saying where it broke.)
+    read_sessions(ordered([str(p) for p in paths]).sessions, history, io.StringIO())
     return history.finish()
 
 

@@ -88,15 +88,12 @@ def test_sessions_from_several_runs_are_one_history(tmp_path: Path) -> None:
     second = write_session(tmp_path / "2.evtui", messages[half:], "second")
     add_sessions([first], tmp_path / "archive", "test")
     add_sessions([second], tmp_path / "archive", "test")
-    want = session_result([first, second], "uk")
-    got = archived_result(tmp_path / "archive", "uk")
-    late_free = [r for r in rows(want, "evse") if r["late"] == 0]
-    assert late_free, "the history should have EVSEs with no late update"
-    # An update that is late only against the first session's history is not late for the
-    # second run's writer: compare the EVSEs without late updates.
-    by_evse = {(r["location"], r["evse"]): r for r in rows(got, "evse")}
-    for row in late_free:
-        assert by_evse[row["location"], row["evse"]] == row
+    for rules in ("uk", "nevi", "afirev"):
+        want = rows(session_result([first, second], rules), "evse")
+        assert any(r["late"] for r in want), "the history should have late updates"
+        # An update late only against the first session's history is late in the archive's
+        # report too, though the second run's writer knew nothing of that history.
+        assert rows(archived_result(tmp_path / "archive", rules), "evse") == want, rules
 
 
 H = 3600.0
@@ -155,6 +152,68 @@ def test_a_tail_received_twice_by_two_writers_counts_once(tmp_path: Path) -> Non
         got = archived_result(tmp_path / "archive", rules)
         for by in ("evse", "location"):
             assert rows(got, by) == rows(want, by), (rules, by)  # type: ignore[arg-type]
+
+
+def test_two_recorders_of_one_stream_are_read_in_the_order_received(tmp_path: Path) -> None:
+    # A spare recorder beside the main one: it receives copies of the main one's updates a
+    # moment later, and the one the main recorder missed (E out of order at +30 s).
+    main = write_session(tmp_path / "main.evtui", [
+        (T0, [("L", "E", "AVAILABLE", T0)]),
+        (T0 + 10, [("L", "E", "CHARGING", T0 + 10)]),
+        (T0 + 40, [("L", "E", "AVAILABLE", T0 + 40)]),
+    ], "main")  # fmt: skip
+    spare = write_session(tmp_path / "spare.evtui", [
+        (T0 + 1, [("L", "E", "AVAILABLE", T0)]),
+        (T0 + 11, [("L", "E", "CHARGING", T0 + 10)]),
+        (T0 + 31, [("L", "E", "OUT_OF_ORDER", T0 + 30)]),
+        (T0 + 41, [("L", "E", "AVAILABLE", T0 + 40)]),
+    ], "spare")  # fmt: skip
+    home = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "c")}
+    options = ["--by", "evse", "--format", "jsonl"]
+    over_sessions = evtui("report", str(spare), str(main), *options, env=home)
+    assert over_sessions.returncode == 0, over_sessions.stderr
+    import json
+
+    (row,) = map(json.loads, over_sessions.stdout.splitlines())
+    # Read one after the other, the spare's copies were 3 late updates and the outage lost.
+    # (The window ends at the newest update: the change at +40 s is its end, not in it.)
+    assert (row["late"], row["changes"], row["outages"]) == (0, 2, 1)
+    assert (row["outage_s"], row["uptime_pct"]) == (10.0, 75.0)
+    # The archive gives the same row, the two added by one run or by one run each.
+    for name, runs in (("one", [[main, spare]]), ("two", [[main], [spare]]),
+                       ("reversed", [[spare], [main]])):  # fmt: skip
+        for sessions in runs:
+            done = evtui("archive", *map(str, sessions), str(tmp_path / name), env=home)
+            assert done.returncode == 0, done.stderr
+        over_archive = evtui("report", "--archive", str(tmp_path / name), *options, env=home)
+        assert over_archive.stdout == over_sessions.stdout, name
+
+
+def test_a_session_given_twice_is_read_once(tmp_path: Path) -> None:
+    # Two messages of one poll share a receive time: read twice, interleaved, the copy of
+    # the first would come after the second, a late update.
+    poll = [
+        (T0, [("L", "E", "AVAILABLE", T0)]),
+        (T0 + 60, [("L", "E", "CHARGING", T0 + 50)]),
+        (T0 + 60, [("L", "E", "AVAILABLE", T0 + 55)]),
+        (T0 + 120, [("L", "E", "OUT_OF_ORDER", T0 + 120)]),
+    ]
+    session = write_session(tmp_path / "s.evtui", poll)
+    copy = tmp_path / "copy.evtui"
+    copy.write_bytes(session.read_bytes())
+    home = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "c")}
+    once = evtui("report", str(session), "--format", "jsonl", env=home)
+    twice = evtui("report", str(session), str(copy), "--format", "jsonl", env=home)
+    assert twice.returncode == 0, twice.stderr
+    assert twice.stdout == once.stdout and '"late": 0' in once.stdout
+    assert f"{copy}: a copy of a session given already: read once" in twice.stderr
+    done = evtui("archive", str(session), str(copy), str(tmp_path / "archive"), env=home)
+    assert done.returncode == 0, done.stderr
+    assert f"{copy}: a copy of a session given already: added once" in done.stderr
+    assert "1 session added (4 status changes" in done.stderr
+    over_archive = evtui("report", "--archive", str(tmp_path / "archive"), "--format", "jsonl",
+                         env=home)  # fmt: skip
+    assert over_archive.stdout == once.stdout
 
 
 @pytest.mark.parametrize("weigh_within", [0.5, -1.0])
