@@ -135,7 +135,8 @@ def open_source(
         fail(f"--source {spec}: no such file (use here, demo, a file, or - for stdin)")
     if Path(spec).is_dir():
         fail(f"--source {spec} is a directory, not a session or payload file")
-    if is_session_file(spec):
+    # A .evtui file is meant as a session: garbage in one (or nothing) is no payload file.
+    if is_session_file(spec) or Path(spec).suffix == ".evtui":
         # Say now, not after an output file was made, when it is no session we can read.
         try:
             SessionReader(spec).close()

@@ -33,9 +33,9 @@ def tail(path: Path) -> tuple[int, list[dict[str, Any]], str, int]:
     """exit code, payloads printed, stderr, and messages read (payloads + rejected)."""
     result = evtui("tail", "--source", str(path), "--format", "jsonl")
     assert "Traceback" not in result.stderr
-    summary = re.search(r"evtui tail: (\d+) payloads, (\d+) rejected", result.stderr)
+    summary = re.search(r"evtui tail: ([\d,]+) payloads?, ([\d,]+) rejected", result.stderr)
     assert summary is not None, result.stderr
-    read = int(summary.group(1)) + int(summary.group(2))
+    read = sum(int(n.replace(",", "")) for n in summary.groups())
     printed = [json.loads(line) for line in result.stdout.splitlines()]
     return result.returncode, printed, result.stderr, read
 
@@ -230,22 +230,26 @@ def foreign_files(tmp: Path, intact: Intact) -> dict[str, tuple[Path, str]]:
     db.close()
     garbage = tmp / "garbage.evtui"
     garbage.write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 64)
+    empty = tmp / "empty.evtui"
+    empty.touch()
     return {
         "text": (text, "is not an evtui session (not an SQLite file)"),
+        "empty": (empty, "is not an evtui session (not an SQLite file)"),
         "sqlite": (other, "is an SQLite file but not an evtui session"),
         "newer": (newer, f"was written by a newer evtui (session format {FORMAT_VERSION + 1})"),
         "garbage": (garbage, "cannot open"),
     }
 
 
-@pytest.mark.parametrize("kind", ["text", "sqlite", "newer", "garbage"])
+@pytest.mark.parametrize("kind", ["text", "empty", "sqlite", "newer", "garbage"])
 def test_a_file_that_is_no_readable_session_gets_one_clear_line(
     intact: Intact, tmp_path: Path, kind: str
 ) -> None:
     path, says = foreign_files(tmp_path, intact)[kind]
-    commands = [["export", str(path)], ["replay", str(path)]]
-    if kind != "text":  # a text file is a payload file to tail
-        commands.append(["tail", "--source", str(path)])
+    # A .evtui file is meant as a session: `tail` and `record` read it as none, not as a
+    # payload file that holds nothing valid.
+    commands = [["export", str(path)], ["replay", str(path)], ["tail", "--source", str(path)]]
+    commands.append(["record", "--source", str(path), "-o", str(tmp_path / "out.evtui")])
     for command in commands:
         result = evtui(*command)
         assert result.returncode == 1, (command, result.stderr)
@@ -254,6 +258,7 @@ def test_a_file_that_is_no_readable_session_gets_one_clear_line(
         assert len(errors) == 1, result.stderr
         assert says in errors[0] and str(path) in errors[0]
         assert result.stdout == ""
+    assert not (tmp_path / "out.evtui").exists()
     if kind == "newer":
         assert "upgrade evtui" in errors[0]
 
