@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-__all__ = ["duration_text", "iso_utc", "percent_text", "size_text", "span_text"]
+__all__ = ["counted", "duration_text", "iso_utc", "percent_text", "size_text", "span_text"]
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 payload`, `10,404 payloads` (`plural`: where an `s` does not make it)."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
 
 
 def iso_utc(when: float | datetime) -> str:

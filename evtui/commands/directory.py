@@ -32,6 +32,7 @@ from evtui.model.directory import full_location_id
 from evtui.safetext import safe_text
 from evtui.settings import load_settings
 from evtui.sources import LiveSettings
+from evtui.units import counted
 
 __all__ = ["directory_failure", "open_cache", "run", "run_import", "run_show"]
 
@@ -111,13 +112,16 @@ def run_import(file: Path, cache: DirectoryCache, *, out: TextIO, err: TextIO) -
     """Load a directory file into the cache; 1 when it refused any record."""
     try:
         imported = read_directory_file(file, time.time())
-    except (OSError, UnicodeDecodeError) as exc:
-        fail(f"directory import {file}: {exc}", EXIT_ERROR)
+    except OSError as exc:
+        fail(f"directory import {safe_text(str(file), 200)}: {exc.strerror or exc}", EXIT_ERROR)
+    except UnicodeDecodeError as exc:
+        where = safe_text(str(file), 200)
+        fail(f"directory import {where}: not UTF-8 text (byte {exc.start:,})", EXIT_ERROR)
     for line, why in imported.refused:
         err.write(f"{safe_text(str(file), 200)}:{line}: refused: {safe_text(why, 300)}\n")
     taken = cache.put(imported.records)
     out.write(
-        f"evtui directory import: took {taken:,} records from {safe_text(str(file), 200)}"
+        f"evtui directory import: took {counted(taken, 'record')} from {safe_text(str(file), 200)}"
         f", refused {len(imported.refused):,}\n"
     )
     return EXIT_ERROR if imported.refused else 0

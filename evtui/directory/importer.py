@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evtui.model.countries import by_alpha3
 from evtui.model.directory import (
     LOCATION_PREFIX,
     BadRecord,
@@ -22,6 +23,7 @@ from evtui.model.directory import (
     full_location_id,
     parse_location,
 )
+from evtui.model.location_id import decode_location_id
 
 __all__ = ["CSV_COLUMNS", "Imported", "read_directory_file"]
 
@@ -54,6 +56,13 @@ def _take(
     if isinstance(raw_id, str) and ":" in raw_id and not raw_id.startswith(LOCATION_PREFIX):
         # An OCPI file carries the operator's ids: joining them by name or place is a guess.
         result.refused.append((line, f"id {raw_id[:80]!r} is not a HERE location id"))
+        return
+    if isinstance(raw_id, str) and decode_location_id(full_location_id(raw_id)) is None:
+        # Every HERE id carries its country and geohash: one that does not is a typo or
+        # someone else's id, and would never match a location of the stream.
+        result.refused.append(
+            (line, f"id {raw_id[:80]!r} is not a HERE location id (no country and geohash)")
+        )
         return
     try:
         info = parse_location(record, now, need_position=need_position)
@@ -123,12 +132,17 @@ def _csv(text: str, now: float) -> Imported:
     reader.fieldnames = header
     for row in reader:
         line = reader.line_num
+        given = _cell_count(row)
+        if given != len(header):
+            # A cell too few or too many: every cell after it would be read as the wrong column.
+            result.refused.append((line, f"{given} cells, where the header has {len(header)}"))
+            continue
         cells = {k: (v or "").strip() for k, v in row.items() if isinstance(k, str)}
         if not cells.get("id"):
             result.refused.append((line, "id: missing"))
             continue
         country = cells.get("country", "")
-        if country and not (len(country) == 3 and country.isalpha()):
+        if country and (len(country) != 3 or by_alpha3(country) is None):
             result.refused.append((line, f"country: {country[:20]!r} is not an ISO alpha-3 code"))
             continue
         try:
@@ -139,6 +153,13 @@ def _csv(text: str, now: float) -> Imported:
         # A CSV row may give no position: the id's then stands.
         _take(result, line, record, now, need_position=False)
     return result
+
+
+def _cell_count(row: dict[Any, Any]) -> int:
+    """The cells a `DictReader` row had: it fills a short row with None, and keeps a long
+    row's extra cells in a list under the key None."""
+    named = sum(value is not None for key, value in row.items() if key is not None)
+    return named + len(row.get(None) or ())
 
 
 def _v3(cells: dict[str, str]) -> dict[str, Any]:

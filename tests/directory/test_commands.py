@@ -138,7 +138,7 @@ def test_import_takes_each_shape_and_names_each_refused_line(
     )
     done = evtui("directory", "import", str(lines_file), env=home)
     assert done.returncode == 1
-    assert "took 1 records" in done.stdout and "refused 3" in done.stdout
+    assert "took 1 record " in done.stdout and "refused 3" in done.stdout
     err = done.stderr.splitlines()
     assert err[0].startswith(f"{lines_file}:2: refused: not JSON")
     assert err[1].startswith(f"{lines_file}:3: refused: location.lat:")
@@ -147,7 +147,7 @@ def test_import_takes_each_shape_and_names_each_refused_line(
     array = tmp_path / "dir.json"
     array.write_text("[\n" + json.dumps(v3_record(3)) + ",\n  {\"name\": \"no id\"}\n]\n")
     done = evtui("directory", "import", str(array), env=home)
-    assert "took 1 records" in done.stdout
+    assert "took 1 record " in done.stdout
     assert f"{array}:3: refused: id: Field required" in done.stderr
 
     table = tmp_path / "dir.csv"
@@ -177,6 +177,51 @@ def test_import_takes_each_shape_and_names_each_refused_line(
     seven = json.loads(done.stdout)
     assert (seven["name"], seven["position"], seven["country"]) == ("Hof 7", "id", "DEU")
     assert seven["lat"] == pytest.approx(52.477, abs=0.001)
+
+
+def test_import_refuses_rows_that_would_be_read_into_the_wrong_place(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    table = tmp_path / "dir.csv"
+    table.write_text(
+        "id,name,operator,address,city,postal_code,country,lat,lng\n"
+        f"{content(4)},Hof 4,Stadtwerke,Tampere,33100,FIN,61.49,23.82\n"  # no address cell
+        f"{content(5)},Hof 5,,,,,DEU,52.4,13.3,extra\n"
+        f"{content(6)},Hof 6,,,,,XXX,,\n"
+        "abc,Typo,,,,,,,\n"
+        f"{content(7)},Hof 7,,,,,deu,,\n"
+    )
+    done = evtui("directory", "import", str(table), env=home)
+    assert done.returncode == 1
+    assert "took 1 record " in done.stdout and "refused 4" in done.stdout
+    assert done.stderr.splitlines() == [
+        f"{table}:2: refused: 8 cells, where the header has 9",
+        f"{table}:3: refused: 10 cells, where the header has 9",
+        f"{table}:4: refused: country: 'XXX' is not an ISO alpha-3 code",
+        f"{table}:5: refused: id 'here:evcp:charginglocation:abc' is not a HERE location "
+        "id (no country and geohash)",
+    ]
+    shown = json.loads(evtui("directory", "show", "--offline", location_id(7), env=home).stdout)
+    assert (shown["name"], shown["country"]) == ("Hof 7", "DEU")
+    lines = tmp_path / "dir.jsonl"
+    lines.write_text(json.dumps({**v3_record(8), "id": "here:evcp:charginglocation:bogus"}))
+    done = evtui("directory", "import", str(lines), env=home)
+    assert "is not a HERE location id (no country and geohash)" in done.stderr
+
+
+def test_import_of_a_file_it_cannot_read_says_why_in_words(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    binary = tmp_path / "dir.csv"
+    binary.write_bytes(b"id,name\n\xff\xfe,x\n")
+    for path, says in (
+        (tmp_path / "absent.csv", "No such file or directory"),
+        (tmp_path, "Is a directory"),
+        (binary, "not UTF-8 text (byte 8)"),
+    ):
+        done = evtui("directory", "import", str(path), env=home)
+        assert done.returncode == 1
+        assert done.stderr == f"evtui: directory import {path}: {says}\n"
 
 
 def test_a_corrupt_cache_is_moved_aside_and_show_goes_on(
