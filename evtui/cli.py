@@ -259,7 +259,6 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--memory-limit",
         type=memory_size,
-        default="2GB",
         metavar="SIZE",
         help="DuckDB's memory bound for --archive (default: 2GB; spills to disk beyond)",
     )

@@ -30,13 +30,16 @@ from evtui.model.reliability import RULES, History, Result, parse_exclusions, pa
 from evtui.model.reliability.grouping import group
 from evtui.runtime import collector_paused
 from evtui.safetext import safe_text
-from evtui.units import iso_utc
+from evtui.units import counted, iso_utc
 
 if TYPE_CHECKING:
     from evtui.commands.report_sources import Sources
     from evtui.model.directory import LocationInfo
 
-__all__ = ["run"]
+__all__ = ["MEMORY_LIMIT", "run"]
+
+MEMORY_LIMIT = "2GB"
+"""DuckDB's memory bound for `--archive` when `--memory-limit` is not given."""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,6 +52,11 @@ def run(args: argparse.Namespace) -> int:
         fail("report reads an --archive or SOURCEs, not both")
     if args.archive is None and not args.sources:
         fail("give session files or payload files, or --archive DIR")
+    if args.archive is None and args.memory_limit is not None:
+        fail(
+            "--memory-limit bounds DuckDB's memory for --archive: a report over SOURCEs folds "
+            "them in Python, in the memory their EVSEs need"
+        )
     # Each SOURCE checked (and the sessions put in order) before any output.
     specs: Sources | None = None
     if args.sources:
@@ -62,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
             fail(f"--nevi-export figures under the nevi rules, not --rules {args.rules}")
         if args.outages:
             fail("--nevi-export writes the outages itself: leave out --outages")
+        if args.output is not None:
+            fail("--nevi-export writes its two CSVs into its DIR: leave out -o")
+        if Path(args.nevi_export).exists() and not Path(args.nevi_export).is_dir():
+            fail(f"--nevi-export {args.nevi_export} is a file: give a directory (made if absent)")
         args.rules = "nevi"
     args.rules = args.rules or "uk"
     failed = False
@@ -189,12 +201,12 @@ def _from_archive(
             end=end,
             gap=args.gap,
             exclusions=exclusions,
-            memory_limit=args.memory_limit,
+            memory_limit=args.memory_limit or MEMORY_LIMIT,
             outage_list=bool(args.outages or args.nevi_export is not None),
         )
         places = reader.places()
     except duckdb.OutOfMemoryException:
-        limit = f"--memory-limit {args.memory_limit}" if args.memory_limit else "the memory"
+        limit = f"--memory-limit {args.memory_limit or MEMORY_LIMIT}"
         fail(f"--archive {args.archive}: the report needs more than {limit} allows", EXIT_ERROR)
     except Exception as exc:  # DuckDB's other errors (disk, I/O): said, not a traceback
         fail(f"--archive {args.archive}: {exc}", EXIT_ERROR)
@@ -250,9 +262,9 @@ def _nevi_export(result: Result, directory: Path, err: TextIO) -> None:
 def _summary(result: Result, err: TextIO) -> None:
     late = sum(f.late for f in result.evses)
     gaps = sum(b - a for a, b in result.gaps)
-    parts = [f"{len(result.evses):,} EVSEs", f"rules {result.rules.name}"]
+    parts = [counted(len(result.evses), "EVSE"), f"rules {result.rules.name}"]
     if result.gaps:
-        parts.append(f"{len(result.gaps)} gaps in reception ({gaps:,.0f} s unobserved)")
+        parts.append(f"{counted(len(result.gaps), 'gap')} in reception ({gaps:,.0f} s unobserved)")
     if late:
-        parts.append(f"{late:,} late updates not applied")
+        parts.append(f"{counted(late, 'late update')} not applied")
     err.write("evtui report: " + ", ".join(parts) + "\n")

@@ -22,7 +22,8 @@ def run(args: argparse.Namespace) -> int:
         return _one(directory)
     if args.directory and not directory.exists():
         # Only DIR given by the user: a fresh install has no sessions directory yet.
-        fail(f"{args.directory}: no such directory", EXIT_ERROR)
+        what = "file" if directory.suffix == ".evtui" else "directory"
+        fail(f"{safe_text(args.directory, 200)}: no such {what}", EXIT_ERROR)
     found = list_sessions(directory)
     if not found:
         print(

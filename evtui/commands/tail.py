@@ -20,6 +20,7 @@ from evtui.here import ConnectionState, ConnectionStatus
 from evtui.model import Accepted, Batch, Decoded, Rejection, RejectReason
 from evtui.safetext import safe_text
 from evtui.sources import Source
+from evtui.units import counted
 
 __all__ = ["Format", "format_jsonl", "format_text", "run", "run_tail"]
 
@@ -86,11 +87,11 @@ class _Tally:
         self.rejected: Counter[str] = Counter()
 
     def summary(self) -> str:
-        text = f"evtui tail: {self.printed} payloads"
+        text = f"evtui tail: {counted(self.printed, 'payload')}"
         total = sum(self.rejected.values())
         if total:
-            reasons = ", ".join(f"{reason}: {n}" for reason, n in self.rejected.most_common())
-            text += f", {total} rejected ({reasons})"
+            reasons = ", ".join(f"{reason}: {n:,}" for reason, n in self.rejected.most_common())
+            text += f", {total:,} rejected ({reasons})"
         else:
             text += ", 0 rejected"
         return text

@@ -280,6 +280,11 @@ def test_a_memory_limit_too_small_is_said_to_be_so(tmp_path: Path) -> None:
     assert done.stderr.splitlines()[-1] == (
         f"evtui: --archive {archive}: the report needs more than --memory-limit 2KB allows"
     )
+    # Over session files it would bound nothing: said, not silently ignored.
+    done = evtui("report", str(session), "--memory-limit", "2KB", env=home)
+    assert done.returncode == 2 and "--memory-limit bounds DuckDB's memory for --archive" in (
+        done.stderr
+    )
 
 
 @pytest.mark.parametrize("weigh_within", [0.5, -1.0])

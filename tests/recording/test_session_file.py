@@ -190,3 +190,5 @@ def test_the_sessions_command_lists_a_file_alone_and_refuses_a_missing_directory
     done = evtui("sessions", str(tmp_path / "nonexistent"))
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == f"evtui: {tmp_path / 'nonexistent'}: no such directory\n"
+    done = evtui("sessions", str(tmp_path / "gone.evtui"))
+    assert done.stderr == f"evtui: {tmp_path / 'gone.evtui'}: no such file\n"

@@ -205,7 +205,7 @@ def test_sessions_are_one_history_and_the_time_between_them_is_unobserved(
     # that began at 1 h has no observed seconds until it ends at 3 h.
     assert (a["observed_s"], a["unobserved_s"]) == (2 * H, 2 * H)
     assert a["late"] == 0 and a["uptime_pct"] == 100.0
-    assert "1 gaps in reception (7,200 s unobserved)" in done.stderr
+    assert "1 gap in reception (7,200 s unobserved)" in done.stderr
 
 
 def test_bad_exclusion_lines_are_named_and_the_rest_used(
@@ -286,6 +286,15 @@ def test_the_nevi_export_writes_the_reporting_tools_two_csvs_in_minutes(
                     "--rules", "uk", env=home)  # fmt: skip
     assert refused.returncode == 2
     assert "--nevi-export figures under the nevi rules, not --rules uk" in refused.stderr
+    # Options it would leave unused, and a file where the directory goes, said before any work.
+    source = str(payloads(tmp_path, DAY))
+    for options, says in (
+        (["--nevi-export", str(out), "-o", str(tmp_path / "r.csv")], "leave out -o"),
+        (["--nevi-export", source], f"--nevi-export {source} is a file: give a directory"),
+    ):
+        refused = evtui("report", source, *options, env=home)
+        assert refused.returncode == 2 and says in refused.stderr, refused.stderr
+    assert not (tmp_path / "r.csv").exists()
 
 
 def test_a_source_that_cannot_be_read_is_named_as_given(
