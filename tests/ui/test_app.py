@@ -3,11 +3,13 @@ payload file, and checked through what a user sees and the files it writes."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 
+from rich.console import Console
 from rich.style import Style
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
@@ -274,6 +276,12 @@ async def test_help_is_made_from_the_bindings_and_shows_overrides(tmp_path: Path
         assert isinstance(app.screen, HelpScreen)
         text = app.export_screenshot()
         assert "toggle_watch" in text and "Watch" in text
+        # Every row says what its keys do: the map's left key pans left, though the map's
+        # footer says "Pan" for all four.
+        console = Console(width=160, record=True, file=io.StringIO())
+        console.print(app.screen.query(Static).first().content)
+        rows = {line.split()[-1]: line for line in console.export_text().splitlines() if line.strip()}
+        assert "Pan left" in rows["map_left"] and "Pan right" in rows["map_right"]
         await pilot.press("escape")
         assert isinstance(app.screen, MonitorScreen)
 

@@ -167,6 +167,14 @@ async def test_stepping_playing_and_seeking_back_show_the_same_screens(tmp_path:
         await repainted(pilot)
         assert screen_of(app) == seen[-1]
         assert "■ end" in str(app.query_one(ReplayBar).render())
+        # Back to a marker from the end: it stands paused there, as a jump from a pause does,
+        # not playing on to the end again.
+        await pilot.press("left_square_bracket")
+        await repainted(pilot)
+        for _ in range(5):
+            await pilot.pause(0.05)
+        assert app.player.position < len(MESSAGES) and app.replay_paused
+        assert "paused" in str(app.query_one(ReplayBar).render()).lower()
         await pilot.press("q")
     assert app.return_code == 0
 

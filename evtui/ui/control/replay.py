@@ -136,8 +136,12 @@ class ReplayControl:
             markers=p.marker_times,
         )
 
-    def _seeked(self) -> None:
-        """After a jump: every panel shows the state at the new position."""
+    def _seeked(self, *, ended: bool = False) -> None:
+        """After a jump: every panel shows the state at the new position. `ended`: the jump
+        was made from the finished end, and stands paused where it lands (a user looking
+        back over a session looks before it moves on; space plays)."""
+        if ended and not self.player.at_end:
+            self.paused = True
         self._painter.reset()
         screen = self._app.screen
         if isinstance(screen, LocationScreen):
@@ -196,11 +200,12 @@ class ReplayControl:
         if at is None:
             return
         player = self.player
+        ended = player.at_end
         if at < player.start_time:
             player.seek(0)
         else:
             player.seek_time(at)
-        self._seeked()
+        self._seeked(ended=ended)
 
     def goto(self) -> None:
         """Ask for a time or a percentage and jump there."""
@@ -241,7 +246,8 @@ class ReplayControl:
             where = "after" if direction > 0 else "before"
             app.notify(f"No marker {where} this point.", severity="warning")
             return
+        ended = player.at_end
         player.seek(marker.seq, clock=marker.at)
-        self._seeked()
+        self._seeked(ended=ended)
         label = marker.label or marker.kind
         app.notify(f"Marker: {label}", title="replay", markup=False)

@@ -64,7 +64,9 @@ class HelpScreen(TimelyFrames, ModalScreen[None]):
                     self.app.get_key_display(Binding(key, binding.action))
                     for key in self._keys_of(binding)
                 )
-                table.add_row(Text(shown), Text(binding.description), Text(binding.id or ""))
+                # (A tooltip says more than the footer's word, where the word is shared.)
+                does = binding.tooltip or binding.description
+                table.add_row(Text(shown), Text(does), Text(binding.id or ""))
             table.add_row()
         return table
 

@@ -69,7 +69,15 @@ class MapScreen(TimelyFrames, Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.pop_screen", "Back", id="map_back"),
-        Binding("left,h", "pan(-1, 0)", "Pan", key_display="←↑↓→/hjkl", id="map_left"),
+        # The footer's one word for all four; the help screen (and a hover) says this one's.
+        Binding(
+            "left,h",
+            "pan(-1, 0)",
+            "Pan",
+            key_display="←↑↓→/hjkl",
+            tooltip="Pan left",
+            id="map_left",
+        ),
         Binding("right,l", "pan(1, 0)", "Pan right", show=False, id="map_right"),
         Binding("up,k", "pan(0, -1)", "Pan up", show=False, id="map_up"),
         Binding("down,j", "pan(0, 1)", "Pan down", show=False, id="map_down"),
