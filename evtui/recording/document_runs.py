@@ -35,7 +35,12 @@ _MOST_DOCUMENTS = 1 << 20
 
 def deflate_run(span: int, documents: Sequence[bytes], dictionary: bytes) -> bytes:
     """Documents deflated together, for the first of `span` messages: the span, the
-    documents' count and lengths (4 bytes each, little-endian), then the documents.
+    documents' count and lengths (4 bytes each, little-endian), then the documents; after the
+    deflate stream, its CRC-32 (4 bytes, little-endian).
+
+    (Raw deflate checks nothing: a byte changed on disk can inflate to other documents, a
+    status changed or JSON broken, and read as the stream's. The CRC tells damage apart, at
+    a cost of 4 bytes a run and 1 us to check its kilobyte.)
 
     (Deflated one by one, as format version 2 did, a demo document took 36 bytes and 4.3 us;
     a hundred together, 14 bytes and 0.4 us each.)"""
@@ -48,7 +53,8 @@ def deflate_run(span: int, documents: Sequence[bytes], dictionary: bytes) -> byt
     packed: bytes = compressor.compress(lengths.tobytes())
     packed += compressor.compress(b"".join(documents))
     packed += compressor.flush()
-    return packed
+    crc: int = ZLIB.crc32(packed)
+    return packed + crc.to_bytes(4, "little")
 
 
 @dataclass(frozen=True)
@@ -63,10 +69,17 @@ class InflatedRun:
     text: bytes
 
     @classmethod
-    def inflate(cls, first: object, data: object, dictionary: bytes) -> InflatedRun:
-        """Raises ValueError where the row or its data are damaged."""
+    def inflate(
+        cls, first: object, data: object, dictionary: bytes, *, checked: bool = True
+    ) -> InflatedRun:
+        """Raises ValueError where the row or its data are damaged. `checked`: the data ends
+        with its CRC-32 (format version 4 on; 3 had none)."""
         if not (isinstance(first, int) and isinstance(data, bytes)):
             raise ValueError("a damaged run of documents")
+        if checked:
+            data, crc = data[:-4], data[-4:]
+            if len(crc) < 4 or ZLIB.crc32(data) != int.from_bytes(crc, "little"):
+                raise ValueError("a damaged run of documents (its checksum)")
         inflater = zlib.decompressobj(-_WBITS, dictionary)
         # Only as much as the lengths say (a damaged count or length cannot make it unbounded).
         head = inflater.decompress(data, 8)

@@ -10,7 +10,7 @@ SQLite (stdlib, WAL mode) because it gives what a recording needs without code o
 transactions that survive `kill -9` (a committed batch is in the write-ahead log), an index to
 find a time in a million messages, and a file that other tools can open. See the README.
 
-Format version 3 (about a quarter of the size of version 1; evtui reads 1 and 2 still):
+Format version 4 (about a quarter of the size of version 1; evtui reads 1, 2 and 3 still):
 
 - `session(key, value)`: the header (format, versions, source, catalog, layer, started/ended,
   and `dictionary`: base64 of the deflate dictionary the documents are compressed with).
@@ -24,7 +24,9 @@ Format version 3 (about a quarter of the size of version 1; evtui reads 1 and 2 
   (`packing.RUN_BYTES`): a run's first message holds the run in its `data`, the others their
   place in it (1, 2, ...). That `data` is raw deflate with the dictionary and a 32 KiB window
   of: the messages the run spans from the first (4 bytes, little-endian), its documents' count
-  and each one's length (4 bytes each), then the documents. A message reads back as an
+  and each one's length (4 bytes each), then the documents; after it, the CRC-32 of the
+  deflate stream (4 bytes, little-endian), so that a byte changed on disk reads as damage,
+  not as other documents. A message reads back as an
   inflated message holding its document, byte for byte, so it decodes to the same payload (its
   gzip wrapper is not kept). A rejected message is kept as received: base64 text as the bytes
   it encodes when that round-trips.
@@ -41,6 +43,8 @@ Format version 3 (about a quarter of the size of version 1; evtui reads 1 and 2 
   for damaged and replays from an earlier checkpoint (or the start), still exactly. A recording
   the monitor began mid-session has a whole one at 0: the monitor's state as it began, which a
   replay starts from (an evtui that ignores it starts from the empty state, as before).
+
+Version 3 differs only in that: its runs end with no CRC-32.
 
 Version 2 differs: each document is deflated by itself (encoding 5: raw deflate, the
 dictionary, a 2 KiB window) in its message's `data`, so any one reads alone; at two and a half
@@ -71,7 +75,7 @@ __all__ = [
 ]
 
 FORMAT = "evtui-session"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 APPLICATION_ID = 0x65767475  # "evtu": lets `file`-like tools and evtui tell its sessions apart
 SQLITE_MAGIC = b"SQLite format 3\x00"
 

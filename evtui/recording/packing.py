@@ -269,6 +269,8 @@ class Unpacker:
         self._db = db
         self._version = version
         """The file's format version: version 1 kept keys and timestamps as they came."""
+        self._checked = version >= 4
+        """Runs of documents end with their CRC-32 (version 3's do not)."""
         self._strings: dict[int, bytes] = {}
         self._dictionary = dictionary
         self._inflater = zlib.decompressobj(-_WBITS, dictionary)
@@ -316,7 +318,7 @@ class Unpacker:
         if not isinstance(seq, int):
             raise ValueError("a damaged row")
         if isinstance(data, bytes):
-            self._run = InflatedRun.inflate(seq, data, self._dictionary)
+            self._run = InflatedRun.inflate(seq, data, self._dictionary, checked=self._checked)
             return self._run.document(0)
         if not isinstance(data, int) or data <= 0:
             raise ValueError("a damaged row")
@@ -324,7 +326,9 @@ class Unpacker:
         if run is None or not run.first < seq < run.stop:
             # Read from within a run: its first message is a few rows back.
             row = self._db.execute(_READ_RUN, (seq, _IN_RUN)).fetchone()
-            run = None if row is None else InflatedRun.inflate(row[0], row[1], self._dictionary)
+            run = None if row is None else InflatedRun.inflate(
+                row[0], row[1], self._dictionary, checked=self._checked
+            )
             if run is None or not run.first < seq < run.stop:
                 raise ValueError("a damaged row (the first message of its run is missing)")
             self._run = run

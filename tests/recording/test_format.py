@@ -1,6 +1,6 @@
-"""The session format: version 3 keeps every payload's document byte for byte in a fraction of
-the room (documents deflated a run at a time), and files of versions 1 and 2 still
-replay."""
+"""The session format: version 4 keeps every payload's document byte for byte in a fraction of
+the room (documents deflated a run at a time, each run checked by its CRC-32), and files of
+versions 1 to 3 still replay."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_a_recording_replays_every_message_as_it_decoded_live(
     path = tmp_path / "s.evtui"
     record_session(path, messages)
     with SessionReader(path) as reader:
-        assert reader.info.format_version == FORMAT_VERSION == 3
+        assert reader.info.format_version == FORMAT_VERSION == 4
         read = [m for chunk in reader.read() for _, m in chunk]
         assert reader.damage is None
     assert [outcome(decode(m)) for m in read] == [outcome(decode(m)) for m in messages]
@@ -267,6 +267,79 @@ def test_any_message_reads_alone_from_the_middle_of_its_run(
     assert [outcome(decode(m)) for m in alone if m] == [outcome(decode(m)) for m in messages]
 
 
+def test_a_byte_changed_in_a_run_reads_as_damage_not_as_other_documents(
+    tmp_path: Path, messages: list[StreamMessage]
+) -> None:
+    # Raw deflate checks nothing: a bit changed in a run can inflate, without an error, to
+    # other bytes of the same length: a document's JSON broken (a rejection the stream never
+    # sent) or its statuses changed. The run's CRC-32 tells it apart.
+    path = tmp_path / "s.evtui"
+    record_session(path, messages, size=100)
+    with sqlite3.connect(path) as db:
+        (text,) = db.execute("SELECT value FROM session WHERE key = 'dictionary'").fetchone()
+        rows = db.execute("SELECT seq, data FROM messages WHERE encoding = 6 ORDER BY seq")
+        in_runs = dict(rows.fetchall())
+        heads = {seq: data for seq, data in in_runs.items() if isinstance(data, bytes)}
+        first = sorted(heads)[3]
+        changed = _silent_flip(heads[first][:-4], base64.b64decode(text))
+        crc = heads[first][-4:]
+        db.execute("UPDATE messages SET data = ? WHERE seq = ?", (changed + crc, first))
+    db.close()
+    lost = set(range(first, min(seq for seq in heads if seq > first))) & in_runs.keys()
+    with SessionReader(path) as reader:
+        read = {seq: m for chunk in reader.read() for seq, m in chunk}
+        damage = reader.damage
+    assert damage is not None and damage.first_seq == first and damage.lost == len(lost)
+    assert "checksum" in damage.describe()
+    assert set(read) == set(range(len(messages))) - lost
+    # Every message read is the one recorded: none decodes otherwise than it did live.
+    assert [outcome(decode(m)) for m in read.values()] == [
+        outcome(decode(messages[seq])) for seq in read
+    ]
+
+
+def _silent_flip(deflated: bytes, dictionary: bytes) -> bytes:
+    """`deflated` with one bit changed such that it inflates whole to other documents of the
+    same lengths (span, count and lengths as they were)."""
+    whole = zlib.decompressobj(-15, dictionary).decompress(deflated)
+    head = 8 + 4 * int.from_bytes(whole[4:8], "little")
+    for at in range(len(deflated) // 4, len(deflated)):
+        for bit in range(8):
+            changed = bytearray(deflated)
+            changed[at] ^= 1 << bit
+            inflater = zlib.decompressobj(-15, dictionary)
+            try:
+                text = inflater.decompress(bytes(changed))
+            except zlib.error:
+                continue
+            whole_again = inflater.eof and not inflater.unused_data and len(text) == len(whole)
+            if whole_again and text[:head] == whole[:head] and text != whole:
+                return bytes(changed)
+    raise AssertionError("no bit of the run inflates silently to other bytes")
+
+
+def test_a_version_3_session_without_checksums_still_reads(
+    tmp_path: Path, messages: list[StreamMessage]
+) -> None:
+    path = tmp_path / "v3.evtui"
+    record_session(path, messages)
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT seq, data FROM messages WHERE encoding = 6").fetchall()
+        for seq, data in rows:
+            if isinstance(data, bytes):  # a run's first: its CRC-32 off
+                db.execute("UPDATE messages SET data = ? WHERE seq = ?", (data[:-4], seq))
+        db.execute("UPDATE session SET value = '3' WHERE key = 'format_version'")
+        db.execute("PRAGMA user_version = 3")
+    db.close()
+    decoded = [decode(m) for m in messages]
+    with SessionReader(path) as reader:
+        assert reader.info.format_version == 3
+        read = [m for chunk in reader.read() for _, m in chunk]
+        assert reader.damage is None
+        assert [outcome(decode(m)) for m in read] == [outcome(d) for d in decoded]
+        seeks_as_played(reader, decoded, (len(messages), 1001, 399))
+
+
 def test_a_run_whose_first_row_is_damaged_loses_that_run_only(
     tmp_path: Path, messages: list[StreamMessage]
 ) -> None:
@@ -326,12 +399,21 @@ def test_a_damaged_run_of_documents_is_refused_saying_what_is_wrong(
     from evtui.recording.document_runs import InflatedRun
 
     if says is None:
-        run = InflatedRun.inflate(10, data, b"")
+        run = InflatedRun.inflate(10, data, b"", checked=False)
         assert (run.first, run.stop) == (10, 13)
         assert [run.document(0), run.document(1)] == [b"ab", b"cde"]
         with pytest.raises(ValueError, match="its place"):
             run.document(2)
         return
     with pytest.raises((ValueError, zlib.error)) as raised:
-        InflatedRun.inflate(10, data, b"")
+        InflatedRun.inflate(10, data, b"", checked=False)
     assert says in str(raised.value) or isinstance(raised.value, zlib.error)
+    # Of format 4 on, each ends with its CRC-32: checked before it is inflated.
+    crc = zlib.crc32(data).to_bytes(4, "little")
+    with pytest.raises((ValueError, zlib.error)) as raised:
+        InflatedRun.inflate(10, data + crc, b"")
+    assert "checksum" not in str(raised.value)
+    # (Of no data at all the CRC-32 is 0: nothing to change.)
+    for wrong in (data + bytes(4), data[:-1] + crc, data + crc[:3]) if data else ():
+        with pytest.raises(ValueError, match="its checksum"):
+            InflatedRun.inflate(10, wrong, b"")
