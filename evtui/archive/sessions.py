@@ -19,8 +19,8 @@ from typing import Any
 from evtui.archive.reader import ArchiveReader
 from evtui.archive.writer import ArchiveWriter, Placer
 from evtui.model import decode
-from evtui.recording import SessionError, SessionReader
-from evtui.recording.merge import distinct, merged
+from evtui.recording import SessionReader
+from evtui.recording.merge import SessionFile, distinct, merged, survey
 
 __all__ = ["Added", "add_sessions", "session_key"]
 
@@ -43,6 +43,33 @@ class Added:
     """One line per session that was damaged or unreadable (what was readable is added)."""
     unfinished: list[str] = field(default_factory=list)
     """Sessions added whose recording had not ended: adding them again adds the rest."""
+
+
+def _close(
+    session: SessionFile,
+    out: ArchiveWriter,
+    again: bool,
+    added: Added,
+    progress: Callable[[str], None] | None,
+) -> None:
+    """Write the rest of a session read to its end, and say what it added."""
+    path = session.path
+    # (A failure to open it again is a SessionError's message: it names the file.)
+    failure = session.failure or (
+        f"{path}: {session.damage.describe()}" if session.damage else None
+    )
+    whole = failure is None and not session.info.interrupted
+    if failure is not None:
+        added.problems.append(f"{failure} (adding an intact copy later adds the rest)")
+    elif not whole:
+        added.unfinished.append(str(path))
+    out.close(complete=whole)
+    added.sessions += 1
+    added.changes += out.written_changes
+    added.files += len(out.files)
+    if progress is not None:
+        new = " the archive lacked" if again else ""
+        progress(f"{path}: {out.written_changes:,} changes{new}")
 
 
 def session_key(reader: SessionReader) -> str:
@@ -71,60 +98,36 @@ def add_sessions(
             held = {table: archive.files[table] for table in ("status_changes", "late_updates")}
         finally:
             archive.close()
-    readers: list[tuple[float, Path, SessionReader]] = []
-    for path in paths:
-        try:
-            reader = SessionReader(path)
-        except SessionError as exc:
-            added.problems.append(str(exc))
-            continue
-        readers.append((reader.info.started_at, Path(path), reader))
-    # Opened oldest first and read as one stream, in receive order (`merged`): a session
-    # that overlaps another holds copies of its updates, repeats rather than late updates.
+    found, problems = survey(paths)
+    added.problems += problems
+    # Read as one stream, in receive order (`merged`): a session that overlaps another holds
+    # copies of its updates, repeats rather than late updates. A session's writer is made
+    # when its first message comes and closed after its last, so that only the sessions that
+    # overlap hold a writer (and their changes) at once.
     state: dict[tuple[str, str], list[Any]] = {}
-    taken: list[tuple[Path, SessionReader, ArchiveWriter, bool]] = []
-    readers.sort(key=lambda r: r[0])
-    chosen = distinct([reader for _, _, reader in readers])
-    try:
-        for (_, path, reader), read in zip(readers, chosen, strict=True):
-            key = session_key(reader)
-            if not read:
-                added.copies.append(str(path))
-                continue
-            if key in complete:
-                added.skipped.append(str(path))
-                continue
-            again = key in begun
-            out = ArchiveWriter(
-                directory, writer, key, place=place, state=state, held=held if again else None
-            )
-            taken.append((path, reader, out, again))
-            begun.add(key)
-        writers = [out for _, _, out, _ in taken]
-        for index, run in merged([reader for _, reader, _, _ in taken]):
-            out = writers[index]
+    taken: list[SessionFile] = []
+    for session, read in zip(found, distinct(found), strict=True):
+        if not read:
+            added.copies.append(str(session.path))
+        elif session.info.key in complete:
+            added.skipped.append(str(session.path))
+        else:
+            taken.append(session)
+    writers: dict[int, ArchiveWriter] = {}
+    for index, run in merged(taken):
+        session = taken[index]
+        out = writers.get(index)
+        if out is None:
+            again = session.info.key in begun
+            out = writers[index] = ArchiveWriter(
+                directory, writer, session.info.key, place=place, state=state,
+                held=held if again else None,
+            )  # fmt: skip
+        if run:
             out.add([(seq, decode(message)) for seq, message in run])
             if out.pending >= FLUSH_ROWS:
                 out.flush()
-        for path, reader, out, again in taken:
-            whole = reader.damage is None and not reader.info.interrupted
-            if reader.damage is not None:
-                added.problems.append(
-                    f"{path}: {reader.damage.describe()} (adding an intact copy later adds "
-                    "the rest)"
-                )
-            elif not whole:
-                added.unfinished.append(str(path))
-            out.close(complete=whole)
-            if whole:
-                complete.add(session_key(reader))
-            added.sessions += 1
-            added.changes += out.written_changes
-            added.files += len(out.files)
-            if progress is not None:
-                new = " the archive lacked" if again else ""
-                progress(f"{path}: {out.written_changes:,} changes{new}")
-    finally:
-        for _, _, reader in readers:
-            reader.close()
+            continue
+        del writers[index]
+        _close(session, out, session.info.key in begun, added, progress)
     return added

@@ -74,42 +74,35 @@ def read_sessions(specs: list[str], history: History, err: TextIO) -> bool:
     """Fold the sessions as one history, their messages in receive order (`merged`: where
     two overlap in time, each one's copy of an update is a repeat, not a late update)."""
     from evtui.model import decode
-    from evtui.recording.merge import distinct, merged
+    from evtui.recording.merge import distinct, merged, survey
 
-    opened: list[SessionReader] = []
-    damaged = False
-    try:
-        for spec in specs:
-            try:
-                opened.append(SessionReader(spec))
-            except SessionError as exc:  # (gone or changed since `check_source` read it)
-                err.write(f"evtui report: {safe_text(spec, 200)}: {exc}\n")
-                damaged = True
-        readers = []
-        for reader, read in zip(opened, distinct(opened), strict=True):
-            if read:
-                readers.append(reader)
-            else:
-                where = safe_text(str(reader.path), 200)
-                err.write(f"evtui report: {where}: a copy of a session given already: read once\n")
-        for _, chunk in merged(readers):
-            for _, message in chunk:
-                history.received(message.received_at)
-                item = decode(message)
-                if isinstance(item, Accepted):
-                    payload = item.payload
-                    for evse in payload.evses:
-                        history.update(
-                            payload.id, evse.id, evse.status, evse.last_updated.timestamp()
-                        )
-        for reader in readers:
-            if reader.damage is not None:
-                where = safe_text(str(reader.path), 200)
-                err.write(f"evtui report: {where}: {reader.damage.describe()}\n")
-                damaged = True
-    finally:
-        for reader in opened:
-            reader.close()
+    # (Named as the user gave them: `check_source` opened each already.)
+    found, problems = survey(specs)
+    for problem in problems:
+        err.write(f"evtui report: {safe_text(problem, 300)}\n")
+    sessions = []
+    for session, read in zip(found, distinct(found), strict=True):
+        if read:
+            sessions.append(session)
+        else:
+            where = safe_text(str(session.path), 200)
+            err.write(f"evtui report: {where}: a copy of a session given already: read once\n")
+    for _, run in merged(sessions):
+        for _, message in run:
+            history.received(message.received_at)
+            item = decode(message)
+            if isinstance(item, Accepted):
+                payload = item.payload
+                for evse in payload.evses:
+                    history.update(payload.id, evse.id, evse.status, evse.last_updated.timestamp())
+    damaged = bool(problems)
+    for session in sessions:
+        if session.failure is not None:  # (its SessionError names the file)
+            err.write(f"evtui report: {safe_text(session.failure, 300)}\n")
+        elif session.damage is not None:
+            where = safe_text(str(session.path), 200)
+            err.write(f"evtui report: {where}: {session.damage.describe()}\n")
+        damaged = damaged or session.failure is not None or session.damage is not None
     return damaged
 
 
