@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from textual.css.query import NoMatches
 from textual.widgets import Sparkline
 
+from evtui.here.events import ConnectionStatus
 from evtui.model import ApplyResult, StatusChange
 from evtui.ui.host import Host
 from evtui.ui.screens.monitor import SPARK_SECONDS
@@ -47,6 +48,8 @@ class Painter:
         self._flash: dict[str, float] = {}
         self._watch_dirty = True
         self._second = -1
+        self._ended_at: float | None = None
+        """When the repaints first saw the source ended (the app's clock): its lag's now."""
         self._painting: float | None = None
         """When the repaint not yet on screen started (monotonic)."""
         self._next_paint = 0.0
@@ -176,6 +179,19 @@ class Painter:
         if app.connection.wait is not None:
             bar.refresh()  # the wait counts down
         bar.rate = app.activity.rate(now)
+        connection = app.connection
+        ended = app.player is None and (
+            connection.status is ConnectionStatus.CLOSED
+            or (connection.status is ConnectionStatus.ERROR and connection.wait is None)
+        )
+        if not ended:
+            self._ended_at = None
+        elif self._ended_at is None:
+            self._ended_at = now
+        if self._ended_at is not None:
+            # A source that has ended (a file read to its end) falls no further behind: its
+            # lag is the one it ended with, not one that grows with the clock.
+            wall = datetime.fromtimestamp(self._ended_at, UTC)
         bar.lag = wall - app.store.newest if app.store.newest else None
         bar.rejected = app.rejected
         bar.watched = len(app.watchlist)

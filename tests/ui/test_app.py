@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -118,6 +119,22 @@ async def test_counts_changes_and_rejections_reach_the_screen(tmp_path: Path) ->
         assert "rejected 1" in str(bar.render())
         await pilot.press("q")
     assert app.return_code == 0
+
+
+async def test_a_file_read_to_its_end_falls_no_further_behind(tmp_path: Path) -> None:
+    now = [time.time()]
+    app = file_app(tmp_path, clock=lambda: now[0])
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        bar = app.query_one(StatusBar)
+        await until(pilot, lambda: bar.lag is not None and "closed" in str(bar.render()))
+        ended = bar.lag
+        # An hour on, the file has not fallen behind: it has ended. (Repaints come 4 a second.)
+        now[0] += 3600
+        for _ in range(4):
+            await pilot.pause(0.3)
+        assert bar.lag == ended
+        await pilot.press("q")
 
 
 async def test_w_watches_the_highlighted_location_and_writes_the_file(tmp_path: Path) -> None:
@@ -280,7 +297,8 @@ async def test_help_is_made_from_the_bindings_and_shows_overrides(tmp_path: Path
         # footer says "Pan" for all four.
         console = Console(width=160, record=True, file=io.StringIO())
         console.print(app.screen.query(Static).first().content)
-        rows = {line.split()[-1]: line for line in console.export_text().splitlines() if line.strip()}
+        lines = [line for line in console.export_text().splitlines() if line.strip()]
+        rows = {line.split()[-1]: line for line in lines}
         assert "Pan left" in rows["map_left"] and "Pan right" in rows["map_right"]
         await pilot.press("escape")
         assert isinstance(app.screen, MonitorScreen)
