@@ -8,6 +8,7 @@ import gzip
 import json
 from pathlib import Path
 
+from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
@@ -19,7 +20,7 @@ from evtui.ui.screens.monitor import MonitorScreen
 from evtui.ui.screens.sessions import ConfirmScreen, SessionsScreen
 from evtui.ui.widgets.counters import StatusCounters
 from evtui.ui.widgets.event_log import EventLog
-from evtui.ui.widgets.replay_bar import ReplayBar
+from evtui.ui.widgets.replay_bar import Playback, ReplayBar
 from evtui.ui.widgets.status_bar import StatusBar
 from evtui.watchlist import Watchlist
 from tests.recording.helpers import Intact
@@ -179,6 +180,32 @@ async def test_stepping_playing_and_seeking_back_show_the_same_screens(tmp_path:
     assert app.return_code == 0
 
 
+async def test_the_replay_bar_and_its_markers_stand_still_as_the_replay_moves() -> None:
+    class Bar(App[None]):
+        def compose(self) -> ComposeResult:
+            yield ReplayBar()
+
+    start, length, total = 1_796_000_000.0, 12_345.0, 12_942
+    marks = (start + 600, start + 601, start + 6000, start + 12_000)
+    app = Bar()
+    async with app.run_test(size=(120, 1)) as pilot:
+        bar = app.query_one(ReplayBar)
+        shapes = set()
+        # Paused at the start, playing, paused, at the end: the state's word, the time played
+        # (0:00 to 3:25:45) and the position (0 to 12,942) all change their lengths.
+        for position, paused in ((0, True), (7, False), (2_312, True), (total, False)):
+            bar.playback = Playback(start, start + length, start + length * position / total,
+                                    position, total, 1.0, paused, marks)  # fmt: skip
+            await pilot.pause()
+            text = str(bar.render())
+            cells = [i for i, c in enumerate(text) if c in "━─◆"]
+            shapes.add((cells[0], cells[-1], tuple(i for i, c in enumerate(text) if c == "◆")))
+            assert len(text) <= 118  # (its padding: one cell each side)
+        assert len(shapes) == 1, shapes
+        ((first, last, ticks),) = shapes
+        assert last - first + 1 >= 40 and len(ticks) == 3  # two marks a second apart: one tick
+
+
 async def test_speed_keys_step_through_the_speeds_and_real_time_playback_waits(
     tmp_path: Path,
 ) -> None:
@@ -223,7 +250,12 @@ async def test_r_records_what_the_monitor_shows_and_the_replay_shows_it_again(
         await pilot.press("m")
         await pilot.press("r")
         assert app.recorder is None
-        assert any(t.startswith("Saved 6 messages to") for t in toasts(app))
+        # The file's name whole on the first line, its directory on the next: a toast breaks
+        # a long path anywhere, mid-name at 80 columns.
+        [recorded] = app.recorded
+        where = f"{recorded.name}\nin {sessions}"
+        said = toasts(app)
+        assert f"Recording to {where}" in said and f"Saved 6 messages to {where}" in said
         await repainted(pilot)
         assert "REC" not in str(app.query_one(StatusBar).render())
         # Not recording: a marker has nowhere to go, and the user is told so.

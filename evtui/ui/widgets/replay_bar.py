@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.reactive import reactive
@@ -43,6 +44,10 @@ class Playback:
         return self.position >= self.total
 
 
+_STATE = cell_len("▶ playing ")
+"""Cells of the longest state word, and a space."""
+
+
 def speed_text(speed: float | None) -> str:
     """`4x`, `0.25x`, or `max`."""
     return "max" if speed is None else f"{speed:g}x"
@@ -61,19 +66,24 @@ class ReplayBar(Static):
 
     def render(self) -> Text:
         p = self.playback
+        # Every part but the bar keeps its width as the replay moves (the state's word, the
+        # time played, the position), so that the bar and its markers stand still.
         text = Text(no_wrap=True, overflow="ellipsis")
         if p.at_end:
-            text.append("■ end ", style="bold grey62")
+            state, style = "■ end", "bold grey62"
         elif p.paused:
-            text.append("⏸ paused ", style="bold yellow")
+            state, style = "⏸ paused", "bold yellow"
         else:
-            text.append("▶ ", style="bold green")
+            state, style = "▶ playing", "bold green"
+        text.append(state + " " * (_STATE - cell_len(state)), style=style)
         text.append(f"{speed_text(p.speed):>5}", style="bold")
         right = Text(no_wrap=True)
         when = local_time(datetime.fromtimestamp(p.clock, UTC))
         right.append(f"  {when:%Y-%m-%d %H:%M:%S}")
-        right.append(f"  {duration_text(p.clock - p.start)}/{duration_text(p.end - p.start)}")
-        right.append(f"  msg {p.position:,}/{p.total:,}", style="dim")
+        length = duration_text(p.end - p.start)
+        right.append(f"  {duration_text(p.clock - p.start):>{len(length)}}/{length}")
+        total = f"{p.total:,}"
+        right.append(f"  msg {p.position:>{len(total)},}/{total}", style="dim")
         room = self.content_size.width - text.cell_len - right.cell_len - 2
         if room >= 10:
             text.append("  ")
