@@ -8,6 +8,7 @@ import json
 import re
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -19,6 +20,7 @@ from textual.widgets import DataTable, Static
 from evtui.emulator import EmulatorServer
 from evtui.here import parse_credentials
 from evtui.here.events import ConnectionStatus
+from evtui.model import StatusChange
 from evtui.settings import Settings, load_settings
 from evtui.sources import HereSource, PayloadFileSource
 from evtui.ui.app import EvtuiApp
@@ -193,6 +195,25 @@ async def test_pause_counts_new_rows_and_end_resumes_following(
     # `q` committed what was read and unsubscribed before leaving.
     assert server.emulator.unsubscribed == 1
     assert sum(server.emulator.committed(server.emulator.subscribed[0]).values()) == 6
+
+
+async def test_a_pause_longer_than_the_log_says_that_the_rows_paused_on_are_gone(
+    tmp_path: Path,
+) -> None:
+    app = file_app(tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        log = app.query_one(EventLog)
+        log.max_rows = 6
+        log.pause()
+        at = datetime(2026, 11, 25, tzinfo=UTC)
+        moves = [StatusChange(at, L1, "a", "AVAILABLE", "CHARGING")] * 5
+        log.add_changes(moves)
+        assert "paused, 5 new ·" in str(log.border_subtitle)
+        log.add_changes(moves)
+        # Ten new rows where the log keeps six: the rows paused on have dropped out.
+        assert "paused, 10 new, 6 kept ·" in str(log.border_subtitle) and log.row_count == 6
+        await pilot.press("q")
 
 
 async def test_filter_by_status_and_by_text(tmp_path: Path) -> None:

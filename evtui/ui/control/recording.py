@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from evtui.model import ApplyResult, Batch
 from evtui.model.reliability import RULES
 from evtui.recording import Recorder, SessionError, SessionOrigin, default_session_path
+from evtui.safetext import safe_text
 from evtui.ui.host import Host
 from evtui.ui.keymap import KeyBindings
 from evtui.ui.painter import Painter
@@ -109,7 +111,7 @@ class RecordingControl:
             app.notify(str(exc), title="recording", severity="error", markup=False)
             return
         self.recorded.append(path)
-        app.notify(f"Recording to {path}", title="recording", markup=False)
+        app.notify(f"Recording to {file_text(path)}", title="recording", markup=False)
         self._painter.repaint()
         self._list_again()
 
@@ -125,7 +127,7 @@ class RecordingControl:
             app.notify(str(exc), title="recording", severity="error", markup=False)
             return
         app.notify(
-            f"Saved {recorder.messages:,} messages to {recorder.path}",
+            f"Saved {recorder.messages:,} messages to {file_text(recorder.path)}",
             title="recording",
             markup=False,
         )
@@ -178,3 +180,13 @@ class RecordingControl:
             timeout=30,
             markup=False,
         )
+
+
+def file_text(path: Path) -> str:
+    """A file for a notification: its name, then `in` its directory on a line of its own (a
+    toast breaks a long path anywhere, mid-name at 80 columns), home as `~`."""
+    folder = str(path.parent)
+    home = str(Path.home())
+    if folder == home or folder.startswith(home + os.sep):
+        folder = "~" + folder[len(home) :]
+    return f"{safe_text(path.name)}\nin {safe_text(folder)}"

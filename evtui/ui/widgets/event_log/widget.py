@@ -270,10 +270,11 @@ class EventLog(ScrollView, can_focus=True):
             rows = len(self._rows.view)
             text = Text(f"{rows:,} row{'' if rows == 1 else 's'} · following")
         else:
-            text = Text(
-                f" paused, {self._rows.new_while_paused:,} new · {self.resume_hint} to follow ",
-                style="bold",
-            )
+            new = self._rows.new_while_paused
+            # Past the rows it keeps, the rows paused on have gone: say so, or the view
+            # seems to move by itself.
+            kept = f", {self.max_rows:,} kept" if new >= self.max_rows else ""
+            text = Text(f" paused, {new:,} new{kept} · {self.resume_hint} to follow ", style="bold")
         # The text says whether the log follows, which sets the colours.
         show_subtitle(self, text)
 
