@@ -256,6 +256,9 @@ class EvtuiApp(App[None]):
             self.screen, RejectedScreen | HelpScreen | SessionsScreen
         ):
             return False
+        # The map's footer has no room to offer the map (a palette's `map(box)` still goes).
+        if action == "map" and not parameters and isinstance(self.screen, MapScreen):
+            return False
         # A replay is not recorded again; markers are dropped while live.
         return not (self.player is not None and action in {"record", "mark"})
 

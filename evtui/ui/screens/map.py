@@ -81,8 +81,15 @@ class MapScreen(TimelyFrames, Screen[None]):
         Binding("right,l", "pan(1, 0)", "Pan right", show=False, id="map_right"),
         Binding("up,k", "pan(0, -1)", "Pan up", show=False, id="map_up"),
         Binding("down,j", "pan(0, 1)", "Pan down", show=False, id="map_down"),
-        Binding("plus,equals_sign", "zoom(1)", "Zoom in", key_display="+", id="map_zoom_in"),
-        Binding("minus", "zoom(-1)", "Zoom out", key_display="-", id="map_zoom_out"),
+        Binding(
+            "plus,equals_sign",
+            "zoom(1)",
+            "Zoom",
+            key_display="+/-",
+            tooltip="Zoom in",
+            id="map_zoom_in",
+        ),
+        Binding("minus", "zoom(-1)", "Zoom out", show=False, id="map_zoom_out"),
         Binding("f", "fit", "Fit", id="map_fit"),
         Binding("0", "world", "World", id="map_world"),
         Binding("enter", "open", "Open", id="map_open"),
@@ -143,7 +150,9 @@ class MapScreen(TimelyFrames, Screen[None]):
         yield WorldMap(id="world-map")
         yield Static(id="map-legend", classes="map-line")
         yield Static(id="map-picked", classes="map-line")
-        yield Footer()
+        # Compact: the map's keys and the app's take some 190 cells in the usual spacing,
+        # and `? Help` came last, cut off even at 160 columns.
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.set_interval(self._interval, self.redraw)
