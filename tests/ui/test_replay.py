@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import re
 from pathlib import Path
 
 from textual.app import App, ComposeResult
@@ -277,6 +278,11 @@ async def test_r_records_what_the_monitor_shows_and_the_replay_shows_it_again(
         await until(pilot, lambda: replay.player is not None and replay.player.at_end)
         # The side panels follow within a few repaints (slower ones on a loaded machine).
         await until(pilot, lambda: screen_of(replay) == live)
+        # From the start to the marker `m` dropped (at the end): said as it was dropped, not
+        # "Marker: marker at".
+        await pilot.press("g", *"0%", "enter", "right_square_bracket")
+        said = [t for t in toasts(replay) if t.lower().startswith("marker")]
+        assert len(said) == 1 and re.fullmatch(r"Marker at \d\d:\d\d:\d\d", said[0]), said
 
 
 async def test_session_browser_deletes_after_confirming_and_opens_a_session(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from evtui.recording import SPEEDS, Player, SessionError, parse_goto
+from evtui.safetext import safe_text
 from evtui.ui.host import Host
 from evtui.ui.painter import Painter
 from evtui.ui.screens.location import LocationScreen
@@ -249,5 +250,7 @@ class ReplayControl:
         ended = player.at_end
         player.seek(marker.seq, clock=marker.at)
         self._seeked(ended=ended)
-        label = marker.label or marker.kind
-        app.notify(f"Marker: {label}", title="replay", markup=False)
+        label = safe_text(marker.label or marker.kind, 200)
+        # (The monitor's own markers are labelled "marker at 14:32:01": not "Marker: marker".)
+        said = label[:1].upper() + label[1:] if label.startswith("marker ") else f"Marker: {label}"
+        app.notify(said, title="replay", markup=False)
