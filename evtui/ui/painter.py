@@ -200,6 +200,9 @@ class Painter:
         if app.player is not None:
             playback = app.playback()
             monitor.query_one(ReplayBar).playback = playback
+            if app.screen is not monitor:  # (the map's replay line)
+                for other in app.screen.query(ReplayBar):
+                    other.playback = playback
             state = "end" if playback.at_end else "paused" if playback.paused else "playing"
             bar.mode = f"replay {state} {speed_text(playback.speed)}"
         counters = monitor.query_one(StatusCounters)

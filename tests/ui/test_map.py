@@ -12,11 +12,13 @@ from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 
 from evtui.map.states import LEGEND, MapState, location_states
+from evtui.map.view import View
 from evtui.model import EventFilter
 from evtui.ui.app import EvtuiApp
 from evtui.ui.screens.location import LocationScreen
 from evtui.ui.screens.map import MapScreen, centre_text
 from evtui.ui.screens.monitor import MonitorScreen
+from evtui.ui.widgets.replay_bar import ReplayBar
 from tests.ui.scene import SIZE, make_app, make_replay_app, open_map, replay_half_way
 from tests.ui.test_app import until
 
@@ -195,9 +197,14 @@ async def test_in_a_replay_the_map_shows_the_replay_position(tmp_path: Path) -> 
         screen = the_map(app)
         counts = await after_seek(pilot, app, screen)
         assert counts == expected_counts(app, screen)
+        # The replay's line is under the map too, where it stands.
+        bar = screen.query_one(ReplayBar)
+        assert bar.playback.position == app.player.position > 0  # type: ignore[union-attr]
+        assert "paused" in str(bar.render())
         # Go to the end: the map follows, and still agrees with the store there.
         app.action_seek(10_000)
         await until(pilot, lambda: app.store.updates > half)
+        await until(pilot, lambda: "end" in str(bar.render()))
         await until(
             pilot,
             lambda: screen.frame is not None
@@ -212,6 +219,37 @@ async def test_in_a_replay_the_map_shows_the_replay_position(tmp_path: Path) -> 
             and sum(screen.frame.counts) < sum(at_end)
             and list(screen.frame.counts) == expected_counts(app, screen),
         )
+
+
+async def test_a_map_opened_before_any_data_fits_the_data_once_it_comes(tmp_path: Path) -> None:
+    app = make_replay_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("M")
+        await until(pilot, lambda: isinstance(app.screen, MapScreen))
+        screen = the_map(app)
+        await until(pilot, lambda: screen.view is not None)
+        world = screen.view
+        assert world is not None and world == View.world(world.width, world.height)
+        # Nothing received at the replay's start: the world, until the locations come.
+        app.action_seek(600)
+        await until(pilot, lambda: screen.view != world)
+        assert screen.frame is not None and sum(screen.frame.counts) > 0
+        # Opened again at the start, and zoomed in by the user before any data: it stays
+        # where they put it.
+        await pilot.press("escape")
+        app.action_seek(-10_000)
+        await until(pilot, lambda: app.store.updates == 0)
+        await pilot.press("M")
+        await until(pilot, lambda: isinstance(app.screen, MapScreen) and app.screen.view)
+        screen = the_map(app)
+        await pilot.press("plus")
+        moved = screen.view
+        assert moved != world
+        app.action_seek(600)
+        await until(pilot, lambda: app.store.updates > 0)
+        for _ in range(5):
+            await pilot.pause(0.1)
+        assert screen.view == moved
 
 
 async def test_the_picked_line_stays_whole_in_a_narrower_window(tmp_path: Path) -> None:

@@ -39,5 +39,6 @@ class MapOpener:
                 refresh_rate=settings.refresh_rate,
                 box=box,
                 positions=self._positions,
+                replaying=app.player is not None,
             )
         )

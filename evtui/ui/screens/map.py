@@ -32,6 +32,7 @@ from evtui.model.places import Places
 from evtui.safetext import safe_text
 from evtui.ui.frame_clock import TimelyFrames
 from evtui.ui.theme import local_time, status_style
+from evtui.ui.widgets.replay_bar import ReplayBar
 from evtui.ui.widgets.world_map import STATE_STYLES, WorldMap
 from evtui.watchlist import Watchlist
 
@@ -126,8 +127,11 @@ class MapScreen(TimelyFrames, Screen[None]):
         refresh_rate: float = 20.0,
         box: Box | None = None,
         positions: Positions | None = None,
+        replaying: bool = False,
     ) -> None:
         super().__init__()
+        self._replaying = replaying
+        """A replay's map: its replay line under the map, as on the main screen."""
         self._store, self._places, self._watchlist = store, places, watchlist
         self._now, self._filter = now, event_filter
         self.cells: CellMode = cells
@@ -150,6 +154,8 @@ class MapScreen(TimelyFrames, Screen[None]):
         yield WorldMap(id="world-map")
         yield Static(id="map-legend", classes="map-line")
         yield Static(id="map-picked", classes="map-line")
+        if self._replaying:
+            yield ReplayBar(id="map-replay-bar")
         # Compact: the map's keys and the app's take some 190 cells in the usual spacing,
         # and `? Help` came last, cut off even at 160 columns.
         yield Footer(compact=True)
@@ -222,6 +228,7 @@ class MapScreen(TimelyFrames, Screen[None]):
         self._set_view(View.fit(box, self.view.width, self.view.height))
 
     def _set_view(self, view: View) -> None:
+        self._first_look = False
         self.view = view
         self.cursor = None
         self.redraw()
@@ -239,8 +246,9 @@ class MapScreen(TimelyFrames, Screen[None]):
         store, places = self._store(), self._places
         moved = self._positions.update(store, places)
         if self._first_look:
-            # The first look: where the palette asked, else all the data, else the world.
-            self._first_look = False
+            # The first look: where the palette asked, else all the data; with no data yet
+            # (a replay at its start, a feed still connecting) the world, until some comes
+            # or the user moves the view.
             box = self._box or data_box(self._positions)
             if box is not None:
                 self._look_at(box)
