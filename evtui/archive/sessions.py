@@ -20,7 +20,7 @@ from evtui.archive.reader import ArchiveReader
 from evtui.archive.writer import ArchiveWriter, Placer
 from evtui.model import decode
 from evtui.recording import SessionReader
-from evtui.recording.merge import SessionFile, distinct, merged, survey
+from evtui.recording.merge import SessionFile, distinct, merged, overlapping, survey
 
 __all__ = ["Added", "add_sessions", "session_key"]
 
@@ -35,8 +35,9 @@ class Added:
     sessions: int = 0
     skipped: list[str] = field(default_factory=list)
     """Sessions the archive holds whole already."""
-    copies: list[str] = field(default_factory=list)
-    """Copies of a session given twice in one run: one of them is added (`distinct`)."""
+    copies: list[tuple[str, str]] = field(default_factory=list)
+    """Copies of a session given twice in one run, each with the copy added instead
+    (`distinct`)."""
     changes: int = 0
     files: int = 0
     problems: list[str] = field(default_factory=list)
@@ -106,14 +107,15 @@ def add_sessions(
     # overlap hold a writer (and their changes) at once.
     state: dict[tuple[str, str], list[Any]] = {}
     taken: list[SessionFile] = []
-    for session, read in zip(found, distinct(found), strict=True):
-        if not read:
-            added.copies.append(str(session.path))
+    for i, (session, read) in enumerate(zip(found, distinct(found), strict=True)):
+        if read != i:
+            added.copies.append((str(session.path), str(found[read].path)))
         elif session.info.key in complete:
             added.skipped.append(str(session.path))
         else:
             taken.append(session)
     writers: dict[int, ArchiveWriter] = {}
+    copies = overlapping(taken)  # (else every writer is one source: `ArchiveWriter.source`)
     for index, run in merged(taken):
         session = taken[index]
         out = writers.get(index)
@@ -121,7 +123,7 @@ def add_sessions(
             again = session.info.key in begun
             out = writers[index] = ArchiveWriter(
                 directory, writer, session.info.key, place=place, state=state,
-                held=held if again else None,
+                held=held if again else None, source=session.info.key if copies else "",
             )  # fmt: skip
         if run:
             out.add([(seq, decode(message)) for seq, message in run])

@@ -59,14 +59,21 @@ class ArchiveWriter:
         place: Placer | None = None,
         state: dict[tuple[str, str], list[Any]] | None = None,
         held: dict[str, list[Path]] | None = None,
+        source: str | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.writer = writer
         self.session = session
+        self.source = session if source is None else source
+        """What tells this session's updates from another's that shares `state`: a status
+        another source delivered at an instant already is a copy. Sessions that do not
+        overlap share one (they hold no copies), as the report's SQL takes them."""
         self._place = place
         self.state: dict[tuple[str, str], list[Any]] = {} if state is None else state
-        """(location, evse) -> [status, newest last_updated (µs)]: a writer adding several
-        sessions in a row hands it on, so that they are one history."""
+        """(location, evse) -> [status, newest last_updated (µs), the session that delivered
+        that status at that time, and where several came at that time each one's first
+        session (else None)]: the writers of sessions added together share it, so that they
+        are one history."""
         self._changes: list[tuple[Any, ...]] = []
         """Rows of `status_changes` in column order, as tuples (one append per change)."""
         self._late: list[tuple[Any, ...]] = []
@@ -123,7 +130,7 @@ class ArchiveWriter:
     def add(self, items: Iterable[tuple[int, Accepted | Rejection]]) -> None:
         """Fold messages in arrival order (each with its place in the session, unused but for
         the count of messages)."""
-        state, seen, session = self.state, self._seen, self.session
+        state, seen, session, source = self.state, self._seen, self.session, self.source
         changes, late = self._changes.append, self._late.append
         count = self._count
         for _, item in items:
@@ -150,7 +157,7 @@ class ArchiveWriter:
                 held = state.get(key)
                 status = update.status
                 if held is None:
-                    state[key] = [status, t]
+                    state[key] = [status, t, source, None]
                     changes((t, location, update.id, status, None, r, session, count))
                     count += 1
                 elif t < held[1]:
@@ -158,8 +165,14 @@ class ArchiveWriter:
                     count += 1
                     continue
                 elif held[0] == status:
+                    if t > held[1]:
+                        held[2], held[3] = source, None
                     held[1] = seen[location, update.id, t // DAY_US] = t
+                elif t == held[1] and _copy(held, status, source):
+                    pass  # a copy: nothing to write (the first is written already)
                 else:
+                    if t > held[1]:
+                        held[2], held[3] = source, None
                     changes((t, location, update.id, status, held[0], r, session, count))
                     count += 1
                     held[0], held[1] = status, t
@@ -299,6 +312,17 @@ class ArchiveWriter:
         finally:
             self._db.unregister("batch")
         return final
+
+
+def _copy(held: list[Any], status: str, source: str) -> bool:
+    """Whether `status`, at the instant `held` has, is a copy: another source delivered it
+    there already (two recorders of one stream). As in EvseFold.update: no change, and a
+    session's own A, B, A at one instant stays whole."""
+    instant = held[3]
+    if instant is None:
+        instant = held[3] = {held[0]: held[2]}
+    first: str = instant.setdefault(status, source)
+    return first != source
 
 
 def write_whole(db: duckdb.DuckDBPyConnection, select: str, final: Path) -> None:

@@ -47,10 +47,10 @@ def run(args: argparse.Namespace) -> int:
         fail(str(exc), EXIT_ERROR)
     for path in added.skipped:
         err.write(f"evtui archive: {safe_text(path, 300)} is in the archive already: skipped\n")
-    for path in added.copies:
+    for path, instead in added.copies:
         err.write(
-            f"evtui archive: {safe_text(path, 300)}: a copy of a session given already: "
-            "added once\n"
+            f"evtui archive: {safe_text(path, 300)}: a copy of {safe_text(instead, 300)}, "
+            "which is added instead\n"
         )
     for problem in added.problems:
         err.write(f"evtui archive: {safe_text(problem, 300)}\n")

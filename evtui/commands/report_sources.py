@@ -74,27 +74,31 @@ def read_sessions(specs: list[str], history: History, err: TextIO) -> bool:
     """Fold the sessions as one history, their messages in receive order (`merged`: where
     two overlap in time, each one's copy of an update is a repeat, not a late update)."""
     from evtui.model import decode
-    from evtui.recording.merge import distinct, merged, survey
+    from evtui.recording.merge import distinct, merged, overlapping, survey
 
     # (Named as the user gave them: `check_source` opened each already.)
     found, problems = survey(specs)
     for problem in problems:
         err.write(f"evtui report: {safe_text(problem, 300)}\n")
     sessions = []
-    for session, read in zip(found, distinct(found), strict=True):
-        if read:
+    for i, (session, read) in enumerate(zip(found, distinct(found), strict=True)):
+        if read == i:
             sessions.append(session)
         else:
-            where = safe_text(str(session.path), 200)
-            err.write(f"evtui report: {where}: a copy of a session given already: read once\n")
-    for _, run in merged(sessions):
+            where, other = (safe_text(str(s.path), 200) for s in (session, found[read]))
+            err.write(f"evtui report: {where}: a copy of {other}, which is read instead\n")
+    # Copies are looked for only where sessions overlap, as the archive's report does.
+    copies = overlapping(sessions)
+    for index, run in merged(sessions):
+        source = index if copies else 0
         for _, message in run:
             history.received(message.received_at)
             item = decode(message)
             if isinstance(item, Accepted):
                 payload = item.payload
                 for evse in payload.evses:
-                    history.update(payload.id, evse.id, evse.status, evse.last_updated.timestamp())
+                    at = evse.last_updated.timestamp()
+                    history.update(payload.id, evse.id, evse.status, at, source)
     damaged = bool(problems)
     for session in sessions:
         if session.failure is not None:  # (its SessionError names the file)

@@ -22,7 +22,7 @@ from evtui.recording.damage import Damage
 from evtui.recording.format import SessionError
 from evtui.recording.reader import SessionInfo, SessionReader
 
-__all__ = ["SessionFile", "distinct", "merged", "survey"]
+__all__ = ["SessionFile", "distinct", "merged", "overlapping", "survey"]
 
 Run = list[tuple[int, StreamMessage]]
 
@@ -53,22 +53,49 @@ def survey(paths: Iterable[str | Path]) -> tuple[list[SessionFile], list[str]]:
     return found, problems
 
 
-def distinct(sessions: Sequence[SessionFile]) -> list[bool]:
-    """Which of `sessions` to read: of copies of one session (the same `SessionInfo.key`),
-    only the best, an intact one before a damaged one, a finished one before one still
-    being written, then the longer, then the first given. Read twice, a session's copy of
-    each update would come right after the update itself, and its late updates twice."""
-    best: dict[str, int] = {}
+def distinct(sessions: Sequence[SessionFile]) -> list[int]:
+    """For each of `sessions`, the one to read in its place: itself, or of copies of one
+    session (the same `SessionInfo.key`) the best, an intact one before a damaged one, a
+    finished one before one still being written, then the one with more messages readable,
+    then the first given. (Read twice, a session's copy of each update would come right
+    after the update itself, and its late updates twice.) Copies are read through to tell
+    which is intact: opening a file finds damage at its ends only."""
+    copies: dict[str, list[int]] = {}
     for i, session in enumerate(sessions):
-        key = session.info.key
-        if key not in best or _rank(session) > _rank(sessions[best[key]]):
-            best[key] = i
-    return [best[session.info.key] == i for i, session in enumerate(sessions)]
+        copies.setdefault(session.info.key, []).append(i)
+    chosen = list(range(len(sessions)))
+    for same in copies.values():
+        if len(same) > 1:
+            best = max(same, key=lambda i: (_checked(sessions[i]), -i))
+            for i in same:
+                chosen[i] = best
+    return chosen
 
 
-def _rank(session: SessionFile) -> tuple[bool, bool, int]:
-    info = session.info
-    return (not info.damaged, not info.interrupted, info.messages)
+def _checked(session: SessionFile) -> tuple[bool, bool, int]:
+    """How good a copy is, read through: intact, finished, messages readable."""
+    try:
+        with SessionReader(session.path) as reader:
+            readable = sum(len(chunk) for chunk in reader.read())
+            return (reader.damage is None, not session.info.interrupted, readable)
+    except SessionError:
+        return (False, False, 0)
+
+
+def overlapping(sessions: Sequence[SessionFile]) -> bool:
+    """Whether one of the sessions began receiving before the one begun before it ended
+    (as evtui/archive/report.sql's `once` asks): then they may hold copies of the same
+    updates, and a status that one delivered at an instant where another had delivered it
+    already is taken for a copy (`EvseFold.update`)."""
+    spans = sorted(
+        (s.info.first_at, s.info.last_at or s.info.first_at)
+        for s in sessions
+        if s.info.first_at is not None
+    )
+    return any(
+        a < previous_end for (a, _), (_, previous_end) in zip(spans[1:], spans, strict=False)
+    )
+
 
 
 def merged(sessions: Sequence[SessionFile]) -> Iterator[tuple[int, Run]]:

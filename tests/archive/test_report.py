@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +190,43 @@ def test_two_recorders_of_one_stream_are_read_in_the_order_received(tmp_path: Pa
         assert over_archive.stdout == over_sessions.stdout, name
 
 
+def test_copies_of_two_statuses_of_one_instant_are_no_changes(tmp_path: Path) -> None:
+    # E goes out of order and straight on to charging within one second (+30 s): two
+    # updates with one `last_updated`. Both recorders hold both; the spare's copies come
+    # after the main one's CHARGING, and are neither a flip back nor a late update.
+    main = write_session(tmp_path / "main.evtui", [
+        (T0, [("L", "E", "AVAILABLE", T0)]),
+        (T0 + 30, [("L", "E", "OUT_OF_ORDER", T0 + 30)]),
+        (T0 + 30.5, [("L", "E", "CHARGING", T0 + 30)]),
+        (T0 + 60, [("L", "E", "AVAILABLE", T0 + 60)]),
+    ], "main")  # fmt: skip
+    spare = write_session(tmp_path / "spare.evtui", [
+        (T0 + 1, [("L", "E", "AVAILABLE", T0)]),
+        (T0 + 31, [("L", "E", "OUT_OF_ORDER", T0 + 30)]),
+        (T0 + 31.5, [("L", "E", "CHARGING", T0 + 30)]),
+        (T0 + 61, [("L", "E", "AVAILABLE", T0 + 60)]),
+    ], "spare")  # fmt: skip
+    home = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "c")}
+    options = ["--by", "evse", "--format", "jsonl"]
+    over_sessions = evtui("report", str(main), str(spare), *options, env=home)
+    assert over_sessions.returncode == 0, over_sessions.stderr
+    import json
+
+    (row,) = map(json.loads, over_sessions.stdout.splitlines())
+    # Two changes in the window (the one at its end is not in it), charging half of it.
+    assert (row["changes"], row["late"]) == (2, 0)
+    assert row["seconds"] == {"AVAILABLE": 30.0, "CHARGING": 30.0}
+    alone = evtui("report", str(main), *options, env=home)
+    assert alone.stdout == over_sessions.stdout
+    for name, runs in (("one", [[main, spare]]), ("two", [[main], [spare]]),
+                       ("reversed", [[spare], [main]])):  # fmt: skip
+        for sessions in runs:
+            done = evtui("archive", *map(str, sessions), str(tmp_path / name), env=home)
+            assert done.returncode == 0, done.stderr
+        over_archive = evtui("report", "--archive", str(tmp_path / name), *options, env=home)
+        assert over_archive.stdout == over_sessions.stdout, name
+
+
 def test_a_session_given_twice_is_read_once(tmp_path: Path) -> None:
     # Two messages of one poll share a receive time: read twice, interleaved, the copy of
     # the first would come after the second, a late update.
@@ -206,10 +244,21 @@ def test_a_session_given_twice_is_read_once(tmp_path: Path) -> None:
     twice = evtui("report", str(session), str(copy), "--format", "jsonl", env=home)
     assert twice.returncode == 0, twice.stderr
     assert twice.stdout == once.stdout and '"late": 0' in once.stdout
-    assert f"{copy}: a copy of a session given already: read once" in twice.stderr
+    assert f"{copy}: a copy of {session}, which is read instead" in twice.stderr
+    # A damaged copy given first is not the one read: opened, it looks whole (the damage is
+    # inside), so the copies are read through to choose.
+    damaged = tmp_path / "damaged.evtui"
+    damaged.write_bytes(session.read_bytes())
+    with sqlite3.connect(damaged) as db:
+        db.execute("UPDATE messages SET data = CAST(data || x'00' AS BLOB) WHERE seq = 0")
+    db.close()
+    for given in ([damaged, session], [session, damaged]):
+        chosen = evtui("report", *map(str, given), "--format", "jsonl", env=home)
+        assert (chosen.returncode, chosen.stdout) == (0, once.stdout), chosen.stderr
+        assert f"{damaged}: a copy of {session}, which is read instead" in chosen.stderr
     done = evtui("archive", str(session), str(copy), str(tmp_path / "archive"), env=home)
     assert done.returncode == 0, done.stderr
-    assert f"{copy}: a copy of a session given already: added once" in done.stderr
+    assert f"{copy}: a copy of {session}, which is added instead" in done.stderr
     assert "1 session added (4 status changes" in done.stderr
     over_archive = evtui("report", "--archive", str(tmp_path / "archive"), "--format", "jsonl",
                          env=home)  # fmt: skip

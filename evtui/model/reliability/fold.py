@@ -115,9 +115,11 @@ class EvseFold:
         "_classes",
         "_ctx",
         "_excluded",
+        "_instant",
         "_last_return",
         "_latest_changes",
         "_run",
+        "_source",
         "_steady",
         "_unknown_since",
         "at",
@@ -147,6 +149,11 @@ class EvseFold:
         self.since = -math.inf
         """When the status holding now began: the `last_updated` of its change."""
         self.first_at: float | None = None
+        self._source = 0
+        """Which source (session) delivered the status held at `at`."""
+        self._instant: dict[str, int] | None = None
+        """Where several statuses came at `at`: each, and the source that delivered it first
+        (None while there is one only: the status, from `_source`)."""
         self.seconds: dict[str, float] = {}
         self.up_s = self.down_s = self.excluded_s = 0.0
         self.changes = self.late = 0
@@ -170,9 +177,13 @@ class EvseFold:
             excluded = ctx.exclusions.get(evse, []) + ctx.exclusions.get(location, [])
         self._excluded = _merged(excluded)
 
-    def update(self, status: str, at: float) -> bool:
+    def update(self, status: str, at: float, source: int = 0) -> bool:
         """Fold one update; False when it is late (older than the current one) or after the
-        window, and so not applied."""
+        window, and so not applied.
+
+        `source` tells sessions read together apart: two recorders of one stream hold copies
+        of the same updates. A status that another source delivered at this same instant
+        already is such a copy, and no change (a source's own A, B, A at one instant is)."""
         if at > self._ctx.end:
             return False
         if at < self.at:
@@ -181,6 +192,15 @@ class EvseFold:
         previous = self.status
         if at > self.at:
             self._latest_changes = 0
+            self._source, self._instant = source, None
+        elif status != previous:
+            instant = self._instant
+            if instant is None:
+                instant = self._instant = {} if previous is None else {previous: self._source}
+            first = instant.setdefault(status, source)
+            if first != source:
+                self.changed = False
+                return True  # a copy: as a repeat
         changed = status != previous
         self.at = at
         if not changed:

@@ -80,8 +80,9 @@ class History:
             self._gap_from = self._newest
         self._last_received = at if last is None else max(last, at)
 
-    def update(self, location: str, evse: str, status: str, at: float) -> None:
-        """One EVSE update, in arrival order."""
+    def update(self, location: str, evse: str, status: str, at: float, source: int = 0) -> None:
+        """One EVSE update, in arrival order; `source` tells sessions read together apart
+        (`EvseFold.update`: a copy of another's update is no change)."""
         if self._end is not None and at > self._end:
             return
         key = (location, evse)
@@ -93,7 +94,7 @@ class History:
             # The first change after a gap newer than its start ends it, before it is folded.
             self._ctx.add_gap(gap_from, at)
             self._gap_from = None
-        if fold.update(status, at):
+        if fold.update(status, at, source):
             self._oldest = min(self._oldest, at)
             if fold.changed:
                 # Gaps are placed on the status history's clock: repeats leave it as it is.
