@@ -17,6 +17,7 @@ from evtui.commands.output import output_file
 from evtui.commands.places import PLACE_FIELDS, Locate, locator
 from evtui.model import Accepted, LocationUpdate, StateStore, StatusChange, decode
 from evtui.recording import SessionError, SessionReader
+from evtui.safetext import safe_text
 from evtui.units import iso_utc
 
 __all__ = ["FIELDS", "ExportFormat", "run", "run_export"]
@@ -42,8 +43,9 @@ def run_export(
     writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
     if writer is not None:
         writer.writerow(columns)
-    written = 0
+    written = read = 0
     for chunk in reader.read():
+        read += len(chunk)
         changes: list[StatusChange] = []
         for _, message in chunk:
             item = decode(message)
@@ -69,9 +71,10 @@ def run_export(
                 out.write(json.dumps(dict(zip(columns, row, strict=True))) + "\n")
         written += len(changes)
     out.flush()
-    err.write(f"evtui export: {written:,} status changes from {reader.count:,} messages\n")
+    err.write(f"evtui export: {written:,} status changes from {read:,} messages\n")
     if reader.damage is not None:
-        err.write(f"evtui export: {reader.damage.describe()}\n")
+        where = safe_text(str(reader.path), 200)
+        err.write(f"evtui export: {where}: {reader.damage.describe()}\n")
         return 1
     return 0
 

@@ -64,6 +64,8 @@ class SessionSource:
             yield Batch(tuple(decode(message) for _, message in chunk))
             await asyncio.sleep(0)  # let Ctrl-C and timers in between chunks
         if reader.damage is not None:
-            yield ConnectionState(ConnectionStatus.ERROR, reader.damage.describe())
+            # Named: `tail` and `record` say it as one line of their own.
+            said = f"{self.path}: {reader.damage.describe()}"
+            yield ConnectionState(ConnectionStatus.ERROR, said)
         else:
             yield ConnectionState(ConnectionStatus.CLOSED, f"end of {self.label}")

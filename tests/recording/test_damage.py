@@ -132,6 +132,7 @@ def test_a_garbled_page_loses_its_messages_only_and_says_which(
         r"damaged at message ([\d,]+): .*; ([\d,]+) messages? could not be read", stderr
     )
     assert damage is not None, stderr
+    assert f"{path}: the file is damaged at message" in stderr  # (which file, in one line)
     first = int(damage.group(1).replace(",", "")) - 1
     assert int(damage.group(2).replace(",", "")) == lost
     assert first <= middle < first + lost
@@ -140,7 +141,8 @@ def test_a_garbled_page_loses_its_messages_only_and_says_which(
 
     result = evtui("export", str(path), "--format", "csv")
     assert result.returncode == 1
-    assert f"damaged at message {first + 1:,}" in result.stderr
+    assert f"{path}: the file is damaged at message {first + 1:,}" in result.stderr
+    assert f"from {total - lost:,} messages" in result.stderr  # those read, not all
     assert len(result.stdout.splitlines()) - 1 == len(implied_changes(intact.documents(readable)))
 
 
