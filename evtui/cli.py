@@ -265,7 +265,6 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--by",
         choices=("evse", "location", "operator", "country", "network"),
-        default="location",
         help="what a row is (default: location)",
     )
     report.add_argument("--rules", choices=("uk", "nevi", "afirev"), default=None,
@@ -289,7 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the US reporting tool's uptime and outage CSVs (NEVI-style, minutes) "
         "into DIR instead",
     )
-    report.add_argument("--format", dest="fmt", choices=("table", "csv", "jsonl"), default="table")
+    report.add_argument("--format", dest="fmt", choices=("table", "csv", "jsonl"),
+                        help="default: table")  # fmt: skip
     report.add_argument("-o", "--output", metavar="FILE", help="write here, not to stdout")
 
     archive = commands.add_parser(

@@ -72,10 +72,15 @@ def run(args: argparse.Namespace) -> int:
             fail("--nevi-export writes the outages itself: leave out --outages")
         if args.output is not None:
             fail("--nevi-export writes its two CSVs into its DIR: leave out -o")
+        if args.by is not None or args.fmt is not None:
+            fail("--nevi-export writes a row per port, as CSV: leave out --by and --format")
         if Path(args.nevi_export).exists() and not Path(args.nevi_export).is_dir():
             fail(f"--nevi-export {args.nevi_export} is a file: give a directory (made if absent)")
         args.rules = "nevi"
+    if args.outages and args.by is not None:
+        fail("--outages lists every outage of every EVSE: leave out --by")
     args.rules = args.rules or "uk"
+    args.by, args.fmt = args.by or "location", args.fmt or "table"
     failed = False
     exclusions = None
     if args.exclusions:
@@ -254,8 +259,8 @@ def _nevi_export(result: Result, directory: Path, err: TextIO) -> None:
         fail(f"--nevi-export {directory}: {exc.strerror or exc}", EXIT_ERROR)
     count = sum(len(f.outage_list) for f in result.evses)
     err.write(
-        f"evtui report: wrote {safe_text(str(uptime), 200)} ({len(result.evses):,} ports) and "
-        f"{safe_text(str(outages), 200)} ({count:,} outages), NEVI-style proxy\n"
+        f"evtui report: wrote {safe_text(str(uptime), 200)} ({counted(len(result.evses), 'port')})"
+        f" and {safe_text(str(outages), 200)} ({counted(count, 'outage')}), NEVI-style proxy\n"
     )
 
 

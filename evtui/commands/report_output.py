@@ -12,7 +12,7 @@ from evtui.model import KNOWN_STATUSES, id_tail
 from evtui.model.reliability import BUCKETS, Result
 from evtui.model.reliability.grouping import Grouping, Row
 from evtui.safetext import cell_width, pad, safe_text, shorten
-from evtui.units import iso_utc, percent_text, span_text
+from evtui.units import counted, iso_utc, percent_text, span_text
 
 __all__ = ["Format", "Place", "row_object", "write_outages", "write_rows"]
 
@@ -142,7 +142,7 @@ def _table(result: Result, rows: list[Row], by: Grouping, out: TextIO, place: Pl
     terminal = shutil.get_terminal_size((120, 24)).columns
     proxy = " (a proxy: exclusions only as given)" if result.rules.name == "nevi" else ""
     for line in (
-        f"{result.rules.title} uptime of {len(result.evses):,} EVSEs{proxy}",
+        f"{result.rules.title} uptime of {counted(len(result.evses), 'EVSE')}{proxy}",
         f"from {iso(result.start)} to {iso(result.end)}",
     ):
         out.write(shorten(line, terminal, keep_tail=False) + "\n")
@@ -224,7 +224,7 @@ def write_outages(result: Result, out: TextIO, fmt: Format, place: Place) -> Non
             values[-1] = " ".join(row["statuses"])
             writer.writerow(["" if v is None else v for v in values])
         return
-    out.write(f"{len(rows):,} outages under {result.rules.title}\n")
+    out.write(f"{counted(len(rows), 'outage')} under {result.rules.title}\n")
     if rows:
         out.write(
             f"{'start':<20}  {'end':<20}  {'length':>7}  {pad('location', _OUTAGE_NAME)} "

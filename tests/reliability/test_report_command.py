@@ -291,6 +291,9 @@ def test_the_nevi_export_writes_the_reporting_tools_two_csvs_in_minutes(
     for options, says in (
         (["--nevi-export", str(out), "-o", str(tmp_path / "r.csv")], "leave out -o"),
         (["--nevi-export", source], f"--nevi-export {source} is a file: give a directory"),
+        (["--nevi-export", str(out), "--by", "operator"], "leave out --by and --format"),
+        (["--nevi-export", str(out), "--format", "csv"], "leave out --by and --format"),
+        (["--outages", "--by", "network"], "--outages lists every outage of every EVSE"),
     ):
         refused = evtui("report", source, *options, env=home)
         assert refused.returncode == 2 and says in refused.stderr, refused.stderr
