@@ -36,6 +36,8 @@ class Imported:
 
     records: list[tuple[dict[str, Any], LocationInfo]] = field(default_factory=list)
     refused: list[tuple[int, str]] = field(default_factory=list)
+    lines: dict[str, int] = field(default_factory=dict)
+    """The line each location taken came from: a second record of one is refused."""
 
 
 def read_directory_file(path: Path, now: float) -> Imported:
@@ -50,8 +52,16 @@ def read_directory_file(path: Path, now: float) -> Imported:
 
 
 def _take(
-    result: Imported, line: int, record: Any, now: float, *, need_position: bool = True
+    result: Imported,
+    line: int,
+    record: Any,
+    now: float,
+    *,
+    need_position: bool = True,
+    given: str | None = None,
 ) -> None:
+    """Take `record` (from `line`), or refuse it saying why; `given`: its id as the file
+    spells it, where that is not `record`'s own (a CSV's bare content id)."""
     raw_id = record.get("id") if isinstance(record, dict) else None
     if isinstance(raw_id, str) and ":" in raw_id and not raw_id.startswith(LOCATION_PREFIX):
         # An OCPI file carries the operator's ids: joining them by name or place is a guess.
@@ -60,14 +70,21 @@ def _take(
     if isinstance(raw_id, str) and decode_location_id(full_location_id(raw_id)) is None:
         # Every HERE id carries its country and geohash: one that does not is a typo or
         # someone else's id, and would never match a location of the stream.
+        shown = (given or raw_id)[:80]
         result.refused.append(
-            (line, f"id {raw_id[:80]!r} is not a HERE location id (no country and geohash)")
+            (line, f"id {shown!r} is not a HERE location id (no country and geohash)")
         )
         return
     try:
         info = parse_location(record, now, need_position=need_position)
     except BadRecord as exc:
         result.refused.append((line, str(exc)))
+        return
+    first = result.lines.setdefault(info.id, line)
+    if first != line:
+        # (A full id and its bare content id are one location.) Which of the two to keep is
+        # a guess: the first stands, and the user is told.
+        result.refused.append((line, f"the same location as line {first}, which is taken"))
         return
     result.records.append((record, info))
 
@@ -151,7 +168,7 @@ def _csv(text: str, now: float) -> Imported:
             result.refused.append((line, str(exc)))
             continue
         # A CSV row may give no position: the id's then stands.
-        _take(result, line, record, now, need_position=False)
+        _take(result, line, record, now, need_position=False, given=cells["id"])
     return result
 
 

@@ -190,16 +190,17 @@ def test_import_refuses_rows_that_would_be_read_into_the_wrong_place(
         f"{content(6)},Hof 6,,,,,XXX,,\n"
         "abc,Typo,,,,,,,\n"
         f"{content(7)},Hof 7,,,,,deu,,\n"
+        f"{location_id(7)},Hof 7 again,,,,,,,\n"  # its full id: the same location
     )
     done = evtui("directory", "import", str(table), env=home)
     assert done.returncode == 1
-    assert "took 1 record " in done.stdout and "refused 4" in done.stdout
+    assert "took 1 record " in done.stdout and "refused 5" in done.stdout
     assert done.stderr.splitlines() == [
         f"{table}:2: refused: 8 cells, where the header has 9",
         f"{table}:3: refused: 10 cells, where the header has 9",
         f"{table}:4: refused: country: 'XXX' is not an ISO alpha-3 code",
-        f"{table}:5: refused: id 'here:evcp:charginglocation:abc' is not a HERE location "
-        "id (no country and geohash)",
+        f"{table}:5: refused: id 'abc' is not a HERE location id (no country and geohash)",
+        f"{table}:7: refused: the same location as line 6, which is taken",
     ]
     shown = json.loads(evtui("directory", "show", "--offline", location_id(7), env=home).stdout)
     assert (shown["name"], shown["country"]) == ("Hof 7", "DEU")
