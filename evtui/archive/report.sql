@@ -24,6 +24,8 @@
 --   $other_down statuses neither working nor OUT_OF_ORDER/INOPERATIVE are down (nevi)
 --   $grace      an unbroken UNKNOWN is up for $grace_s seconds, then down (afirev)
 --   $grace_s    86400
+--   $tie        `recv, ` where sessions overlap in time (`once`), else nothing: one instant's
+--               rows of an EVSE in the order received, not by session
 --   $cut        the window ends before the data does, with late updates inside it that are
 --               late only against what is after it (then `arrived` takes the late updates
 --               in, and `still_late` says which stay late)
@@ -91,7 +93,7 @@ SELECT count(*) FROM (
 -- parallel writers' overlaps aside: so the rows after one in this order are the newer changes
 -- and its ties from later in the stream.)
 CREATE OR REPLACE TEMP TABLE applied AS
-SELECT *, coalesce(min(recv) OVER (PARTITION BY k ORDER BY t, rank, seq
+SELECT *, coalesce(min(recv) OVER (PARTITION BY k ORDER BY t, $tie rank, seq
                                    ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING), recv)
               < recv AS overtaken
 FROM arrived_once;
@@ -123,7 +125,7 @@ WHERE p.rank <= l.rank AND p.t > l.t;
 -- name: applied_cut
 -- `applied`, with the late updates inside a window that ends before the data ($cut).
 CREATE OR REPLACE TEMP TABLE applied AS
-SELECT a.*, coalesce(min(a.recv) OVER (PARTITION BY a.k ORDER BY a.t, a.rank, a.seq
+SELECT a.*, coalesce(min(a.recv) OVER (PARTITION BY a.k ORDER BY a.t, $tie a.rank, a.seq
                                        ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING),
                      a.recv) < a.recv
             OR s.k IS NOT NULL AS overtaken
@@ -144,11 +146,14 @@ CREATE OR REPLACE TEMP VIEW applied AS SELECT *, false AS overtaken FROM arrived
 -- name: changes
 -- Every status change of every EVSE, in the order the stream carried them. A row that repeats
 -- the status before it (a writer that saw the EVSE for the first time mid-history, after
--- another) is no change.
+-- another) is no change. `seq` is then the order itself (`rank` 0): where sessions overlap,
+-- one instant's rows of two of them are in the order received ($tie), which what follows
+-- need not sort by.
 CREATE OR REPLACE TEMP TABLE changes AS
-SELECT k, lk, t, status, recv, rank, seq,
-       lag(status) OVER (PARTITION BY k ORDER BY t, rank, seq) AS previous
+SELECT k, lk, t, status, recv, 0 AS rank, row_number() OVER w AS seq,
+       lag(status) OVER w AS previous
 FROM applied WHERE NOT overtaken
+WINDOW w AS (PARTITION BY k ORDER BY t, $tie rank, seq)
 QUALIFY previous IS DISTINCT FROM status;
 
 -- name: chained

@@ -1,7 +1,8 @@
 """Adding session files to an archive: `evtui archive SESSION... DIR`.
 
-Sessions are folded as one history, their messages in the order they were received (the
-EVSEs' states carried from one to the next, as `evtui report` reads them). A session the
+Sessions that overlap in time are folded as one history, their messages in the order they
+were received (as `evtui report` reads them); each that overlaps none before it starts afresh
+(the report's SQL joins them, whichever run added them). A session the
 archive already holds completely is skipped, and so are all but the best of copies given
 together. A session is complete once added from a file that ended cleanly and was read whole:
 one added while it was still being recorded, from a damaged copy, or by a run that was
@@ -120,6 +121,12 @@ def add_sessions(
         session = taken[index]
         out = writers.get(index)
         if out is None:
+            if not writers:
+                # A session that overlaps none before it starts afresh, its first updates
+                # first sightings (which the report's SQL puts in order with the rest): a
+                # session another run adds may fill the time between, and against the state
+                # carried over a change after it could pass for a repeat, and be left out.
+                state = {}
             again = session.info.key in begun
             out = writers[index] = ArchiveWriter(
                 directory, writer, session.info.key, place=place, state=state,

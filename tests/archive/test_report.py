@@ -43,9 +43,9 @@ WINDOWS: list[tuple[str, dict[str, Any]]] = [
 def test_the_archive_gives_the_session_reports_rows(tmp_path: Path, seed: int) -> None:
     # Flapping runs, repeats, late updates, long UNKNOWNs, silences longer than the gap; odd
     # seeds are two sessions, so the time between them is unobserved and the EVSEs' statuses
-    # carry from one to the other. Archived together their rows are one chain per EVSE (the
-    # report sorts once); archived one by one (seeds 3, 7, ...) the second starts with first
-    # sightings that may repeat a status (the report finds that and takes the long way).
+    # carry from one to the other. The second starts with first sightings that may repeat a
+    # status (the report finds that and takes the long way), archived together or one by
+    # one (seeds 3, 7, ...); one session's rows are one chain per EVSE (the report sorts once).
     sessions = archived_sessions(tmp_path, scripted(seed), seed)
     for n, (rules, window) in enumerate(WINDOWS):
         want = session_result(sessions, rules, **window)
@@ -225,6 +225,41 @@ def test_copies_of_two_statuses_of_one_instant_are_no_changes(tmp_path: Path) ->
             assert done.returncode == 0, done.stderr
         over_archive = evtui("report", "--archive", str(tmp_path / name), *options, env=home)
         assert over_archive.stdout == over_sessions.stdout, name
+
+
+def test_a_change_in_another_runs_session_is_not_lost_between_two_of_this_run(
+    tmp_path: Path,
+) -> None:
+    # `early` and `late` (added in one run) know E only as AVAILABLE; `middle`, added by a run
+    # before, saw it go out of order at +60 s. Folded on from `early`, `late`'s AVAILABLE at
+    # +120 s would pass for a repeat, and the outage would have no end.
+    early = write_session(tmp_path / "early.evtui", [
+        (T0, [("L", "E", "AVAILABLE", T0)]), (T0 + 40, [("L", "E", "AVAILABLE", T0 + 40)]),
+    ], "early")  # fmt: skip
+    middle = write_session(tmp_path / "middle.evtui", [
+        (T0 + 10, [("L", "F", "AVAILABLE", T0 + 10)]),
+        (T0 + 60, [("L", "E", "OUT_OF_ORDER", T0 + 60)]),
+        (T0 + 100, [("L", "F", "AVAILABLE", T0 + 100)]),
+    ], "middle")  # fmt: skip
+    late = write_session(tmp_path / "late.evtui", [
+        (T0 + 120, [("L", "E", "AVAILABLE", T0 + 120)]),
+        (T0 + 180, [("L", "F", "AVAILABLE", T0 + 180)]),
+    ], "late")  # fmt: skip
+    home = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "c")}
+    options = ["--by", "evse", "--format", "jsonl"]
+    over_sessions = evtui("report", str(early), str(middle), str(late), *options, env=home)
+    import json
+
+    rows = {r["evse"]: r for r in map(json.loads, over_sessions.stdout.splitlines())}
+    e = rows["E"]
+    assert (e["outages"], e["outage_s"], e["uptime_pct"]) == (1, 60.0, round(100 * 120 / 180, 4))
+    for runs in ([[middle], [early, late]], [[early, late], [middle]]):
+        archive = tmp_path / f"archive-{len(list(tmp_path.glob('archive-*')))}"
+        for sessions in runs:
+            done = evtui("archive", *map(str, sessions), str(archive), env=home)
+            assert done.returncode == 0, done.stderr
+        over_archive = evtui("report", "--archive", str(archive), *options, env=home)
+        assert over_archive.stdout == over_sessions.stdout, runs
 
 
 def test_a_session_given_twice_is_read_once(tmp_path: Path) -> None:
