@@ -2,9 +2,9 @@
 
 Sessions that overlap in time are folded as one history, their messages in the order they
 were received (as `evtui report` reads them); each that overlaps none before it starts afresh
-(the report's SQL joins them, whichever run added them). A session the
-archive already holds completely is skipped, and so are all but the best of copies given
-together. A session is complete once added from a file that ended cleanly and was read whole:
+(the report's SQL joins them, whichever run added them). A session the archive already holds
+completely is skipped, and so are all but the best of copies given together. A session is
+complete once added from a file that ended cleanly and was read whole:
 one added while it was still being recorded, from a damaged copy, or by a run that was
 interrupted is added again, and only the rows the archive lacks are written (an interrupted
 run's own rows, written before its end was, the report's SQL counts once).
