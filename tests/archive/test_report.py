@@ -155,6 +155,22 @@ def test_a_tail_received_twice_by_two_writers_counts_once(tmp_path: Path) -> Non
             assert rows(got, by) == rows(want, by), (rules, by)  # type: ignore[arg-type]
 
 
+def assert_archives_agree(
+    tmp_path: Path, sessions: list[Path], options: list[str], want: str
+) -> None:
+    """`evtui report --archive` gives `want` over the two sessions archived in one run, and in
+    a run each in either order."""
+    home = {"XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_CONFIG_HOME": str(tmp_path / "c")}
+    first, second = sessions
+    for name, runs in (("one", [[first, second]]), ("two", [[first], [second]]),
+                       ("reversed", [[second], [first]])):  # fmt: skip
+        for given in runs:
+            done = evtui("archive", *map(str, given), str(tmp_path / name), env=home)
+            assert done.returncode == 0, done.stderr
+        over_archive = evtui("report", "--archive", str(tmp_path / name), *options, env=home)
+        assert over_archive.stdout == want, name
+
+
 def test_two_recorders_of_one_stream_are_read_in_the_order_received(tmp_path: Path) -> None:
     # A spare recorder beside the main one: it receives copies of the main one's updates a
     # moment later, and the one the main recorder missed (E out of order at +30 s).
@@ -181,13 +197,7 @@ def test_two_recorders_of_one_stream_are_read_in_the_order_received(tmp_path: Pa
     assert (row["late"], row["changes"], row["outages"]) == (0, 2, 1)
     assert (row["outage_s"], row["uptime_pct"]) == (10.0, 75.0)
     # The archive gives the same row, the two added by one run or by one run each.
-    for name, runs in (("one", [[main, spare]]), ("two", [[main], [spare]]),
-                       ("reversed", [[spare], [main]])):  # fmt: skip
-        for sessions in runs:
-            done = evtui("archive", *map(str, sessions), str(tmp_path / name), env=home)
-            assert done.returncode == 0, done.stderr
-        over_archive = evtui("report", "--archive", str(tmp_path / name), *options, env=home)
-        assert over_archive.stdout == over_sessions.stdout, name
+    assert_archives_agree(tmp_path, [main, spare], options, over_sessions.stdout)
 
 
 def test_copies_of_two_statuses_of_one_instant_are_no_changes(tmp_path: Path) -> None:
@@ -218,13 +228,7 @@ def test_copies_of_two_statuses_of_one_instant_are_no_changes(tmp_path: Path) ->
     assert row["seconds"] == {"AVAILABLE": 30.0, "CHARGING": 30.0}
     alone = evtui("report", str(main), *options, env=home)
     assert alone.stdout == over_sessions.stdout
-    for name, runs in (("one", [[main, spare]]), ("two", [[main], [spare]]),
-                       ("reversed", [[spare], [main]])):  # fmt: skip
-        for sessions in runs:
-            done = evtui("archive", *map(str, sessions), str(tmp_path / name), env=home)
-            assert done.returncode == 0, done.stderr
-        over_archive = evtui("report", "--archive", str(tmp_path / name), *options, env=home)
-        assert over_archive.stdout == over_sessions.stdout, name
+    assert_archives_agree(tmp_path, [main, spare], options, over_sessions.stdout)
 
 
 def test_a_change_in_another_runs_session_is_not_lost_between_two_of_this_run(
