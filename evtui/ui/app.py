@@ -250,14 +250,13 @@ class EvtuiApp(App[None]):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # Watchlist keys make no sense over the rejected messages, the help or the sessions.
-        watch_keys = {"toggle_watch", "add_watch", "edit_label"}
-        if action in watch_keys and isinstance(
-            self.screen, RejectedScreen | HelpScreen | SessionsScreen
-        ):
+        # Watchlist keys make no sense over the rejected messages, the help or the sessions;
+        # the map's footer has no room to offer the map (a palette's `map(box)` still goes).
+        screen = self.screen
+        unwatched = isinstance(screen, RejectedScreen | HelpScreen | SessionsScreen)
+        if unwatched and action in {"toggle_watch", "add_watch", "edit_label"}:
             return False
-        # The map's footer has no room to offer the map (a palette's `map(box)` still goes).
-        if action == "map" and not parameters and isinstance(self.screen, MapScreen):
+        if action == "map" and not parameters and isinstance(screen, MapScreen):
             return False
         # A replay is not recorded again; markers are dropped while live.
         return not (self.player is not None and action in {"record", "mark"})
@@ -313,8 +312,7 @@ class EvtuiApp(App[None]):
 
         Restoring a terminal that no longer exists blocks Textual's shutdown for ever (its
         writer thread is dead, the write queue full): the process would linger, holding the
-        subscription and the CPU.
-        """
+        subscription and the CPU."""
         await self._stop_stream()
         logging.shutdown()
         os._exit(128 + signal.SIGHUP)
