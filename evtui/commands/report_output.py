@@ -99,11 +99,11 @@ def write_rows(
 
 
 def _csv(objects: list[dict[str, Any]], out: TextIO) -> None:
-    """Flat columns: `seconds` as `seconds_<STATUS>`, the buckets as `outages_<bucket>`."""
-    statuses = sorted({s for obj in objects for s in obj["seconds"]})
-    order = [s for s in KNOWN_STATUSES if s in statuses] + [
-        s for s in statuses if s not in KNOWN_STATUSES
-    ]
+    """Flat columns: `seconds` as `seconds_<STATUS>`, the buckets as `outages_<bucket>`.
+    Every known status has its column, seen or not, so that the CSVs of two periods line up;
+    a status the stream has sent that OCPI 2.2.1 does not list gets one after them."""
+    others = sorted({s for obj in objects for s in obj["seconds"]} - set(KNOWN_STATUSES))
+    order = [*KNOWN_STATUSES, *others]
     writer = csv.writer(out, lineterminator="\n")
     header: list[str] = []
     for obj in objects[:1]:

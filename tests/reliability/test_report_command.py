@@ -15,6 +15,7 @@ from evtui.defaults import EV_CATALOG, EV_LAYER
 from evtui.directory import DirectoryCache
 from evtui.model import Batch, StreamMessage, decode
 from evtui.model.directory import parse_location
+from evtui.model.vocabulary import KNOWN_STATUSES
 from evtui.recording import Recorder, SessionOrigin
 from tests.conftest import evtui
 
@@ -165,11 +166,19 @@ def test_the_table_fits_the_terminal_and_shows_names_as_data(
     assert "\x1b" not in done.stdout
 
 
-def test_csv_has_one_column_per_status_seen(tmp_path: Path, home: dict[str, str]) -> None:
-    done = evtui("report", str(payloads(tmp_path, DAY)), "--format", "csv", env=home)
+def test_csv_has_a_column_for_every_status_seen_or_not(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    # The day holds no BLOCKED, RESERVED or UNKNOWN: their columns are there all the same
+    # (the CSVs of two periods line up), and a status outside OCPI's list gets one too.
+    day = [*DAY[:-1], doc("two", T0 + 18 * H, c="PLANNED"), DAY[-1]]
+    done = evtui("report", str(payloads(tmp_path, day)), "--format", "csv", env=home)
     header, *rows = done.stdout.splitlines()
     columns = header.split(",")
-    assert "seconds_AVAILABLE" in columns and "seconds_INOPERATIVE" in columns
+    statuses = [c.removeprefix("seconds_") for c in columns if c.startswith("seconds_")]
+    assert statuses == [*KNOWN_STATUSES, "PLANNED"]
+    blocked = columns.index("seconds_BLOCKED")
+    assert [row.split(",")[blocked] for row in rows] == ["0.0", "0.0"]
     assert "outages_<2h" in columns and len(rows) == 2
 
 
