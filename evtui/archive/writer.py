@@ -164,18 +164,17 @@ class ArchiveWriter:
                     late((t, location, update.id, status, r, session, count))
                     count += 1
                     continue
-                elif held[0] == status:
-                    if t > held[1]:
-                        held[2], held[3] = source, None
-                    held[1] = seen[location, update.id, t // DAY_US] = t
-                elif t == held[1] and _copy(held, status, source):
-                    pass  # a copy: nothing to write (the first is written already)
                 else:
-                    if t > held[1]:
+                    if t > held[1]:  # a new instant: this source's status alone at it
                         held[2], held[3] = source, None
-                    changes((t, location, update.id, status, held[0], r, session, count))
-                    count += 1
-                    held[0], held[1] = status, t
+                    if held[0] == status:
+                        held[1] = seen[location, update.id, t // DAY_US] = t
+                    elif t == held[1] and _copy(held, status, source):
+                        pass  # a copy: nothing to write (the first is written already)
+                    else:
+                        changes((t, location, update.id, status, held[0], r, session, count))
+                        count += 1
+                        held[0], held[1] = status, t
                 if newest is None or t > newest:
                     newest = t
             span.newest_update = newest

@@ -12,16 +12,18 @@ from typing import NamedTuple, TextIO
 from evtui.commands.common import EXIT_ERROR, fail, open_source
 from evtui.model import Accepted
 from evtui.model.reliability import History
-from evtui.recording import SessionError, SessionReader, is_session_file
+from evtui.recording import SessionError, SessionInfo, SessionReader, is_session_file
+from evtui.recording.merge import SessionFile
 from evtui.safetext import safe_text
 
 __all__ = ["Sources", "check_source", "ordered", "read", "read_sessions"]
 
 
 class Sources(NamedTuple):
-    """The SOURCEs of one report: session files oldest first, then payload files as given."""
+    """The SOURCEs of one report: session files oldest first (each opened once already, for
+    its header), then payload files as given."""
 
-    sessions: list[str]
+    sessions: list[SessionFile]
     files: list[str]
 
 
@@ -31,9 +33,9 @@ def read(args: argparse.Namespace, sources: Sources, history: History, err: Text
     return asyncio.run(_read(args, sources.files, history, err)) or damaged
 
 
-def check_source(spec: str) -> float | None:
+def check_source(spec: str) -> SessionInfo | None:
     """Say now, before any output, why a SOURCE cannot be read: named as the user gave it.
-    Returns a session's start (None: not a session)."""
+    Returns a session's header (None: not a session)."""
     if spec in ("here", "demo"):
         fail(f"report reads recorded history (session files or payload files), not {spec}")
     if spec == "-":
@@ -52,7 +54,7 @@ def check_source(spec: str) -> float | None:
         return None
     try:
         with SessionReader(path) as reader:
-            return reader.info.started_at
+            return reader.info
     except SessionError as exc:
         fail(str(exc), EXIT_ERROR)
 
@@ -62,24 +64,21 @@ def ordered(sources: list[str]) -> Sources:
     first (`check_source`)."""
     sessions, files = [], []
     for spec in sources:
-        started = check_source(spec)
-        if started is None:
+        info = check_source(spec)
+        if info is None:
             files.append(spec)
         else:
-            sessions.append((started, spec))
-    return Sources([spec for _, spec in sorted(sessions, key=lambda s: s[0])], files)
+            sessions.append(SessionFile(Path(spec), info))
+    return Sources(sorted(sessions, key=lambda s: s.info.started_at), files)
 
 
-def read_sessions(specs: list[str], history: History, err: TextIO) -> bool:
-    """Fold the sessions as one history, their messages in receive order (`merged`: where
-    two overlap in time, each one's copy of an update is a repeat, not a late update)."""
+def read_sessions(found: list[SessionFile], history: History, err: TextIO) -> bool:
+    """Fold the sessions (oldest first) as one history, their messages in receive order
+    (`merged`: where two overlap in time, each one's copy of an update is a repeat, not a
+    late update)."""
     from evtui.model import decode
-    from evtui.recording.merge import distinct, merged, overlapping, survey
+    from evtui.recording.merge import distinct, merged, overlapping
 
-    # (Named as the user gave them: `check_source` opened each already.)
-    found, problems = survey(specs)
-    for problem in problems:
-        err.write(f"evtui report: {safe_text(problem, 300)}\n")
     sessions = []
     for i, (session, read) in enumerate(zip(found, distinct(found), strict=True)):
         if read == i:
@@ -99,7 +98,7 @@ def read_sessions(specs: list[str], history: History, err: TextIO) -> bool:
                 for evse in payload.evses:
                     at = evse.last_updated.timestamp()
                     history.update(payload.id, evse.id, evse.status, at, source)
-    damaged = bool(problems)
+    damaged = False
     for session in sessions:
         if session.failure is not None:  # (its SessionError names the file)
             err.write(f"evtui report: {safe_text(session.failure, 300)}\n")
