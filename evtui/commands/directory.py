@@ -117,8 +117,10 @@ def run_import(file: Path, cache: DirectoryCache, *, out: TextIO, err: TextIO) -
     except UnicodeDecodeError as exc:
         where = safe_text(str(file), 200)
         fail(f"directory import {where}: not UTF-8 text (byte {exc.start:,})", EXIT_ERROR)
-    for line, why in imported.refused:
-        err.write(f"{safe_text(str(file), 200)}:{line}: refused: {safe_text(why, 300)}\n")
+    said = [(line, f"refused: {why}") for line, why in imported.refused]
+    said += [(line, f"taken, but {what}") for line, what in imported.noted]
+    for line, what in sorted(said, key=lambda pair: pair[0]):
+        err.write(f"{safe_text(str(file), 200)}:{line}: {safe_text(what, 300)}\n")
     taken = cache.put(imported.records)
     out.write(
         f"evtui directory import: took {counted(taken, 'record')} from {safe_text(str(file), 200)}"

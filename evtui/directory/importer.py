@@ -36,6 +36,8 @@ class Imported:
 
     records: list[tuple[dict[str, Any], LocationInfo]] = field(default_factory=list)
     refused: list[tuple[int, str]] = field(default_factory=list)
+    noted: list[tuple[int, str]] = field(default_factory=list)
+    """(line, what) of records taken that the user may want to check."""
     lines: dict[str, int] = field(default_factory=dict)
     """The line each location taken came from: a second record of one is refused."""
 
@@ -44,6 +46,10 @@ def read_directory_file(path: Path, now: float) -> Imported:
     """Read `path` in whichever of the three shapes it has; `now` is the records' time."""
     text = path.read_text(encoding="utf-8-sig")
     start = text.lstrip()[:1]
+    if not start:
+        result = Imported()
+        result.refused.append((1, "the file is empty: no records"))
+        return result
     if start == "[":
         return _json_array(text, now)
     if start == "{":
@@ -86,6 +92,12 @@ def _take(
         # a guess: the first stands, and the user is told.
         result.refused.append((line, f"the same location as line {first}, which is taken"))
         return
+    facts = decode_location_id(info.id)
+    if facts is not None and info.country is not None and info.country != facts.alpha3:
+        # The id's country is inferred from examples, the directory's is HERE's own word
+        # (the reference notes): the record stands as given, and the user is told.
+        says = f"{facts.alpha3} ({facts.country_name})"
+        result.noted.append((line, f"country {info.country}, where the id says {says}"))
     result.records.append((record, info))
 
 
@@ -204,6 +216,9 @@ def _v3(cells: dict[str, str]) -> dict[str, Any]:
     return record
 
 
+_RANGES = {"lat": 90.0, "lng": 180.0}
+
+
 def _number(column: str, cell: str) -> float:
     """A CSV cell as the number v3 would give; `ValueError` says which column is wrong."""
     try:
@@ -211,4 +226,7 @@ def _number(column: str, cell: str) -> float:
     except ValueError:
         shown = repr(cell[:20]) if cell else "empty"
         raise ValueError(f"{column}: {shown} is not a number") from None
+    bound = _RANGES[column]
+    if not -bound <= value <= bound:  # (NaN too)
+        raise ValueError(f"{column}: {cell[:20]} is outside -{bound:g} to {bound:g}")
     return value

@@ -210,6 +210,36 @@ def test_import_refuses_rows_that_would_be_read_into_the_wrong_place(
     assert "is not a HERE location id (no country and geohash)" in done.stderr
 
 
+def test_import_names_positions_off_the_globe_an_empty_file_and_a_country_to_check(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    table = tmp_path / "dir.csv"
+    table.write_text(
+        "id,name,operator,address,city,postal_code,country,lat,lng\n"
+        f"{content(1)},Hof 1,,,,,DEU,95,13.3\n"
+        f"{content(2)},Hof 2,,,,,FRA,52.4,13.3\n"  # the id says Germany
+        f"{content(3)},Hof 3,,,,,DEU,52.4,-180.5\n"
+        f"{content(4)},Hof 4,,,,,DEU,nan,13.3\n"
+    )
+    done = evtui("directory", "import", str(table), env=home)
+    assert done.returncode == 1
+    assert "took 1 record " in done.stdout and "refused 3" in done.stdout
+    assert done.stderr.splitlines() == [
+        f"{table}:2: refused: lat: 95 is outside -90 to 90",
+        f"{table}:3: taken, but country FRA, where the id says DEU (Germany)",
+        f"{table}:4: refused: lng: -180.5 is outside -180 to 180",
+        f"{table}:5: refused: lat: nan is outside -90 to 90",
+    ]
+    # The directory's word stands: HERE's record, not the id's inferred country.
+    shown = json.loads(evtui("directory", "show", "--offline", location_id(2), env=home).stdout)
+    assert shown["country"] == "FRA"
+    empty = tmp_path / "empty.csv"
+    empty.write_text("\n  \n")
+    done = evtui("directory", "import", str(empty), env=home)
+    assert done.returncode == 1
+    assert done.stderr == f"{empty}:1: refused: the file is empty: no records\n"
+
+
 def test_import_of_a_file_it_cannot_read_says_why_in_words(
     tmp_path: Path, home: dict[str, str]
 ) -> None:
