@@ -161,7 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the decoded stream, one payload per line",
         description="Print each valid payload to stdout; rejected messages go to stderr.",
     )
-    tail.add_argument("--source", default="here", metavar="here|demo|FILE|-", help=SOURCE_HELP)
+    tail.add_argument(
+        "--source", default=argparse.SUPPRESS, metavar="here|demo|FILE|-", help=SOURCE_HELP
+    )
     tail.add_argument(
         "--limit", type=positive_int, metavar="N", help="stop after N valid payloads"
     )
@@ -178,7 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
         "file. Ends after --duration or --limit, at the end of a file, or on Ctrl-C, SIGTERM or "
         "SIGHUP (the session is then closed cleanly).",
     )
-    rec.add_argument("--source", default="here", metavar="here|demo|FILE|-", help=SOURCE_HELP)
+    rec.add_argument(
+        "--source", default=argparse.SUPPRESS, metavar="here|demo|FILE|-", help=SOURCE_HELP
+    )
     rec.add_argument("--duration", type=positive_float, metavar="S", help="stop after S seconds")
     rec.add_argument("--limit", type=positive_int, metavar="N", help="stop after N messages")
     rec.add_argument(
@@ -374,6 +378,9 @@ def _writer_option(parser: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `evtui` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
+    if args.command in ("tail", "record") and not hasattr(args, "source"):
+        # (Not the sub-command's default: that would overwrite `evtui --source X tail`'s X.)
+        args.source = "here"
     if getattr(args, "mode", "serial") == "parallel" and not getattr(args, "consumer_id", None):
         fail("--mode parallel needs --consumer-id GROUP: the consumers sharing it share the work")
     from evtui.runtime import tune

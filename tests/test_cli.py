@@ -410,6 +410,23 @@ def test_a_directory_given_as_the_source_is_said_to_be_one(tmp_path: Path) -> No
     assert result.stderr == said
 
 
+def test_a_source_given_before_the_command_is_the_one_read(tmp_path: Path) -> None:
+    # `evtui --source X tail` as `evtui tail --source X`: the usage line offers both.
+    payload = {"id": "here:evcp:charginglocation:276u33d811u8y-eA",
+               "evses": [{"id": "here:evcp:evse:01", "status": "CHARGING",
+                          "last_updated": "2026-11-01T08:00:00Z"}]}  # fmt: skip
+    source = tmp_path / "one.jsonl"
+    source.write_text(json.dumps(payload) + "\n")
+    for args in (("--source", str(source), "tail"), ("tail", "--source", str(source))):
+        result = evtui(*args)
+        assert result.returncode == 0, result.stderr
+        assert [json.loads(line) for line in result.stdout.splitlines()] == [payload]
+    recorded = tmp_path / "one.evtui"
+    result = evtui("--source", str(source), "record", "-o", str(recorded))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(evtui("tail", "--source", str(recorded)).stdout) == payload
+
+
 def test_python_dash_m_evtui_is_the_evtui_command() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "evtui", "--version"], capture_output=True, text=True, timeout=30
