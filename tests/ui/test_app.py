@@ -490,6 +490,20 @@ async def test_a_narrow_status_line_keeps_the_sources_words_whole(tmp_path: Path
             line = str(bar.render())
             assert line.startswith("demo (emulated HERE, seed 1)  " + expected), line
             assert "263 msg/s" in line and "…" not in line
+    # Where a long source is cut does not move as the rate's digits come and go.
+    app = Line()
+    async with app.run_test(size=(80, 3)) as pilot:
+        bar = app.query_one(StatusBar)
+        bar.source_label = "replay of session-2026-11-01T08-00-00Z-recorded-on-the-depot-server"
+        bar.mode = "playing x1"
+        cuts = set()
+        for rate in (0, 9, 12, 999, 4_321, 45_000):
+            bar.rate = rate
+            await pilot.pause()
+            line = str(bar.render())
+            assert f"{rate:,} msg/s" in line
+            cuts.add(line.partition("…")[0])
+        assert len(cuts) == 1, cuts
     # Trouble takes the room: the state says what is wrong, the source gives way.
     waiting = ConnectionState(ConnectionStatus.WAITING, wait=30.0, detail="HTTP 503 from poll")
     app = Line()

@@ -23,6 +23,10 @@ _STATE_STYLES = {
 }
 
 
+RATE_CELLS = 6
+"""Cells kept for the rate ("99,999"), whatever it is now."""
+
+
 class StatusBar(Static):
     """Source, connection state, messages per second, lag and rejected count."""
 
@@ -54,7 +58,8 @@ class StatusBar(Static):
             messages, size = self.recording
             figures.append("  ● REC", style="bold red")
             figures.append(f" {messages:,} · {size_text(size)}")
-        figures.append(f"  {self.rate:,.0f} msg/s")
+        rate = f"{self.rate:,.0f}"
+        figures.append(f"  {rate} msg/s")
         figures.append("  lag ")
         figures.append(ago(self.lag) if self.lag is not None else "-")
         figures.append("  rejected ")
@@ -65,6 +70,9 @@ class StatusBar(Static):
         # The figures always fit; the source and the state share what is left of the line,
         # the state taking most of it when it says something is wrong.
         room = max(8, self.content_size.width - figures.cell_len)
+        # The source's share is taken as if the rate had RATE_CELLS: where it is cut must not
+        # move as the rate goes from 9 to 10 to 1,000 messages a second.
+        steady = max(8, room - max(0, RATE_CELLS - len(rate)))
         trouble = self.mode is None and state.status in (
             ConnectionStatus.WAITING,
             ConnectionStatus.ERROR,
@@ -72,15 +80,15 @@ class StatusBar(Static):
         # Wall time, as the state's own: a wait counts down whatever the app's clock.
         full = safe_text(state.describe(time.time()))
         whole = safe_text(self.source_label)
-        if self.mode is None and not trouble and cell_width(whole) + 2 + cell_width(full) > room:
+        if self.mode is None and not trouble and cell_width(whole) + 2 + cell_width(full) > steady:
             # Short of room while all is well: the state in a word ("subscribed"), so that
             # the source keeps its words whole rather than both being cut mid-word.
             full = str(state.status)
-            source_room = max(4, min(60, room - cell_width(full) - 2))
+            source_room = max(4, min(60, steady - cell_width(full) - 2))
         elif trouble:
-            source_room = max(4, min(20, room // 4))
+            source_room = max(4, min(20, steady // 4))
         else:
-            source_room = max(4, min(60, room // 2))
+            source_room = max(4, min(60, steady // 2))
         source = safe_text(self.source_label, source_room)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(source, style="bold")
