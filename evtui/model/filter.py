@@ -30,14 +30,15 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
 
 @dataclass(frozen=True, slots=True)
 class EventFilter:
-    """Matches a change whose new status is in `statuses` (any, if empty), whose location
-    id, EVSE id or location name contains `text`, ignoring case (any, if empty), and whose
-    location fits every place term: `operator` and `city` contain the text given, `country`
-    is that ISO alpha-3 code, and some connector gives `kw` (comparison, kW).
+    """Matches a change whose new status is in `statuses` (any, if empty), each of whose
+    words of `text` is in its location id, EVSE id, label or directory name, ignoring case,
+    and whose location fits every place term: `operator` and `city` contain the text given,
+    `country` is that ISO alpha-3 code, and some connector gives `kw` (comparison, kW).
 
     Ids are matched on their distinctive tail: every HERE id starts `here:evcp:`, and a text
-    that matched every row would filter nothing. Place terms need `Places` (the directory and
-    the ids): without it, or for a location it knows nothing of, they do not match.
+    that matched every row would filter nothing (a whole id pasted is matched by its tail).
+    Place terms need `Places` (the directory and the ids): without it, or for a location it
+    knows nothing of, they do not match.
     """
 
     text: str = ""
@@ -134,11 +135,8 @@ class EventFilter:
             return False
         if not self.text:
             return True
-        needle = self.text.casefold()
-        return any(
-            needle in hay.casefold()
-            for hay in (id_tail(change.location_id), id_tail(change.evse_id), label or "")
-        )
+        hays = [id_tail(change.location_id), id_tail(change.evse_id), label or ""]
+        return self._text_matches(hays, change.location_id, places)
 
     def matches_location(self, location_id: str, label: str, places: Places | None) -> bool:
         """Whether a location fits the place terms and the text (its id or name; `label` as in
@@ -147,8 +145,19 @@ class EventFilter:
             return False
         if not self.text:
             return True
-        needle = self.text.casefold()
-        return needle in id_tail(location_id).casefold() or needle in label.casefold()
+        return self._text_matches([id_tail(location_id), label], location_id, places)
+
+    def _text_matches(self, hays: list[str], location_id: str, places: Places | None) -> bool:
+        """Whether every word of the text is in one of `hays` or the location's directory
+        name (a label hides the name on screen, not from the search)."""
+        info = places.info(location_id) if places is not None else None
+        if info is not None and info.name:
+            hays.append(info.name)
+        folded = [hay.casefold() for hay in hays]
+        return all(
+            any(needle in hay for hay in folded)
+            for needle in (id_tail(word).casefold() for word in self.text.split())
+        )
 
     def _place_matches(self, location_id: str, places: Places | None) -> bool:
         if places is None:

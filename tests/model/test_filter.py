@@ -167,3 +167,20 @@ def test_terms_it_cannot_take_as_meant_are_noted_and_matched_as_text() -> None:
     assert EventFilter.parse("here:evcp:charginglocation:ABC123").notes == ()
     # The notes are not part of what the filter is.
     assert EventFilter.parse("foo:bar") == EventFilter.parse(EventFilter.parse("foo:bar").query)
+
+
+def test_every_word_must_match_somewhere_and_a_whole_id_matches_by_its_tail() -> None:
+    p = places()
+    # Words in any order, each in the id, the label or the directory's name.
+    assert EventFilter.parse("mitte hub").matches(change(BERLIN), None, p)
+    assert EventFilter.parse("hub u33d").matches(change(BERLIN), None, p)
+    assert not EventFilter.parse("hub gare").matches(change(BERLIN), None, p)
+    assert not EventFilter.parse("hub gare").matches(change(BRUSSELS), None, p)
+    # The id as the location screen shows it, prefix and all.
+    assert EventFilter.parse(BERLIN).matches(change(BERLIN), None, p)
+    assert not EventFilter.parse(BERLIN).matches(change(BRUSSELS), None, p)
+    assert EventFilter.parse("here:evcp:evse:1").matches(change(BRUSSELS), None, p)
+    # A label names the location on screen; its directory name still finds it.
+    assert EventFilter.parse("hub").matches(change(BERLIN), "my depot", p)
+    assert EventFilter.parse("depot").matches(change(BERLIN), "my depot", p)
+    assert EventFilter.parse("hub").matches_location(BERLIN, "my depot", p)

@@ -39,7 +39,7 @@ class LogFilter:
                 "Filter the log",
                 value=log.filter.query,
                 placeholder="text; status:charging operator:ionity country:de city:berlin kw:>=150",
-                help="Words match location or EVSE ids, labels and names. status:a,b keeps "
+                help="Each word must be in a location or EVSE id, label or name. status:a,b keeps "
                 "changes into those statuses; operator:, city: (part of), country: (de or "
                 "deu), kw:>=150 (any connector; >, <, <= too). Empty shows everything.",
             ),
