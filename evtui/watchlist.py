@@ -16,7 +16,13 @@ from evtui.model import id_tail
 from evtui.model.location_id import decode_location_id
 from evtui.safetext import safe_text
 
-__all__ = ["LOCATION_PREFIX", "Watchlist", "WatchlistError", "resolve_location_id"]
+__all__ = [
+    "LOCATION_PREFIX",
+    "Watchlist",
+    "WatchlistError",
+    "could_be_location_id",
+    "resolve_location_id",
+]
 
 LOCATION_PREFIX = "here:evcp:charginglocation:"
 """How every charging location id of the HERE stream starts."""
@@ -146,12 +152,17 @@ class Watchlist:
 
 def resolve_location_id(text: str, known: Iterable[str] = ()) -> str:
     """The full location id a user meant by `text`, which may be pasted with quotes, or be
-    only the id's tail as the screen shows it."""
+    only the id's tail or its short form (`head…tail`) as the screens show it. A short form
+    that fits no location of `known`, or several, comes back as it is."""
     text = text.strip().strip("'\"").strip()
+    known = list(known)
+    if "…" in text:
+        head, _, end = id_tail(text).partition("…")
+        fits = [k for k in known if id_tail(k).startswith(head) and id_tail(k).endswith(end)]
+        return fits[0] if len(fits) == 1 else text
     if ":" in text or not text:
         return text
     wanted = text.casefold()
-    known = list(known)
     # Real ids end in base64, where case matters: an exact tail first, then any case.
     for location_id in known:
         if id_tail(location_id) == text:
@@ -164,6 +175,15 @@ def resolve_location_id(text: str, known: Iterable[str] = ()) -> str:
     if decode_location_id(LOCATION_PREFIX + text) is not None:
         return LOCATION_PREFIX + text
     return text
+
+
+def could_be_location_id(location_id: str) -> bool:
+    """Whether a location not seen yet may still be this id: HERE's shape (country, geohash,
+    source), or the long hex tail of older ids; not a typo, a short form or a word."""
+    if not location_id.startswith(LOCATION_PREFIX) or "…" in location_id:
+        return False
+    tail = id_tail(location_id)
+    return decode_location_id(location_id) is not None or (len(tail) >= 16 and set(tail) <= _HEX)
 
 
 def _newer_version(raw: bytes) -> int | None:

@@ -89,3 +89,21 @@ def test_a_pasted_tail_or_quoted_id_resolves_to_the_full_id() -> None:
     twin = "here:evcp:charginglocation:" + tail.swapcase()
     assert resolve_location_id(tail, [twin, real]) == real
     assert resolve_location_id(tail.swapcase(), [real]) == real
+
+
+def test_a_short_form_resolves_to_the_one_location_it_fits_and_words_are_no_ids() -> None:
+    from evtui.safetext import safe_text
+    from evtui.watchlist import could_be_location_id, resolve_location_id
+
+    real = "here:evcp:charginglocation:56u1516726h2-aGVyZS1ldjplY29tb3ZlbWVudDoxMjc3ODgxMDM"
+    other = "here:evcp:charginglocation:276u33d811u8y-aGVyZS1ldjplY29tb3ZlbWVudDoxMjc3ODgxMDM"
+    short = safe_text(real.removeprefix("here:evcp:charginglocation:"), 24)
+    assert "…" in short
+    assert resolve_location_id(short, [other, real]) == real
+    # Fitting none, or two (the same ends), it stays as typed: the caller refuses it.
+    assert resolve_location_id(short, [other]) == short
+    assert resolve_location_id("aGVy…gxMDM", [other, real]) == "aGVy…gxMDM"
+    assert could_be_location_id(real) and could_be_location_id(other)
+    assert could_be_location_id("here:evcp:charginglocation:388387f97cd7d5d36201ee6a01e19d43")
+    for typed in ("cafe", "foo:bar", short):
+        assert not could_be_location_id(resolve_location_id(typed)), typed

@@ -259,6 +259,17 @@ async def test_enter_opens_the_location_and_escape_goes_back(tmp_path: Path) -> 
         assert isinstance(app.screen, MonitorScreen)
 
 
+async def pasted(pilot: Pilot[None], key: str, text: str) -> None:
+    """Press `key`, paste `text` into the prompt it opens (a key press cannot type `…`), and
+    submit it."""
+    from evtui.ui.widgets.line_input import LineInput
+
+    await pilot.press(key)
+    pilot.app.screen.query_one(LineInput).value = text
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 async def test_add_by_id_and_label_show_in_the_log_and_the_file(tmp_path: Path) -> None:
     app = file_app(tmp_path)
     async with app.run_test(size=(160, 40)) as pilot:
@@ -269,6 +280,14 @@ async def test_add_by_id_and_label_show_in_the_log_and_the_file(tmp_path: Path) 
         await pilot.press("a", *"not-a-real-id", "enter")
         assert list(app.watchlist) == [L2]
         assert any(t.startswith("No location 'not-a-real-id' seen") for t in toasts(app))
+        for typed in ("cafe", "foo:bar", "0000…0009"):
+            await pasted(pilot, "a", typed)
+        assert list(app.watchlist) == [L2]
+        assert any("'0000…0009' is the short form of no one location" in t for t in toasts(app))
+        # The short form the screens show, of a location seen: that location.
+        await pasted(pilot, "a", "0000…0001")
+        assert list(app.watchlist) == [L2, L1]
+        app.watchlist.remove(L1)
         await pilot.press("e", *"Depot", "enter")
         assert app.watchlist.label(L1) == "Depot"
         saved = json.loads((tmp_path / "watchlist.json").read_text())

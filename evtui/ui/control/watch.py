@@ -9,7 +9,7 @@ from evtui.ui.screens.location import LocationScreen
 from evtui.ui.screens.prompt import PromptScreen
 from evtui.ui.theme import short_id
 from evtui.ui.widgets.event_log import EventLog
-from evtui.watchlist import WatchlistError, resolve_location_id
+from evtui.watchlist import WatchlistError, could_be_location_id, resolve_location_id
 
 __all__ = ["WatchActions"]
 
@@ -44,7 +44,16 @@ class WatchActions:
             location_id = resolve_location_id(answer or "", app.store.locations)
             if not location_id:
                 return
-            if ":" not in location_id and location_id not in app.store.locations:
+            seen = location_id in app.store.locations
+            if not seen and "…" in location_id:
+                app.notify(
+                    f"{safe_text(location_id, 40)!r} is the short form of no one location "
+                    "seen: paste the whole id (here:evcp:charginglocation:…)",
+                    severity="warning",
+                    markup=False,
+                )
+                return
+            if not seen and not could_be_location_id(location_id):
                 # Neither an id nor the tail of one seen: most likely a typo, not a location.
                 app.notify(
                     f"No location {safe_text(location_id, 40)!r} seen, and it is not a "
