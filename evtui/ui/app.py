@@ -81,8 +81,9 @@ class EvtuiApp(App[None]):
     COMMANDS = App.COMMANDS | {EvtuiCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit"),
+        # Second: at 80 columns the footer shows only its first keys; help lists them all.
+        Binding("question_mark", "help", "Help", id="help"),
         Binding("w", "toggle_watch", "Watch", id="toggle_watch"),
-        # The footer cannot hold every key at 80 columns: these two are in the help (?).
         Binding("a", "add_watch", "Add id", show=False, id="add_watch"),
         Binding("e", "edit_label", "Label", show=False, id="edit_label"),
         Binding("r", "record", "Record", id="record"),
@@ -91,7 +92,6 @@ class EvtuiApp(App[None]):
         Binding("x", "show_rejected", "Rejected", id="show_rejected"),
         Binding("u", "reliability", "Uptime", id="reliability"),
         Binding("M", "map", "Map", id="map"),
-        Binding("question_mark", "help", "Help", id="help"),
     ]
 
     def __init__(
@@ -396,13 +396,13 @@ class EvtuiApp(App[None]):
         base = stack[0] if stack else None
         return base if isinstance(base, MonitorScreen) else None
 
-    def current_location(self) -> str | None:
-        """The location the user is looking at: the open location screen, the watchlist
-        panel's cursor when it has focus, otherwise the event log's highlighted row."""
-        screen = self.screen
+    def current_location(self, screen: object = None) -> str | None:
+        """The location the user looks at on `screen` (default: the top one): a location, map
+        or uptime screen's, the focused watchlist's cursor, else the log's highlighted row."""
+        screen = self.screen if screen is None else screen
         if isinstance(screen, LocationScreen):
             return screen.location_id
-        if isinstance(screen, MapScreen):
+        if isinstance(screen, MapScreen | ReliabilityScreen):
             return screen.selected_location
         if not isinstance(screen, MonitorScreen):
             return None

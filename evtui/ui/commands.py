@@ -31,7 +31,7 @@ class EvtuiCommands(Provider):
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
         app = self._app
         out: list[tuple[str, Callable[[], object], str]] = []
-        current = app.current_location()
+        current = app.current_location(self.screen)  # (the palette is on top by now)
         if current is not None:
             name = app.display_name(current)
             if current in app.watchlist:
@@ -87,6 +87,7 @@ class EvtuiCommands(Provider):
         needle = query.strip().casefold()
         if len(needle) < 3:
             return
+        words = needle.split()
         for country in countries():
             name = f"Map: {country.name}"
             score = matcher.match(name)
@@ -104,10 +105,12 @@ class EvtuiCommands(Provider):
         shown = 0
         for location_id in list(app.store.locations):
             info = places.info(location_id)
+            # The label and the directory's name both: a label hides the name on screen only.
             hays = [location_id, places.name(location_id)]
             if info is not None:
-                hays += [info.operator or "", info.city or ""]
-            if any(needle in hay.casefold() for hay in hays if hay):
+                hays += [info.name or "", info.operator or "", info.city or ""]
+            folded = [hay.casefold() for hay in hays if hay]
+            if all(any(word in hay for hay in folded) for word in words):
                 name = f"Open location {app.display_name(location_id)}"
                 where = [safe_text(t, 30) for t in (info.operator, info.city) if t] if info else []
                 yield Hit(

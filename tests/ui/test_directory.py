@@ -147,8 +147,13 @@ async def test_the_palette_finds_a_location_by_its_operator_and_its_city(
         app.watchlist.add(first)  # looked up first
         await until(pilot, lambda: app.places.info(first) is not None, 10)
         info = app.places.info(first)
-        assert info is not None and info.operator and info.city
-        for query in (info.operator, info.city):
+        assert info is not None and info.operator and info.city and info.name
+        # Each word anywhere (city and operator in either order); a label does not hide the
+        # directory's name from the search.
+        for query in (info.operator, info.city, f"{info.city} {info.operator}", info.name):
+            if query == info.name:
+                app.watchlist.set_label(first, "Depot")
+                app.places.relabel()
             await pilot.press("ctrl+p", *query)
 
             def listed(name: str = app.display_name(first)) -> bool:

@@ -231,3 +231,43 @@ async def test_keys_typed_ahead_open_the_row_the_cursor_moved_to(tmp_path: Path)
         assert table.cursor_row == 1
         assert app.screen.location_id != first  # type: ignore[attr-defined]
         assert app.screen.location_id in (L1, L2)  # type: ignore[attr-defined]
+
+
+async def test_w_watches_the_highlighted_location_and_the_palette_offers_it(
+    tmp_path: Path,
+) -> None:
+    from textual.command import CommandList, CommandPalette
+
+    app = file_app(tmp_path, HISTORY)
+    async with app.run_test(size=(160, 40)) as pilot:
+        screen, _ = await opened(pilot)
+        await pilot.press("down")
+        chosen = screen.selected_location
+        assert chosen in (L1, L2)
+        await pilot.press("w")
+        assert list(app.watchlist) == [chosen]
+        # Over operators there is no one location: nothing is watched.
+        await pilot.press("g")
+        await until(pilot, lambda: screen.by == "operator")
+        assert screen.selected_location is None
+        await pilot.press("w")
+        assert list(app.watchlist) == [chosen]
+        await pilot.press("escape")
+        # The palette, opened over a location, offers to unwatch that one.
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, ReliabilityScreen))
+        screen = app.screen
+        assert isinstance(screen, ReliabilityScreen)
+        await until(pilot, lambda: screen.query_one(FiguresTable).row_count == 2)
+        while screen.selected_location != chosen:
+            await pilot.press("down")
+        await pilot.press("ctrl+p", *"unwatch")
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, CommandPalette)
+            and app.screen.query_one(CommandList).option_count > 0,
+        )
+        palette = app.screen.query_one(CommandList)
+        offered = [str(palette.get_option_at_index(i).prompt) for i in range(palette.option_count)]
+        # (Each watched location has an entry too: this one is the location looked at.)
+        assert f"Unwatch {app.display_name(chosen)}\nremove it from the watchlist" in offered

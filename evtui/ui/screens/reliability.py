@@ -223,6 +223,12 @@ class ReliabilityScreen(TimelyFrames, Screen[None]):
             return _NOTHING
         return self._board.key(int(self._order[table.cursor_row]))
 
+    @property
+    def selected_location(self) -> str | None:
+        """The location under the cursor; None on a row of operators or countries."""
+        key = self.selected_key
+        return key if self.by == "location" and isinstance(key, str) else None
+
     # --- actions ------------------------------------------------------------------------
 
     def action_sort(self) -> None:
