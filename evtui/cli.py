@@ -11,7 +11,13 @@ import sys
 from collections.abc import Sequence
 
 from evtui import __version__
-from evtui.commands.argtypes import memory_size, positive_float, positive_int, speed
+from evtui.commands.argtypes import (
+    memory_size,
+    port_number,
+    positive_float,
+    positive_int,
+    speed,
+)
 from evtui.commands.common import EXIT_ERROR, EXIT_INTERRUPTED, fail
 from evtui.defaults import DEFAULT_CREDENTIALS, DEFAULT_DIRECTORY_URL, EV_CATALOG, EV_LAYER
 
@@ -359,7 +365,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the HERE emulator on 127.0.0.1 and print the credentials file "
         "and lookup URL to point evtui (or any HERE client) at it.",
     )
-    emulate.add_argument("--port", type=int, default=8421, help="port (default 8421; 0: any)")
+    emulate.add_argument(
+        "--port", type=port_number, default=8421, help="port (default 8421; 0: any)"
+    )
     emulate.add_argument(
         "--write-credentials",
         metavar="PATH",

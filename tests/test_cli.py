@@ -261,6 +261,8 @@ def test_check_names_a_missing_key(tmp_path: Path) -> None:
 
 def test_emulate_prints_credentials_that_work(tmp_path: Path) -> None:
     written = tmp_path / "emu.properties"
+    # A run before left its own file: it is written over (its secret was a throwaway).
+    written.write_text("here.user.id = HERE-emulator-user-7\nhere.access.key.id = OLD\n")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -289,6 +291,7 @@ def test_emulate_prints_credentials_that_work(tmp_path: Path) -> None:
         assert "here.access.key.secret" in text
         lookup = next(line.split(": ", 1)[1].strip() for line in lines if "API Lookup URL" in line)
         assert oct(written.stat().st_mode & 0o777) == "0o600"
+        assert "OLD" not in written.read_text()
         result = evtui(
             "tail",
             "--credentials",
@@ -308,6 +311,27 @@ def test_emulate_prints_credentials_that_work(tmp_path: Path) -> None:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
     assert proc.returncode == 0
+
+
+def test_emulate_never_writes_over_a_users_own_credentials_and_refuses_bad_ports(
+    tmp_path: Path,
+) -> None:
+    mine = tmp_path / "credentials.properties"
+    portal = "here.user.id = HERE-USER-1\nhere.access.key.secret = shown-once\n"
+    mine.write_text(portal)
+    done = evtui("emulate", "--port", "0", "--write-credentials", str(mine), timeout=20)
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"evtui emulate: {mine} exists and is not an emulator's credentials file: not "
+        "written over (give another path, or remove it first)\n"
+    )
+    assert mine.read_text() == portal and "Serving" not in done.stdout
+    done = evtui("emulate", "--port", "0", "--write-credentials", str(tmp_path), timeout=20)
+    assert done.stderr == f"evtui emulate: --write-credentials {tmp_path} is a directory\n"
+    for port in ("70000", "-1", "http"):
+        done = evtui("emulate", "--port", port, timeout=20)
+        assert done.returncode == 2 and "argument --port" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
 
 
 def test_stdin_is_printed_as_it_arrives_and_timeout_holds_on_a_silent_pipe() -> None:

@@ -23,6 +23,10 @@ __all__ = ["EmulatorServer", "run_foreground"]
 STARTUP_TIMEOUT = 10.0
 
 
+EMULATOR_USER = "HERE-emulator-user-"
+"""How an emulator's credentials file begins its user id: one that does not is the user's."""
+
+
 class EmulatorServer:
     """An `Emulator` behind uvicorn on `host:port` (port 0: any free port).
 
@@ -81,7 +85,7 @@ class EmulatorServer:
         """A `credentials.properties` file for this emulator, as HERE's portal writes them."""
         config = self.config
         return (
-            f"here.user.id = HERE-emulator-user-{config.seed}\n"
+            f"here.user.id = {EMULATOR_USER}{config.seed}\n"
             f"here.client.id = emulator-client-{config.seed}\n"
             f"here.access.key.id = {config.access_key_id}\n"
             f"here.access.key.secret = {config.access_key_secret}\n"
@@ -165,6 +169,22 @@ class EmulatorServer:
         self.stop()
 
 
+def _check_credentials_target(target: Path) -> None:
+    """Refuse, before serving, a path the credentials cannot go to, or a file of the user's
+    own: a HERE portal shows a secret once, and writing over it would lose the key."""
+    if target.is_dir():
+        raise SystemExit(f"evtui emulate: --write-credentials {target} is a directory")
+    try:
+        text = target.read_text(encoding="utf-8", errors="replace") if target.exists() else None
+    except OSError as exc:
+        raise SystemExit(f"evtui emulate: --write-credentials {target}: {exc.strerror}") from None
+    if text is not None and f"= {EMULATOR_USER}" not in text:
+        raise SystemExit(
+            f"evtui emulate: {target} exists and is not an emulator's credentials file: "
+            "not written over (give another path, or remove it first)"
+        )
+
+
 def run_foreground(
     config: EmulatorConfig,
     *,
@@ -176,6 +196,8 @@ def run_foreground(
     if threading.current_thread() is threading.main_thread():
         # `kill` (SIGTERM) stops it as cleanly as Ctrl-C does.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
+    if credentials_path:
+        _check_credentials_target(Path(credentials_path).expanduser())
     server = EmulatorServer(config, port=port)
     try:
         server.start()
