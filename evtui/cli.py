@@ -7,6 +7,8 @@ Imports are lazy: `evtui --version` and `--help` must not pay for Textual, httpx
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -419,6 +421,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (`evtui tail | head`): not an error of ours.
         sys.stderr.close()
         return 0
+    except OSError as exc:
+        # What the commands do not catch themselves: a write to standard output that failed
+        # (`> file` on a full disk). One line, not a traceback; what is still buffered goes
+        # nowhere, or the interpreter's own flush at exit would fail again.
+        where = exc.filename or "standard output"
+        print(f"evtui {args.command}: {where}: {exc.strerror or exc}", file=sys.stderr)
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
 
 
 def _run(args: argparse.Namespace) -> int:

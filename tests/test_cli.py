@@ -451,6 +451,32 @@ def test_a_source_given_before_the_command_is_the_one_read(tmp_path: Path) -> No
     assert json.loads(evtui("tail", "--source", str(recorded)).stdout) == payload
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+def test_output_that_cannot_be_written_is_said_in_one_line(tmp_path: Path) -> None:
+    source = tmp_path / "two.jsonl"
+    source.write_text(json.dumps(location_doc(1, evses=2)) + "\n")  # 10:00 and 10:01
+    for command in (("tail", "--source", str(source)), ("report", str(source))):
+        with open("/dev/full", "w") as full:  # every write: "No space left on device"
+            done = subprocess.run(
+                [sys.executable, "-m", "evtui.cli", *command],
+                stdout=full, stderr=subprocess.PIPE, text=True, timeout=60, check=False,
+            )  # fmt: skip
+        assert done.returncode == 1
+        said = f"evtui {command[0]}: standard output: No space left on device"
+        assert said in done.stderr.splitlines() and "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_report_of_one_instant_says_so(tmp_path: Path) -> None:
+    source = tmp_path / "one.jsonl"
+    source.write_text(json.dumps(location_doc(1)) + "\n")
+    done = evtui("report", str(source))
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        "evtui: nothing to report: every update is of one instant (2026-11-25T10:00:00Z), "
+        "a window of no time\n"
+    )
+
+
 def test_python_dash_m_evtui_is_the_evtui_command() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "evtui", "--version"], capture_output=True, text=True, timeout=30

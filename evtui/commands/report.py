@@ -114,7 +114,14 @@ def run(args: argparse.Namespace) -> int:
         # One end given, the other from the data, and nothing between them.
         if start is not None:
             fail(f"--from {args.start} is not before the newest update ({iso_utc(result.end)})")
-        fail(f"--to {args.end} is not after the oldest update ({iso_utc(result.start)})")
+        if end is not None:
+            fail(f"--to {args.end} is not after the oldest update ({iso_utc(result.start)})")
+        # Neither given: every update is of one instant, a window of no time to measure.
+        fail(
+            f"nothing to report: every update is of one instant ({iso_utc(result.start)}), "
+            "a window of no time",
+            EXIT_ERROR,
+        )
     places = cached_places("report", {f.location for f in result.evses})
     place = _placer(places, archived)
     if args.nevi_export is not None:
