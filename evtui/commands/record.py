@@ -86,17 +86,26 @@ def run(args: argparse.Namespace) -> int:
             places=dict(cached_places("record")),
             every=ARCHIVE_EVERY,
         )
-    return asyncio.run(
-        run_record(
-            source,
-            recorder,
-            err=sys.stderr,
-            duration=args.duration,
-            limit=args.limit,
-            progress=sys.stderr.isatty(),
-            archive=archive,
+    try:
+        return asyncio.run(
+            run_record(
+                source,
+                recorder,
+                err=sys.stderr,
+                duration=args.duration,
+                limit=args.limit,
+                progress=sys.stderr.isatty(),
+                archive=archive,
+            )
         )
-    )
+    except Exception:
+        if recorder.messages == 0:
+            # The source failed before its first message (credentials refused, say): a file
+            # of nothing, listed as an interrupted session, would only be in the way.
+            with contextlib.suppress(OSError):
+                recorder.path.unlink()
+            print(f"evtui record: nothing recorded; {recorder.path} not kept", file=sys.stderr)
+        raise
 
 
 async def run_record(

@@ -88,7 +88,7 @@ class TokenProvider:
             hint = _HINTS.get(code or "", "check the access key in the credentials file")
             raise AuthenticationError(
                 f"token request refused (HTTP {response.status_code}"
-                f"{', ' + code if code else ''}): {message}; {hint}",
+                f"{', ' + code if code else ''}): {message.rstrip('.')}; {hint}",
                 status=response.status_code,
                 code=code,
             )

@@ -246,3 +246,25 @@ def test_a_full_disk_ends_the_recording_with_a_clear_message_and_keeps_the_rest(
     assert len(result.stdout.splitlines()) == messages
     with SessionReader(path) as reader:
         assert reader.info.interrupted
+
+
+def test_a_recording_refused_before_its_first_message_leaves_no_session(
+    server: EmulatorServer, credentials_file: Path, tmp_path: Path, home: dict[str, str]
+) -> None:
+    server.emulator.publish(location_doc(1))
+    wrong = tmp_path / "wrong.properties"
+    wrong.write_text(
+        re.sub(r"(?m)^(here\.access\.key\.secret = ).*$", r"\1not-it", credentials_file.read_text())
+    )
+    wrong.chmod(0o600)
+    live = ["--credentials", str(wrong), "--lookup-url", server.lookup_url]
+    named = tmp_path / "refused.evtui"
+    result = evtui("record", *live, "--limit", "5", "-o", str(named), env=home)
+    assert result.returncode == 1
+    assert f"evtui record: nothing recorded; {named} not kept" in result.stderr
+    assert "wrong.; " not in result.stderr  # HERE's sentence and the hint, one stop between
+    assert not named.exists() and list(tmp_path.glob("refused.evtui*")) == []
+    # In the sessions directory too: `sessions` lists nothing.
+    result = evtui("record", *live, "--limit", "5", env=home)
+    assert result.returncode == 1
+    assert evtui("sessions", env=home).stdout.count(".evtui") == 0
