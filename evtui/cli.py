@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from evtui import __version__
 from evtui.commands.argtypes import (
+    consumer_id,
     memory_size,
     port_number,
     positive_float,
@@ -46,6 +47,7 @@ def _live_options() -> argparse.ArgumentParser:
     group.add_argument(
         "--consumer-id",
         metavar="ID",
+        type=consumer_id,
         default=s,
         help="stable consumer id; with --from committed a restart resumes where it left off",
     )

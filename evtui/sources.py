@@ -101,6 +101,8 @@ class LiveSettings:
     """HERE's EV Charge Points API v3 base (the directory of locations)."""
     mode: Mode = "serial"
     """parallel: the consumers sharing `consumer_id` share the layer's partitions out."""
+    role: str = ""
+    """The program reading (`StreamOptions.role`): its own default group."""
 
 
 class HereSource:
@@ -118,6 +120,7 @@ class HereSource:
         label: str | None = None,
         directory_url: str = DEFAULT_DIRECTORY_URL,
         mode: Mode = "serial",
+        role: str = "",
     ) -> None:
         self.label = label or f"HERE {catalog} / {layer}"
         self._credentials = credentials
@@ -125,7 +128,12 @@ class HereSource:
         self._directory_url = directory_url
         self._client: HereClient | None = None
         self._options = StreamOptions(
-            catalog=catalog, layer=layer, consumer_id=consumer_id, start=start, mode=mode
+            catalog=catalog,
+            layer=layer,
+            consumer_id=consumer_id,
+            start=start,
+            mode=mode,
+            role=role,
         )
         self._stack = contextlib.AsyncExitStack()
         self._consumer: StreamConsumer | None = None
@@ -142,6 +150,7 @@ class HereSource:
             start=settings.start,
             directory_url=settings.directory_url,
             mode=settings.mode,
+            role=settings.role,
         )
 
     async def __aenter__(self) -> Self:

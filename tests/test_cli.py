@@ -477,6 +477,13 @@ def test_a_report_of_one_instant_says_so(tmp_path: Path) -> None:
     )
 
 
+def test_an_empty_consumer_id_is_refused_not_taken_for_a_fresh_one() -> None:
+    # `--consumer-id "$GROUP"` with GROUP unset would never resume: said at once.
+    done = evtui("tail", "--source", "demo", "--consumer-id", " ", "--limit", "1")
+    assert done.returncode == 2
+    assert "argument --consumer-id: empty: give a name, or leave the option out" in done.stderr
+
+
 def test_python_dash_m_evtui_is_the_evtui_command() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "evtui", "--version"], capture_output=True, text=True, timeout=30

@@ -33,6 +33,13 @@ def positive_int(text: str) -> int:
     return value
 
 
+def consumer_id(text: str) -> str:
+    """A consumer id (group) as given: not empty, which would quietly mean a fresh one."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty: give a name, or leave the option out")
+    return text
+
+
 def port_number(text: str) -> int:
     """A TCP port, 0 (any free one) to 65535."""
     try:

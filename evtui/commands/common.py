@@ -87,6 +87,8 @@ def live_settings(args: argparse.Namespace) -> LiveSettings:
         directory_url=getattr(args, "directory_url", None)
         or os.environ.get("EVTUI_DIRECTORY_URL", DEFAULT_DIRECTORY_URL),
         mode=getattr(args, "mode", "serial"),
+        # The monitor (no command) and `tail` each resume in a group of their own.
+        role={"tail": "tail", "record": ""}.get(getattr(args, "command", None) or "", "monitor"),
     )
 
 

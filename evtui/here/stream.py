@@ -59,6 +59,10 @@ class StreamOptions:
     """The first wait after an error that retrying rarely fixes (once the stream worked)."""
     mode: Mode = "serial"
     """parallel: the consumers given the same `consumer_id` share the layer's partitions."""
+    role: str = ""
+    """Which program reads (`tail`, `monitor`; "" for `record`): without `consumer_id`, the
+    stable group of `committed` is each one's own, so that a look with one does not take
+    messages from another's group."""
 
 
 class StreamConsumer:
@@ -71,7 +75,9 @@ class StreamConsumer:
     def __init__(self, client: Platform, options: StreamOptions) -> None:
         self._client = client
         self.options = options
-        self.consumer_id = options.consumer_id or _default_consumer_id(client, options.start)
+        self.consumer_id = options.consumer_id or _default_consumer_id(
+            client, options.start, options.role
+        )
         self._node = StreamNode(client, options.catalog, options.layer, options.mode)
         self._poller = Poller(self._node)
         self._offsets = Offsets(self._node, self._poller)
@@ -331,10 +337,12 @@ def _state(
     return state
 
 
-def _default_consumer_id(client: Platform, start: Start) -> str:
+def _default_consumer_id(client: Platform, start: Start, role: str = "") -> str:
     if start == "committed":
-        # Resuming needs the same group every run: derive it from who and where we are.
+        # Resuming needs the same group every run: derive it from who and where we are (and
+        # which program: `record`'s is the group earlier versions used for every one).
         creds = client.credentials
         who = f"{creds.client_id or creds.access_key_id}@{socket.gethostname()}"
+        who += f"/{role}" if role else ""
         return "evtui-" + hashlib.sha256(who.encode()).hexdigest()[:16]
     return "evtui-" + secrets.token_hex(8)

@@ -268,3 +268,43 @@ def test_a_recording_refused_before_its_first_message_leaves_no_session(
     result = evtui("record", *live, "--limit", "5", env=home)
     assert result.returncode == 1
     assert evtui("sessions", env=home).stdout.count(".evtui") == 0
+
+
+def test_a_look_with_tail_takes_nothing_from_the_recorders_default_group(
+    server: EmulatorServer, credentials_file: Path, tmp_path: Path, home: dict[str, str]
+) -> None:
+    live = ["--credentials", str(credentials_file), "--lookup-url", server.lookup_url]
+    committed = [*live, "--from", "committed"]  # no --consumer-id: the stable defaults
+    first, second = tmp_path / "first.evtui", tmp_path / "second.evtui"
+
+    def publish(numbers: range) -> None:
+        for n in numbers:  # seven locations: every partition they key to gets some
+            doc: dict[str, Any] = location_doc(n % 7)
+            doc["evses"][0]["last_updated"] = f"2026-11-25T11:00:{n:02d}Z"
+            server.emulator.publish(doc)
+
+    # A group with nothing committed starts at the latest message: publish once it listens.
+    recording = subprocess.Popen(
+        [sys.executable, "-m", "evtui.cli", "record", *committed, "--limit", "20",
+         "-o", str(first)],
+        env={**os.environ, **home}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while server.emulator.live_subscriptions() == 0:
+        assert time.monotonic() < deadline and recording.poll() is None
+        time.sleep(0.05)
+    publish(range(20))
+    assert recording.wait(timeout=60) == 0
+    publish(range(20, 60))  # while no recorder runs
+    # A look with `tail`: in the recorder's group it would take 20 of them from it.
+    looked = evtui("tail", *committed, "--limit", "20", "--timeout", "3", env=home)
+    assert looked.returncode == 0, looked.stderr
+    result = evtui(
+        "record", *committed, "--limit", "40", "--duration", "20", "-o", str(second), env=home
+    )
+    assert result.returncode == 0, result.stderr
+    # The two recordings hold all 60, once each: the look in between took none of them.
+    recorded = session_documents(first) + session_documents(second)
+    assert sorted(d["evses"][0]["last_updated"] for d in recorded) == sorted(
+        f"2026-11-25T11:00:{n:02d}Z" for n in range(60)
+    )
