@@ -60,6 +60,9 @@ def load_settings(path: Path) -> tuple[Settings, list[str]]:
             known = ", ".join(Settings.model_fields)
             warnings.append(f"settings {path}: unknown setting {name!r} ignored (known: {known})")
             continue
+        if name == "keys" and isinstance(value, dict):
+            # One binding at a time: a bad one must not take the good ones with it.
+            value = _good_keys(path, value, warnings)
         try:
             Settings.model_validate({name: value})
         except ValidationError as exc:
@@ -70,3 +73,23 @@ def load_settings(path: Path) -> tuple[Settings, list[str]]:
             continue
         good[name] = value
     return Settings.model_validate(good), warnings
+
+
+_TOML_KINDS = {bool: "true or false", int: "a number", float: "a number", list: "a list",
+               dict: "a table"}  # fmt: skip
+
+
+def _good_keys(path: Path, keys: dict[str, Any], warnings: list[str]) -> dict[str, str]:
+    """The `[keys]` bindings that are key names, each bad one named in a warning."""
+    good: dict[str, str] = {}
+    for binding, value in keys.items():
+        shown = safe_text(str(binding), 40)
+        if not isinstance(value, str) or not value.strip():
+            wrong = "empty" if isinstance(value, str) else _TOML_KINDS.get(type(value), "a value")
+            warnings.append(
+                f'settings {path}: keys.{shown}: {wrong}, not keys such as "ctrl+w" or '
+                '"space,p"; its default kept'
+            )
+            continue
+        good[binding] = value
+    return good

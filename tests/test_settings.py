@@ -42,3 +42,15 @@ def test_a_file_that_is_not_toml_gives_defaults_and_says_where(tmp_path: Path) -
     settings, warnings = load_settings(path)
     assert settings == Settings()
     assert len(warnings) == 1 and str(path) in warnings[0] and "line 1" in warnings[0]
+
+
+def test_a_bad_key_binding_is_named_and_the_good_ones_kept(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text('[keys]\npause = 5\ntoggle_watch = "ctrl+w"\nquit = ""\nhelp = ["h"]\n')
+    settings, warnings = load_settings(path)
+    assert settings.keys == {"toggle_watch": "ctrl+w"}
+    assert warnings == [
+        f'settings {path}: keys.{name}: {wrong}, not keys such as "ctrl+w" or "space,p"; '
+        "its default kept"
+        for name, wrong in (("pause", "a number"), ("quit", "empty"), ("help", "a list"))
+    ]
