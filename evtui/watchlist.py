@@ -8,7 +8,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -58,15 +58,18 @@ class Watchlist:
         self._labels: dict[str, str] = dict(entries or {})
 
     @classmethod
-    def load(cls, path: Path) -> tuple[Watchlist, list[str]]:
+    def load(cls, path: Path, *, read_only: bool = False) -> tuple[Watchlist, list[str]]:
         """Read `path`; a missing file is an empty list. Also returns warnings for the user.
 
-        An unreadable file is moved aside (never overwritten) and the list starts empty.
+        A bad entry is named and left out, the others kept; the file as it was is copied
+        aside first, for the next save leaves the bad entry out. A file that is not the
+        watchlist's JSON at all is moved aside (never overwritten) and the list starts empty.
+        `read_only` (a recorder): nothing is moved, copied or ever saved.
         """
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
-            return cls(path), []
+            return cls(None if read_only else path), []
         except OSError as exc:
             return cls(path), [f"could not read the watchlist {path}: {exc.strerror or exc}"]
         newer = _newer_version(raw)
@@ -76,12 +79,34 @@ class Watchlist:
                 f"the watchlist {path} is format version {newer}, newer than this evtui "
                 "reads; it is left untouched and this session's watchlist is not saved"
             ]
+        keep = None if read_only else path
         try:
             data = _File.model_validate_json(raw)
         except ValidationError as exc:
             reason = _first_error(exc)
         else:
-            return cls(path, {e.id: e.label for e in data.locations}), []
+            warnings = _entry_warnings(path, raw)
+            if warnings and not read_only:
+                copy = _copy_aside(path, raw)
+                warnings.append(
+                    f"the watchlist {path} as it was is in {copy.name}"
+                    if copy
+                    else f"could not copy the watchlist {path} aside"
+                )
+            return cls(keep, {e.id: e.label for e in data.locations}), warnings
+        entries = _good_entries(raw)
+        if entries is not None:
+            warnings = _entry_warnings(path, raw) or [f"the watchlist {path}: {reason}"]
+            if not read_only:
+                copy = _copy_aside(path, raw)
+                warnings.append(
+                    f"the watchlist {path} as it was is in {copy.name}"
+                    if copy
+                    else f"could not copy the watchlist {path} aside"
+                )
+            return cls(keep, entries), warnings
+        if read_only:
+            return cls(None), [f"the watchlist {path} is unreadable ({reason}); not used"]
         aside = _move_aside(path)
         where = f"moved it to {aside.name}" if aside else "could not move it aside"
         return cls(path), [
@@ -199,6 +224,67 @@ def _first_error(exc: ValidationError) -> str:
     error = exc.errors()[0]
     where = ".".join(str(p) for p in error["loc"])
     return safe_text(f"{where}: {error['msg']}" if where else error["msg"], 120)
+
+
+def _locations(raw: bytes) -> list[Any] | None:
+    """The file's `locations` list, if it is a JSON object that has one."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    locations = data.get("locations") if isinstance(data, dict) else None
+    return locations if isinstance(locations, list) else None
+
+
+def _good_entries(raw: bytes) -> dict[str, str] | None:
+    """The entries of `locations` that are whole, where the file is otherwise the
+    watchlist's; None if it is not."""
+    locations = _locations(raw)
+    if locations is None:
+        return None
+    good: dict[str, str] = {}
+    for entry in locations:
+        try:
+            valid = _Entry.model_validate(entry)
+        except ValidationError:
+            continue
+        good[valid.id] = valid.label
+    return good
+
+
+def _entry_warnings(path: Path, raw: bytes) -> list[str]:
+    """Each entry left out, and each key of an entry that is not read (a typo: `lable`)."""
+    out = []
+    for n, entry in enumerate(_locations(raw) or []):
+        try:
+            _Entry.model_validate(entry)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(["locations", str(n), *map(str, error["loc"])])
+            why = safe_text(error["msg"], 120)
+            out.append(f"the watchlist {path}: {where}: {why}; left out")
+            continue
+        for key in sorted(set(entry) - set(_Entry.model_fields)):
+            out.append(
+                f"the watchlist {path}: locations.{n}: {safe_text(str(key), 30)!r} is not "
+                "read (an entry has id and label)"
+            )
+    return out
+
+
+def _copy_aside(path: Path, raw: bytes) -> Path | None:
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    for n in range(100):
+        aside = path.with_name(f"{path.name}.before-{stamp}" + (f"-{n}" if n else ""))
+        try:
+            with aside.open("xb") as out:
+                out.write(raw)
+        except FileExistsError:
+            continue
+        except OSError:
+            return None
+        return aside
+    return None
 
 
 def _move_aside(path: Path) -> Path | None:

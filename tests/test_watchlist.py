@@ -29,22 +29,54 @@ def test_a_saved_watchlist_loads_back_in_order_with_labels(tmp_path: Path) -> No
     assert [p.name for p in path.parent.iterdir()] == ["watchlist.json"]
 
 
-def test_a_corrupt_file_is_moved_aside_with_a_warning_and_the_list_starts_empty(
+def test_a_file_that_is_no_watchlist_is_moved_aside_and_the_list_starts_empty(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "watchlist.json"
-    path.write_text('{"version": 1, "locations": [{"label": "no id"}]}')
-    watchlist, warnings = Watchlist.load(path)
-    assert len(watchlist) == 0
-    assert len(warnings) == 1
-    assert "locations.0.id" in warnings[0] and "moved it to watchlist.json.corrupt-" in warnings[0]
-    kept = list(tmp_path.glob("watchlist.json.corrupt-*"))
-    assert len(kept) == 1 and "no id" in kept[0].read_text()
-    assert not path.exists()
+    for n, text in enumerate(("not json at all", '["L1"]', '{"locations": "L1"}'), 1):
+        path.write_text(text)
+        watchlist, warnings = Watchlist.load(path)
+        assert len(watchlist) == 0 and len(warnings) == 1, warnings
+        assert "moved it to watchlist.json.corrupt-" in warnings[0]
+        kept = sorted(tmp_path.glob("watchlist.json.corrupt-*"))
+        assert len(kept) == n and text in [k.read_text() for k in kept]
+        assert not path.exists()
 
-    path.write_text("not json at all")
-    _, warnings = Watchlist.load(path)
-    assert len(list(tmp_path.glob("watchlist.json.corrupt-*"))) == 2
+
+def test_a_bad_entry_is_named_and_left_out_and_the_others_kept(tmp_path: Path) -> None:
+    path = tmp_path / "watchlist.json"
+    text = json.dumps({"version": 1, "locations": [
+        {"id": "L1", "label": "Depot"}, {"id": "L2", "label": 5}, {"label": "no id"},
+        {"id": "L3", "lable": "typo"},
+    ]})  # fmt: skip
+    path.write_text(text)
+    watchlist, warnings = Watchlist.load(path)
+    assert list(watchlist) == ["L1", "L3"] and watchlist.label("L1") == "Depot"
+    said = [w.removeprefix(f"the watchlist {path}: ") for w in warnings]
+    assert said[:3] == [
+        "locations.1.label: Input should be a valid string; left out",
+        "locations.2.id: Field required; left out",
+        "locations.3: 'lable' is not read (an entry has id and label)",
+    ]
+    # The file as it was is kept beside it, for the next save writes the list as it is now.
+    copies = list(tmp_path.glob("watchlist.json.before-*"))
+    assert len(copies) == 1 and copies[0].read_text() == text
+    assert said[3] == f"the watchlist {path} as it was is in {copies[0].name}".removeprefix(
+        f"the watchlist {path}: "
+    )
+    assert path.read_text() == text  # not moved
+
+
+def test_a_recorder_reads_the_watchlist_and_touches_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "watchlist.json"
+    for text in ('{"locations": [{"id": "L1"}, {"id": 7}]}', "not json"):
+        path.write_text(text)
+        watchlist, warnings = Watchlist.load(path, read_only=True)
+        assert list(watchlist) == (["L1"] if "L1" in text else []) and warnings
+        watchlist.add("L9")
+        watchlist.save()
+        assert [p.name for p in tmp_path.iterdir()] == ["watchlist.json"]
+        assert path.read_text() == text
 
 
 def test_saving_over_an_existing_file_replaces_it_whole(tmp_path: Path) -> None:

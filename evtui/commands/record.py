@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     # Alerts for watched locations drop markers; the user files are only read here. The
     # checkpoints keep as long a log as the monitor that will replay them shows.
     settings, warnings = load_settings(paths.settings_path())
-    watchlist, more = Watchlist.load(paths.watchlist_path())
+    watchlist, more = Watchlist.load(paths.watchlist_path(), read_only=True)
     for warning in warnings + more:
         print(f"evtui: {warning}", file=sys.stderr)
     try:
