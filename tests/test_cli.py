@@ -217,6 +217,19 @@ def test_check_passes_against_the_emulator(server: EmulatorServer, credentials_f
     assert server.emulator.live_subscriptions() == 0
 
 
+def test_check_points_at_the_lookup_url_and_an_empty_variable_is_unset(
+    server: EmulatorServer, credentials_file: Path, tmp_path: Path
+) -> None:
+    wrong = server.lookup_url.rsplit("/", 2)[0] + "/nope"  # the emulator answers 404
+    result = evtui("check", "--credentials", str(credentials_file), "--lookup-url", wrong)
+    assert result.returncode == 1
+    assert "--lookup-url or EVTUI_LOOKUP_URL" in result.stdout, result.stdout
+    result = evtui("check", env={"HERE_CREDENTIALS": "", "HOME": str(tmp_path)})
+    assert result.returncode == 1
+    assert str(tmp_path / ".here" / "credentials.properties") in result.stdout, result.stdout
+    assert "Is a directory" not in result.stdout
+
+
 def test_check_says_once_when_the_directory_is_not_available(
     server: EmulatorServer, credentials_file: Path
 ) -> None:

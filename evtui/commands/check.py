@@ -182,7 +182,11 @@ async def _lookup(client: HereClient, settings: LiveSettings, api: str, version:
             f"{settings.catalog}",
         ) from None
     except LookupFailed as exc:
-        raise _StepFailed(str(exc), "check the catalog HRN given with --catalog") from None
+        raise _StepFailed(
+            str(exc),
+            "check the catalog HRN given with --catalog, and the API Lookup URL (--lookup-url "
+            "or EVTUI_LOOKUP_URL) if you set one",
+        ) from None
     except HereError as exc:
         raise _StepFailed(
             str(exc), f"check --lookup-url ({settings.lookup_url}) and the network"

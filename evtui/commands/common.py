@@ -73,8 +73,11 @@ def live_settings(args: argparse.Namespace) -> LiveSettings:
     """Resolve the shared HERE options against the environment and the defaults."""
     from evtui.sources import LiveSettings
 
-    credentials = getattr(args, "credentials", None) or os.environ.get(
-        "HERE_CREDENTIALS", DEFAULT_CREDENTIALS
+    # (An empty HERE_CREDENTIALS is unset, not the current directory.)
+    credentials = (
+        getattr(args, "credentials", None)
+        or os.environ.get("HERE_CREDENTIALS")
+        or DEFAULT_CREDENTIALS
     )
     return LiveSettings(
         credentials_path=Path(credentials).expanduser(),

@@ -21,7 +21,7 @@ from evtui.recording import Recorder, SessionError, SessionReader, default_sessi
 from evtui.safetext import safe_text
 from evtui.settings import load_settings
 from evtui.sources import Source
-from evtui.units import size_text
+from evtui.units import counted, size_text
 from evtui.watchlist import Watchlist
 
 if TYPE_CHECKING:
@@ -228,7 +228,7 @@ def _namer(watchlist: Watchlist) -> Callable[[str], str | None]:
 def _summary(recorder: Recorder, seconds: float) -> str:
     rejected = f" ({recorder.rejected:,} rejected)" if recorder.rejected else ""
     return (
-        f"{recorder.messages:,} messages{rejected} in {seconds:,.1f} s, "
+        f"{counted(recorder.messages, 'message')}{rejected} in {seconds:,.1f} s, "
         f"{size_text(recorder.size)} in {recorder.path}"
     )
 
