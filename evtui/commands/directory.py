@@ -39,11 +39,11 @@ __all__ = ["directory_failure", "open_cache", "run", "run_import", "run_show"]
 
 def open_cache(err: TextIO) -> DirectoryCache:
     """The user's directory cache, its refresh period from the settings; warnings to `err`."""
-    settings, _ = load_settings(paths.settings_path())
+    settings, warnings = load_settings(paths.settings_path())
     cache = DirectoryCache.open(
         paths.directory_cache_path(), refresh_days=settings.directory_refresh_days
     )
-    for warning in cache.warnings:
+    for warning in [*warnings, *cache.warnings]:
         err.write(f"evtui: warning: {safe_text(warning, 400)}\n")
     return cache
 

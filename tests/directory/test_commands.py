@@ -240,6 +240,17 @@ def test_import_names_positions_off_the_globe_an_empty_file_and_a_country_to_che
     assert done.stderr == f"{empty}:1: refused: the file is empty: no records\n"
 
 
+def test_a_bad_setting_is_said_by_directory_commands_too(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    settings = tmp_path / "config" / "evtui" / "settings.toml"
+    settings.parent.mkdir(parents=True)
+    settings.write_text('directory_refresh_days = "x"\n')
+    done = evtui("directory", "show", "--offline", location_id(1), env=home)
+    assert done.returncode == 0
+    assert f"evtui: warning: settings {settings}: directory_refresh_days:" in done.stderr
+
+
 def test_import_of_a_file_it_cannot_read_says_why_in_words(
     tmp_path: Path, home: dict[str, str]
 ) -> None:
