@@ -4,6 +4,7 @@ palettes for the 16 terminal colours, in true colour or in a 256-colour terminal
 from __future__ import annotations
 
 from itertools import combinations
+from pathlib import Path
 
 import pytest
 from rich.color import Color, ColorSystem
@@ -32,3 +33,48 @@ def test_no_two_statuses_share_a_colour(dark: bool, system: ColorSystem) -> None
     colours = {status: drawn(style, palette, system) for status, style in STATUS_STYLES.items()}
     alike = [(a, b) for a, b in combinations(colours, 2) if colours[a] == colours[b]]
     assert alike == []
+
+
+def _luminance(rgb: tuple[int, int, int]) -> float:
+    def channel(c: int) -> float:
+        c_ = c / 255
+        return c_ / 12.92 if c_ <= 0.03928 else ((c_ + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = map(channel, rgb)
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    """WCAG's contrast ratio, 1 (none) to 21."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+async def test_every_status_reads_on_the_highlighted_row(tmp_path: Path) -> None:
+    # The rows' highlight was the theme's blue: CHARGING (blue) on it was 1.1:1 to 1.8:1.
+    from textual.widgets import DataTable
+
+    from evtui.ui.screens.location import LocationScreen
+    from evtui.ui.widgets.event_log import EventLog
+    from tests.ui.test_app import file_app, loaded, until
+
+    app = file_app(tmp_path)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        log = app.query_one(EventLog)
+        log.focus()
+        await pilot.pause()
+        backgrounds = {"log": log.get_component_rich_style("event-log--cursor").bgcolor}
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, LocationScreen))
+        table = app.screen.query_one(DataTable)
+        backgrounds["location"] = table.get_component_rich_style("datatable--cursor").bgcolor
+        palette = app.ansi_theme_dark
+        for where, background in backgrounds.items():
+            assert background is not None
+            for system in (ColorSystem.TRUECOLOR, ColorSystem.EIGHT_BIT):
+                under = Color.from_triplet(background.get_truecolor(palette))
+                shown = under.downgrade(system).get_truecolor(palette)
+                for status, style in STATUS_STYLES.items():
+                    ratio = contrast(drawn(style, palette, system), shown)
+                    assert ratio >= 3, (where, system, status, ratio)

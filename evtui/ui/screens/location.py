@@ -66,6 +66,13 @@ class LocationScreen(TimelyFrames, Screen[None]):
         text-wrap: nowrap; text-overflow: ellipsis;
     }
     LocationScreen > DataTable { height: 1fr; border: round $primary-background; }
+    /* (Grey, as the log's: the statuses and timelines keep their colours on the cursor.) */
+    /* Underlined, for a grey this dark is one step of a 256-colour terminal's greys. */
+    LocationScreen > DataTable > .datatable--cursor,
+    LocationScreen > DataTable:focus > .datatable--cursor {
+        background: $foreground 6%;
+        text-style: bold underline;
+    }
     """
 
     def __init__(

@@ -85,9 +85,11 @@ class EventLog(ScrollView, can_focus=True):
         background: $surface;
         overflow-x: hidden;
         scrollbar-size-vertical: 1;
-        & > .event-log--cursor { background: $primary 40%; }
+        /* Grey, not the theme's blue (CHARGING is blue, and must read on the highlighted row);
+           underlined, for a grey this dark is one step of a 256-colour terminal's greys. */
+        & > .event-log--cursor { background: $foreground 7%; }
         &:focus { border: round $primary; }
-        &:focus > .event-log--cursor { background: $primary 70%; text-style: bold; }
+        &:focus > .event-log--cursor { background: $foreground 10%; text-style: bold underline; }
         & > .event-log--paused { background: $warning 60%; }
     }
     """
@@ -381,8 +383,8 @@ class EventLog(ScrollView, can_focus=True):
             self.scrollable_content_region.width,
             self.rich_style,
             self._cursor_index(),
-            # Background only: the statuses keep their colours on the highlighted row.
-            Style(bgcolor=component.bgcolor, bold=component.bold),
+            # Not the colour: the statuses keep theirs on the highlighted row.
+            Style(bgcolor=component.bgcolor, bold=component.bold, underline=component.underline),
         )
 
     # `_row_key` runs for every line of every repaint, `render_line` for every row not drawn
