@@ -160,7 +160,13 @@ async def test_titles_count_each_kind_of_row_and_headers_show_their_sort_marker(
     narrow = make_app(tmp_path / "narrow")
     async with narrow.run_test(size=(80, 24)) as pilot:
         screen, table = await scene_opened(pilot)
-        assert table._widths[0] == 10  # at 80 columns the names keep their room
+        assert table._widths[0] == 14  # at 80 columns: "Allego Am Mar…", not "Allego Am…"
+        # Every header whole there too; the sorted one's marker takes from the name, not more.
+        for _ in range(len(table._widths)):
+            await pilot.press("s")
+            headers = [h.plain for h in table._headers]
+            assert all(len(h) <= w for h, w in zip(headers, table._widths, strict=True))
+            assert table._widths[0] >= 12
 
 
 async def test_a_sort_shows_the_top_of_the_new_order(tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ COLUMNS = ("name", "EVSEs", "uptime", "outages", "down", "longest", "MTTR", "uti
 FIRST_DESCENDING = (False, True, False, True, True, True, True, False, True)
 """Each column's first direction: the worst rows first (lowest uptime, most outages, down time,
 longest outage, MTTR; flagged first), the largest by EVSEs, names A to Z, the least used first."""
-WIDTHS = (0, 8, 8, 7, 7, 7, 7, 8, 5)
+WIDTHS = (0, 6, 8, 7, 7, 7, 7, 6, 5)
 """Each column's width in cells; the name's (0) takes what the others leave, up to NAME."""
 NAME = 48
 NAME_AT_80 = 10
@@ -194,13 +194,14 @@ class ReliabilityScreen(TimelyFrames, Screen[None]):
         table.show(labels, widths, len(self._order), self._cells)
 
     def _fitted_widths(self) -> list[int]:
-        """The name takes what the other columns leave (10 cells at 80 columns, up to NAME);
-        a column whose header and sort marker are wider than its figures widens to show
-        them whole, left to right, while the name keeps what it has at 80 columns."""
+        """The name takes what the other columns leave (14 cells at 80 columns, up to NAME);
+        a column whose header (and sort marker, on the sorted one) is wider than its figures
+        widens to show it whole, left to right, while the name keeps NAME_AT_80 at least."""
         room = self.size.width - 4 - len(WIDTHS)  # the border, the scroll bar, the gaps
         widths = list(WIDTHS)
         for column, header in enumerate(COLUMNS[1:], start=1):
-            wanted = max(widths[column], len(header) + MARKER)
+            marker = MARKER if column == self.sort_column else 0
+            wanted = max(widths[column], len(header) + marker)
             if room - sum(widths) - (wanted - widths[column]) >= NAME_AT_80:
                 widths[column] = wanted
         widths[0] = max(8, min(NAME, room - sum(widths)))
