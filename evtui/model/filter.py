@@ -67,7 +67,11 @@ class EventFilter:
         for word in query.split():
             key, colon, value = word.partition(":")
             key = key.lower()
-            if colon and key == "status":
+            if colon and key in ("status", *_PLACE_TERMS) and not value.strip(","):
+                example = {"status": "charging", "operator": "ionity", "country": "de",
+                           "city": "berlin", "kw": ">=150"}[key]  # fmt: skip
+                notes.append(f"{key}: needs a value, like {key}:{example}: left out")
+            elif colon and key == "status":
                 statuses.update(n.upper() for n in value.split(",") if n)
             elif colon and key in _PLACE_TERMS and value:
                 terms[key] = value
@@ -83,7 +87,9 @@ class EventFilter:
         country = terms.get("country", "")
         known = country_by_code(country) if country else None
         if country and known is None:
-            notes.append(f"country:{country}: no such country code (de or deu, say)")
+            # The one code people reach for that ISO does not have: the UK is GB.
+            hint = "the United Kingdom is gb" if country.lower() == "uk" else "de or deu, say"
+            notes.append(f"country:{country}: no such country code ({hint})")
         kw = None
         if (match := _KW.fullmatch(terms.get("kw", ""))) is not None:
             kw = (match.group(1) or ">=", float(match.group(2)))

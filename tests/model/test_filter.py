@@ -184,3 +184,12 @@ def test_every_word_must_match_somewhere_and_a_whole_id_matches_by_its_tail() ->
     assert EventFilter.parse("hub").matches(change(BERLIN), "my depot", p)
     assert EventFilter.parse("depot").matches(change(BERLIN), "my depot", p)
     assert EventFilter.parse("hub").matches_location(BERLIN, "my depot", p)
+
+
+def test_a_term_without_a_value_is_noted_and_left_out() -> None:
+    for term in ("city:", "status:", "kw:", "status: ,"):  # (last: `city: x` is city:x)
+        f = EventFilter.parse(f"depot {term}")
+        assert f.text == "depot" and not f.statuses and not f.places_active, term
+        key = term.split(":")[0]
+        assert f.notes and f.notes[0].startswith(f"{key}: needs a value, like {key}:"), f.notes
+    assert "the United Kingdom is gb" in EventFilter.parse("country:uk").notes[0]
