@@ -87,23 +87,13 @@ class Watchlist:
         else:
             warnings = _entry_warnings(path, raw)
             if warnings and not read_only:
-                copy = _copy_aside(path, raw)
-                warnings.append(
-                    f"the watchlist {path} as it was is in {copy.name}"
-                    if copy
-                    else f"could not copy the watchlist {path} aside"
-                )
+                warnings.append(_copied_aside(path, raw))
             return cls(keep, {e.id: e.label for e in data.locations}), warnings
         entries = _good_entries(raw)
         if entries is not None:
             warnings = _entry_warnings(path, raw) or [f"the watchlist {path}: {reason}"]
             if not read_only:
-                copy = _copy_aside(path, raw)
-                warnings.append(
-                    f"the watchlist {path} as it was is in {copy.name}"
-                    if copy
-                    else f"could not copy the watchlist {path} aside"
-                )
+                warnings.append(_copied_aside(path, raw))
             return cls(keep, entries), warnings
         if read_only:
             return cls(None), [f"the watchlist {path} is unreadable ({reason}); not used"]
@@ -272,7 +262,9 @@ def _entry_warnings(path: Path, raw: bytes) -> list[str]:
     return out
 
 
-def _copy_aside(path: Path, raw: bytes) -> Path | None:
+def _copied_aside(path: Path, raw: bytes) -> str:
+    """Copy the file as it was (`raw`) beside it, for the next save leaves out what this
+    evtui did not take; says where."""
     stamp = time.strftime("%Y%m%dT%H%M%S")
     for n in range(100):
         aside = path.with_name(f"{path.name}.before-{stamp}" + (f"-{n}" if n else ""))
@@ -282,9 +274,9 @@ def _copy_aside(path: Path, raw: bytes) -> Path | None:
         except FileExistsError:
             continue
         except OSError:
-            return None
-        return aside
-    return None
+            break
+        return f"the watchlist {path} as it was is in {aside.name}"
+    return f"could not copy the watchlist {path} aside"
 
 
 def _move_aside(path: Path) -> Path | None:
