@@ -26,6 +26,9 @@ def check_output(path: str, inputs: Iterable[str | Path] = (), option: str = "-o
                 fail(f"{option} {path} is one of the inputs: writing it would destroy it")
     if target.is_dir():
         fail(f"{option} {path}: is a directory", EXIT_ERROR)
+    if not target.parent.is_dir():
+        # ("no such file" would name the file, where it is the folder that is missing.)
+        fail(f"{option} {path}: no folder {target.parent}", EXIT_ERROR)
     if target.is_file() and is_session_file(target):  # (reading a pipe would wait)
         fail(f"{option} {path} is an evtui session: evtui never writes over one")
     return target

@@ -124,7 +124,7 @@ def test_an_output_that_cannot_be_written_is_said_in_words_and_leaves_nothing(
 ) -> None:
     path, _ = session
     for target, said in (
-        (tmp_path / "nowhere" / "x.csv", "no such file"),
+        (tmp_path / "nowhere" / "x.csv", f"no folder {tmp_path / 'nowhere'}"),
         (tmp_path, "is a directory"),
     ):
         result = evtui("export", str(path), "-o", str(target))
