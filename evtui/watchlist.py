@@ -85,13 +85,14 @@ class Watchlist:
         except ValidationError as exc:
             reason = _first_error(exc)
         else:
-            warnings = _entry_warnings(path, raw)
+            warnings = _entry_warnings(path, _locations(raw) or [])
             if warnings and not read_only:
                 warnings.append(_copied_aside(path, raw))
             return cls(keep, {e.id: e.label for e in data.locations}), warnings
-        entries = _good_entries(raw)
-        if entries is not None:
-            warnings = _entry_warnings(path, raw) or [f"the watchlist {path}: {reason}"]
+        locations = _locations(raw)
+        if locations is not None:
+            entries = _good_entries(locations)
+            warnings = _entry_warnings(path, locations) or [f"the watchlist {path}: {reason}"]
             if not read_only:
                 warnings.append(_copied_aside(path, raw))
             return cls(keep, entries), warnings
@@ -226,12 +227,8 @@ def _locations(raw: bytes) -> list[Any] | None:
     return locations if isinstance(locations, list) else None
 
 
-def _good_entries(raw: bytes) -> dict[str, str] | None:
-    """The entries of `locations` that are whole, where the file is otherwise the
-    watchlist's; None if it is not."""
-    locations = _locations(raw)
-    if locations is None:
-        return None
+def _good_entries(locations: list[Any]) -> dict[str, str]:
+    """The entries of the file's `locations` that are whole."""
     good: dict[str, str] = {}
     for entry in locations:
         try:
@@ -242,10 +239,10 @@ def _good_entries(raw: bytes) -> dict[str, str] | None:
     return good
 
 
-def _entry_warnings(path: Path, raw: bytes) -> list[str]:
+def _entry_warnings(path: Path, locations: list[Any]) -> list[str]:
     """Each entry left out, and each key of an entry that is not read (a typo: `lable`)."""
     out = []
-    for n, entry in enumerate(_locations(raw) or []):
+    for n, entry in enumerate(locations):
         try:
             _Entry.model_validate(entry)
         except ValidationError as exc:

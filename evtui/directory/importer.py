@@ -73,7 +73,8 @@ def _take(
         # An OCPI file carries the operator's ids: joining them by name or place is a guess.
         result.refused.append((line, f"id {raw_id[:80]!r} is not a HERE location id"))
         return
-    if isinstance(raw_id, str) and decode_location_id(full_location_id(raw_id)) is None:
+    facts = decode_location_id(full_location_id(raw_id)) if isinstance(raw_id, str) else None
+    if isinstance(raw_id, str) and facts is None:
         # Every HERE id carries its country and geohash: one that does not is a typo or
         # someone else's id, and would never match a location of the stream.
         shown = (given or raw_id)[:80]
@@ -92,7 +93,6 @@ def _take(
         # a guess: the first stands, and the user is told.
         result.refused.append((line, f"the same location as line {first}, which is taken"))
         return
-    facts = decode_location_id(info.id)
     if facts is not None and info.country is not None and info.country != facts.alpha3:
         # The id's country is inferred from examples, the directory's is HERE's own word
         # (the reference notes): the record stands as given, and the user is told.

@@ -49,6 +49,13 @@ class EventFilter:
     kw: tuple[str, float] | None = None
     notes: tuple[str, ...] = field(default=(), compare=False)
     """What in the query was not taken as the user most likely meant it, to tell them."""
+    _needles: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    """The text's words as matched (an id's tail, case folded): made once, for the log tests
+    every change the stream brings against them."""
+
+    def __post_init__(self) -> None:
+        needles = tuple(id_tail(word).casefold() for word in self.text.split())
+        object.__setattr__(self, "_needles", needles)
 
     @classmethod
     def parse(cls, query: str) -> EventFilter:
@@ -160,10 +167,7 @@ class EventFilter:
         if info is not None and info.name:
             hays.append(info.name)
         folded = [hay.casefold() for hay in hays]
-        return all(
-            any(needle in hay for hay in folded)
-            for needle in (id_tail(word).casefold() for word in self.text.split())
-        )
+        return all(any(needle in hay for hay in folded) for needle in self._needles)
 
     def _place_matches(self, location_id: str, places: Places | None) -> bool:
         if places is None:
