@@ -1,6 +1,7 @@
 """One location: what it is (name, operator, address, country, position), then every EVSE
 with its eMI3 id, status, since when, how often it changed, its uptime, outages and
-utilisation, its connectors, and a timeline as wide as the screen leaves it."""
+utilisation, its connectors, and a timeline as wide as the screen leaves it. On a narrow
+terminal the columns a user can best spare go first, so that the timeline stays in view."""
 
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ from evtui.ui.frame_clock import TimelyFrames
 from evtui.ui.theme import ago, fixed_cell, local_time, short_id, status_style
 from evtui.watchlist import Watchlist
 
-TIMELINE_MIN = 20
-"""The timeline takes what the other columns leave, never less than this."""
+TIMELINE_MIN = 12
+"""The timeline takes what the other columns leave; columns are dropped to keep this much."""
 CONNECTOR_CELLS = 28
 _STANDARDS = {
     "IEC_62196_T2": "Type 2",
@@ -50,6 +51,11 @@ COLUMNS = {
 }
 """Every column but the timeline, with its width in cells (fixed: see `_fit_timeline`)."""
 NUMBERS = frozenset({"changes", "uptime", "outages", "util"})
+SPARED_FIRST = ("connectors", "changes", "util", "outages", "uptime", "since")
+"""The columns left out when the screen is too narrow for them and the timeline, in order:
+which EVSE, its status and the timeline stay at any width."""
+_FRAME = 2 + 2
+"""The table's borders, and room for its vertical scrollbar."""
 
 
 class LocationScreen(TimelyFrames, Screen[None]):
@@ -87,7 +93,7 @@ class LocationScreen(TimelyFrames, Screen[None]):
         super().__init__()
         self.location_id = location_id
         self._figures = figures or (lambda _: None)
-        self._timeline_cells = TIMELINE_MIN
+        self._columns, self._timeline_cells = columns_for(0)
         self.store = store
         self._watchlist = watchlist
         self._places = places or Places(watchlist.label)
@@ -104,7 +110,7 @@ class LocationScreen(TimelyFrames, Screen[None]):
         table: DataTable[Text] = DataTable(
             cursor_type="row", id="evses", cursor_foreground_priority="renderable"
         )
-        self._timeline_cells = self._timeline_width(self.app.size.width)
+        self._columns, self._timeline_cells = columns_for(self.app.size.width)
         self._add_columns(table)
         yield table
         yield Footer()
@@ -158,23 +164,20 @@ class LocationScreen(TimelyFrames, Screen[None]):
 
     def on_resize(self) -> None:
         table = self.query_one(DataTable)
-        before = self._timeline_cells
+        before = self._columns, self._timeline_cells
         self._fit_timeline(table)
-        if self._timeline_cells != before:
+        if (self._columns, self._timeline_cells) != before:
             self.refresh_view()
         else:
             self._paint_rows_in_view()
 
     def _add_columns(self, table: DataTable[Text]) -> None:
-        for key, (title, width) in COLUMNS.items():
+        for key in self._columns:
+            title, width = COLUMNS[key]
             table.add_column(title, key=key, width=width)
-        table.add_column(TIMELINE_TITLE, key="timeline", width=self._timeline_cells)
-
-    @staticmethod
-    def _timeline_width(width: int) -> int:
-        """What the other columns (of fixed widths) leave of `width` for the timeline."""
-        others = sum(w + 2 for _, w in COLUMNS.values())
-        return max(TIMELINE_MIN, width - others - 2 - 4)  # its padding, borders, scrollbar
+        cells = self._timeline_cells
+        title = TIMELINE_TITLE if len(TIMELINE_TITLE) <= cells else TIMELINE_TITLE.split()[0]
+        table.add_column(title, key="timeline", width=cells)
 
     def _fit_timeline(self, table: DataTable[Text]) -> None:
         """Give the timeline the width the other columns leave (it is the last one). Every
@@ -183,10 +186,10 @@ class LocationScreen(TimelyFrames, Screen[None]):
         can list thousands of EVSEs."""
         if not table.size.width:
             return
-        cells = self._timeline_width(table.size.width + 4)
-        if abs(cells - self._timeline_cells) < 2:
+        columns, cells = columns_for(table.size.width + 2)  # its borders
+        if columns == self._columns and abs(cells - self._timeline_cells) < 2:
             return
-        self._timeline_cells = cells
+        self._columns, self._timeline_cells = columns, cells
         table.clear(columns=True)
         self._add_columns(table)
         self._rows = []  # the next refresh adds them again
@@ -240,6 +243,8 @@ class LocationScreen(TimelyFrames, Screen[None]):
                 "timeline": timeline,
             }
             for column, value in cells.items():
+                if column != "timeline" and column not in self._columns:
+                    continue
                 width = COLUMNS[column][1] if column in COLUMNS else cells_wide
                 cell = fixed_cell(value, width, right=column in NUMBERS)
                 table.update_cell(evse_id, column, cell)
@@ -267,6 +272,19 @@ class LocationScreen(TimelyFrames, Screen[None]):
             if from_id:
                 summary.append(" (from the id)", style="dim")
         summary.append("\n")
+
+
+def columns_for(width: int) -> tuple[tuple[str, ...], int]:
+    """The columns a screen `width` cells wide shows, in order, and the cells it leaves the
+    timeline: every column while they leave it `TIMELINE_MIN`, else fewer (`SPARED_FIRST`).
+    A width of 0 (not laid out yet) is taken as wide."""
+    shown = list(COLUMNS)
+    room = width - _FRAME - 2  # the timeline's padding
+    spare = list(SPARED_FIRST)
+    while width and spare and sum(COLUMNS[c][1] + 2 for c in shown) + TIMELINE_MIN > room:
+        shown.remove(spare.pop(0))
+    others = sum(COLUMNS[c][1] + 2 for c in shown)
+    return tuple(shown), max(TIMELINE_MIN, room - others)
 
 
 def _figure_cells(figures: EvseFigures | None) -> dict[str, Text]:

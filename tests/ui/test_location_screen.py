@@ -1,0 +1,48 @@
+"""The location screen at the widths terminals have: what stays in view when it is narrow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable
+
+from evtui.ui.screens.location import LocationScreen
+from tests.ui.test_app import L1, file_app, loaded
+
+
+def drawn_lines(table: DataTable[object]) -> list[str]:
+    return [table.render_line(y).text for y in range(table.size.height)]
+
+
+async def test_a_narrow_terminal_keeps_the_status_since_and_timeline_in_view(
+    tmp_path: Path,
+) -> None:
+    app = file_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        screen = app.screen
+        assert isinstance(screen, LocationScreen) and screen.location_id == L1
+        table = screen.query_one(DataTable)
+        titles = [str(c.label).strip() for c in table.columns.values()]
+        assert titles == ["EVSE", "status", "since", "timeline"]
+        # Every column fits the table: nothing is left to scroll sideways to.
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        header, first, second = drawn_lines(table)[:3]
+        assert "timeline" in header
+        assert "AVAILABLE" in first and "OUT_OF_ORDER" in second
+        # The timeline's cells are whole on the screen: it ends in a status, not cut off.
+        assert first.rstrip().endswith("█") and second.rstrip().endswith("█")
+
+        # Wider, the columns come back, the connectors last, and the timeline's full title.
+        await pilot.resize_terminal(100, 24)
+        await pilot.pause(0.3)
+        titles = [str(c.label).strip() for c in table.columns.values()]
+        assert titles == ["EVSE", "status", "since", "uptime", "outages", "util", "timeline"]
+        await pilot.resize_terminal(160, 24)
+        await pilot.pause(0.3)
+        titles = [str(c.label).strip() for c in table.columns.values()]
+        assert "connectors · max kW" in titles and "timeline (this session)" in titles
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert drawn_lines(table)[1].rstrip().endswith("█")
