@@ -17,6 +17,7 @@ from evtui.ui.host import PaletteHost
 from evtui.ui.theme import short_id
 
 MAX_LOCATION_HITS = 20
+"""Locations listed for one query; how many more match is said in one more line."""
 
 
 class EvtuiCommands(Provider):
@@ -111,6 +112,9 @@ class EvtuiCommands(Provider):
                 hays += [info.name or "", info.operator or "", info.city or ""]
             folded = [hay.casefold() for hay in hays if hay]
             if all(any(word in hay for hay in folded) for word in words):
+                shown += 1
+                if shown > MAX_LOCATION_HITS:
+                    continue
                 name = f"Open location {app.display_name(location_id)}"
                 where = [safe_text(t, 30) for t in (info.operator, info.city) if t] if info else []
                 yield Hit(
@@ -120,9 +124,16 @@ class EvtuiCommands(Provider):
                     text=name,
                     help=escape(" · ".join([*where, short_id(location_id, 40)])),
                 )
-                shown += 1
-                if shown >= MAX_LOCATION_HITS:
-                    return
+        if (more := shown - MAX_LOCATION_HITS) > 0:
+            name = f"…and {more:,} more location{'s' if more > 1 else ''} match"
+            # Picking it opens the palette again, to type a word more.
+            yield Hit(
+                0.85,
+                Content(name),
+                self._app.action_command_palette,
+                text=name,
+                help="add a word (an operator, a city) to narrow them",
+            )
 
 
 def _highlight(matcher: Matcher, name: str) -> Content:
