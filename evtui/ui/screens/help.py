@@ -27,8 +27,9 @@ class HelpScreen(TimelyFrames, ModalScreen[None]):
     ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
+    /* Between the status line and the footer: no sliver of the screen beneath shows. */
     HelpScreen > VerticalScroll {
-        width: 96; max-width: 100%; height: 90%;
+        width: 96; max-width: 100%; height: 1fr; margin: 1 0;
         border: round $primary; background: $surface; padding: 0 1;
     }
     """

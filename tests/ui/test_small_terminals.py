@@ -1,11 +1,13 @@
-"""The location screen at the widths terminals have: what stays in view when it is narrow."""
+"""The screens on small terminals: what stays in view, and that nothing half shows."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from textual.containers import VerticalScroll
 from textual.widgets import DataTable
 
+from evtui.ui.screens.help import HelpScreen
 from evtui.ui.screens.location import LocationScreen
 from tests.ui.test_app import L1, file_app, loaded
 
@@ -46,3 +48,18 @@ async def test_a_narrow_terminal_keeps_the_status_since_and_timeline_in_view(
         assert "connectors · max kW" in titles and "timeline (this session)" in titles
         assert table.virtual_size.width <= table.scrollable_content_region.width
         assert drawn_lines(table)[1].rstrip().endswith("█")
+
+
+async def test_help_on_a_short_terminal_covers_all_but_the_status_line_and_footer(
+    tmp_path: Path,
+) -> None:
+    app = file_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, HelpScreen)
+        box = app.screen.query_one(VerticalScroll).region
+        # Row 0 is the status line, row 23 the footer; the help's box is every row between:
+        # no edge of the log's border shows below it.
+        assert (box.y, box.bottom) == (1, 23)
