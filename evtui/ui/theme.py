@@ -4,7 +4,9 @@ widget agrees."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
+from rich.style import Style
 from rich.text import Text
 
 from evtui.model import id_tail
@@ -22,11 +24,48 @@ STATUS_STYLES: dict[str, str] = {
     "UNKNOWN": "bold grey62",
 }
 OTHER_STATUS_STYLE = "bold white"
+LIGHT_STATUS_STYLES: dict[str, str] = {
+    "AVAILABLE": "bold #005f00",
+    "CHARGING": "bold #005faf",
+    "RESERVED": "bold #af00af",
+    "OUT_OF_ORDER": "bold #af0000",
+    "INOPERATIVE": "bold #af5f00",
+    "BLOCKED": "bold #5f5f00",
+    "UNKNOWN": "bold #626262",
+}
+"""The same hues for a light theme, dark enough to read at 3:1 or more on its background
+(gold on white was 1.4:1); each is one of a 256-colour terminal's own, so tmux shows it as
+it is (tests/ui/test_theme.py)."""
+LIGHT_OTHER_STATUS_STYLE = "bold #262626"
+
+
+class _Background:
+    """Whether the theme shown is light: one app, one terminal, one theme at a time."""
+
+    light = False
+
+
+def use_light_background(light: bool) -> None:
+    """Colour the statuses for a light theme's background, or a dark one's (the default)."""
+    _Background.light = light
 
 
 def status_style(status: str) -> str:
-    """The Rich style of a status; statuses outside OCPI's seven share one."""
+    """The Rich style of a status, for the theme's background; statuses outside OCPI's seven
+    share one."""
+    if _Background.light:
+        return LIGHT_STATUS_STYLES.get(status, LIGHT_OTHER_STATUS_STYLE)
     return STATUS_STYLES.get(status, OTHER_STATUS_STYLE)
+
+
+def status_rich_style(status: str) -> Style:
+    """`status_style`, parsed (once: the log draws thousands of rows)."""
+    return _parsed(status_style(status))
+
+
+@lru_cache(maxsize=64)
+def _parsed(style: str) -> Style:
+    return Style.parse(style)
 
 
 def short_id(identifier: str, width: int = 18) -> str:

@@ -1,5 +1,6 @@
 """Which theme the app shows: the one settings.toml names, and what one picked in the palette
-takes to stay (evtui only reads its settings, so the palette's choice lasts a session)."""
+takes to stay (evtui only reads its settings, so the palette's choice lasts a session). The
+statuses take the colours that read on the theme's background, dark or light."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 
 from textual.app import App
 from textual.theme import Theme
+
+from evtui.ui.theme import use_light_background
 
 __all__ = ["apply_settings_theme", "picked_theme_note"]
 
@@ -16,15 +19,24 @@ def apply_settings_theme(app: App[None], name: str, settings_path: Path | None) 
     now on tell the user how to keep a theme they pick that is not this one."""
 
     def picked(theme: Theme) -> None:
+        _colour_statuses_for(app, theme)
         if note := picked_theme_note(theme.name, name, settings_path):
             app.notify(note, markup=False)
 
     app.theme_changed_signal.subscribe(app, picked)
     if name in app.available_themes:
         app.theme = name
-        return None
-    known = ", ".join(sorted(app.available_themes))
-    return f"settings: no theme {name!r}; known themes: {known}"
+        warning = None
+    else:
+        known = ", ".join(sorted(app.available_themes))
+        warning = f"settings: no theme {name!r}; known themes: {known}"
+    _colour_statuses_for(app, app.current_theme)
+    return warning
+
+
+def _colour_statuses_for(app: App[None], theme: Theme) -> None:
+    # (A theme change redraws every widget; the tables' cells are made anew twice a second.)
+    use_light_background(not theme.dark)
 
 
 def picked_theme_note(picked: str, configured: str, settings_path: Path | None) -> str | None:

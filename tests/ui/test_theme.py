@@ -12,7 +12,7 @@ from rich.style import Style
 from rich.terminal_theme import TerminalTheme
 from textual.app import App
 
-from evtui.ui.theme import STATUS_STYLES
+from evtui.ui.theme import LIGHT_STATUS_STYLES, STATUS_STYLES, status_style
 
 
 def drawn(style: str, palette: TerminalTheme, system: ColorSystem) -> tuple[int, int, int]:
@@ -30,7 +30,8 @@ def drawn(style: str, palette: TerminalTheme, system: ColorSystem) -> tuple[int,
 def test_no_two_statuses_share_a_colour(dark: bool, system: ColorSystem) -> None:
     app = App[None]()
     palette = app.ansi_theme_dark if dark else app.ansi_theme_light
-    colours = {status: drawn(style, palette, system) for status, style in STATUS_STYLES.items()}
+    styles = STATUS_STYLES if dark else LIGHT_STATUS_STYLES
+    colours = {status: drawn(style, palette, system) for status, style in styles.items()}
     alike = [(a, b) for a, b in combinations(colours, 2) if colours[a] == colours[b]]
     assert alike == []
 
@@ -78,3 +79,55 @@ async def test_every_status_reads_on_the_highlighted_row(tmp_path: Path) -> None
                 for status, style in STATUS_STYLES.items():
                     ratio = contrast(drawn(style, palette, system), shown)
                     assert ratio >= 3, (where, system, status, ratio)
+
+
+LIGHT_THEMES = [
+    n for n, t in App[None]().available_themes.items() if not t.dark and n != "ansi-light"
+]
+
+
+@pytest.mark.parametrize("theme", LIGHT_THEMES)
+def test_every_status_reads_on_a_light_themes_background(theme: str) -> None:
+    # The dark themes' colours on textual-light: BLOCKED (gold) was 1.4:1, INOPERATIVE 2:1.
+    from textual.color import Color as CssColor
+
+    app = App[None]()
+    chosen = app.available_themes[theme]
+    palette = app.ansi_theme_light
+    for where in (chosen.background, chosen.surface):
+        assert where is not None
+        under = CssColor.parse(where).rgb
+        for system in (ColorSystem.TRUECOLOR, ColorSystem.EIGHT_BIT):
+            for status, style in LIGHT_STATUS_STYLES.items():
+                ratio = contrast(drawn(style, palette, system), under)
+                assert ratio >= 3, (where, system, status, ratio)
+
+
+async def test_the_statuses_take_the_colours_of_the_theme_shown(tmp_path: Path) -> None:
+    from evtui.settings import Settings
+    from evtui.ui.widgets.event_log import EventLog
+    from tests.ui.test_app import file_app, loaded
+
+    def colours_drawn() -> set[str]:
+        log = app.query_one(EventLog)
+        return {
+            str(seg.style.color.name)
+            for y in range(log.size.height)
+            for seg in log.render_line(y)
+            if seg.style and seg.style.color and seg.text.strip() in STATUS_STYLES
+        }
+
+    app = file_app(tmp_path, settings=Settings(theme="textual-light"))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.pause(0.1)
+        light = {Style.parse(LIGHT_STATUS_STYLES[s]).color.name for s in ("AVAILABLE",)}  # type: ignore[union-attr]
+        assert status_style("BLOCKED") == LIGHT_STATUS_STYLES["BLOCKED"]
+        assert light <= colours_drawn()
+        # Picked in the palette: the rows already on screen are drawn again in the dark's.
+        app.theme = "textual-dark"
+        await pilot.pause(0.2)
+        assert status_style("BLOCKED") == STATUS_STYLES["BLOCKED"]
+        dark = {Style.parse(STATUS_STYLES["AVAILABLE"]).color.name}  # type: ignore[union-attr]
+        drawn_now = colours_drawn()
+        assert dark <= drawn_now and not light & drawn_now

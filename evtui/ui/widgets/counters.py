@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from evtui.model import KNOWN_STATUSES
 from evtui.safetext import cell_width, safe_text, shorten
-from evtui.ui.theme import status_style
+from evtui.ui.theme import status_rich_style
 
 STATUS_CELLS = 12
 """Room for a status name (OCPI's longest is 12); longer ones are shortened."""
@@ -63,7 +63,7 @@ class StatusCounters(Static):
         others = self._others()
         shown = others if len(others) <= MAX_OTHER_ROWS else others[: MAX_OTHER_ROWS - 1]
         for status in (*KNOWN_STATUSES, *shown):
-            style = _status_style(status)
+            style = status_rich_style(status)
             name = _name_cell(status)
             rows.append(
                 _row(name, style, self.counts.get(status, 0), self.recent.get(status, 0), total)
@@ -130,11 +130,6 @@ _HEADER = _line(
     (("status", _BOLD), ("EVSEs", _BOLD), ("share", _BOLD), ("last min", _BOLD)),
     Segment("  ", _BOLD),
 )
-
-
-@lru_cache(maxsize=256)
-def _status_style(status: str) -> Style:
-    return Style.parse(status_style(status))
 
 
 @lru_cache(maxsize=256)

@@ -12,7 +12,7 @@ from rich.style import Style
 
 from evtui.model import StatusChange
 from evtui.safetext import pad, safe_text, shorten
-from evtui.ui.theme import local_time, short_id, status_style
+from evtui.ui.theme import local_time, short_id, status_rich_style
 
 __all__ = [
     "EVSE_WIDTH",
@@ -62,8 +62,8 @@ def change_row(
     if change.old is None:
         old = Segment(_NEW_CELL, _DIM)
     else:
-        old = Segment(_status_cell(change.old), _status_style(change.old))
-    new = Segment(safe_text(change.new, STATUS_WIDTH), _status_style(change.new))
+        old = Segment(_status_cell(change.old), status_rich_style(change.old))
+    new = Segment(safe_text(change.new, STATUS_WIDTH), status_rich_style(change.new))
     return [*head, old, _ARROW, new]
 
 
@@ -93,7 +93,3 @@ def _label_cell(label: str, width: int) -> str:
 def _status_cell(status: str) -> str:
     return pad(safe_text(status, STATUS_WIDTH), STATUS_WIDTH)
 
-
-@lru_cache(maxsize=64)
-def _status_style(status: str) -> Style:
-    return Style.parse(status_style(status))
