@@ -162,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         parents=[log, monitor, record],
         help="open the monitor on the built-in emulated HERE feed (no account needed)",
+        description="Open the monitor on an emulated HERE platform started for it on "
+        "127.0.0.1: the whole real pipeline (OAuth, API Lookup, the stream, the directory) "
+        "against a synthetic network, with no account.",
     )
     _demo_options(demo)
 
@@ -333,6 +336,10 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         parents=[live, log, directory_url],
         help="check step by step that your credentials and access work",
+        description="Check step by step, as the monitor connects, what works and what to fix: "
+        "the credentials file, an access token, the stream's endpoint (API Lookup), subscribe, "
+        "one poll, unsubscribe, and the EV Charge Points directory. Nothing is committed; the "
+        "exit status is 0 when the stream can be read.",
     )
 
     directory = commands.add_parser(

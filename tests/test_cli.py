@@ -191,6 +191,25 @@ def test_a_bad_option_value_is_said_in_words(args: list[str], said: str) -> None
     assert "_positive" not in result.stderr and "_speed" not in result.stderr
 
 
+def test_every_command_says_what_it_does_in_its_own_help() -> None:
+    import argparse
+
+    from evtui.cli import build_parser
+
+    def commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+        found: dict[str, argparse.ArgumentParser] = {}
+        for action in parser._actions:  # (argparse lists sub-commands only here)
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    found[name] = sub
+                    found.update({f"{name} {k}": v for k, v in commands(sub).items()})
+        return found
+
+    every = commands(build_parser())
+    assert {"check", "demo", "directory show"} <= set(every)
+    assert [name for name, sub in every.items() if not sub.description] == []
+
+
 def test_the_sizes_duckdb_takes_are_accepted() -> None:
     from evtui.cli import build_parser
 
