@@ -18,8 +18,9 @@ def apply_settings_theme(app: App[None], name: str, settings_path: Path | None) 
     """Show theme `name` (a warning naming the known themes if there is none such), and from
     now on tell the user how to keep a theme they pick that is not this one."""
 
+    # (A theme change redraws every widget; the tables' cells are made anew twice a second.)
     def picked(theme: Theme) -> None:
-        _colour_statuses_for(app, theme)
+        use_light_background(not theme.dark)
         if note := picked_theme_note(theme.name, name, settings_path):
             app.notify(note, markup=False)
 
@@ -30,13 +31,8 @@ def apply_settings_theme(app: App[None], name: str, settings_path: Path | None) 
     else:
         known = ", ".join(sorted(app.available_themes))
         warning = f"settings: no theme {name!r}; known themes: {known}"
-    _colour_statuses_for(app, app.current_theme)
+    use_light_background(not app.current_theme.dark)  # also when the theme is unknown
     return warning
-
-
-def _colour_statuses_for(app: App[None], theme: Theme) -> None:
-    # (A theme change redraws every widget; the tables' cells are made anew twice a second.)
-    use_light_background(not theme.dark)
 
 
 def picked_theme_note(picked: str, configured: str, settings_path: Path | None) -> str | None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from textual.command import CommandList, CommandPalette
+from textual.command import CommandPalette
 from textual.widgets import DataTable
 
 from evtui.emulator import EmulatorConfig, EmulatorServer
@@ -21,6 +21,7 @@ from evtui.ui.widgets.status_bar import StatusBar
 from evtui.ui.widgets.watchlist_panel import WatchlistPanel
 from evtui.watchlist import Watchlist
 from tests.ui.test_app import toasts, until
+from tests.ui.test_palette import listed
 
 
 @pytest.fixture
@@ -155,17 +156,7 @@ async def test_the_palette_finds_a_location_by_its_operator_and_its_city(
                 app.watchlist.set_label(first, "Depot")
                 app.places.relabel()
             await pilot.press("ctrl+p", *query)
-
-            def listed(name: str = app.display_name(first)) -> bool:
-                screen = app.screen
-                if not isinstance(screen, CommandPalette):
-                    return False
-                hits = screen.query_one(CommandList)
-                return any(
-                    name in str(hits.get_option_at_index(i).prompt)
-                    for i in range(hits.option_count)
-                )
-
-            await until(pilot, listed)
+            name = app.display_name(first)
+            await until(pilot, lambda name=name: any(name in p for p in listed(app)))
             await pilot.press("escape")
             await until(pilot, lambda: not isinstance(app.screen, CommandPalette))

@@ -12,6 +12,10 @@ from evtui.ui.screens.location import LocationScreen
 from tests.ui.test_app import L1, file_app, loaded
 
 
+def column_titles(table: DataTable[object]) -> list[str]:
+    return [str(c.label).strip() for c in table.columns.values()]
+
+
 def drawn_lines(table: DataTable[object]) -> list[str]:
     return [table.render_line(y).text for y in range(table.size.height)]
 
@@ -27,7 +31,7 @@ async def test_a_narrow_terminal_keeps_the_status_since_and_timeline_in_view(
         screen = app.screen
         assert isinstance(screen, LocationScreen) and screen.location_id == L1
         table = screen.query_one(DataTable)
-        titles = [str(c.label).strip() for c in table.columns.values()]
+        titles = column_titles(table)
         assert titles == ["EVSE", "status", "since", "timeline"]
         # Every column fits the table: nothing is left to scroll sideways to.
         assert table.virtual_size.width <= table.scrollable_content_region.width
@@ -40,11 +44,11 @@ async def test_a_narrow_terminal_keeps_the_status_since_and_timeline_in_view(
         # Wider, the columns come back, the connectors last, and the timeline's full title.
         await pilot.resize_terminal(100, 24)
         await pilot.pause(0.3)
-        titles = [str(c.label).strip() for c in table.columns.values()]
+        titles = column_titles(table)
         assert titles == ["EVSE", "status", "since", "uptime", "outages", "util", "timeline"]
         await pilot.resize_terminal(160, 24)
         await pilot.pause(0.3)
-        titles = [str(c.label).strip() for c in table.columns.values()]
+        titles = column_titles(table)
         assert "connectors · max kW" in titles and "timeline (this session)" in titles
         assert table.virtual_size.width <= table.scrollable_content_region.width
         assert drawn_lines(table)[1].rstrip().endswith("█")

@@ -93,7 +93,8 @@ class LocationScreen(TimelyFrames, Screen[None]):
         super().__init__()
         self.location_id = location_id
         self._figures = figures or (lambda _: None)
-        self._columns, self._timeline_cells = columns_for(0)
+        self._columns: tuple[str, ...] = tuple(COLUMNS)
+        self._timeline_cells = TIMELINE_MIN
         self.store = store
         self._watchlist = watchlist
         self._places = places or Places(watchlist.label)
@@ -240,14 +241,11 @@ class LocationScreen(TimelyFrames, Screen[None]):
                 "status": Text(safe_text(state.status, 16), style=status_style(state.status)),
                 "since": since,
                 "changes": Text(str(state.changes)),
-                "timeline": timeline,
             }
-            for column, value in cells.items():
-                if column != "timeline" and column not in self._columns:
-                    continue
-                width = COLUMNS[column][1] if column in COLUMNS else cells_wide
-                cell = fixed_cell(value, width, right=column in NUMBERS)
+            for column in self._columns:
+                cell = fixed_cell(cells[column], COLUMNS[column][1], right=column in NUMBERS)
                 table.update_cell(evse_id, column, cell)
+            table.update_cell(evse_id, "timeline", fixed_cell(timeline, cells_wide))
 
     def _describe(self, summary: Text) -> None:
         """What the directory and the id say of the location: operator, address, country,
@@ -276,12 +274,11 @@ class LocationScreen(TimelyFrames, Screen[None]):
 
 def columns_for(width: int) -> tuple[tuple[str, ...], int]:
     """The columns a screen `width` cells wide shows, in order, and the cells it leaves the
-    timeline: every column while they leave it `TIMELINE_MIN`, else fewer (`SPARED_FIRST`).
-    A width of 0 (not laid out yet) is taken as wide."""
+    timeline: every column while they leave it `TIMELINE_MIN`, else fewer (`SPARED_FIRST`)."""
     shown = list(COLUMNS)
     room = width - _FRAME - 2  # the timeline's padding
     spare = list(SPARED_FIRST)
-    while width and spare and sum(COLUMNS[c][1] + 2 for c in shown) + TIMELINE_MIN > room:
+    while spare and sum(COLUMNS[c][1] + 2 for c in shown) + TIMELINE_MIN > room:
         shown.remove(spare.pop(0))
     others = sum(COLUMNS[c][1] + 2 for c in shown)
     return tuple(shown), max(TIMELINE_MIN, room - others)
