@@ -38,10 +38,18 @@ def duration_text(seconds: float) -> str:
 
 
 def span_text(seconds: float | None) -> str:
-    """A length of time in a few cells: `12m`, `1.5h`, `3.2d`; `-` for none."""
+    """A length of time in a few cells: `0`, `<1s`, `45s`, `12m`, `1.5h`, `3.2d`; `-` for none.
+
+    Under a minute in seconds: an outage of 20 s is no `0m`, which reads as none at all."""
     if seconds is None:
         return "-"
-    if seconds < 3600:
+    if seconds <= 0:
+        return "0"
+    if seconds < 0.5:
+        return "<1s"
+    if seconds < 59.5:
+        return f"{int(seconds + 0.5)}s"
+    if seconds < 3570:  # 59.5 min and over round to `1.0h`, not `60m`
         return f"{seconds / 60:.0f}m"
     if seconds < 2 * 86400:
         return f"{seconds / 3600:.1f}h"

@@ -53,7 +53,7 @@ async def test_locations_worst_first_with_hand_computed_figures(tmp_path: Path) 
         assert two[1:8] == ["1", "50.00%", "1", "2m", "2m", "2m", "50.00%"]
         # L1: always up so far; b went down at the very end (flagged, no outage time yet);
         # charging 120 of 480 working s.
-        assert one[1:8] == ["2", "100.00%", "0", "0m", "0m", "-", "25.00%"]
+        assert one[1:8] == ["2", "100.00%", "0", "0", "0", "-", "25.00%"]
         assert one[8] == "!" and two[8] == ""
         assert "UK PCPR 2023 uptime" in str(table.border_title)
         assert "2 locations" in str(table.border_title)
