@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _one(path: Path) -> int:
-    """A session file given for DIR: its line alone; 1 when it cannot be read."""
+    """A session file given for DIR: its line alone; 1 when it cannot be read whole (as
+    `tail` and `export` of it end), so a script can ask whether a copy is sound."""
     damage = None
     try:
         with SessionReader(path) as reader:
@@ -54,7 +55,9 @@ def _one(path: Path) -> int:
     if damage is not None:
         said = damage.describe()
         print(f"{said[:1].upper()}{said[1:]}. Everything readable replays and exports.")
-    return 0 if isinstance(entry, SessionInfo) else EXIT_ERROR
+    if not isinstance(entry, SessionInfo) or entry.damaged:
+        return EXIT_ERROR
+    return 0
 
 
 def _rows(found: list[SessionInfo | tuple[Path, str]]) -> None:

@@ -9,11 +9,20 @@ when the file no longer says how many it held. None of it runs while reading an 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 
-__all__ = ["UNREADABLE", "Damage", "count_past_damage", "last_readable", "with_unreadable"]
+__all__ = [
+    "UNREADABLE",
+    "Damage",
+    "count_past_damage",
+    "last_readable",
+    "shorter_than_its_header",
+    "with_unreadable",
+]
 
 UNREADABLE = (sqlite3.Error, ValueError, TypeError, KeyError, UnicodeDecodeError, zlib.error)
 """What reading a damaged row may raise."""
@@ -132,3 +141,31 @@ def _scan_from(db: sqlite3.Connection, start: int) -> int | None:
         if row is None:
             return last
         last = after
+
+
+def shorter_than_its_header(path: Path) -> bool:
+    """Whether a closed session file is shorter than its SQLite header says: cut at its end
+    (a copy that stopped), which reading its ends alone may not notice, as a cut through the
+    last messages' pages leaves the table's count intact.
+
+    Only where no write-ahead log lies beside it: a file being written (or left by a killed
+    recorder) keeps its newest pages there, and its header runs ahead during a checkpoint.
+    """
+    if os.path.exists(f"{path}-wal"):
+        return False
+    try:
+        with open(path, "rb") as f:
+            head = f.read(100)
+            size = os.fstat(f.fileno()).st_size
+    except OSError:
+        return False
+    if len(head) < 100:
+        return False
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(head[28:32], "big")
+    # The page count in the header holds only where SQLite says so: its change counter
+    # (bytes 24-27) matches the version that wrote the count (92-95).
+    if head[24:28] != head[92:96] or not pages:
+        return False
+    return size < page_size * pages

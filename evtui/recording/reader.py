@@ -28,6 +28,7 @@ from evtui.recording.damage import (
     Damage,
     count_past_damage,
     last_readable,
+    shorter_than_its_header,
     with_unreadable,
 )
 from evtui.recording.format import (
@@ -111,6 +112,8 @@ class SessionReader:
             raise SessionError(f"{self.path} is not an evtui session (not an SQLite file)")
         self.damage: Damage | None = None
         self._unreadable: set[int] = set()
+        # Looked at before connecting: the connection makes a write-ahead log of its own.
+        self._cut_short = shorter_than_its_header(self.path)
         self._db = self._connect()
         try:
             self._header = self._read_header()
@@ -196,11 +199,15 @@ class SessionReader:
         return header
 
     def _count(self) -> int:
-        try:
-            row = self._db.execute("SELECT max(seq) FROM messages").fetchone()
-            return 0 if row[0] is None else int(row[0]) + 1
-        except (sqlite3.Error, TypeError, ValueError) as exc:
-            reason = error_text(exc)
+        # Cut short, the table can still answer, and wrongly: a few kB off the end of a
+        # file can leave `max(seq)` saying 0, as if the session held one message.
+        reason = "the file is shorter than its header says"
+        if not self._cut_short:
+            try:
+                row = self._db.execute("SELECT max(seq) FROM messages").fetchone()
+                return 0 if row[0] is None else int(row[0]) + 1
+            except (sqlite3.Error, TypeError, ValueError) as exc:
+                reason = error_text(exc)
         # The table's last pages are gone: the count is as far as messages can be found.
         count, self.damage = count_past_damage(self._db, reason)
         # And read: the last rows found may have lost their documents with their run's first
@@ -241,7 +248,7 @@ class SessionReader:
             first_at=first,
             last_at=last,
             size=file_size(self.path),
-            damaged=self.damage is not None,
+            damaged=self.damage is not None or self._cut_short,
         )
 
     def _latest_time(self) -> float | None:

@@ -130,3 +130,31 @@ def test_the_damage_message_counts_one_readable_message_as_one() -> None:
     assert one.endswith(": the message before it is readable, the rest is lost")
     many = Damage(1019, 0, "database disk image is malformed", cut=1019).describe()
     assert "the 1,019 messages before it are readable, the rest is lost" in many
+
+
+def test_a_file_missing_only_its_last_bytes_says_so_and_reads_to_its_cut(
+    intact: Intact, tmp_path: Path
+) -> None:
+    """A copy that stopped a few kB short of its end. The table then still answers, wrongly:
+    here it counted one message, so the listing said complete and `tail` played one."""
+    path = tmp_path / "end.evtui"
+    path.write_bytes(intact.path.read_bytes()[:-3000])
+    listing = evtui("sessions", str(tmp_path))
+    line = next(x for x in listing.stdout.splitlines() if x.endswith("end.evtui"))
+    assert re.search(r"\bdamaged\s", line), line
+    # Asked about alone, it is read through, says where it broke, and fails as `tail` does.
+    done = evtui("sessions", str(path))
+    assert done.returncode == 1
+    cut = re.search(r"cut short there: the ([\d,]+) messages before it are readable", done.stdout)
+    assert cut is not None, done.stdout
+    readable = int(cut.group(1).replace(",", ""))
+    assert len(intact.messages) * 0.9 < readable < len(intact.messages)
+    played = evtui("tail", "--source", str(path), "--format", "jsonl")
+    assert played.returncode == 1
+    summary = re.search(r"evtui tail: ([\d,]+) payloads?, ([\d,]+) rejected", played.stderr)
+    assert summary is not None, played.stderr
+    assert sum(int(n.replace(",", "")) for n in summary.groups()) == readable
+    assert f"the {readable:,} messages before it are readable" in played.stderr
+    # The intact file it was cut from is complete, and asked about alone, exits 0.
+    whole = evtui("sessions", str(intact.path))
+    assert whole.returncode == 0 and re.search(r"\bcomplete\s", whole.stdout), whole.stdout
