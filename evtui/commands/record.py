@@ -32,6 +32,7 @@ __all__ = ["run", "run_record"]
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 PROGRESS_EVERY = 5.0
 """Seconds between progress lines on a terminal."""
+_FAILING = (ConnectionStatus.WAITING, ConnectionStatus.ERROR)
 ARCHIVE_EVERY = 180.0
 """Seconds between the archive files a recording writes (and at its end)."""
 
@@ -125,8 +126,10 @@ async def run_record(
     past what the recording holds. With `archive`, a process of its own archives what the
     session holds, a file every `ARCHIVE_EVERY` seconds and at the end, however it ends.
     """
+    unreached: str | None = None
     try:
-        return await _record(source, recorder, err, duration, limit, progress)
+        code, unreached = await _record(source, recorder, err, duration, limit, progress)
+        return code
     finally:
         if archive is not None:
             result = archive.finish()
@@ -138,6 +141,15 @@ async def run_record(
                     f"evtui record: {result.changes:,} status changes to the archive "
                     f"({result.files:,} files in all)\n"
                 )
+        if unreached is not None:
+            # Never subscribed, so a file of nothing: listed as a session, and reported as
+            # one from 1970, it would only mislead.
+            with contextlib.suppress(OSError):
+                recorder.path.unlink()
+            err.write(
+                f"evtui record: never connected ({unreached}); nothing recorded, "
+                f"{recorder.path} not kept\n"
+            )
 
 
 async def _record(
@@ -147,7 +159,8 @@ async def _record(
     duration: float | None,
     limit: int | None,
     progress: bool,
-) -> int:
+) -> tuple[int, str | None]:
+    """The exit code, and why the source was never reached (None: it was, or it ended)."""
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()
     if task is not None:
@@ -159,6 +172,9 @@ async def _record(
     started = time.monotonic()
     last_progress = started
     code = 0
+    failing: str | None = None
+    """The last retried failure while the source was never subscribed."""
+    subscribed = False
     err.write(f"evtui record: recording {safe_text(source.label, 120)} to {recorder.path}\n")
     err.flush()
     try:
@@ -168,6 +184,10 @@ async def _record(
                     async for event in source:
                         if isinstance(event, ConnectionState):
                             _report_state(event, err)
+                            if event.status is ConnectionStatus.SUBSCRIBED:
+                                subscribed = True
+                            elif event.status in _FAILING and event.detail:
+                                failing = safe_text(event.detail, 200)
                             # A source that ends on an error (a damaged file) fails the run.
                             code = 1 if event.status is ConnectionStatus.ERROR else 0
                             continue
@@ -191,7 +211,7 @@ async def _record(
             f"evtui record: {exc}; the session keeps the {kept:,} message{'s' if kept != 1 else ''}"
             " recorded before\n"
         )
-        return 1
+        return 1, None
     except asyncio.CancelledError:
         # A signal or Ctrl-C is how a recording is meant to end: close the session cleanly.
         if task is not None:
@@ -208,9 +228,11 @@ async def _record(
         recorder.close()
     except SessionError as exc:
         err.write(f"evtui record: {exc}\n")
-        return 1
+        return 1, None
+    if not subscribed and not recorder.messages and failing is not None:
+        return 1, failing
     err.write(f"evtui record: {_summary(recorder, time.monotonic() - started)}\n")
-    return code
+    return code, None
 
 
 def _namer(watchlist: Watchlist) -> Callable[[str], str | None]:

@@ -107,9 +107,12 @@ def run(args: argparse.Namespace) -> int:
     if damaged and not result.evses:
         # What was said on the way is all there is: an empty report would read as a quiet network.
         fail("nothing to report: no source gave a valid payload", EXIT_ERROR)
-    if not result.evses and (start is not None or end is not None):
-        window = " ".join(f"{o} {v}" for o, v in (("--from", args.start), ("--to", args.end)) if v)
+    window = " ".join(f"{o} {v}" for o, v in (("--from", args.start), ("--to", args.end)) if v)
+    if not result.evses and window:
         fail(f"nothing to report: no update within {window}", EXIT_ERROR)
+    if not result.evses:
+        # A table of no rows "from 1970-01-01" reads as a report of a quiet network.
+        fail("nothing to report: no status update in what was read", EXIT_ERROR)
     if result.evses and result.end <= result.start:
         # One end given, the other from the data, and nothing between them.
         if start is not None:
@@ -120,6 +123,14 @@ def run(args: argparse.Namespace) -> int:
         fail(
             f"nothing to report: every update is of one instant ({iso_utc(result.start)}), "
             "a window of no time",
+            EXIT_ERROR,
+        )
+    if result.evses and window and not any(f.observed_s for f in result.evses):
+        # All of it in a gap in reception (a window after the recording stopped, say): rows
+        # of no figures would read as a network that said nothing, as before the data.
+        fail(
+            f"nothing to report: nothing observed within {window} (it lies in a gap in "
+            "reception)",
             EXIT_ERROR,
         )
     places = cached_places("report", {f.location for f in result.evses})
@@ -265,18 +276,29 @@ def _nevi_export(result: Result, directory: Path, err: TextIO) -> None:
     except OSError as exc:
         fail(f"--nevi-export {directory}: {exc.strerror or exc}", EXIT_ERROR)
     count = sum(len(f.outage_list) for f in result.evses)
+    ports = sum(f.uptime_pct is not None for f in result.evses)
+    unseen = len(result.evses) - ports
+    # (As the file has them: a port never observed in the window has no figure to report.)
+    left = f", {unseen:,} never observed in the window left out" if unseen else ""
     err.write(
-        f"evtui report: wrote {safe_text(str(uptime), 200)} ({counted(len(result.evses), 'port')})"
+        f"evtui report: wrote {safe_text(str(uptime), 200)} ({counted(ports, 'port')}{left})"
         f" and {safe_text(str(outages), 200)} ({counted(count, 'outage')}), NEVI-style proxy\n"
     )
 
 
 def _summary(result: Result, err: TextIO) -> None:
     late = sum(f.late for f in result.evses)
-    gaps = sum(b - a for a, b in result.gaps)
+    # Each gap as far as it lies in the window: one can run on from before it or past it.
+    inside = [
+        min(b, result.end) - max(a, result.start)
+        for a, b in result.gaps
+        if min(b, result.end) > max(a, result.start)
+    ]
     parts = [counted(len(result.evses), "EVSE"), f"rules {result.rules.name}"]
-    if result.gaps:
-        parts.append(f"{counted(len(result.gaps), 'gap')} in reception ({gaps:,.0f} s unobserved)")
+    if inside:
+        parts.append(
+            f"{counted(len(inside), 'gap')} in reception ({sum(inside):,.0f} s unobserved)"
+        )
     if late:
         parts.append(f"{counted(late, 'late update')} not applied")
     err.write("evtui report: " + ", ".join(parts) + "\n")

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import NamedTuple, TextIO
 
 from evtui.commands.common import EXIT_ERROR, fail, open_source
-from evtui.model import Accepted
+from evtui.model import Accepted, Rejection
 from evtui.model.reliability import History
 from evtui.recording import SessionError, SessionInfo, SessionReader, is_session_file
 from evtui.recording.merge import SessionFile
 from evtui.safetext import safe_text
+from evtui.units import counted
 
 __all__ = ["Sources", "check_source", "ordered", "read", "read_sessions"]
 
@@ -88,6 +89,7 @@ def read_sessions(found: list[SessionFile], history: History, err: TextIO) -> bo
             err.write(f"evtui report: {where}: a copy of {other}, which is read instead\n")
     # Copies are looked for only where sessions overlap, as the archive's report does.
     copies = overlapping(sessions)
+    rejected = [0] * len(sessions)
     for index, run in merged(sessions):
         source = index if copies else 0
         for _, message in run:
@@ -98,8 +100,16 @@ def read_sessions(found: list[SessionFile], history: History, err: TextIO) -> bo
                 for evse in payload.evses:
                     at = evse.last_updated.timestamp()
                     history.update(payload.id, evse.id, evse.status, at, source)
+            else:
+                rejected[index] += 1
     damaged = False
-    for session in sessions:
+    for session, refused in zip(sessions, rejected, strict=True):
+        if refused:
+            # As they were live: counted, kept in the file for `evtui tail` to show.
+            err.write(
+                f"evtui report: {safe_text(str(session.path), 200)}: "
+                f"{counted(refused, 'message')} not a valid payload, left out\n"
+            )
         if session.failure is not None:  # (its SessionError names the file)
             err.write(f"evtui report: {safe_text(session.failure, 300)}\n")
         elif session.damage is not None:
@@ -117,6 +127,7 @@ async def _read(args: argparse.Namespace, specs: list[str], history: History, er
     for spec in specs:
         source = open_source(args, spec)
         accepted = rejected = 0
+        first: Rejection | None = None
         async with source:
             async for event in source:
                 if isinstance(event, ConnectionState):
@@ -134,6 +145,14 @@ async def _read(args: argparse.Namespace, specs: list[str], history: History, er
                             history.update(payload.id, evse.id, evse.status, at)
                     else:
                         rejected += 1
+                        first = first or item
+        if accepted and first is not None:
+            # A line cut short, say: the rest is reported, and this says what is not in it.
+            err.write(
+                f"evtui report: {safe_text(spec, 200)}: "
+                f"{counted(rejected, 'document')} not a valid payload, left out (the first at "
+                f"offset {first.message.offset}: {first.reason}: {safe_text(first.detail, 200)})\n"
+            )
         if not accepted:
             # Not one payload: the wrong file, not a quiet network (an empty session is one).
             what = f"{rejected:,} rejected" if rejected else "empty"

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -308,3 +309,41 @@ def test_a_look_with_tail_takes_nothing_from_the_recorders_default_group(
     assert sorted(d["evses"][0]["last_updated"] for d in recorded) == sorted(
         f"2026-11-25T11:00:{n:02d}Z" for n in range(60)
     )
+
+
+def test_a_recorder_that_never_reaches_the_platform_fails_and_leaves_no_session(
+    server: EmulatorServer, credentials_file: Path, tmp_path: Path, home: dict[str, str]
+) -> None:
+    # The platform's address with nothing listening: the recorder retries until --duration.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    here = f"127.0.0.1:{server.port}"
+    unreachable = tmp_path / "unreachable.properties"
+    unreachable.write_text(credentials_file.read_text().replace(here, f"127.0.0.1:{closed}"))
+    unreachable.chmod(0o600)
+    named = tmp_path / "never.evtui"
+    result = evtui(
+        "record", "--credentials", str(unreachable), "--lookup-url",
+        server.lookup_url.replace(here, f"127.0.0.1:{closed}"),
+        "--duration", "2", "-o", str(named), env=home,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "evtui record: never connected (cannot reach the token endpoint" in result.stderr
+    assert f"nothing recorded, {named} not kept" in result.stderr
+    assert not named.exists()
+
+
+def test_a_session_of_a_quiet_stream_is_kept_and_reports_nothing(
+    server: EmulatorServer, credentials_file: Path, tmp_path: Path, home: dict[str, str]
+) -> None:
+    live = ["--credentials", str(credentials_file), "--lookup-url", server.lookup_url]
+    named = tmp_path / "quiet.evtui"
+    result = evtui("record", *live, "--duration", "1", "-o", str(named), env=home)
+    assert result.returncode == 0, result.stderr
+    assert "0 messages in" in result.stderr and named.exists()
+    # Not a table of no rows "from 1970-01-01", which would read as a quiet network.
+    report = evtui("report", str(named), env=home)
+    assert report.returncode == 1
+    assert report.stdout == ""
+    assert "nothing to report: no status update in what was read" in report.stderr

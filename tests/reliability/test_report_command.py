@@ -215,6 +215,19 @@ def test_sessions_are_one_history_and_the_time_between_them_is_unobserved(
     assert (a["observed_s"], a["unobserved_s"]) == (2 * H, 2 * H)
     assert a["late"] == 0 and a["uptime_pct"] == 100.0
     assert "1 gap in reception (7,200 s unobserved)" in done.stderr
+    # A window from inside the gap: the note counts the gap's part in the window, 1 h.
+    sessions = (str(first), str(second), "--gap", "5000")
+    done = evtui("report", *sessions, "--from", stamp(T0 + 2 * H), "--format", "jsonl", env=home)
+    assert jsonl(done)[0]["unobserved_s"] == H
+    assert "1 gap in reception (3,600 s unobserved)" in done.stderr
+    # A window wholly after the recording: nothing observed, said as before the data is.
+    done = evtui("report", *sessions, "--from", stamp(T0 + 5 * H), "--to", stamp(T0 + 6 * H),
+                 env=home)  # fmt: skip
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"evtui: nothing to report: nothing observed within --from {stamp(T0 + 5 * H)} "
+        f"--to {stamp(T0 + 6 * H)} (it lies in a gap in reception)\n"
+    )
 
 
 def test_bad_exclusion_lines_are_named_and_the_rest_used(
@@ -362,3 +375,47 @@ def test_an_exclusions_file_that_cannot_be_read_is_said_in_words(
     assert (done.returncode, done.stderr) == (
         2, f"evtui: --exclusions {tmp_path}: is a directory\n"
     )  # fmt: skip
+
+
+def test_what_is_no_valid_payload_is_said_and_left_out_of_the_figures(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    # A payload file whose last line was cut short (a copy that stopped).
+    whole = payloads(tmp_path, DAY)
+    text = whole.read_text()
+    cut = tmp_path / "cut.jsonl"
+    cut.write_text(text[: text.rstrip("\n").rindex("\n") + 30])
+    done = evtui("report", str(cut), "--by", "evse", "--format", "jsonl", env=home)
+    assert done.returncode == 0, done.stderr
+    assert (
+        f"evtui report: {cut}: 1 document not a valid payload, left out (the first at offset "
+        f"{len(DAY) - 1}: bad JSON: " in done.stderr
+    )
+    # The figures are those of the lines before it.
+    before = payloads(tmp_path, DAY[:-1])
+    again = evtui("report", str(before), "--by", "evse", "--format", "jsonl", env=home)
+    assert done.stdout == again.stdout
+    # A session holding a message that was no payload when it came: counted, as it was live.
+    path = tmp_path / "s.evtui"
+    recorder = Recorder.create(path, SessionOrigin("test", "here", EV_CATALOG, EV_LAYER))
+    for n, document in enumerate(DAY):
+        data = base64.b64encode(gzip.compress(json.dumps(document).encode())).decode()
+        recorder.record(Batch((decode(StreamMessage(0, n, data, received_at=T0 + n)),)))
+    recorder.record(Batch((decode(StreamMessage(0, len(DAY), "not base64!", received_at=T0)),)))
+    recorder.close()
+    done = evtui("report", str(path), "--format", "jsonl", env=home)
+    assert done.returncode == 0, done.stderr
+    assert f"evtui report: {path}: 1 message not a valid payload, left out\n" in done.stderr
+
+
+def test_the_nevi_export_counts_the_ports_its_file_holds(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    # d's first update is the window's last instant: never observed, so no figure of it.
+    out = tmp_path / "nevi"
+    source = payloads(tmp_path, [*DAY, doc("three", T0 + 24 * H, d="AVAILABLE")])
+    done = evtui("report", str(source), "--nevi-export", str(out), env=home)
+    assert done.returncode == 0, done.stderr
+    assert "(3 ports, 1 never observed in the window left out)" in done.stderr
+    rows = (out / "nevi_uptime.csv").read_text().splitlines()[2:]  # (the note, the header)
+    assert len(rows) == 3 and not any("threed" in row for row in rows)
