@@ -102,6 +102,23 @@ writer saw the stream. `date` (UTC date of `time`) is only in the path.
 - Parallel writers can receive a message twice (at-least-once delivery): rows with the same
   location, evse, time and status are one change.
 
+## One history across sessions
+A writer starts afresh with each session it is given alone: an EVSE's first row of such a
+session has `previous` null, and can repeat the status the session before left it in.
+Each EVSE's changes across every session, each once and none repeating the one before:
+
+    WITH once AS (  -- a change two writers received counts once, as the first had it
+        SELECT * FROM read_parquet('ARCHIVE/status_changes/*/*.parquet',
+                                   hive_partitioning = true)
+        QUALIFY session = first_value(session) OVER (
+            PARTITION BY location, evse, time, status ORDER BY received, seq)
+    )
+    SELECT location, evse, time, status, lag(status) OVER w AS previous, received, session
+    FROM once
+    WINDOW w AS (PARTITION BY location, evse ORDER BY time, received, seq)
+    QUALIFY status IS DISTINCT FROM lag(status) OVER w
+    ORDER BY location, evse, time, received, seq
+
 ## late_updates/date=.../*.parquet
 Updates older than the EVSE's newest, not applied (same columns, no `previous`).
 

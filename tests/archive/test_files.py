@@ -331,3 +331,53 @@ def test_the_archives_readme_names_every_column_of_its_table() -> None:
             continue
         missing = [c for c in columns if c not in text]
         assert not missing, (table, missing)
+
+
+def test_the_readmes_query_gives_each_evse_one_history_across_sessions(tmp_path: Path) -> None:
+    """Added one at a time, each session's first row of an EVSE has no `previous` and may
+    repeat the status the session before left: the README's query takes them out."""
+    from evtui.archive.schema import README
+
+    query = README.split("## One history across sessions")[1].split("\n## ")[0]
+    query = "\n".join(line[4:] for line in query.splitlines() if line.startswith("    "))
+    t0 = 1_795_600_800.0
+    loc = "here:evcp:charginglocation:826gcpv5v8d5m-aGVyZS1ldjplY29tb3ZlbWVudDoxMjM0NTY"
+    first = write_session(tmp_path / "1.evtui", [
+        (t0, [(loc, "a", "AVAILABLE", t0)]),
+        (t0 + 60, [(loc, "a", "CHARGING", t0 + 60)]),
+        # One instant, A then B then A: stays whole (the second A is a change).
+        (t0 + 90, [(loc, "b", "AVAILABLE", t0 + 90), (loc, "b", "BLOCKED", t0 + 90)]),
+        (t0 + 91, [(loc, "b", "AVAILABLE", t0 + 90)]),
+    ], "first")  # fmt: skip
+    second = write_session(tmp_path / "2.evtui", [
+        (t0 + 600, [(loc, "a", "CHARGING", t0 + 600)]),  # what the first left: a repeat
+        (t0 + 660, [(loc, "a", "AVAILABLE", t0 + 660)]),
+        (t0 + 700, [(loc, "b", "AVAILABLE", t0 + 700)]),  # a repeat too
+    ], "second")  # fmt: skip
+    apart, together = tmp_path / "apart", tmp_path / "together"
+    for batch in ([first], [second]):
+        assert not add_sessions(batch, apart, "test").problems
+    assert not add_sessions([first, second], together, "test").problems
+
+    def table(archive: Path, sql: str) -> list[tuple[object, ...]]:
+        found = duckdb.sql(sql.replace("ARCHIVE", str(archive)))
+        at = {name: i for i, name in enumerate(found.columns)}
+        return [
+            (r[at["evse"]], r[at["time"]].timestamp() - t0, r[at["status"]], r[at["previous"]])
+            for r in found.fetchall()
+        ]
+
+    stored = table(apart, "SELECT * FROM read_parquet('ARCHIVE/status_changes/*/*.parquet')")
+    # (What the query is for: the second session's first sightings.)
+    assert ("a", 600.0, "CHARGING", None) in stored and ("b", 700.0, "AVAILABLE", None) in stored
+    expected = [
+        ("a", 0.0, "AVAILABLE", None),
+        ("a", 60.0, "CHARGING", "AVAILABLE"),
+        ("a", 660.0, "AVAILABLE", "CHARGING"),
+        ("b", 90.0, "AVAILABLE", None),
+        ("b", 90.0, "BLOCKED", "AVAILABLE"),
+        ("b", 90.0, "AVAILABLE", "BLOCKED"),
+    ]
+    assert table(apart, query) == expected
+    # The sessions added in one run (one writer going on from one to the next) store that.
+    assert table(together, query) == expected
