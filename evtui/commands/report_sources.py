@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
+import sys
 from pathlib import Path
 from typing import NamedTuple, TextIO
 
@@ -64,7 +66,15 @@ def ordered(sources: list[str]) -> Sources:
     """Sessions by their start, oldest first; then payload files as given. Each is checked
     first (`check_source`)."""
     sessions, files = [], []
+    given: set[Path] = set()
     for spec in sources:
+        same = Path(spec).resolve() if spec != "-" else None
+        if same in given:
+            # (Read twice, a file's updates would each come again right after themselves.)
+            sys.stderr.write(f"evtui report: {safe_text(spec, 200)} is given twice: read once\n")
+            continue
+        if same is not None:
+            given.add(same)
         info = check_source(spec)
         if info is None:
             files.append(spec)
@@ -90,6 +100,10 @@ def read_sessions(found: list[SessionFile], history: History, err: TextIO) -> bo
     # Copies are looked for only where sessions overlap, as the archive's report does.
     copies = overlapping(sessions)
     rejected = [0] * len(sessions)
+    # Where sessions overlap, each one's newest update of each EVSE: an update late only
+    # against another session's is one its own session had in order (it was behind).
+    own: dict[tuple[int, str, str], float] = {}
+    behind = [0] * len(sessions)
     for index, run in merged(sessions):
         source = index if copies else 0
         for _, message in run:
@@ -99,9 +113,25 @@ def read_sessions(found: list[SessionFile], history: History, err: TextIO) -> bo
                 payload = item.payload
                 for evse in payload.evses:
                     at = evse.last_updated.timestamp()
-                    history.update(payload.id, evse.id, evse.status, at, source)
+                    late = history.update(payload.id, evse.id, evse.status, at, source)
+                    if copies:
+                        key = (index, payload.id, evse.id)
+                        newest = own.get(key, -math.inf)
+                        if late and at >= newest:
+                            behind[index] += 1
+                        own[key] = max(newest, at)
             else:
                 rejected[index] += 1
+    for session, count in zip(sessions, behind, strict=True):
+        if count:
+            # A recorder catching up on a backlog beside a live one: in receive order, its
+            # history comes after the other's newer updates. Said, as it changes the figures.
+            where = safe_text(str(session.path), 200)
+            err.write(
+                f"evtui report: {where}: {counted(count, 'update')} came after newer ones "
+                f"another session had received first (it was behind: catching up?), so are "
+                f"late, not applied; a report of {where} alone applies them\n"
+            )
     damaged = False
     for session, refused in zip(sessions, rejected, strict=True):
         if refused:

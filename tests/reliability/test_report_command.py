@@ -419,3 +419,39 @@ def test_the_nevi_export_counts_the_ports_its_file_holds(
     assert "(3 ports, 1 never observed in the window left out)" in done.stderr
     rows = (out / "nevi_uptime.csv").read_text().splitlines()[2:]  # (the note, the header)
     assert len(rows) == 3 and not any("threed" in row for row in rows)
+
+
+def test_a_session_behind_another_is_told_its_late_updates_came_of_that(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    # `a` catches up on four hours of backlog while `b`, begun a second later, is live: in
+    # receive order a's last two updates come after b's newer one, late against it only.
+    now = T0 + 10 * H
+    statuses = ["AVAILABLE", "CHARGING", "AVAILABLE", "OUT_OF_ORDER"]
+    a = record(
+        tmp_path / "a.evtui",
+        [(now + i, doc("one", T0 + i * H, x=s)) for i, s in enumerate(statuses)],
+    )
+    b = record(tmp_path / "b.evtui", [(now + 1.5, doc("one", now, x="AVAILABLE"))])
+    done = evtui("report", str(a), str(b), "--by", "evse", "--format", "jsonl", env=home)
+    [row] = jsonl(done)
+    assert row["late"] == 2
+    assert (
+        f"evtui report: {a}: 2 updates came after newer ones another session had received "
+        f"first (it was behind: catching up?), so are late, not applied; a report of {a} "
+        "alone applies them\n"
+    ) in done.stderr
+    # As said: alone, none of a's updates is late, and each is a change.
+    alone = evtui("report", str(a), "--by", "evse", "--format", "jsonl", env=home)
+    [row] = jsonl(alone)
+    assert (row["late"], row["changes"]) == (0, 2)  # (the third at the window's end)
+    assert "came after newer ones" not in alone.stderr
+    # A late update of a session's own (older than one it had itself) is no such case.
+    own = record(tmp_path / "own.evtui", [
+        (now + 1, doc("one", now + 60, x="CHARGING")),
+        (now + 2, doc("one", now - 60, x="AVAILABLE")),
+    ])  # fmt: skip
+    other = record(tmp_path / "d.evtui", [(now + 1.5, doc("two", now, y="AVAILABLE"))])
+    done = evtui("report", str(own), str(other), "--by", "evse", "--format", "jsonl", env=home)
+    assert sorted((r["evse"][-4:], r["late"]) for r in jsonl(done)) == [("onex", 1), ("twoy", 0)]
+    assert "came after newer ones" not in done.stderr

@@ -80,11 +80,12 @@ class History:
             self._gap_from = self._newest
         self._last_received = at if last is None else max(last, at)
 
-    def update(self, location: str, evse: str, status: str, at: float, source: int = 0) -> None:
+    def update(self, location: str, evse: str, status: str, at: float, source: int = 0) -> bool:
         """One EVSE update, in arrival order; `source` tells sessions read together apart
-        (`EvseFold.update`: a copy of another's update is no change)."""
+        (`EvseFold.update`: a copy of another's update is no change). True when the update is
+        late: older than the EVSE's current one, so not applied."""
         if self._end is not None and at > self._end:
-            return
+            return False
         key = (location, evse)
         fold = self._folds.get(key)
         if fold is None:
@@ -94,12 +95,14 @@ class History:
             # The first change after a gap newer than its start ends it, before it is folded.
             self._ctx.add_gap(gap_from, at)
             self._gap_from = None
-        if fold.update(status, at, source):
-            self._oldest = min(self._oldest, at)
-            if fold.changed:
-                # Gaps are placed on the status history's clock: repeats leave it as it is.
-                self._newest = max(self._newest, at)
-            self._latest = max(self._latest, at)
+        if not fold.update(status, at, source):
+            return True  # (after the window's end it returned above)
+        self._oldest = min(self._oldest, at)
+        if fold.changed:
+            # Gaps are placed on the status history's clock: repeats leave it as it is.
+            self._newest = max(self._newest, at)
+        self._latest = max(self._latest, at)
+        return False
 
     def finish(self) -> Result:
         """Every EVSE's figures over the window (by default the oldest to the newest update)."""
