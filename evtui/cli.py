@@ -201,8 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument(
         "-o",
         "--output",
-        metavar="FILE",
-        help="the session file to create (default: a new file in the sessions directory)",
+        metavar="FILE|DIR",
+        help="the session file to create, or a directory to make a new one in (default: a "
+        "new file in the sessions directory)",
     )
     rec.add_argument(
         "--archive",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from evtui.archive import ArchiveError, add_sessions, placer
 from evtui.archive.compact import compact
+from evtui.archive.schema import TABLES
 from evtui.commands.common import EXIT_ERROR, cached_places, fail
 from evtui.safetext import safe_text
 from evtui.units import size_text
@@ -72,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
 def _compact(directory: Path, writer: str) -> int:
     if not directory.is_dir():
         fail(f"{directory}: no such archive directory", EXIT_ERROR)
+    if not any((directory / table).is_dir() for table in TABLES):
+        # "compacted 0 files" would read as an archive with nothing to merge.
+        fail(f"{directory}: not an evtui archive (none of {', '.join(TABLES)} in it)", EXIT_ERROR)
     try:
         done = compact(directory, writer)
     except ArchiveError as exc:

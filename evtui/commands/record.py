@@ -41,8 +41,11 @@ def run(args: argparse.Namespace) -> int:
     """`evtui record`, from its parsed arguments."""
     source = open_source(args, args.source)
     origin = session_origin(args, args.source, source)
-    if args.output:
+    if args.output and not Path(args.output).expanduser().is_dir():
         path = Path(args.output).expanduser()
+    elif args.output:
+        # A directory: the session goes in it, named as in the sessions directory.
+        path = default_session_path(Path(args.output).expanduser(), origin.kind)
     else:
         path = default_session_path(paths.sessions_dir(), origin.kind)
     # Alerts for watched locations drop markers; the user files are only read here. The

@@ -170,6 +170,11 @@ class SessionReader:
                 )
             }
             if "session" not in tables or "messages" not in tables:
+                if self._cut_short:
+                    raise SessionError(
+                        f"{self.path} is cut short (an SQLite file shorter than its header "
+                        "says): too little of it is left to hold a session"
+                    )
                 hint = ""
                 if not tables and not Path(f"{self.path}-wal").exists():
                     # A recording that never closed keeps its messages in the write-ahead log.
