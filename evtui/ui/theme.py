@@ -50,6 +50,11 @@ def use_light_background(light: bool) -> None:
     _Background.light = light
 
 
+def light_background() -> bool:
+    """Whether the theme shown is light (`use_light_background`)."""
+    return _Background.light
+
+
 def status_style(status: str) -> str:
     """The Rich style of a status, for the theme's background; statuses outside OCPI's seven
     share one."""

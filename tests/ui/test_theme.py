@@ -131,3 +131,58 @@ async def test_the_statuses_take_the_colours_of_the_theme_shown(tmp_path: Path) 
         dark = {Style.parse(STATUS_STYLES["AVAILABLE"]).color.name}  # type: ignore[union-attr]
         drawn_now = colours_drawn()
         assert dark <= drawn_now and not light & drawn_now
+
+
+@pytest.mark.parametrize("theme", LIGHT_THEMES)
+def test_every_map_state_reads_on_a_light_themes_background(theme: str) -> None:
+    # The map's dark colours on textual-light: its grey UNKNOWN dots read at 1.5:1.
+    from textual.color import Color as CssColor
+
+    from evtui.ui.widgets.world_map import LIGHT_STATE_STYLES
+
+    app = App[None]()
+    chosen = app.available_themes[theme]
+    for system in (ColorSystem.TRUECOLOR, ColorSystem.EIGHT_BIT):
+        shades = {
+            state: drawn(str(style), app.ansi_theme_light, system)
+            for state, style in LIGHT_STATE_STYLES.items()
+        }
+        assert len(set(shades.values())) == len(shades), (system, shades)
+        for where in (chosen.background, chosen.surface):
+            assert where is not None
+            under = CssColor.parse(where).rgb
+            for state, shade in shades.items():
+                assert contrast(shade, under) >= 3, (where, system, state)
+
+
+async def test_the_map_takes_the_colours_of_the_theme_shown(tmp_path: Path) -> None:
+    from evtui.map.states import MapState
+    from evtui.ui.widgets.world_map import LIGHT_STATE_STYLES, STATE_STYLES, WorldMap
+    from tests.ui.scene import SIZE, make_app, open_map
+
+    def colours_drawn() -> set[str]:
+        world = app.screen.query_one(WorldMap)
+        return {
+            str(seg.style.color.name)
+            for y in range(world.size.height)
+            for seg in world.render_line(y)
+            if seg.style and seg.style.color and seg.text.strip()
+        }
+
+    def state_colours(styles: dict[MapState, Style]) -> set[str]:
+        return {str(style.color.name) for style in styles.values() if style.color}
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.theme = "textual-light"
+        await open_map(pilot)
+        await pilot.pause(0.1)
+        drawn_light = colours_drawn()
+        assert drawn_light & state_colours(LIGHT_STATE_STYLES)
+        assert not drawn_light & state_colours(STATE_STYLES)
+        # Picked in the palette: the map on screen is drawn again in the dark's colours.
+        app.theme = "textual-dark"
+        await pilot.pause(0.2)
+        drawn_dark = colours_drawn()
+        assert drawn_dark & state_colours(STATE_STYLES)
+        assert not drawn_dark & state_colours(LIGHT_STATE_STYLES)

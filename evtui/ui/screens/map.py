@@ -33,7 +33,7 @@ from evtui.safetext import safe_text
 from evtui.ui.frame_clock import TimelyFrames
 from evtui.ui.theme import local_time, status_style
 from evtui.ui.widgets.replay_bar import ReplayBar
-from evtui.ui.widgets.world_map import STATE_STYLES, WorldMap
+from evtui.ui.widgets.world_map import WorldMap, state_style
 from evtui.watchlist import Watchlist
 
 __all__ = ["MapScreen", "centre_text"]
@@ -305,7 +305,7 @@ class MapScreen(TimelyFrames, Screen[None]):
         short = self.size.width < 110
         line = Text()
         for state in MapState:
-            line.append("⣿ ", style=STATE_STYLES[state])
+            line.append("⣿ ", style=state_style(state))
             words = SHORT_LEGEND[state] if short else LEGEND[state]
             line.append(f"{frame.counts[state]:,} {words}  ")
         line.append(f"{frame.in_view:,} in view", style="bold")
@@ -324,7 +324,7 @@ class MapScreen(TimelyFrames, Screen[None]):
         else:
             places = self._places
             state = MapState(int(states[self.frame.picked]))
-            line.append("▸ ", style=STATE_STYLES[state])
+            line.append("▸ ", style=state_style(state))
             name = places.name(location_id)
             line.append(safe_text(name, 40) if name else safe_text(location_id, 40), style="bold")
             if location_id in self._watchlist:
@@ -332,7 +332,7 @@ class MapScreen(TimelyFrames, Screen[None]):
             where = [places.city(location_id), places.country_name(location_id)]
             for part in (p for p in where if p):
                 line.append(f" · {safe_text(part, 24)}", style="dim")
-            line.append(f"  {LEGEND[state]}: ", style=STATE_STYLES[state])
+            line.append(f"  {LEGEND[state]}: ", style=state_style(state))
             counts = Counter(store.location_statuses(location_id))
             for i, (status, n) in enumerate(sorted(counts.items())):
                 line.append(", " if i else "")

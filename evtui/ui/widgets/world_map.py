@@ -18,8 +18,9 @@ from textual.widget import Widget
 
 from evtui.map.frame import BORDER_CELL, COAST_CELL, LOCATION, Cells, Flags, Frame, Kinds
 from evtui.map.states import MapState
+from evtui.ui.theme import light_background
 
-__all__ = ["STATE_STYLES", "WorldMap", "row_segments"]
+__all__ = ["LIGHT_STATE_STYLES", "STATE_STYLES", "WorldMap", "row_segments", "state_style"]
 
 STATE_STYLES: dict[MapState, Style] = {
     MapState.AVAILABLE: Style(color="green3", bold=True),
@@ -29,15 +30,39 @@ STATE_STYLES: dict[MapState, Style] = {
     MapState.ALL_DOWN: Style(color="red1", bold=True),
 }
 """Each state's colour: the statuses' colours (theme.py) where one status decides it."""
-_KIND_STYLES: dict[int, Style] = {
-    BORDER_CELL: Style(color="#4a5866"),
-    COAST_CELL: Style(color="#6f8fa8"),
-    **{LOCATION + state: style for state, style in STATE_STYLES.items()},
+LIGHT_STATE_STYLES: dict[MapState, Style] = {
+    MapState.AVAILABLE: Style(color="#005f00", bold=True),
+    MapState.BUSY: Style(color="#005faf", bold=True),
+    # Darker than the light statuses' grey: that one is the coast's brightness.
+    MapState.UNKNOWN: Style(color="#303030", bold=True),
+    MapState.SOME_DOWN: Style(color="#af5f00", bold=True),
+    MapState.ALL_DOWN: Style(color="#af0000", bold=True),
 }
+"""The same for a light theme: the light statuses' colours (theme.py), which read there."""
+
+
+def state_style(state: MapState) -> Style:
+    """A state's colour on the theme shown."""
+    return (LIGHT_STATE_STYLES if light_background() else STATE_STYLES)[state]
+
+
+def _kind_styles(states: dict[MapState, Style]) -> dict[int, Style]:
+    return {
+        BORDER_CELL: Style(color="#4a5866"),
+        COAST_CELL: Style(color="#6f8fa8"),
+        **{LOCATION + state: style for state, style in states.items()},
+    }
+
+
+_KIND_STYLES = _kind_styles(STATE_STYLES)
 _WATCHED = Style(underline=True)
 _PICKED = Style(reverse=True)
 _BLANK = Style()
-_BASE_STYLES: tuple[Style, ...] = (_BLANK, *_KIND_STYLES.values())
+_BASE_STYLES: dict[bool, tuple[Style, ...]] = {
+    light: (_BLANK, *_kind_styles(states).values())
+    for light, states in ((False, STATE_STYLES), (True, LIGHT_STATE_STYLES))
+}
+"""By whether the background is light: blank, then each kind's style."""
 _STYLE_OF_KIND = np.zeros(256, dtype=np.int32)
 """Each kind's (as a byte) place in `_BASE_STYLES`: kinds without a style of their own are
 blank, so cells of equal style make one run."""
@@ -73,6 +98,8 @@ class WorldMap(Widget):
         self._rows: list[bytes] = []
         """What each row on screen shows (its cells' bytes), to repaint only what changed."""
         self._strips: dict[int, Strip] = {}
+        self._light = light_background()
+        """The background the strips were made for: a theme picked changes it."""
 
     def watch_frame(self, frame: Frame | None) -> None:
         rows = [] if frame is None else [self._row_key(frame, y) for y in range(len(frame.glyphs))]
@@ -103,6 +130,8 @@ class WorldMap(Widget):
         width = self.size.width
         if frame is None or y >= len(frame.glyphs):
             return Strip.blank(width)
+        if self._light != light_background():
+            self._light, self._strips = light_background(), {}
         strip = self._strips.get(y)
         if strip is None:
             strip = self._strips[y] = self._strip(frame, y).crop_extend(0, width, None)
@@ -137,6 +166,7 @@ def row_segments(glyphs: Cells, kinds: Kinds, watched: Flags, picked: int = -1) 
     codes = _STYLE_OF_KIND[kinds.view(np.uint8)] * 4 + watched.astype(np.int32) * 2
     if picked >= 0:
         codes[picked] += 1
+    light = light_background()
     text = (
         np.where(glyphs != 0, glyphs.astype("<u4") + 0x2800, 0x20)
         .astype("<u4")
@@ -146,16 +176,16 @@ def row_segments(glyphs: Cells, kinds: Kinds, watched: Flags, picked: int = -1) 
     bounds = [0, *(np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist(), len(glyphs)]
     starts = codes[bounds[:-1]].tolist()
     return [
-        Segment(text[a:b], _style(code))
+        Segment(text[a:b], _style(code, light))
         for (a, b), code in zip(itertools.pairwise(bounds), starts, strict=True)
     ]
 
 
 @cache
-def _style(code: int) -> Style:
+def _style(code: int, light: bool) -> Style:
     """The style of a run's code: its kind's place in `_BASE_STYLES`, times 4, plus 2 where
-    watched and 1 where picked."""
-    style = _BASE_STYLES[code >> 2]
+    watched and 1 where picked; on a light background or a dark one."""
+    style = _BASE_STYLES[light][code >> 2]
     if code & 2:
         style = style + _WATCHED
     if code & 1:
