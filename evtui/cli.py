@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 from evtui import __version__
 from evtui.commands.argtypes import (
-    consumer_id,
     memory_size,
     port_number,
     positive_float,
@@ -22,129 +21,26 @@ from evtui.commands.argtypes import (
     speed,
 )
 from evtui.commands.common import EXIT_ERROR, EXIT_INTERRUPTED, fail
-from evtui.defaults import DEFAULT_CREDENTIALS, DEFAULT_DIRECTORY_URL, EV_CATALOG, EV_LAYER
-
-
-def _live_options() -> argparse.ArgumentParser:
-    # SUPPRESS keeps a sub-command's unset option from overwriting one given before it.
-    live = argparse.ArgumentParser(add_help=False)
-    group = live.add_argument_group("HERE connection")
-    s = argparse.SUPPRESS
-    group.add_argument(
-        "--credentials",
-        metavar="PATH",
-        default=s,
-        help=f"credentials.properties file (default: $HERE_CREDENTIALS or {DEFAULT_CREDENTIALS})",
-    )
-    group.add_argument("--catalog", metavar="HRN", default=s, help=f"default: {EV_CATALOG}")
-    group.add_argument("--layer", metavar="ID", default=s, help=f"default: {EV_LAYER}")
-    group.add_argument(
-        "--lookup-url",
-        metavar="URL",
-        default=s,
-        help="API Lookup base URL (default: $EVTUI_LOOKUP_URL or HERE's public one)",
-    )
-    group.add_argument(
-        "--consumer-id",
-        metavar="ID",
-        type=consumer_id,
-        default=s,
-        help="stable consumer id; with --from committed a restart resumes where it left off",
-    )
-    group.add_argument(
-        "--from",
-        dest="start",
-        choices=("earliest", "latest", "committed"),
-        default=s,
-        help="where a new subscription starts reading (default: latest)",
-    )
-    return live
-
-
-def _directory_option() -> argparse.ArgumentParser:
-    directory = argparse.ArgumentParser(add_help=False)
-    directory.add_argument(
-        "--directory-url",
-        metavar="URL",
-        default=argparse.SUPPRESS,
-        help="HERE EV Charge Points API v3 base URL "
-        f"(default: $EVTUI_DIRECTORY_URL or {DEFAULT_DIRECTORY_URL})",
-    )
-    return directory
-
-
-def _log_option() -> argparse.ArgumentParser:
-    log = argparse.ArgumentParser(add_help=False)
-    log.add_argument(
-        "--log",
-        metavar="FILE",
-        default=argparse.SUPPRESS,
-        help="append a debug log of the connection (requests, retries, errors) to FILE; "
-        "tokens and secrets are never written",
-    )
-    return log
-
-
-def _monitor_options() -> argparse.ArgumentParser:
-    monitor = argparse.ArgumentParser(add_help=False)
-    monitor.add_argument(
-        "--watch",
-        metavar="ID",
-        action="append",
-        default=argparse.SUPPRESS,
-        help="add a location to the watchlist (repeatable); it stays there for later runs",
-    )
-    return monitor
-
-
-def _record_option() -> argparse.ArgumentParser:
-    record = argparse.ArgumentParser(add_help=False)
-    record.add_argument(
-        "--record",
-        metavar="FILE",
-        nargs="?",
-        const="",
-        default=argparse.SUPPRESS,
-        help="record from the start (to FILE, or to a new session in the sessions directory); "
-        "r toggles recording in the monitor",
-    )
-    return record
-
-
-SOURCE_HELP = (
-    "the live HERE stream (default), the emulated demo feed, a recorded session, or a file of "
-    "payload JSON objects as `olp catalog layer stream get` prints them (`-`: standard input)"
+from evtui.commands.options import (
+    SOURCE_HELP,
+    demo_options,
+    directory_option,
+    live_options,
+    log_option,
+    mode_option,
+    monitor_options,
+    record_option,
+    writer_option,
 )
-
-
-def _mode_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--mode",
-        choices=("serial", "parallel"),
-        default="serial",
-        help="serial (default): read every partition; parallel: share the partitions out "
-        "with the other consumers given the same --consumer-id (needs --consumer-id)",
-    )
-
-
-def _demo_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("emulated network")
-    group.add_argument("--seed", type=int, default=1, help="same seed, same network (default 1)")
-    group.add_argument(
-        "--speed", type=positive_float, default=60.0, help="time compression (default 60x)"
-    )
-    group.add_argument(
-        "--locations", type=positive_int, default=2000, help="charging locations (default 2000)"
-    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The whole command line: the monitor by default, and the sub-commands."""
-    live = _live_options()
-    log = _log_option()
-    directory_url = _directory_option()
-    monitor = _monitor_options()
-    record = _record_option()
+    live = live_options()
+    log = log_option()
+    directory_url = directory_option()
+    monitor = monitor_options()
+    record = record_option()
     parser = argparse.ArgumentParser(
         prog="evtui",
         description="Monitor HERE's live stream of EV charge-point status updates.",
@@ -166,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         "127.0.0.1: the whole real pipeline (OAuth, API Lookup, the stream, the directory) "
         "against a synthetic network, with no account.",
     )
-    _demo_options(demo)
+    demo_options(demo)
 
     tail = commands.add_parser(
         "tail",
@@ -181,9 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=positive_int, metavar="N", help="stop after N valid payloads"
     )
     tail.add_argument("--timeout", type=positive_float, metavar="S", help="stop after S seconds")
-    tail.add_argument("--format", dest="fmt", choices=("jsonl", "text"), default="jsonl")
-    _mode_option(tail)
-    _demo_options(tail)
+    tail.add_argument(
+        "--format",
+        dest="fmt",
+        choices=("jsonl", "text"),
+        default="jsonl",
+        help="jsonl: each payload as one JSON line; text: a line per EVSE, time, location, "
+        "EVSE and status (default: jsonl)",
+    )
+    mode_option(tail)
+    demo_options(tail)
 
     rec = commands.add_parser(
         "record",
@@ -210,9 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="also write the status changes to this archive, a file every few minutes",
     )
-    _writer_option(rec)
-    _mode_option(rec)
-    _demo_options(rec)
+    writer_option(rec)
+    mode_option(rec)
+    demo_options(rec)
 
     replay = commands.add_parser(
         "replay",
@@ -246,8 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     sessions.add_argument(
         "directory",
         nargs="?",
-        metavar="DIR",
-        help="list the sessions in DIR (default: evtui's sessions directory)",
+        metavar="DIR|FILE",
+        help="list the sessions in DIR (default: evtui's sessions directory); a session FILE "
+        "is read through and any damage said (exit 1)",
     )
 
     export = commands.add_parser(
@@ -258,7 +162,14 @@ def build_parser() -> argparse.ArgumentParser:
         "no old status.",
     )
     export.add_argument("file", metavar="FILE", help="the session file")
-    export.add_argument("--format", dest="fmt", choices=("jsonl", "csv"), default="jsonl")
+    export.add_argument(
+        "--format",
+        dest="fmt",
+        choices=("jsonl", "csv"),
+        default="jsonl",
+        help="fields time, location, evse, old, new, then the location's name, operator, "
+        "country, lat, lng (from the directory's cache; empty where unknown) (default: jsonl)",
+    )
     export.add_argument("-o", "--output", metavar="FILE", help="write here, not to stdout")
 
     report = commands.add_parser(
@@ -287,8 +198,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--rules", choices=("uk", "nevi", "afirev"), default=None,
                         help="what counts as down (default: uk; with --nevi-export: nevi)")
-    report.add_argument("--from", dest="start", metavar="T", help="window start, ISO 8601")
-    report.add_argument("--to", dest="end", metavar="T", help="window end, ISO 8601")
+    report.add_argument(
+        "--from",
+        dest="start",
+        metavar="T",
+        help="window start, ISO 8601, UTC unless it has an offset (default: the oldest update)",
+    )
+    report.add_argument(
+        "--to",
+        dest="end",
+        metavar="T",
+        help="window end, ISO 8601, UTC unless it has an offset (default: the newest update)",
+    )
     report.add_argument(
         "--exclusions", metavar="FILE", help="CSV id,from,to,cause: outages to exclude (nevi)"
     )
@@ -312,7 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     archive = commands.add_parser(
         "archive",
-        usage="evtui archive [-h] [--compact] [--writer NAME] [SESSION ...] DIR",
+        usage="evtui archive [-h] [--compact] [--writer NAME] SESSION... DIR\n"
+        "       evtui archive --compact DIR",
         help="add sessions to a Parquet archive that DuckDB, Spark or Trino can read",
         description="Fold session files (one history, in receive order) into status changes "
         "and write them to the archive directory DIR (made if absent) as Parquet files. A "
@@ -331,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="then merge each day's files into one (a recorder writes one every few minutes)",
     )
-    _writer_option(archive)
+    writer_option(archive)
 
     commands.add_parser(
         "check",
@@ -369,7 +291,11 @@ def build_parser() -> argparse.ArgumentParser:
         "with the columns id,name,operator,address,city,postal_code,country,lat,lng (country "
         "as ISO alpha-3) into the cache. Each refused line is reported with why.",
     )
-    imports.add_argument("file", metavar="FILE")
+    imports.add_argument(
+        "file",
+        metavar="FILE",
+        help="JSON lines, a JSON array, or a CSV (told apart by what the file begins with)",
+    )
 
     emulate = commands.add_parser(
         "emulate",
@@ -385,14 +311,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="also write the credentials file there (mode 0600)",
     )
-    _demo_options(emulate)
+    demo_options(emulate)
     return parser
-
-
-def _writer_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--writer", metavar="NAME", help="this writer's name in archive files (default: host)"
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -208,6 +208,18 @@ def test_every_command_says_what_it_does_in_its_own_help() -> None:
     every = commands(build_parser())
     assert {"check", "demo", "directory show"} <= set(every)
     assert [name for name, sub in every.items() if not sub.description] == []
+    # And every option and argument of each: `--format` once listed its choices only.
+    unsaid = [
+        f"{name} {'/'.join(action.option_strings) or action.dest}"
+        for name, sub in {"": build_parser(), **every}.items()
+        for action in sub._actions
+        if action.help is None
+        and not isinstance(action, argparse._HelpAction | argparse._SubParsersAction)
+    ]
+    assert unsaid == []
+    # A choice's default is said where there is one.
+    export = every["export"].format_help()
+    assert "(default: jsonl)" in " ".join(export.split())
 
 
 def test_the_sizes_duckdb_takes_are_accepted() -> None:
