@@ -22,8 +22,10 @@ class Exclusions:
 
 
 def parse_time(text: str) -> float:
-    """ISO 8601 as POSIX seconds; a time without an offset is UTC. ValueError when it is not."""
-    when = datetime.fromisoformat(text.strip())
+    """ISO 8601 as POSIX seconds; a time without an offset is UTC. ValueError when it is not.
+
+    RFC 3339's lower-case `t` and `z` are taken too (Python's parser takes capitals only)."""
+    when = datetime.fromisoformat(text.strip().upper())
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return when.timestamp()
