@@ -29,6 +29,7 @@ from evtui.here import (
     load_credentials,
 )
 from evtui.model.directory import full_location_id
+from evtui.model.location_id import decode_location_id
 from evtui.safetext import safe_text
 from evtui.settings import load_settings
 from evtui.sources import LiveSettings
@@ -79,8 +80,9 @@ async def run_show(
     """Print one JSON line per id (in the order given, once each); `settings` None: offline.
 
     Returns 0 when every id was answered (even if only by its id), 1 when the directory
-    failed or refused a record."""
+    failed or refused a record, or an id is neither of the real shape nor known."""
     now = time.time() if now is None else now
+    given = {full_location_id(i): i for i in reversed(ids) if i.strip()}
     wanted = list(dict.fromkeys(full_location_id(i) for i in ids if i.strip()))
     failed = False
     if settings is not None and cache.stale(wanted, now):
@@ -101,6 +103,15 @@ async def run_show(
         state: DirectoryState = (
             "found" if info else ("unknown" if location_id in unknown else None)
         )
+        if info is None and decode_location_id(location_id) is None:
+            # A typo, most likely: a line of nulls alone would read as a location unknown.
+            err.write(
+                f"evtui: {safe_text(given[location_id], 200)}: not the shape of a HERE "
+                "location id "
+                "(here:evcp:charginglocation:<country><geohash>-<source>), and not in the "
+                "directory: nothing is known of it\n"
+            )
+            failed = True
         line = describe(location_id, info, state=state)
         # ASCII with escapes: directory text is untrusted, and a terminal may show this line.
         out.write(json.dumps(line, ensure_ascii=True) + "\n")

@@ -279,3 +279,16 @@ def test_a_corrupt_cache_is_moved_aside_and_show_goes_on(
     assert any(".corrupt-" in p.name for p in cache.parent.iterdir())
     with sqlite3.connect(cache) as db:
         assert db.execute("SELECT value FROM meta").fetchone() == ("1",)
+
+
+def test_an_id_of_no_known_shape_is_said_to_be_so(tmp_path: Path, home: dict[str, str]) -> None:
+    # A typo: a line of nulls alone, exit 0, read as a location the directory does not know.
+    done = evtui("directory", "show", "--offline", "notanid", location_id(1), env=home)
+    assert done.returncode == 1
+    assert done.stderr.startswith("evtui: notanid: not the shape of a HERE location id")
+    first, second = map(json.loads, done.stdout.splitlines())
+    assert first["id"] == "here:evcp:charginglocation:notanid" and first["country"] is None
+    # A real-shaped id the directory has never heard of is no mistake: its id tells a place.
+    assert second["country"] is not None
+    alone = evtui("directory", "show", "--offline", location_id(1), env=home)
+    assert (alone.returncode, alone.stderr) == (0, "")
