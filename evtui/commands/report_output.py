@@ -127,14 +127,23 @@ def _csv(objects: list[dict[str, Any]], out: TextIO) -> None:
         writer.writerow(cells)
 
 
-def _label(row: Row, by: Grouping, place: Place) -> str:
+def _label(row: Row, by: Grouping, place: Place) -> tuple[str, str]:
+    """A row's name, and what of it stays whole when it is shortened: an EVSE's id tail,
+    which tells apart the EVSEs of one location."""
     keys = row.keys
     if by in ("evse", "location"):
         location = keys["location"]
         name = place(location)["name"] or id_tail(location)[:18]
-        return f"{name} {id_tail(keys['evse'])[-6:]}" if by == "evse" else name
+        return (name, id_tail(keys["evse"])[-6:]) if by == "evse" else (name, "")
     value = next(iter(keys.values()))
-    return "(not known)" if value is None else str(value)
+    return ("(not known)" if value is None else str(value)), ""
+
+
+def _fit(name: str, kept: str, width: int) -> str:
+    """`name` then `kept` in `width` cells, `name` shortened first."""
+    if not kept:
+        return shorten(name, width, keep_tail=False)
+    return shorten(name, max(1, width - cell_width(kept) - 1), keep_tail=False) + " " + kept
 
 
 def _table(result: Result, rows: list[Row], by: Grouping, out: TextIO, place: Place) -> None:
@@ -165,24 +174,25 @@ def _table(result: Result, rows: list[Row], by: Grouping, out: TextIO, place: Pl
         ]
         if by != "evse":
             values.insert(0, f"{f.evses:,}")
-        cells.append((safe_text(_label(row, by, place)), values))
+        name, kept = (safe_text(part) for part in _label(row, by, place))
+        cells.append((f"{name} {kept}".rstrip(), name, kept, values))
     # Too narrow: the columns that matter least go first.
     for drop in ("changes", "longest", "EVSEs", "down"):
-        widths = [max([len(c)] + [len(v[i]) for _, v in cells]) for i, c in enumerate(columns)]
+        widths = [max([len(c)] + [len(v[i]) for *_, v in cells]) for i, c in enumerate(columns)]
         if sum(widths) + 2 * len(widths) + NAME_MIN <= terminal or drop not in columns:
             continue
         index = columns.index(drop)
         del columns[index]
-        cells = [(name, values[:index] + values[index + 1 :]) for name, values in cells]
-    widths = [max([len(c)] + [len(v[i]) for _, v in cells]) for i, c in enumerate(columns)]
+        cells = [(full, name, kept, v[:index] + v[index + 1 :]) for full, name, kept, v in cells]
+    widths = [max([len(c)] + [len(v[i]) for *_, v in cells]) for i, c in enumerate(columns)]
     fixed = sum(widths) + 2 * len(widths)
-    longest = max([4] + [cell_width(n) for n, _ in cells])
+    longest = max([4] + [cell_width(n) for n, *_ in cells])
     name_width = max(NAME_MIN, min(terminal - fixed, longest))
     titles = zip(columns, widths, strict=True)
     head = pad(by, name_width) + "".join("  " + c.rjust(w) for c, w in titles)
     out.write(head.rstrip() + "\n")
-    for name, values in cells:
-        line = pad(shorten(name, name_width, keep_tail=False), name_width)
+    for _, name, kept, values in cells:
+        line = pad(_fit(name, kept, name_width), name_width)
         line += "".join("  " + v.rjust(w) for v, w in zip(values, widths, strict=True))
         out.write(line.rstrip() + "\n")
     if any(row.flapping or row.stale for row in rows):

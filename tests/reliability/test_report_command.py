@@ -164,6 +164,13 @@ def test_the_table_fits_the_terminal_and_shows_names_as_data(
     # Worst first; the name is data: its escape shown, its brackets kept, cut to the column.
     assert lines[3].startswith("[red]Hafen\\x1b[2J") and "50.00%" in lines[3]
     assert "\x1b" not in done.stdout
+    # By EVSE, a long name is cut before the EVSE's id tail, which tells its EVSEs apart.
+    done = evtui("report", str(payloads(tmp_path, DAY)), "--by", "evse",
+                 env={**home, "COLUMNS": "80"})  # fmt: skip
+    rows = done.stdout.splitlines()[3:6]
+    assert all(len(line) <= 80 for line in rows), rows
+    assert sorted(row.split()[1] for row in rows) == ["onea", "oneb", "twoc"]
+    assert next(r for r in rows if " twoc " in r).startswith("[red]Hafe… twoc")
 
 
 def test_csv_has_a_column_for_every_status_seen_or_not(
