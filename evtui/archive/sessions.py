@@ -61,11 +61,18 @@ def _close(
         f"{path}: {session.damage.describe()}" if session.damage else None
     )
     whole = failure is None and not session.info.interrupted
+    # The same damaged file again (or a copy no more whole): where none of its readable
+    # part is new, new coverage and location files would only repeat the first ones.
+    repeated = again and failure is not None and not out.written_changes
+    out.close(complete=whole, new_only=repeated)
+    if repeated and not out.written_changes:
+        added.skipped.append(str(path))
+        added.problems.append(f"{failure} (the archive holds all of it that can be read)")
+        return
     if failure is not None:
         added.problems.append(f"{failure} (adding an intact copy later adds the rest)")
     elif not whole:
         added.unfinished.append(str(path))
-    out.close(complete=whole)
     added.sessions += 1
     added.changes += out.written_changes
     added.files += len(out.files)

@@ -182,13 +182,19 @@ class ArchiveWriter:
 
     # --- writing ---------------------------------------------------------------------------
 
-    def flush(self, *, closed: bool = False) -> list[Path]:
+    def flush(self, *, closed: bool = False, new_only: bool = False) -> list[Path]:
         """Write what is held as new files; `closed` marks the session's end in its coverage.
+        `new_only`: nothing at all where no change or late update is new to the archive.
         Returns the files written. Raises ArchiveError when the disk refuses."""
         written: list[Path] = []
         try:
             written += self._write_dated("status_changes", self._changes)
             written += self._write_dated("late_updates", self._late)
+            if new_only and not written:
+                self._seen.clear()
+                self._new_locations.clear()
+                self._spans, self._span = [], None
+                return []
             if self._seen:
                 seen = [(loc, evse, t, self.session) for (loc, evse, _), t in self._seen.items()]
                 written += self._write_dated("seen", seen)
@@ -214,10 +220,11 @@ class ArchiveWriter:
         self.files += written
         return written
 
-    def close(self, *, complete: bool = True) -> list[Path]:
+    def close(self, *, complete: bool = True, new_only: bool = False) -> list[Path]:
         """Write the rest and, when `complete`, mark the session's end: adding the session
-        again then adds nothing (else it adds what the archive lacks of it)."""
-        written = self.flush(closed=complete)
+        again then adds nothing (else it adds what the archive lacks of it). `new_only`: as
+        `flush`'s."""
+        written = self.flush(closed=complete, new_only=new_only)
         self._db.close()
         return written
 

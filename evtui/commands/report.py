@@ -215,6 +215,13 @@ def _from_archive(
     if not reader.files["status_changes"]:
         reader.close()
         # An empty report would read as a network with no EVSEs: say there is nothing.
+        if reader.files["coverage"]:
+            # Sessions were added, and held no status update (a recorder of a quiet stream).
+            fail(
+                f"nothing to report: the archive {args.archive} holds no status change "
+                "(what was added to it held none)",
+                EXIT_ERROR,
+            )
         fail(f"--archive {args.archive}: no archive there (no status_changes files)", EXIT_ERROR)
     try:
         result = archive_result(

@@ -177,6 +177,16 @@ def test_a_damaged_session_adds_what_is_readable_and_says_where_it_broke(
     want = session_result([cut], "uk")
     assert want.evses
     assert rows(archived_result(archive, "uk"), "location") == rows(want, "location")
+    # The same damaged file again: nothing new in it, so no file is written (each time
+    # it wrote its coverage and locations again).
+    files = sorted(archive.rglob("*.parquet"))
+    again = evtui("archive", str(cut), str(archive), env=home)
+    assert again.returncode == 1
+    assert f"{cut} is in the archive already: skipped" in again.stderr
+    assert "(the archive holds all of it that can be read)" in again.stderr
+    assert "0 sessions added (0 status changes, 0 files in all)" in again.stderr
+    assert sorted(archive.rglob("*.parquet")) == files
+    assert rows(archived_result(archive, "uk"), "location") == rows(want, "location")
 
 
 def archived_rows(archive: Path) -> int:
@@ -381,3 +391,18 @@ def test_the_readmes_query_gives_each_evse_one_history_across_sessions(tmp_path:
     assert table(apart, query) == expected
     # The sessions added in one run (one writer going on from one to the next) store that.
     assert table(together, query) == expected
+
+
+def test_an_archive_of_sessions_that_held_no_update_reports_nothing(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    # A recorder of a quiet stream: its session is added, and there is no change to report.
+    quiet = write_session(tmp_path / "quiet.evtui", [])
+    archive = tmp_path / "archive"
+    assert evtui("archive", str(quiet), str(archive), env=home).returncode == 0
+    done = evtui("report", "--archive", str(archive), env=home)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"evtui: nothing to report: the archive {archive} holds no status change (what was "
+        "added to it held none)\n"
+    )
