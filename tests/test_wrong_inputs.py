@@ -64,3 +64,10 @@ def test_a_session_cut_to_its_first_kilobyte_is_said_to_be_cut(tmp_path: Path) -
     other = tmp_path / "other.evtui"
     sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
     assert "is an SQLite file but not an evtui session" in evtui("sessions", str(other)).stdout
+
+
+def test_record_into_a_folder_that_is_not_there_is_refused_as_export_is(tmp_path: Path) -> None:
+    typo = tmp_path / "sesions" / "s.evtui"
+    done = evtui("record", "--source", "demo", "--limit", "5", "-o", str(typo))
+    assert (done.returncode, done.stderr) == (1, f"evtui: -o {typo}: no folder {typo.parent}\n")
+    assert not typo.parent.exists()

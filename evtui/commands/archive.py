@@ -32,6 +32,9 @@ def run(args: argparse.Namespace) -> int:
     directory = Path(target).expanduser()
     if directory.exists() and not directory.is_dir():
         fail(f"{target} is a file: the last argument is the archive directory")
+    if sessions and not directory.exists() and not directory.parent.is_dir():
+        # DIR is made if absent, not a tree of folders a mistyped path would make.
+        fail(f"{target}: no folder {directory.parent} to make the archive in", EXIT_ERROR)
     writer = args.writer or default_writer()
     err = sys.stderr
 

@@ -41,8 +41,15 @@ def run(args: argparse.Namespace) -> int:
     """`evtui record`, from its parsed arguments."""
     source = open_source(args, args.source)
     origin = session_origin(args, args.source, source)
+    archive_dir = Path(args.archive).expanduser() if args.archive else None
+    if archive_dir and not archive_dir.exists() and not archive_dir.parent.is_dir():
+        # Made if absent, not a tree of folders a mistyped path would make.
+        fail(f"--archive {args.archive}: no folder {archive_dir.parent} to make it in", EXIT_ERROR)
     if args.output and not Path(args.output).expanduser().is_dir():
         path = Path(args.output).expanduser()
+        if not path.parent.is_dir():
+            # As export and report -o: a folder mistyped is said, not made.
+            fail(f"-o {args.output}: no folder {path.parent}", EXIT_ERROR)
     elif args.output:
         # A directory: the session goes in it, named as in the sessions directory.
         path = default_session_path(Path(args.output).expanduser(), origin.kind)
@@ -76,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
         from evtui.commands.archive import default_writer
 
         try:
-            Path(args.archive).expanduser().mkdir(parents=True, exist_ok=True)
+            Path(args.archive).expanduser().mkdir(exist_ok=True)
         except OSError as exc:
             recorder.abandon()
             fail(f"--archive {args.archive}: {exc.strerror or exc}", EXIT_ERROR)

@@ -262,6 +262,18 @@ def test_the_archive_is_where_the_user_said_or_the_command_says_why_not(
     assert done.returncode == 2 and "not both" in done.stderr
     done = evtui("report", "--archive", str(tmp_path), "--gap", "30", env=home)
     assert done.returncode == 2 and "silences of 60 s or more" in done.stderr
+    # DIR is made if absent; a mistyped path's missing folders are said, not made.
+    typo = tmp_path / "mnt" / "shraed" / "archive"
+    done = evtui("archive", str(session), str(typo), env=home)
+    assert done.returncode == 1
+    assert done.stderr == f"evtui: {typo}: no folder {typo.parent} to make the archive in\n"
+    done = evtui("record", "--source", "demo", "--limit", "3", "-o", str(tmp_path / "r.evtui"),
+                 "--archive", str(typo), env=home)  # fmt: skip
+    assert done.returncode == 1 and f"no folder {typo.parent} to make it in" in done.stderr
+    assert not (tmp_path / "mnt").exists() and not (tmp_path / "r.evtui").exists()
+    made = tmp_path / "made"
+    assert evtui("archive", str(session), str(made), env=home).returncode == 0
+    assert (made / "README.md").is_file()
 
 
 def test_compacting_merges_each_days_files_and_changes_no_figure(
