@@ -386,13 +386,15 @@ class _ObjectReader:
     """Splits concatenated JSON objects out of text fed in arbitrary chunks.
 
     Yields `(index, text, error)`: `error` is None for a complete object, else why the text
-    (kept for inspection) is not one.
+    (kept for inspection) is not one, starting with the line it begins on (1 the first).
     """
 
     def __init__(self) -> None:
         self._buffer = ""
         self._count = 0
         self._decoder = json.JSONDecoder()
+        self._line = 1
+        """The line the buffer begins on."""
 
     def feed(self, chunk: str) -> list[tuple[int, str, str | None]]:
         self._buffer += chunk
@@ -405,16 +407,27 @@ class _ObjectReader:
         out: list[tuple[int, str, str | None]] = []
         buf = self._buffer
         pos = 0
+        # Lines counted as the text is passed over, each newline once.
+        line, counted = self._line, 0
+
+        def line_of(at: int) -> int:
+            nonlocal line, counted
+            line += buf.count("\n", counted, at)
+            counted = at
+            return line
+
         while True:
             start = buf.find("{", pos)
             if start < 0:
                 if final or len(buf) - pos > _MAX_SEPARATOR:
-                    self._junk(buf[pos:], out)
+                    self._junk(buf[pos:], out, line_of(pos))
                     self._buffer = ""
+                    self._line = line_of(len(buf))
                 else:
                     self._buffer = buf[pos:]  # may be the start of a separator or junk
+                    self._line = line_of(pos)
                 return out
-            self._junk(buf[pos:start], out)
+            self._junk(buf[pos:start], out, line_of(pos))
             error: str | None = None
             try:
                 _, end = self._decoder.raw_decode(buf, start)
@@ -423,18 +436,23 @@ class _ObjectReader:
                 resume = buf.find("\n{", start + 1)
                 if resume < 0 and not final:
                     self._buffer = buf[start:]
+                    self._line = line_of(start)
                     return out
                 end = resume + 1 if resume >= 0 else len(buf)
                 # (Some of json's messages end in "at" already: "Invalid control character at".)
                 what = exc.msg.removesuffix(" at")
-                error = f"{what} at character {exc.pos - start} of the object"
+                error = f"line {line_of(start)}: {what} at character {exc.pos - start}"
+                error += " of the object"
             out.append((self._count, buf[start:end], error))
             self._count += 1
             pos = end
 
-    def _junk(self, between: str, out: list[tuple[int, str, str | None]]) -> None:
-        """Text between objects: fine when it is a separator, else a rejection that keeps it."""
+    def _junk(self, between: str, out: list[tuple[int, str, str | None]], line: int) -> None:
+        """Text between objects (from line `line` on): fine when it is a separator, else a
+        rejection that keeps it."""
         if any(c.isalnum() for c in between):
             text = between.strip()
-            out.append((self._count, text, f"not a JSON object: {shorten(text, 60)}"))
+            # The line of its first character that is not blank.
+            line += between[: len(between) - len(between.lstrip())].count("\n")
+            out.append((self._count, text, f"line {line}: not a JSON object: {shorten(text, 60)}"))
             self._count += 1

@@ -79,8 +79,9 @@ async def test_a_bad_object_says_what_is_wrong_where_in_the_object(tmp_path: Pat
     path.write_text('{"id": "a\tb", "evses": []}\n{"id" "L2"}\n' + json.dumps(doc("L3")))
     _, out, err = await tail(path)
     assert json.loads(out) == doc("L3")
-    assert "Invalid control character at character 9 of the object" in err
-    assert "Expecting ':' delimiter at character 6 of the object" in err
+    # And on which line of the file it begins (an `offset` counts documents, not lines).
+    assert "line 1: Invalid control character at character 9 of the object" in err
+    assert "line 2: Expecting ':' delimiter at character 6 of the object" in err
 
 
 async def test_text_between_objects_is_rejected_and_kept_but_delimiters_are_not(
@@ -95,6 +96,8 @@ async def test_text_between_objects_is_rejected_and_kept_but_delimiters_are_not(
     assert [json.loads(line)["id"] for line in out.splitlines()] == ["L1", "L2"]
     assert err.count("rejected:") == 2
     assert "garbage line" in err and "[1, 2]" in err
+    # Each named by the line it begins on: blank lines and objects over several lines count.
+    assert "line 2: not a JSON object: -----" in err and "line 4: not a JSON object: ," in err
 
 
 async def test_non_finite_numbers_are_rejected_rather_than_printed_as_invalid_json(
@@ -123,3 +126,46 @@ async def test_jsonl_spells_every_value_as_json_does_escaping_all_but_printable_
 
     assert out.isascii()
     assert out.splitlines() == [json.dumps(d, separators=(",", ":")) for d in docs]
+
+
+def test_each_bad_document_is_named_by_its_line_however_the_file_is_read() -> None:
+    import random
+    import re
+
+    from evtui.sources import _ObjectReader
+
+    rng = random.Random(5)
+    parts = []
+    for n in range(300):
+        kind = rng.choice(["ok", "ok", "tall", "blank", "junk", "bad"])
+        if kind == "ok":
+            parts.append(json.dumps(doc(f"L{n}")) + "\n")
+        elif kind == "tall":  # one object over several lines
+            parts.append(json.dumps(doc(f"L{n}"), indent=1) + "\n")
+        elif kind == "blank":
+            parts.append("\n" * rng.randint(1, 3))
+        elif kind == "junk":
+            parts.append(f"junk {n} here\n")
+        else:  # an object that does not parse
+            parts.append(f'{{"id": "L{n}", "evses": [}}\n')
+    text = "".join(parts) + '{"id": "cut'
+    # Read in chunks of any size, as a pipe gives them: the lines are the same.
+    for chunk_size in (1, 7, 64, 4096, len(text)):
+        reader = _ObjectReader()
+        found = []
+        for at in range(0, len(text), chunk_size):
+            found += reader.feed(text[at : at + chunk_size])
+        found += reader.finish()
+        bad = [(piece, error) for _, piece, error in found if error is not None]
+        # (Junk on lines one after another is one piece: the text between two objects.)
+        broken = sum(p.endswith("[}\n") for p in parts)
+        assert sum("[}" in piece for piece, _ in bad) == broken > 10
+        assert any(piece.startswith("junk") for piece, _ in bad) and bad[-1][0] == '{"id": "cut'
+        searched = 0
+        for piece, error in bad:
+            # The second computation: where the piece stands in the whole text.
+            where = text.index(piece, searched)
+            searched = where + 1
+            line = re.match(r"line (\d+): ", error)
+            assert line is not None, error
+            assert int(line.group(1)) == text.count("\n", 0, where) + 1, (chunk_size, piece)

@@ -129,8 +129,8 @@ def run(args: argparse.Namespace) -> int:
         # All of it in a gap in reception (a window after the recording stopped, say): rows
         # of no figures would read as a network that said nothing, as before the data.
         fail(
-            f"nothing to report: nothing observed within {window} (it lies in a gap in "
-            "reception)",
+            f"nothing to report: nothing observed within {window} (it lies after the data, "
+            "or in a gap in reception)",
             EXIT_ERROR,
         )
     places = cached_places("report", {f.location for f in result.evses})

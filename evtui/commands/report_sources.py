@@ -33,7 +33,13 @@ class Sources(NamedTuple):
 def read(args: argparse.Namespace, sources: Sources, history: History, err: TextIO) -> bool:
     """Fold every source into `history`; True when one of them was damaged or unreadable."""
     damaged = read_sessions(sources.sessions, history, err)
-    return asyncio.run(_read(args, sources.files, history, err)) or damaged
+    newest, files_damaged = asyncio.run(_read(args, sources.files, history, err))
+    if not sources.sessions and newest is not None:
+        # Payload files alone have no receive clock: their newest update is as far as the
+        # data is known, and a window past it ends in a gap, as one past a session does
+        # (not the statuses held on for the month a window asks about).
+        history.received(newest)
+    return files_damaged or damaged
 
 
 def check_source(spec: str) -> SessionInfo | None:
@@ -149,11 +155,15 @@ def read_sessions(found: list[SessionFile], history: History, err: TextIO) -> bo
     return damaged
 
 
-async def _read(args: argparse.Namespace, specs: list[str], history: History, err: TextIO) -> bool:
-    """Fold every source into `history`; True when one of them was damaged or unreadable."""
+async def _read(
+    args: argparse.Namespace, specs: list[str], history: History, err: TextIO
+) -> tuple[float | None, bool]:
+    """Fold the payload files into `history`: the newest `last_updated` in them (None: no
+    update), and True when one of them was damaged or unreadable."""
     from evtui.here import ConnectionState, ConnectionStatus
 
     damaged = False
+    newest: float | None = None
     for spec in specs:
         source = open_source(args, spec)
         accepted = rejected = 0
@@ -173,6 +183,8 @@ async def _read(args: argparse.Namespace, specs: list[str], history: History, er
                         for evse in payload.evses:
                             at = evse.last_updated.timestamp()
                             history.update(payload.id, evse.id, evse.status, at)
+                            if newest is None or at > newest:
+                                newest = at
                     else:
                         rejected += 1
                         first = first or item
@@ -180,8 +192,8 @@ async def _read(args: argparse.Namespace, specs: list[str], history: History, er
             # A line cut short, say: the rest is reported, and this says what is not in it.
             err.write(
                 f"evtui report: {safe_text(spec, 200)}: "
-                f"{counted(rejected, 'document')} not a valid payload, left out (the first at "
-                f"offset {first.message.offset}: {first.reason}: {safe_text(first.detail, 200)})\n"
+                f"{counted(rejected, 'document')} not a valid payload, left out (the first: "
+                f"{first.reason}: {safe_text(first.detail, 200)})\n"
             )
         if not accepted:
             # Not one payload: the wrong file, not a quiet network (an empty session is one).
@@ -191,4 +203,4 @@ async def _read(args: argparse.Namespace, specs: list[str], history: History, er
                 f"(no valid payload; {what})\n"
             )
             damaged = True
-    return damaged
+    return newest, damaged

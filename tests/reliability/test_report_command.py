@@ -233,7 +233,7 @@ def test_sessions_are_one_history_and_the_time_between_them_is_unobserved(
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == (
         f"evtui: nothing to report: nothing observed within --from {stamp(T0 + 5 * H)} "
-        f"--to {stamp(T0 + 6 * H)} (it lies in a gap in reception)\n"
+        f"--to {stamp(T0 + 6 * H)} (it lies after the data, or in a gap in reception)\n"
     )
 
 
@@ -268,6 +268,20 @@ def test_a_window_beside_the_data_is_said_to_be_so(tmp_path: Path, home: dict[st
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == "evtui: nothing to report: no update within --to 2026-11-26T07:00Z\n"
     assert evtui("report", source, "--to", "2026-11-26T09:00Z", env=home).returncode == 0
+    # Both ends given, after the data: no statuses held on for the month asked about.
+    done = evtui("report", source, "--from", "2026-11-28", "--to", "2026-12-28", env=home)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert "nothing to report: nothing observed within --from 2026-11-28" in done.stderr
+    # A window running on past the data: what follows its newest change (20:00, c going
+    # inoperative; a's 08:00 update repeats its status) is unobserved, as after a session.
+    done = evtui("report", source, "--to", "2026-11-28T08:00Z", "--by", "evse",
+                 "--format", "jsonl", env=home)  # fmt: skip
+    by_evse = {r["evse"][-4:]: r for r in jsonl(done)}
+    assert {k: (r["observed_s"], r["unobserved_s"]) for k, r in by_evse.items()} == {
+        "onea": (12 * H, 36 * H), "oneb": (12 * H, 36 * H), "twoc": (12 * H, 36 * H)
+    }  # fmt: skip
+    assert by_evse["onea"]["outage_s"] == 1.5 * H  # (10:00-11:30, inside the data)
+    assert "1 gap in reception (129,600 s unobserved)" in done.stderr
 
 
 def test_bad_arguments_are_said_plainly(tmp_path: Path, home: dict[str, str]) -> None:
@@ -395,8 +409,8 @@ def test_what_is_no_valid_payload_is_said_and_left_out_of_the_figures(
     done = evtui("report", str(cut), "--by", "evse", "--format", "jsonl", env=home)
     assert done.returncode == 0, done.stderr
     assert (
-        f"evtui report: {cut}: 1 document not a valid payload, left out (the first at offset "
-        f"{len(DAY) - 1}: bad JSON: " in done.stderr
+        f"evtui report: {cut}: 1 document not a valid payload, left out (the first: bad JSON: "
+        f"line {len(DAY)}: " in done.stderr
     )
     # The figures are those of the lines before it.
     before = payloads(tmp_path, DAY[:-1])
