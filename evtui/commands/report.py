@@ -133,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
             "or in a gap in reception)",
             EXIT_ERROR,
         )
+    if exclusions and args.rules == "nevi":
+        _unmatched(exclusions, result, sys.stderr)
     places = cached_places("report", {f.location for f in result.evses})
     place = _placer(places, archived)
     if args.nevi_export is not None:
@@ -291,6 +293,26 @@ def _nevi_export(result: Result, directory: Path, err: TextIO) -> None:
         f"evtui report: wrote {safe_text(str(uptime), 200)} ({counted(ports, 'port')}{left})"
         f" and {safe_text(str(outages), 200)} ({counted(count, 'outage')}), NEVI-style proxy\n"
     )
+
+
+def _unmatched(exclusions: dict[str, list[tuple[float, float]]], result: Result,
+               err: TextIO) -> None:  # fmt: skip
+    """Say which exclusions excluded nothing: a mistyped id quietly lowers an uptime."""
+    known = {f.evse for f in result.evses} | {f.location for f in result.evses}
+    unknown = sorted(i for i in exclusions if i not in known)
+    if unknown:
+        named = ", ".join(safe_text(i, 80) for i in unknown[:3])
+        more = f" and {len(unknown) - 3:,} more" if len(unknown) > 3 else ""
+        err.write(
+            f"evtui report: --exclusions: {counted(len(unknown), 'id')} match no EVSE or "
+            f"location in the data (ids in full, as the stream spells them), so exclude "
+            f"nothing: {named}{more}\n"
+        )
+    elif not any(f.excluded_s for f in result.evses):
+        err.write(
+            "evtui report: --exclusions: no down time of the EVSEs they name falls inside "
+            "them in the window: nothing is excluded\n"
+        )
 
 
 def _summary(result: Result, err: TextIO) -> None:

@@ -146,14 +146,27 @@ def _fit(name: str, kept: str, width: int) -> str:
     return shorten(name, max(1, width - cell_width(kept) - 1), keep_tail=False) + " " + kept
 
 
+OBSERVED_SAID = 0.995
+"""Below this share of the window's EVSE time observed, the table's title says how much."""
+
+
 def _table(result: Result, rows: list[Row], by: Grouping, out: TextIO, place: Place) -> None:
     """Aligned columns that fit the terminal, worst uptime first, under a title line."""
     terminal = shutil.get_terminal_size((120, 24)).columns
     proxy = " (a proxy: exclusions only as given)" if result.rules.name == "nevi" else ""
-    for line in (
+    lines = [
         f"{result.rules.title} uptime of {counted(len(result.evses), 'EVSE')}{proxy}",
         f"from {iso(result.start)} to {iso(result.end)}",
-    ):
+    ]
+    possible = result.window_s * len(result.evses)
+    observed = sum(f.observed_s for f in result.evses)
+    if possible and observed < OBSERVED_SAID * possible:
+        # A month-to-date report of a day's recording: its percentages are of that day.
+        lines.append(
+            f"{100 * observed / possible:.2f}% of it observed, EVSE by EVSE: the figures are "
+            "of that time"
+        )
+    for line in lines:
         out.write(shorten(line, terminal, keep_tail=False) + "\n")
     columns = ["uptime", "outages", "down", "longest", "MTTR", "util", "changes", "flags"]
     if by != "evse":
