@@ -52,14 +52,19 @@ def test_compacting_a_directory_that_is_no_archive_is_refused(tmp_path: Path) ->
     ]
 
 
-def test_a_session_cut_to_its_first_kilobyte_is_said_to_be_cut(tmp_path: Path) -> None:
+def test_a_session_cut_to_its_first_kilobytes_is_said_to_be_cut(tmp_path: Path) -> None:
     session = demo_session(tmp_path / "s.evtui")
-    tiny = tmp_path / "tiny.evtui"
-    tiny.write_bytes(session.read_bytes()[:1000])
-    done = evtui("sessions", str(tiny))
-    assert done.returncode == 1
-    assert "is cut short (an SQLite file shorter than its header says)" in done.stdout
-    assert "not an evtui session" not in done.stdout
+    for size in (100, 1000, 5000):  # (was: "malformed", then "not an evtui session")
+        tiny = tmp_path / f"tiny{size}.evtui"
+        tiny.write_bytes(session.read_bytes()[:size])
+        done = evtui("sessions", str(tiny))
+        assert done.returncode == 1
+        assert "is cut short (an SQLite file shorter than its header says)" in done.stdout
+        assert "not an evtui session" not in done.stdout and "malformed" not in done.stdout
+        # Reading it leaves nothing beside it (it left an empty log and its index).
+        for command in (["report", str(tiny)], ["export", str(tiny)], ["sessions", str(tmp_path)]):
+            evtui(*command)
+        assert sorted(p.name for p in tmp_path.glob(f"tiny{size}.evtui*")) == [tiny.name]
     # An SQLite file of someone else's, whole, is still told apart from it.
     other = tmp_path / "other.evtui"
     sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
@@ -71,3 +76,13 @@ def test_record_into_a_folder_that_is_not_there_is_refused_as_export_is(tmp_path
     done = evtui("record", "--source", "demo", "--limit", "5", "-o", str(typo))
     assert (done.returncode, done.stderr) == (1, f"evtui: -o {typo}: no folder {typo.parent}\n")
     assert not typo.parent.exists()
+
+
+def test_record_into_a_folder_named_with_a_slash_is_no_file_of_that_name(tmp_path: Path) -> None:
+    meant = f"{tmp_path / 'newdir'}/"
+    done = evtui("record", "--source", "demo", "--limit", "3", "-o", meant)
+    assert (done.returncode, done.stderr) == (1, f"evtui: -o {meant}: no folder {meant[:-1]}\n")
+    assert not (tmp_path / "newdir").exists()
+    (tmp_path / "newdir").mkdir()
+    assert evtui("record", "--source", "demo", "--limit", "3", "-o", meant).returncode == 0
+    assert len(list((tmp_path / "newdir").glob("*.evtui"))) == 1

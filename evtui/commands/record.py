@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 import time
@@ -45,6 +46,9 @@ def run(args: argparse.Namespace) -> int:
     if archive_dir and not archive_dir.exists() and not archive_dir.parent.is_dir():
         # Made if absent, not a tree of folders a mistyped path would make.
         fail(f"--archive {args.archive}: no folder {archive_dir.parent} to make it in", EXIT_ERROR)
+    if args.output and args.output.endswith(("/", os.sep)) and not Path(args.output).is_dir():
+        # Meant as a folder: a session file of that name would surprise.
+        fail(f"-o {args.output}: no folder {args.output.rstrip('/' + os.sep)}", EXIT_ERROR)
     if args.output and not Path(args.output).expanduser().is_dir():
         path = Path(args.output).expanduser()
         if not path.parent.is_dir():

@@ -74,9 +74,17 @@ def _rows(found: list[SessionInfo | tuple[Path, str]]) -> None:
             )
             continue
         started = datetime.fromtimestamp(entry.started_at, UTC).astimezone()
-        state = "damaged" if entry.damaged else "interrupted" if entry.interrupted else "complete"
+        state = _state(entry)
         print(
             f"{started:%Y-%m-%d %H:%M:%S}  {duration_text(entry.duration):>9}  "
             f"{entry.messages:>10,}  {size_text(entry.size):>9}  {state:11}  "
             f"{safe_text(entry.source, 60)} / {safe_text(entry.path.name)}"
         )
+
+
+def _state(entry: SessionInfo) -> str:
+    if entry.damaged:
+        return "damaged"
+    if entry.recording:  # (no end yet either: it is not interrupted)
+        return "recording"
+    return "interrupted" if entry.interrupted else "complete"

@@ -13,8 +13,9 @@ find a time in a million messages, and a file that other tools can open. See the
 Format version 4 (about a quarter of the size of version 1; evtui reads 1, 2 and 3 still):
 
 - `session(key, value)`: the header (format, versions, source, catalog, layer, started/ended,
-  and `dictionary`: base64 of the deflate dictionary the documents are compressed with).
-  No `ended_at` means the recording was interrupted.
+  `dictionary`: base64 of the deflate dictionary the documents are compressed with, and
+  `recorder`: `host:pid` of the process that records it). No `ended_at` means the recording
+  was interrupted, or goes on while that process runs.
 - `messages(seq, received_at, partition, offset, timestamp, key, encoding, data, data_handle)`:
   one row per message in arrival order, `seq` from 0, receive times never going back.
   `timestamp` is stored as milliseconds after `received_at` (a byte or two); `key` is an
@@ -58,6 +59,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,6 +132,24 @@ def is_session_file(path: str | os.PathLike[str]) -> bool:
             return f.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
     except OSError:
         return False
+
+
+def still_recording(recorder: str | None) -> bool:
+    """Whether the process a session's header names as its recorder (`host:pid`) is still
+    running on this machine: a session with no end is then being recorded, not killed."""
+    host, _, pid = (recorder or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except PermissionError:
+        pass  # another user's: it runs
+    except OSError:
+        return False
+    # A pid the system gave to another program since: only a Python process records.
+    with contextlib.suppress(OSError):
+        return b"python" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    return True
 
 
 def file_size(path: Path) -> int:

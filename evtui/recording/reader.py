@@ -39,6 +39,7 @@ from evtui.recording.format import (
     error_text,
     file_size,
     is_session_file,
+    still_recording,
 )
 from evtui.recording.packing import Unpacker, unpack_state
 
@@ -67,6 +68,8 @@ class SessionInfo:
     size: int
     damaged: bool = False
     """Part of the file could not be read (as far as opening it found)."""
+    recording: bool = False
+    """It has no end yet, and the process recording it is running on this machine."""
 
     @property
     def interrupted(self) -> bool:
@@ -88,6 +91,10 @@ class SessionInfo:
         return max(0.0, self.last_at - self.first_at)
 
 
+_CUT_TOO_SHORT = (
+    "is cut short (an SQLite file shorter than its header says): too little of it is left "
+    "to hold a session"
+)
 _SELECT = (
     'SELECT seq, received_at, partition, "offset", timestamp, key, encoding, data, data_handle '
     "FROM messages "
@@ -114,11 +121,16 @@ class SessionReader:
         self._unreadable: set[int] = set()
         # Looked at before connecting: the connection makes a write-ahead log of its own.
         self._cut_short = shorter_than_its_header(self.path)
-        self._db = self._connect()
+        self._had_log = os.path.exists(f"{self.path}-wal")
+        try:
+            self._db = self._connect()
+        except BaseException:
+            self._tidy()
+            raise
         try:
             self._header = self._read_header()
         except BaseException:
-            self._db.close()
+            self.close()
             raise
         self._version = _int(self._header.get("format_version")) or 1
         try:
@@ -157,6 +169,8 @@ class SessionReader:
                 return db
             except (sqlite3.Error, UnicodeDecodeError):
                 db.close()
+        if self._cut_short:
+            raise SessionError(f"{self.path} {_CUT_TOO_SHORT}")
         raise SessionError(
             f"{self.path}: cannot open it: {error_text(failure) if failure else 'unknown error'}"
         )
@@ -171,10 +185,7 @@ class SessionReader:
             }
             if "session" not in tables or "messages" not in tables:
                 if self._cut_short:
-                    raise SessionError(
-                        f"{self.path} is cut short (an SQLite file shorter than its header "
-                        "says): too little of it is left to hold a session"
-                    )
+                    raise SessionError(f"{self.path} {_CUT_TOO_SHORT}")
                 hint = ""
                 if not tables and not Path(f"{self.path}-wal").exists():
                     # A recording that never closed keeps its messages in the write-ahead log.
@@ -190,6 +201,8 @@ class SessionReader:
             ) from None
         header = {str(k): v for k, v in rows}
         if header.get("format") != FORMAT:
+            if self._cut_short:  # (its header's page is past the cut)
+                raise SessionError(f"{self.path} {_CUT_TOO_SHORT}")
             raise SessionError(f"{self.path} is an SQLite file but not an evtui session")
         version = _int(header.get("format_version"))
         if version is None:
@@ -254,6 +267,7 @@ class SessionReader:
             last_at=last,
             size=file_size(self.path),
             damaged=self.damage is not None or self._cut_short,
+            recording=h.get("ended_at") is None and still_recording(h.get("recorder")),
         )
 
     def _latest_time(self) -> float | None:
@@ -270,6 +284,21 @@ class SessionReader:
 
     def close(self) -> None:
         self._db.close()
+        self._tidy()
+
+    def _tidy(self) -> None:
+        """Take away the empty write-ahead log (and its index) that opening a file cut short
+        left beside it, where there was none: reading is no reason to leave files behind.
+        (SQLite takes them away itself on closing a file it could read.) Only a file cut
+        short: one being created by a recorder can have an empty log of the recorder's own,
+        which must stay, and such a file is never shorter than its header says."""
+        if self._had_log or not self._cut_short:
+            return
+        log = Path(f"{self.path}-wal")
+        with contextlib.suppress(OSError):
+            if log.stat().st_size == 0:
+                log.unlink()
+                Path(f"{self.path}-shm").unlink(missing_ok=True)
 
     def __enter__(self) -> SessionReader:
         return self

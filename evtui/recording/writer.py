@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import os
+import socket
 import sqlite3
 import time
 from collections.abc import Sequence
@@ -102,6 +104,9 @@ class SessionWriter:
                 "catalog": catalog,
                 "layer": layer,
                 "started_at": repr(started_at),
+                # Who records it, so that a listing can tell a recording going on from one
+                # that was killed (both have no end yet).
+                "recorder": f"{socket.gethostname()}:{os.getpid()}",
                 "dictionary": base64.b64encode(dictionary).decode("ascii"),
             }
             # Tables and header together: a file has both, or is no session yet.

@@ -137,6 +137,7 @@ def test_a_recording_killed_with_sigkill_keeps_what_it_committed(
     tmp_path: Path, home: dict[str, str]
 ) -> None:
     sessions = Path(home["XDG_DATA_HOME"]) / "evtui" / "sessions"
+    sessions.mkdir(parents=True)  # (-o makes no missing folder)
     path = sessions / "killed.evtui"
     proc = subprocess.Popen(
         [sys.executable, "-m", "evtui.cli", "record", "--source", "demo", "--locations", "300",
@@ -157,6 +158,9 @@ def test_a_recording_killed_with_sigkill_keeps_what_it_committed(
                 except SessionError:
                     pass  # the header is not written yet
         assert seen >= 200, "the recording did not start"
+        # While it records, it is listed as recording (it has no end yet, as a killed one).
+        going = evtui("sessions", str(sessions), env=home).stdout
+        assert re.search(r"\brecording\s+demo .*killed\.evtui$", going, re.M), going
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)

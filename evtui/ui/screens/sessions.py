@@ -141,6 +141,8 @@ class SessionsScreen(TimelyFrames, Screen[None]):
                     state = Text("in use", style="bold green")
                 elif entry.damaged:
                     state = Text("damaged", style="bold red")
+                elif entry.recording:
+                    state = Text("recording", style="bold green")
                 elif entry.interrupted:
                     state = Text("interrupted", style="yellow")
                 else:
