@@ -29,9 +29,10 @@ def size_text(n: int) -> str:
     return f"{n / 1e3:,.0f} kB"
 
 
-def duration_text(seconds: float) -> str:
-    """A duration as `1:02:03`, or `2:03` under an hour."""
-    whole = max(0, int(seconds))
+def duration_text(seconds: float, *, nearest: bool = False) -> str:
+    """A duration as `1:02:03`, or `2:03` under an hour: whole seconds passed (a clock), or
+    with `nearest` to the nearest second (a length: a recording of 9.7 s is `0:10`)."""
+    whole = max(0, int(seconds + 0.5 if nearest else seconds))
     h, rest = divmod(whole, 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02}:{s:02}" if h else f"{m}:{s:02}"

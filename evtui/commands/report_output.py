@@ -122,6 +122,8 @@ def _csv(objects: list[dict[str, Any]], out: TextIO) -> None:
                 cells += [value.get(s, 0.0) for s in order]
             elif key == "outage_buckets":
                 cells += [value[name] for name, _ in BUCKETS]
+            elif isinstance(value, bool):
+                cells.append("true" if value else "false")  # as the JSON lines spell them
             else:
                 cells.append("" if value is None else value)
         writer.writerow(cells)

@@ -76,7 +76,7 @@ def _rows(found: list[SessionInfo | tuple[Path, str]]) -> None:
         started = datetime.fromtimestamp(entry.started_at, UTC).astimezone()
         state = _state(entry)
         print(
-            f"{started:%Y-%m-%d %H:%M:%S}  {duration_text(entry.duration):>9}  "
+            f"{started:%Y-%m-%d %H:%M:%S}  {duration_text(entry.duration, nearest=True):>9}  "
             f"{entry.messages:>10,}  {size_text(entry.size):>9}  {state:11}  "
             f"{safe_text(entry.source, 60)} / {safe_text(entry.path.name)}"
         )

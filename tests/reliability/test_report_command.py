@@ -187,6 +187,10 @@ def test_csv_has_a_column_for_every_status_seen_or_not(
     blocked = columns.index("seconds_BLOCKED")
     assert [row.split(",")[blocked] for row in rows] == ["0.0", "0.0"]
     assert "outages_<2h" in columns and len(rows) == 2
+    # Flags spelt as the JSON lines spell them (Python's own True and False were written).
+    flags = [columns.index("flapping"), columns.index("stale")]
+    assert {row.split(",")[i] for row in rows for i in flags} <= {"true", "false"}
+    assert {row.split(",")[columns.index("stale")] for row in rows} == {"false"}
 
 
 def record(path: Path, messages: list[tuple[float, dict[str, Any]]]) -> Path:

@@ -149,7 +149,7 @@ class SessionsScreen(TimelyFrames, Screen[None]):
                     state = Text("complete", style="dim")
                 row = [
                     Text(f"{started:%Y-%m-%d %H:%M:%S}"),
-                    Text(duration_text(entry.duration), justify="right"),
+                    Text(duration_text(entry.duration, nearest=True), justify="right"),
                     Text(f"{entry.messages:,}", justify="right"),
                     Text(size_text(entry.size), justify="right"),
                     Text(safe_text(entry.source, 40)),
