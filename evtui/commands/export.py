@@ -43,7 +43,7 @@ def run_export(
     writer = csv.writer(out, lineterminator="\n") if fmt == "csv" else None
     if writer is not None:
         writer.writerow(columns)
-    written = read = 0
+    written = read = rejected = 0
     for chunk in reader.read():
         read += len(chunk)
         changes: list[StatusChange] = []
@@ -56,6 +56,8 @@ def run_export(
                     result = store.apply((LocationUpdate(payload.id, [evse]),))
                     changes += result.first_seen
                     changes += result.changes
+            else:
+                rejected += 1
         for change in changes:
             row = (
                 iso_utc(change.time),
@@ -71,7 +73,9 @@ def run_export(
                 out.write(json.dumps(dict(zip(columns, row, strict=True))) + "\n")
         written += len(changes)
     out.flush()
-    err.write(f"evtui export: {written:,} status changes from {read:,} messages\n")
+    # Rejected as they were live: kept in the file, shown by `evtui tail --source`.
+    refused = f" ({rejected:,} of them no valid payload, left out)" if rejected else ""
+    err.write(f"evtui export: {written:,} status changes from {read:,} messages{refused}\n")
     if reader.damage is not None:
         where = safe_text(str(reader.path), 200)
         err.write(f"evtui export: {where}: {reader.damage.describe()}\n")

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from evtui.commands.places import PLACE_FIELDS
-from evtui.model import StreamMessage
+from evtui.model import Accepted, StreamMessage, decode
 from evtui.model.location_id import IdFacts, decode_location_id
+from evtui.recording import SessionReader
 from tests.recording.helpers import (
     FIELDS,
     document_of,
@@ -83,6 +84,14 @@ def test_csv_lists_every_status_change_the_payloads_imply(
         row("2026-11-30T09:00:00Z", depot, "here:evcp:evse:new", "", "AVAILABLE"),
     ]
     assert f"{len(rows):,} status changes" in result.stderr
+    # The malformed messages are counted, as the session holds them: read by the reader.
+    with SessionReader(path) as reader:
+        messages = [m for chunk in reader.read() for _, m in chunk]
+    refused = sum(not isinstance(decode(m), Accepted) for m in messages)
+    assert refused > 10
+    assert (
+        f"from {len(messages):,} messages ({refused:,} of them no valid payload, left out)\n"
+    ) in result.stderr
 
 
 def test_jsonl_to_a_file_holds_the_same_changes(
