@@ -33,9 +33,10 @@ __all__ = ["run", "run_record"]
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 PROGRESS_EVERY = 5.0
 """Seconds between progress lines on a terminal."""
-_FAILING = (ConnectionStatus.WAITING, ConnectionStatus.ERROR)
 ARCHIVE_EVERY = 180.0
 """Seconds between the archive files a recording writes (and at its end)."""
+_FAILING = (ConnectionStatus.WAITING, ConnectionStatus.ERROR)
+"""The states whose detail says why the source is not reached (yet)."""
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
     if archive_dir and not archive_dir.exists() and not archive_dir.parent.is_dir():
         # Made if absent, not a tree of folders a mistyped path would make.
         fail(f"--archive {args.archive}: no folder {archive_dir.parent} to make it in", EXIT_ERROR)
-    if args.output and args.output.endswith(("/", os.sep)) and not Path(args.output).is_dir():
+    folder = args.output and args.output.endswith(("/", os.sep))
+    if folder and not Path(args.output).expanduser().is_dir():
         # Meant as a folder: a session file of that name would surprise.
         fail(f"-o {args.output}: no folder {args.output.rstrip('/' + os.sep)}", EXIT_ERROR)
     if args.output and not Path(args.output).expanduser().is_dir():

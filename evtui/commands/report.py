@@ -295,8 +295,9 @@ def _nevi_export(result: Result, directory: Path, err: TextIO) -> None:
     )
 
 
-def _unmatched(exclusions: dict[str, list[tuple[float, float]]], result: Result,
-               err: TextIO) -> None:  # fmt: skip
+def _unmatched(
+    exclusions: dict[str, list[tuple[float, float]]], result: Result, err: TextIO
+) -> None:
     """Say which exclusions excluded nothing: a mistyped id quietly lowers an uptime."""
     known = {f.evse for f in result.evses} | {f.location for f in result.evses}
     unknown = sorted(i for i in exclusions if i not in known)
