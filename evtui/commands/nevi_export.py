@@ -26,7 +26,9 @@ OUTAGE_COLUMNS = ("station_id", "port_id", "outage_id", "outage_duration")
 
 _NOTE = (
     "# A NEVI-style proxy computed by evtui from OCPI status data (EV charge-point status "
-    "updates), not from charger logs: the period is the observed time, not a calendar year; "
+    "updates), not from charger logs: uptime is over the minutes each port was observed "
+    "between uptime_reporting_start and uptime_reporting_end (from its first update on, gaps "
+    "in reception left out), not over all of them, nor over a calendar year; "
     "outages are runs of OUT_OF_ORDER, INOPERATIVE, UNKNOWN and other non-working statuses; "
     "total_outage_excl holds only the exclusions supplied with --exclusions, and the outage "
     "rows are what is left after them (they add up to total_outage - total_outage_excl); "
