@@ -214,8 +214,9 @@ def _table(result: Result, rows: list[Row], by: Grouping, out: TextIO, place: Pl
         out.write("flags: F flapping, S stale\n")
 
 
-_OUTAGE_NAME = 30
-"""Cells of the outage table's location column."""
+_OUTAGE_NAME = (18, 30, 60)
+"""Cells of the outage table's location column: at least, on a terminal of 120 columns,
+and at most (it takes what a terminal has beside the other columns)."""
 
 
 def write_outages(result: Result, out: TextIO, fmt: Format, place: Place) -> None:
@@ -250,16 +251,22 @@ def write_outages(result: Result, out: TextIO, fmt: Format, place: Place) -> Non
             writer.writerow(["" if v is None else v for v in values])
         return
     out.write(f"{counted(len(rows), 'outage')} under {result.rules.title}\n")
+    least, usual, most = _OUTAGE_NAME
+    terminal = shutil.get_terminal_size((120, 24)).columns
+    statuses = max((len(" ".join(r["statuses"])) for r in rows), default=0)
+    # The other columns: start, end, length, EVSE and statuses, with the gaps between.
+    room = max(least, min(most, terminal - 20 - 2 - 20 - 2 - 7 - 2 - 1 - 6 - 2 - statuses))
+    names = [safe_text(r["name"] or id_tail(r["location"])[: max(usual, room)]) for r in rows]
+    width = min(room, max([least, *map(cell_width, names)]))
     if rows:
         out.write(
-            f"{'start':<20}  {'end':<20}  {'length':>7}  {pad('location', _OUTAGE_NAME)} "
+            f"{'start':<20}  {'end':<20}  {'length':>7}  {pad('location', width)} "
             f"{'EVSE':<6}  statuses\n"
         )
-    for row in rows:
-        name = safe_text(row["name"] or id_tail(row["location"])[:18])
+    for row, name in zip(rows, names, strict=True):
         end = row["end"] or "ongoing"
         # Columns in terminal cells: a name of wide characters cannot push the next one.
-        cell = pad(shorten(name, _OUTAGE_NAME, keep_tail=False), _OUTAGE_NAME)
+        cell = pad(shorten(name, width, keep_tail=False), width)
         out.write(
             f"{row['start']}  {end:<20}  {span_text(row['duration_s']):>7}  "
             f"{cell} {safe_text(id_tail(row['evse'])[-6:]):<6}  "

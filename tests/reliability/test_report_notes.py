@@ -56,3 +56,21 @@ def test_exclusions_that_exclude_nothing_are_said(tmp_path: Path, home: dict[str
     good.write_text("id,from,to,cause\nhere:evcp:evse:onea,2026-11-26T10:00Z,2026-11-26T10:30Z,x\n")
     done = evtui("report", source, "--rules", "nevi", "--exclusions", str(good), env=home)
     assert done.returncode == 0 and "--exclusions:" not in done.stderr
+
+
+def test_the_outage_list_gives_its_names_the_terminals_room(
+    tmp_path: Path, home: dict[str, str]
+) -> None:
+    # An unnamed location is shown by its id's tail: 50 characters here.
+    tail = "long" * 12 + "id"
+    day = [
+        {**doc, "id": f"here:evcp:charginglocation:{tail}"} if "two" in str(doc["id"]) else doc
+        for doc in DAY
+    ]
+    source = str(payloads(tmp_path, day))
+    wide = evtui("report", "--outages", source, env={**home, "COLUMNS": "160"})
+    assert any(f"  {tail} " in line for line in wide.stdout.splitlines()), wide.stdout
+    assert all(len(line) <= 160 for line in wide.stdout.splitlines())
+    narrow = evtui("report", "--outages", source, env={**home, "COLUMNS": "80"})
+    row = next(line for line in narrow.stdout.splitlines() if "ongoing" in line)
+    assert f"  {tail[:17]}… " in row  # (18 cells: the least it gets)
