@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 from evtui import paths
 from evtui.commands.common import EXIT_ERROR, fail
 from evtui.recording import SessionError, SessionInfo, SessionReader, list_sessions
-from evtui.safetext import safe_text
+from evtui.safetext import cell_width, safe_text, shorten
 from evtui.units import duration_text, size_text
 
 __all__ = ["run"]
@@ -60,10 +61,26 @@ def _one(path: Path) -> int:
     return 0
 
 
+_FIXED = 19 + 2 + 9 + 2 + 10 + 2 + 9 + 2 + 11 + 2
+"""Cells of a listing's line before its source and file."""
+_SOURCE_LEAST = 16
+"""Cells below which a line shows the file alone: it is what tells the sessions apart."""
+
+
+def _source_and_file(entry: SessionInfo, room: int) -> str:
+    """`source / file` in `room` cells, the source shortened first, or the file alone."""
+    name = safe_text(entry.path.name)
+    space = room - cell_width(name) - 3
+    if space < _SOURCE_LEAST:
+        return name
+    return f"{shorten(safe_text(entry.source), space, keep_tail=False)} / {name}"
+
+
 def _rows(found: list[SessionInfo | tuple[Path, str]]) -> None:
+    terminal = shutil.get_terminal_size((120, 24)).columns
+    last = "source / file" if terminal - _FIXED >= len("source / file") else "file"
     print(
-        f"{'started':19}  {'duration':>9}  {'messages':>10}  {'size':>9}  {'state':11}  "
-        "source / file"
+        f"{'started':19}  {'duration':>9}  {'messages':>10}  {'size':>9}  {'state':11}  {last}"
     )
     for entry in found:
         if not isinstance(entry, SessionInfo):
@@ -78,7 +95,7 @@ def _rows(found: list[SessionInfo | tuple[Path, str]]) -> None:
         print(
             f"{started:%Y-%m-%d %H:%M:%S}  {duration_text(entry.duration, nearest=True):>9}  "
             f"{entry.messages:>10,}  {size_text(entry.size):>9}  {state:11}  "
-            f"{safe_text(entry.source, 60)} / {safe_text(entry.path.name)}"
+            f"{_source_and_file(entry, terminal - _FIXED)}"
         )
 
 

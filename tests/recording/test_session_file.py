@@ -192,3 +192,21 @@ def test_the_sessions_command_lists_a_file_alone_and_refuses_a_missing_directory
     assert done.stderr == f"evtui: {tmp_path / 'nonexistent'}: no such directory\n"
     done = evtui("sessions", str(tmp_path / "gone.evtui"))
     assert done.stderr == f"evtui: {tmp_path / 'gone.evtui'}: no such file\n"
+
+
+def test_the_listing_gives_the_source_the_room_there_is_and_always_the_file(
+    tmp_path: Path,
+) -> None:
+    from tests.recording.helpers import evtui, record_session
+
+    for name in ("morning.evtui", "evening.evtui"):
+        record_session(tmp_path / name, network_messages(locations=2, hours=1))
+    narrow = evtui("sessions", str(tmp_path), env={"COLUMNS": "80"}).stdout.splitlines()
+    # At 80 columns, the file alone (the source took 40 cells more, and wrapped).
+    assert narrow[1].endswith("  file") and len(narrow[1]) <= 80
+    assert {line.split()[-1] for line in narrow[2:]} == {"morning.evtui", "evening.evtui"}
+    assert not any("synthetic" in line for line in narrow)
+    wide = evtui("sessions", str(tmp_path), env={"COLUMNS": "160"}).stdout.splitlines()
+    # Room for the whole source: the recorder's label, not cut.
+    ends = tuple(f"synthetic network, seed 3 / {n}" for n in ("morning.evtui", "evening.evtui"))
+    assert all(line.endswith(ends) for line in wide[2:]), wide
