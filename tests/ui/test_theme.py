@@ -180,6 +180,16 @@ async def test_the_map_takes_the_colours_of_the_theme_shown(tmp_path: Path) -> N
         drawn_light = colours_drawn()
         assert drawn_light & state_colours(LIGHT_STATE_STYLES)
         assert not drawn_light & state_colours(STATE_STYLES)
+        # On the theme's light background, as the screens around it: not the terminal's.
+        world = app.screen.query_one(WorldMap)
+        under = {
+            seg.style.bgcolor.get_truecolor() if seg.style and seg.style.bgcolor else None
+            for y in range(world.size.height)
+            for seg in world.render_line(y)
+        }
+        assert None not in under and len(under) == 1
+        [light] = under
+        assert _luminance(tuple(light)) > 0.5, light  # type: ignore[arg-type]
         # Picked in the palette: the map on screen is drawn again in the dark's colours.
         app.theme = "textual-dark"
         await pilot.pause(0.2)

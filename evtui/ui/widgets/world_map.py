@@ -100,6 +100,8 @@ class WorldMap(Widget):
         self._strips: dict[int, Strip] = {}
         self._light = light_background()
         """The background the strips were made for: a theme picked changes it."""
+        self._base = Style()
+        """The widget's own style (the theme's background) the strips were laid on."""
 
     def watch_frame(self, frame: Frame | None) -> None:
         rows = [] if frame is None else [self._row_key(frame, y) for y in range(len(frame.glyphs))]
@@ -129,12 +131,16 @@ class WorldMap(Widget):
         frame = self.frame
         width = self.size.width
         if frame is None or y >= len(frame.glyphs):
-            return Strip.blank(width)
-        if self._light != light_background():
-            self._light, self._strips = light_background(), {}
+            return Strip.blank(width, self.rich_style)
+        # The theme's background under the dots, as every other widget has it (a light theme
+        # showed the terminal's own, black, under the map alone).
+        base = self.rich_style
+        if self._light != light_background() or base != self._base:
+            self._light, self._base, self._strips = light_background(), base, {}
         strip = self._strips.get(y)
         if strip is None:
-            strip = self._strips[y] = self._strip(frame, y).crop_extend(0, width, None)
+            strip = self._strip(frame, y).crop_extend(0, width, base).apply_style(base)
+            self._strips[y] = strip
         return strip
 
     def _strip(self, frame: Frame, y: int) -> Strip:
