@@ -166,10 +166,15 @@ class Watchlist:
         self._labels[location_id] = label.strip()
 
 
+_PART_LEAST = 6
+"""Characters of an id's start or end below which a text is not taken for part of one."""
+
+
 def resolve_location_id(text: str, known: Iterable[str] = ()) -> str:
     """The full location id a user meant by `text`, which may be pasted with quotes, or be
-    only the id's tail or its short form (`head…tail`) as the screens show it. A short form
-    that fits no location of `known`, or several, comes back as it is."""
+    only the id's tail, its short form (`head…tail`) as the screens show it, or enough of
+    its start or end to fit one location of `known` alone. A short form that fits no
+    location of `known`, or several, comes back as it is."""
     text = text.strip().strip("'\"").strip()
     known = list(known)
     if "…" in text:
@@ -186,6 +191,11 @@ def resolve_location_id(text: str, known: Iterable[str] = ()) -> str:
     for location_id in known:
         if id_tail(location_id).casefold() == wanted:
             return location_id
+    if len(text) >= _PART_LEAST:
+        # As much of its start or its end as tells it from every other location seen.
+        fits = [k for k in known if id_tail(k).startswith(text) or id_tail(k).endswith(text)]
+        if len(fits) == 1:
+            return fits[0]
     if set(wanted) <= _HEX:
         return LOCATION_PREFIX + wanted
     if decode_location_id(LOCATION_PREFIX + text) is not None:

@@ -139,3 +139,16 @@ def test_a_short_form_resolves_to_the_one_location_it_fits_and_words_are_no_ids(
     assert could_be_location_id("here:evcp:charginglocation:388387f97cd7d5d36201ee6a01e19d43")
     for typed in ("cafe", "foo:bar", short):
         assert not could_be_location_id(resolve_location_id(typed)), typed
+
+
+def test_enough_of_an_ids_start_or_end_resolves_to_the_one_location_it_fits() -> None:
+    from evtui.watchlist import resolve_location_id
+
+    real = "here:evcp:charginglocation:528u178e84594-aGVyZS1ldjplY29tb3ZlbWVudDo4MzA4NjQ1MzU"
+    other = "here:evcp:charginglocation:276u33d811u8y-aGVyZS1ldjplY29tb3ZlbWVudDoxMjc3ODgxMDM"
+    # As the add-by-id prompt says: the start or the end of one, as the screens show it.
+    assert resolve_location_id("528u178e84594", [other, real]) == real
+    assert resolve_location_id("MzA4NjQ1MzU", [other, real]) == real
+    # What fits both, or is too short to tell, stays as typed (the caller refuses it).
+    assert resolve_location_id("aGVyZS1ldjpl", [other, real]) == "aGVyZS1ldjpl"
+    assert resolve_location_id("1MzU", [other, real]) == "1MzU"

@@ -36,7 +36,8 @@ class EventFilter:
     `country` is that ISO alpha-3 code, and some connector gives `kw` (comparison, kW).
 
     Ids are matched on their distinctive tail: every HERE id starts `here:evcp:`, and a text
-    that matched every row would filter nothing (a whole id pasted is matched by its tail).
+    that matched every row would filter nothing (a whole id pasted is matched by its tail,
+    and one in the screens' short form, `head…tail`, by both its ends).
     Place terms need `Places` (the directory and the ids): without it, or for a location it
     knows nothing of, they do not match.
     """
@@ -54,7 +55,13 @@ class EventFilter:
     every change the stream brings against them."""
 
     def __post_init__(self) -> None:
-        needles = tuple(id_tail(word).casefold() for word in self.text.split())
+        # An id in its short form as the screens show it (`head…tail`) is its two ends.
+        needles = tuple(
+            piece
+            for word in self.text.split()
+            for piece in id_tail(word).casefold().split("…")
+            if piece
+        )
         object.__setattr__(self, "_needles", needles)
 
     @classmethod

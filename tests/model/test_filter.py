@@ -193,3 +193,15 @@ def test_a_term_without_a_value_is_noted_and_left_out() -> None:
         key = term.split(":")[0]
         assert f.notes and f.notes[0].startswith(f"{key}: needs a value, like {key}:"), f.notes
     assert "the United Kingdom is gb" in EventFilter.parse("country:uk").notes[0]
+
+
+def test_an_id_in_the_screens_short_form_matches_by_both_its_ends() -> None:
+    from evtui.safetext import safe_text
+
+    p = places()
+    # As the log and the location screen show a long id: its head, an ellipsis, its tail.
+    short = safe_text(BERLIN.removeprefix("here:evcp:charginglocation:"), 14)
+    assert "…" in short
+    assert EventFilter.parse(short).matches(change(BERLIN), None, p)
+    assert not EventFilter.parse(short).matches(change(BRUSSELS), None, p)
+    assert EventFilter.parse(short).matches_location(BERLIN, "", p)

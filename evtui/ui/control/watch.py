@@ -72,8 +72,8 @@ class WatchActions:
             PromptScreen(
                 "Watch a location",
                 placeholder="here:evcp:charginglocation:…",
-                help="Paste a charging location id (the end of one, as the screens show it, "
-                "will do); enter adds it, escape cancels.",
+                help="Paste a charging location id, as the screens show it, or enough of its "
+                "start or end to tell it from the others seen; enter adds it, escape cancels.",
             ),
             add,
         )
