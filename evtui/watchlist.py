@@ -56,6 +56,8 @@ class Watchlist:
     def __init__(self, path: Path | None = None, entries: dict[str, str] | None = None) -> None:
         self.path = path
         self._labels: dict[str, str] = dict(entries or {})
+        self._unwatched: dict[str, str] = {}
+        """Labels of the locations unwatched since the list was loaded (not saved)."""
 
     @classmethod
     def load(cls, path: Path, *, read_only: bool = False) -> tuple[Watchlist, list[str]]:
@@ -145,14 +147,22 @@ class Watchlist:
         return self._labels.get(location_id, "")
 
     def add(self, location_id: str, label: str = "") -> bool:
-        """Watch a location; False if it already was (its label is then kept)."""
+        """Watch a location; False if it already was (its label is then kept). Watched again
+        with no label, it takes back the one it had when it was unwatched in this run."""
         if location_id in self._labels:
             return False
-        self._labels[location_id] = label
+        self._labels[location_id] = label or self._unwatched.pop(location_id, "")
         return True
 
     def remove(self, location_id: str) -> bool:
-        return self._labels.pop(location_id, None) is not None
+        """Stop watching a location; its label is kept, should it be watched again."""
+        label = self._labels.pop(location_id, None)
+        if label is None:
+            return False
+        if label:
+            # One key press unwatches: one more (w again, or undo) brings the label back.
+            self._unwatched[location_id] = label
+        return True
 
     def toggle(self, location_id: str) -> bool:
         """Watch or unwatch; True if the location is watched afterwards."""

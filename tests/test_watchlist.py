@@ -152,3 +152,24 @@ def test_enough_of_an_ids_start_or_end_resolves_to_the_one_location_it_fits() ->
     # What fits both, or is too short to tell, stays as typed (the caller refuses it).
     assert resolve_location_id("aGVyZS1ldjpl", [other, real]) == "aGVyZS1ldjpl"
     assert resolve_location_id("1MzU", [other, real]) == "1MzU"
+
+
+def test_a_location_unwatched_and_watched_again_has_its_label_back(tmp_path: Path) -> None:
+    from evtui.watchlist import Watchlist
+
+    watchlist = Watchlist(tmp_path / "watchlist.json")
+    watchlist.add("here:evcp:charginglocation:a", "Utrecht 🚗 Stationsweg")
+    assert not watchlist.toggle("here:evcp:charginglocation:a")  # one key press: unwatched
+    assert "here:evcp:charginglocation:a" not in watchlist
+    watchlist.save()  # (not watched, so not in the file)
+    assert "Utrecht" not in (tmp_path / "watchlist.json").read_text()
+    assert watchlist.toggle("here:evcp:charginglocation:a")
+    assert watchlist.label("here:evcp:charginglocation:a") == "Utrecht 🚗 Stationsweg"
+    # A label given when it is watched again wins; a location never labelled gets none.
+    watchlist.remove("here:evcp:charginglocation:a")
+    watchlist.add("here:evcp:charginglocation:a", "Utrecht CS")
+    assert watchlist.label("here:evcp:charginglocation:a") == "Utrecht CS"
+    watchlist.add("here:evcp:charginglocation:b")
+    watchlist.remove("here:evcp:charginglocation:b")
+    watchlist.add("here:evcp:charginglocation:b")
+    assert watchlist.label("here:evcp:charginglocation:b") == ""

@@ -28,9 +28,12 @@ class WatchActions:
         if location_id is None:
             app.notify("No location highlighted yet.", severity="warning")
             return
+        label = app.watchlist.label(location_id)
         watched = app.watchlist.toggle(location_id)
         name = app.display_name(location_id)
-        self._changed(f"Watching {name}" if watched else f"Stopped watching {name}")
+        # Its label is kept for this run: say so, as one key press took it off the list.
+        again = " (watched again, it has its label back)" if label else ""
+        self._changed(f"Watching {name}" if watched else f"Stopped watching {name}{again}")
 
     def unwatch(self, location_id: str) -> None:
         if self._app.watchlist.remove(location_id):
