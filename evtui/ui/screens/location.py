@@ -20,7 +20,7 @@ from evtui.model import StateStore, Status, sample_history
 from evtui.model.directory import EvseInfo, LocationInfo
 from evtui.model.places import Places
 from evtui.model.reliability import EvseFigures
-from evtui.safetext import safe_text
+from evtui.safetext import cell_width, safe_text
 from evtui.ui.frame_clock import TimelyFrames
 from evtui.ui.theme import ago, fixed_cell, local_time, short_id, status_style
 from evtui.watchlist import Watchlist
@@ -312,7 +312,15 @@ def _connectors(evse: EvseInfo | None) -> Text:
     for c in connectors:
         standard = _STANDARDS.get(c.standard or "", safe_text(c.standard or "?", 12))
         words.append(f"{standard} {c.max_kw:g}" if c.max_kw is not None else standard)
-    return Text(safe_text(" · ".join(words), CONNECTOR_CELLS), no_wrap=True)
+    # Whole connectors, then how many more: a cut inside one read CHAdeMO 50 as "5".
+    shown = words[0]
+    for n, word in enumerate(words[1:], start=1):
+        left = len(words) - n - 1
+        if cell_width(f"{shown} · {word}{f' +{left}' if left else ''}") > CONNECTOR_CELLS:
+            shown += f" +{len(words) - n}"
+            break
+        shown += f" · {word}"
+    return Text(safe_text(shown, CONNECTOR_CELLS), no_wrap=True)
 
 
 @dataclass(frozen=True, slots=True)

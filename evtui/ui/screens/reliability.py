@@ -165,7 +165,7 @@ class ReliabilityScreen(TimelyFrames, Screen[None]):
             Text(span_text(f.outage_s), justify="right"),
             Text(span_text(f.longest_outage_s), justify="right"),
             Text(span_text(f.mttr_s), justify="right"),
-            Text(percent_text(f.utilisation_pct), justify="right"),
+            Text(_util_text(f.utilisation_pct), justify="right"),
             Text(result.flags(row), style="bold yellow"),
         ]
 
@@ -287,3 +287,9 @@ class ReliabilityScreen(TimelyFrames, Screen[None]):
             self._only = (self.by, key)
             self.by = "location"
             self.refresh_figures()
+
+
+def _util_text(value: float | None) -> str:
+    """Utilisation in the column's 6 cells: all the time is `100%` (`100.00%` was cut to
+    `100.0…`, which reads as some other figure)."""
+    return "100%" if value is not None and value >= 99.995 else percent_text(value)
