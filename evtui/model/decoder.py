@@ -163,8 +163,17 @@ def _check_times(payload: LocationUpdate, sent_at: float | None) -> None:
             raise _Reject(
                 RejectReason.BAD_TIMESTAMP,
                 f"evses.{i}.last_updated: {when.isoformat()} is "
-                f"{days:,.1f} days after the message was sent",
+                f"{_ahead(days)} after the message was sent",
             )
+
+
+def _ahead(days: float) -> str:
+    """How far ahead a time is, in the unit that reads: 26,322.0 days is 72 years."""
+    if days >= 730:
+        return f"{days / 365.25:,.0f} years"
+    if days >= 1:
+        return f"{days:,.1f} days"
+    return f"{days * 24:,.1f} hours"
 
 
 _EARLIEST = schema_time(0)

@@ -29,7 +29,7 @@ from evtui.map.states import LEGEND, MapState, location_states
 from evtui.map.view import View
 from evtui.model import EventFilter, StateStore
 from evtui.model.places import Places
-from evtui.safetext import safe_text
+from evtui.safetext import safe_text, shorten
 from evtui.ui.frame_clock import TimelyFrames
 from evtui.ui.theme import local_time, status_style
 from evtui.ui.widgets.replay_bar import ReplayBar
@@ -313,7 +313,9 @@ class MapScreen(TimelyFrames, Screen[None]):
             # Where the view is, after what is in it (a narrow window cuts it first).
             line.append(f"  ·  {centre_text(self.view)}", style="dim")
         if event_filter.active:
-            line.append(f"  filter: {safe_text(event_filter.query, 30)}", style="dim")
+            # Its head: a query cut in its middle read as other terms ("…untry:…").
+            query = shorten(safe_text(event_filter.query), 30, keep_tail=False)
+            line.append(f"  filter: {query}", style="dim")
         self.query_one("#map-legend", Static).update(line)
 
     def _show_picked(self, store: StateStore, states: npt.NDArray[np.int8], now: datetime) -> None:

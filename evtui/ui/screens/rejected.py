@@ -48,7 +48,10 @@ class RejectedScreen(TimelyFrames, Screen[None]):
             reasons.append(f"{count:,}")
         yield Static(reasons, id="reasons")
         table: DataTable[Text] = DataTable(cursor_type="row")
-        table.border_title = f"the latest {len(self._rejections):,} (at most {KEEP_REJECTIONS:,})"
+        kept = len(self._rejections)
+        table.border_title = (
+            f"the latest {kept:,} (at most {KEEP_REJECTIONS:,})" if kept else "none so far"
+        )
         table.add_columns("received", "partition", "offset", "reason", "detail")
         # The detail takes the rest of the line (the pane below shows all of it).
         room = max(20, self.app.size.width - 55)
