@@ -26,3 +26,22 @@ async def test_the_maps_legend_cuts_a_long_filter_at_its_end(tmp_path: Path) -> 
         # The query's head, then the ellipsis: not its two ends joined ("…untry:…").
         assert shown.endswith("…") and query.upper().startswith(shown[:-1].upper()[:12])
         assert "country" not in shown
+
+
+async def test_the_rejected_list_with_nothing_in_it_says_so(tmp_path: Path) -> None:
+    from textual.widgets import DataTable
+
+    from evtui.sources import PayloadFileSource
+    from evtui.ui.app import EvtuiApp
+    from evtui.ui.screens.rejected import RejectedScreen
+    from evtui.watchlist import Watchlist
+    from tests.ui.test_app import STORY, loaded, write_payloads
+
+    path = write_payloads(tmp_path / "payloads.jsonl", STORY, junk=False)
+    source = PayloadFileSource(str(path))
+    app = EvtuiApp(source, watchlist=Watchlist(tmp_path / "watchlist.json"))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("x")
+        assert isinstance(app.screen, RejectedScreen)
+        assert str(app.screen.query_one(DataTable).border_title) == "none so far"
