@@ -182,17 +182,27 @@ async def test_the_map_takes_the_colours_of_the_theme_shown(tmp_path: Path) -> N
         assert not drawn_light & state_colours(STATE_STYLES)
         # On the theme's light background, as the screens around it: not the terminal's.
         world = app.screen.query_one(WorldMap)
-        under = {
-            seg.style.bgcolor.get_truecolor() if seg.style and seg.style.bgcolor else None
-            for y in range(world.size.height)
-            for seg in world.render_line(y)
-        }
-        assert None not in under and len(under) == 1
-        [light] = under
-        assert _luminance(tuple(light)) > 0.5, light  # type: ignore[arg-type]
+
+        def background() -> tuple[int, int, int]:
+            under = {
+                seg.style.bgcolor.get_truecolor() if seg.style and seg.style.bgcolor else None
+                for y in range(world.size.height)
+                for seg in world.render_line(y)
+            }
+            assert None not in under and len(under) == 1
+            [colour] = under
+            return tuple(colour)  # type: ignore[return-value]
+
+        assert _luminance(background()) > 0.5
         # Picked in the palette: the map on screen is drawn again in the dark's colours.
         app.theme = "textual-dark"
         await pilot.pause(0.2)
         drawn_dark = colours_drawn()
         assert drawn_dark & state_colours(STATE_STYLES)
         assert not drawn_dark & state_colours(LIGHT_STATE_STYLES)
+        assert _luminance(background()) < 0.1
+        # From one dark theme to another: the map takes the new one's background too.
+        before = background()
+        app.theme = "nord"
+        await pilot.pause(0.2)
+        assert background() != before
