@@ -190,7 +190,7 @@ def _table(result: Result, rows: list[Row], by: Grouping, out: TextIO, place: Pl
         if by != "evse":
             values.insert(0, f"{f.evses:,}")
         name, kept = (safe_text(part) for part in _label(row, by, place))
-        cells.append((f"{name} {kept}".rstrip(), name, kept, values))
+        cells.append((name, kept, values))
     # Too narrow: the columns that matter least go first.
     for drop in ("changes", "longest", "EVSEs", "down"):
         widths = [max([len(c)] + [len(v[i]) for *_, v in cells]) for i, c in enumerate(columns)]
@@ -198,15 +198,15 @@ def _table(result: Result, rows: list[Row], by: Grouping, out: TextIO, place: Pl
             continue
         index = columns.index(drop)
         del columns[index]
-        cells = [(full, name, kept, v[:index] + v[index + 1 :]) for full, name, kept, v in cells]
+        cells = [(name, kept, v[:index] + v[index + 1 :]) for name, kept, v in cells]
     widths = [max([len(c)] + [len(v[i]) for *_, v in cells]) for i, c in enumerate(columns)]
     fixed = sum(widths) + 2 * len(widths)
-    longest = max([4] + [cell_width(n) for n, *_ in cells])
+    longest = max([4] + [cell_width(f"{n} {k}".rstrip()) for n, k, _ in cells])
     name_width = max(NAME_MIN, min(terminal - fixed, longest))
     titles = zip(columns, widths, strict=True)
     head = pad(by, name_width) + "".join("  " + c.rjust(w) for c, w in titles)
     out.write(head.rstrip() + "\n")
-    for _, name, kept, values in cells:
+    for name, kept, values in cells:
         line = pad(_fit(name, kept, name_width), name_width)
         line += "".join("  " + v.rjust(w) for v, w in zip(values, widths, strict=True))
         out.write(line.rstrip() + "\n")
@@ -214,9 +214,9 @@ def _table(result: Result, rows: list[Row], by: Grouping, out: TextIO, place: Pl
         out.write("flags: F flapping, S stale\n")
 
 
-_OUTAGE_NAME = (18, 30, 60)
-"""Cells of the outage table's location column: at least, on a terminal of 120 columns,
-and at most (it takes what a terminal has beside the other columns)."""
+_OUTAGE_NAME = (18, 60)
+"""Cells of the outage table's location column, at least and at most: it takes what the
+terminal has beside the other columns, and no more than its longest name."""
 
 
 def write_outages(result: Result, out: TextIO, fmt: Format, place: Place) -> None:
@@ -251,12 +251,12 @@ def write_outages(result: Result, out: TextIO, fmt: Format, place: Place) -> Non
             writer.writerow(["" if v is None else v for v in values])
         return
     out.write(f"{counted(len(rows), 'outage')} under {result.rules.title}\n")
-    least, usual, most = _OUTAGE_NAME
+    least, most = _OUTAGE_NAME
     terminal = shutil.get_terminal_size((120, 24)).columns
     statuses = max((len(" ".join(r["statuses"])) for r in rows), default=0)
     # The other columns: start, end, length, EVSE and statuses, with the gaps between.
     room = max(least, min(most, terminal - 20 - 2 - 20 - 2 - 7 - 2 - 1 - 6 - 2 - statuses))
-    names = [safe_text(r["name"] or id_tail(r["location"])[: max(usual, room)]) for r in rows]
+    names = [safe_text(r["name"] or id_tail(r["location"])) for r in rows]
     width = min(room, max([least, *map(cell_width, names)]))
     if rows:
         out.write(

@@ -79,9 +79,7 @@ def _source_and_file(entry: SessionInfo, room: int) -> str:
 def _rows(found: list[SessionInfo | tuple[Path, str]]) -> None:
     terminal = shutil.get_terminal_size((120, 24)).columns
     last = "source / file" if terminal - _FIXED >= len("source / file") else "file"
-    print(
-        f"{'started':19}  {'duration':>9}  {'messages':>10}  {'size':>9}  {'state':11}  {last}"
-    )
+    print(f"{'started':19}  {'duration':>9}  {'messages':>10}  {'size':>9}  {'state':11}  {last}")
     for entry in found:
         if not isinstance(entry, SessionInfo):
             path, why = entry
@@ -91,17 +89,9 @@ def _rows(found: list[SessionInfo | tuple[Path, str]]) -> None:
             )
             continue
         started = datetime.fromtimestamp(entry.started_at, UTC).astimezone()
-        state = _state(entry)
+        state = entry.state
         print(
             f"{started:%Y-%m-%d %H:%M:%S}  {duration_text(entry.duration, nearest=True):>9}  "
             f"{entry.messages:>10,}  {size_text(entry.size):>9}  {state:11}  "
             f"{_source_and_file(entry, terminal - _FIXED)}"
         )
-
-
-def _state(entry: SessionInfo) -> str:
-    if entry.damaged:
-        return "damaged"
-    if entry.recording:  # (no end yet either: it is not interrupted)
-        return "recording"
-    return "interrupted" if entry.interrupted else "complete"

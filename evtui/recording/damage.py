@@ -148,11 +148,10 @@ def shorter_than_its_header(path: Path) -> bool:
     (a copy that stopped), which reading its ends alone may not notice, as a cut through the
     last messages' pages leaves the table's count intact.
 
-    Only where no write-ahead log lies beside it: a file being written (or left by a killed
-    recorder) keeps its newest pages there, and its header runs ahead during a checkpoint.
+    Ask only of a file with no write-ahead log beside it: one being written (or left by a
+    killed recorder) keeps its newest pages there, and its header runs ahead during a
+    checkpoint.
     """
-    if os.path.exists(f"{path}-wal"):
-        return False
     try:
         with open(path, "rb") as f:
             head = f.read(100)

@@ -77,6 +77,15 @@ class SessionInfo:
         return self.ended_at is None
 
     @property
+    def state(self) -> str:
+        """As a listing says it: damaged, recording, interrupted or complete."""
+        if self.damaged:
+            return "damaged"
+        if self.recording:  # (no end yet either: it is not interrupted)
+            return "recording"
+        return "interrupted" if self.interrupted else "complete"
+
+    @property
     def key(self) -> str:
         """The session's identity: the same for the file and any copy of it (an archive
         knows a session by it)."""
@@ -120,8 +129,8 @@ class SessionReader:
         self.damage: Damage | None = None
         self._unreadable: set[int] = set()
         # Looked at before connecting: the connection makes a write-ahead log of its own.
-        self._cut_short = shorter_than_its_header(self.path)
         self._had_log = os.path.exists(f"{self.path}-wal")
+        self._cut_short = not self._had_log and shorter_than_its_header(self.path)
         try:
             self._db = self._connect()
         except BaseException:

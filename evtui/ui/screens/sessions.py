@@ -34,6 +34,14 @@ from evtui.ui.frame_clock import TimelyFrames
 from evtui.ui.theme import local_time
 from evtui.units import duration_text, size_text
 
+_STATE_STYLES = {
+    "damaged": "bold red",
+    "recording": "bold green",
+    "interrupted": "yellow",
+    "complete": "dim",
+}
+"""Each `SessionInfo.state` as the list shows it."""
+
 
 class ConfirmScreen(TimelyFrames, ModalScreen[bool]):
     """A yes/no question; only `y` says yes."""
@@ -139,14 +147,8 @@ class SessionsScreen(TimelyFrames, Screen[None]):
                 started = local_time(datetime.fromtimestamp(entry.started_at, UTC))
                 if path.resolve() in busy:
                     state = Text("in use", style="bold green")
-                elif entry.damaged:
-                    state = Text("damaged", style="bold red")
-                elif entry.recording:
-                    state = Text("recording", style="bold green")
-                elif entry.interrupted:
-                    state = Text("interrupted", style="yellow")
                 else:
-                    state = Text("complete", style="dim")
+                    state = Text(entry.state, style=_STATE_STYLES[entry.state])
                 row = [
                     Text(f"{started:%Y-%m-%d %H:%M:%S}"),
                     Text(duration_text(entry.duration, nearest=True), justify="right"),

@@ -18,7 +18,7 @@ from textual.widget import Widget
 
 from evtui.map.frame import BORDER_CELL, COAST_CELL, LOCATION, Cells, Flags, Frame, Kinds
 from evtui.map.states import MapState
-from evtui.ui.theme import light_background
+from evtui.ui.theme import LIGHT_STATUS_STYLES, light_background
 
 __all__ = ["LIGHT_STATE_STYLES", "STATE_STYLES", "WorldMap", "row_segments", "state_style"]
 
@@ -31,12 +31,12 @@ STATE_STYLES: dict[MapState, Style] = {
 }
 """Each state's colour: the statuses' colours (theme.py) where one status decides it."""
 LIGHT_STATE_STYLES: dict[MapState, Style] = {
-    MapState.AVAILABLE: Style(color="#005f00", bold=True),
-    MapState.BUSY: Style(color="#005faf", bold=True),
+    MapState.AVAILABLE: Style.parse(LIGHT_STATUS_STYLES["AVAILABLE"]),
+    MapState.BUSY: Style.parse(LIGHT_STATUS_STYLES["CHARGING"]),
     # Darker than the light statuses' grey: that one is the coast's brightness.
     MapState.UNKNOWN: Style(color="#303030", bold=True),
-    MapState.SOME_DOWN: Style(color="#af5f00", bold=True),
-    MapState.ALL_DOWN: Style(color="#af0000", bold=True),
+    MapState.SOME_DOWN: Style.parse(LIGHT_STATUS_STYLES["INOPERATIVE"]),
+    MapState.ALL_DOWN: Style.parse(LIGHT_STATUS_STYLES["OUT_OF_ORDER"]),
 }
 """The same for a light theme: the light statuses' colours (theme.py), which read there."""
 
@@ -98,8 +98,6 @@ class WorldMap(Widget):
         self._rows: list[bytes] = []
         """What each row on screen shows (its cells' bytes), to repaint only what changed."""
         self._strips: dict[int, Strip] = {}
-        self._light = light_background()
-        """The background the strips were made for: a theme picked changes it."""
         self._base: Style | None = None
         """The widget's own style (the theme's background) the strips are laid on: found once
         a theme (23 us; a frame's 48 rows would take a millisecond of it)."""
@@ -108,6 +106,7 @@ class WorldMap(Widget):
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
 
     def _theme_changed(self, _: object) -> None:
+        # Background and dots alike: the strips are made anew on the new theme.
         self._base, self._strips = None, {}
         self.refresh()
 
@@ -141,9 +140,8 @@ class WorldMap(Widget):
         # The theme's background under the dots, as every other widget has it (a light theme
         # showed the terminal's own, black, under the map alone).
         base = self._base
-        if base is None or self._light != light_background():
+        if base is None:
             base = self._base = self.rich_style
-            self._light, self._strips = light_background(), {}
         if frame is None or y >= len(frame.glyphs):
             return Strip.blank(width, base)
         strip = self._strips.get(y)
